@@ -1,0 +1,101 @@
+//! Finding a running JACK server, or starting a private dummy one.
+//!
+//! scsynth on Linux plays through JACK. For headless machines and tests the library can start
+//! `jackd -d dummy` itself; each such server gets a unique name (`jackd -n`), handed to scsynth in
+//! `JACK_DEFAULT_SERVER`, so servers of different processes or tests never share one.
+
+use std::os::unix::net::UnixStream;
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use tokio::process::{Child, Command};
+
+use crate::error::BootError;
+use crate::process::{child_dies_with_parent, Signal};
+
+/// The JACK server name scsynth will talk to without further instruction.
+pub fn default_server_name() -> String {
+    std::env::var("JACK_DEFAULT_SERVER").unwrap_or_else(|_| "default".to_owned())
+}
+
+fn socket_path(name: &str) -> PathBuf {
+    // jackd2 on Linux listens on /dev/shm/jack_<name>_<uid>_0.
+    let uid = nix::unistd::getuid().as_raw();
+    PathBuf::from(format!("/dev/shm/jack_{name}_{uid}_0"))
+}
+
+/// Whether a JACK server of this name accepts connections (a stale socket file does not count).
+pub fn is_running(name: &str) -> bool {
+    UnixStream::connect(socket_path(name)).is_ok()
+}
+
+/// A dummy JACK server this library started; it is stopped when dropped.
+#[derive(Debug)]
+pub struct DummyJack {
+    /// The name scsynth must be given in `JACK_DEFAULT_SERVER`.
+    pub name: String,
+    child: Child,
+}
+
+impl DummyJack {
+    /// Starts `jackd -n NAME -d dummy -r RATE -p PERIOD` and waits (bounded) until it listens.
+    pub async fn start(
+        name: String,
+        sample_rate: u32,
+        period: u32,
+        timeout: Duration,
+    ) -> Result<DummyJack, BootError> {
+        let mut command = Command::new("jackd");
+        command
+            .args(["-n", &name, "-d", "dummy", "-r", &sample_rate.to_string()])
+            .args(["-p", &period.to_string()])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true);
+        child_dies_with_parent(&mut command, Signal::SIGTERM);
+        let mut child = command.spawn().map_err(|e| BootError::Jack {
+            message: format!("cannot run jackd: {e}"),
+        })?;
+        let deadline = Instant::now() + timeout;
+        // jackd announces nothing machine-readable; its socket accepting is the ready signal.
+        while !is_running(&name) {
+            if let Ok(Some(status)) = child.try_wait() {
+                return Err(BootError::Jack {
+                    message: format!("jackd exited at start ({status})"),
+                });
+            }
+            if Instant::now() > deadline {
+                return Err(BootError::Jack {
+                    message: format!("jackd did not listen within {timeout:?}"),
+                });
+            }
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        tracing::debug!(jack = %name, pid = child.id(), "dummy JACK server started");
+        Ok(DummyJack { name, child })
+    }
+
+    /// The jackd process id.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.id()
+    }
+
+    /// Stops jackd and waits (bounded) for it to exit.
+    pub async fn stop(mut self, grace: Duration) {
+        if let Some(pid) = self.child.id() {
+            let _ = nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(pid as i32),
+                nix::sys::signal::Signal::SIGTERM,
+            );
+        }
+        if tokio::time::timeout(grace, self.child.wait())
+            .await
+            .is_err()
+        {
+            let _ = self.child.start_kill();
+            let _ = self.child.wait().await;
+        }
+    }
+}

@@ -1,0 +1,467 @@
+//! The scsynth process: spawn, wait for the ready line, stream output into `tracing`, see the
+//! exit at once, and stop it in escalating steps.
+
+use std::collections::VecDeque;
+use std::path::{Path, PathBuf};
+use std::process::{ExitStatus, Stdio};
+use std::time::Duration;
+
+use actix::prelude::*;
+use futures::StreamExt;
+use scserver_core::options::EXECUTABLE_ENV;
+use scserver_core::output::{classify, OutputLine};
+use scserver_core::Options;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::Command;
+use tokio::sync::{oneshot, watch};
+use tracing::Instrument;
+
+use crate::error::BootError;
+use crate::jack::{self, DummyJack};
+
+pub use nix::sys::signal::Signal;
+
+/// How many output lines are kept for error reports.
+const TAIL_LINES: usize = 20;
+
+/// Makes the child die when the spawning thread dies, and puts it in its own process group so a
+/// terminal's Ctrl-C reaches only us (we then quit it in order).
+pub(crate) fn child_dies_with_parent(command: &mut Command, signal: Signal) {
+    command.process_group(0);
+    #[cfg(target_os = "linux")]
+    // SAFETY: prctl and getppid are async-signal-safe; nothing is allocated between fork and exec.
+    unsafe {
+        let parent = libc::getpid();
+        command.pre_exec(move || {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, signal as libc::c_ulong) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            // The parent may have died between fork and prctl.
+            if libc::getppid() != parent {
+                libc::_exit(1);
+            }
+            Ok(())
+        });
+    }
+}
+
+/// How a process ended, in words: `exit code 1` or `signal SIGKILL`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExitInfo {
+    /// The exit code, if it exited normally.
+    pub code: Option<i32>,
+    /// The signal that killed it, if any.
+    pub signal: Option<i32>,
+}
+
+impl ExitInfo {
+    fn from_status(status: ExitStatus) -> Self {
+        use std::os::unix::process::ExitStatusExt;
+        ExitInfo {
+            code: status.code(),
+            signal: status.signal(),
+        }
+    }
+}
+
+impl std::fmt::Display for ExitInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (self.code, self.signal) {
+            (Some(code), _) => write!(f, "exit code {code}"),
+            (None, Some(sig)) => match Signal::try_from(sig) {
+                Ok(s) => write!(f, "signal {s}"),
+                Err(_) => write!(f, "signal {sig}"),
+            },
+            _ => f.write_str("unknown status"),
+        }
+    }
+}
+
+/// Sent to the owner when the process exits after it was ready.
+#[derive(Debug, Clone, Message)]
+#[rtype(result = "()")]
+pub struct ProcessExited(pub ExitInfo);
+
+/// Owns one scsynth child process.
+pub struct ProcessActor {
+    name: String,
+    options: Options,
+    owner: Recipient<ProcessExited>,
+    pid: Option<u32>,
+    ready: bool,
+    tail: VecDeque<String>,
+    boot: Option<oneshot::Sender<Result<u32, BootError>>>,
+    exit: watch::Sender<Option<ExitInfo>>,
+    jack: Option<DummyJack>,
+    span: tracing::Span,
+}
+
+impl ProcessActor {
+    /// A process actor for the server `name`; `owner` hears of an exit after ready.
+    pub fn new(name: &str, options: Options, owner: Recipient<ProcessExited>) -> Self {
+        let span = tracing::info_span!("scsynth", server = %name, port = options.port);
+        ProcessActor {
+            name: name.to_owned(),
+            options,
+            owner,
+            pid: None,
+            ready: false,
+            tail: VecDeque::new(),
+            boot: None,
+            exit: watch::channel(None).0,
+            jack: None,
+            span,
+        }
+    }
+
+    fn output_tail(&self) -> Vec<String> {
+        self.tail.iter().cloned().collect()
+    }
+
+    fn fail_boot(&mut self, error: BootError) {
+        if let Some(tx) = self.boot.take() {
+            let _ = tx.send(Err(error));
+        }
+        self.signal(Signal::SIGKILL);
+    }
+
+    fn signal(&self, signal: Signal) {
+        if self.exit.borrow().is_some() {
+            return;
+        }
+        if let Some(pid) = self.pid {
+            let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid as i32), signal);
+        }
+    }
+
+    fn on_line(&mut self, line: String) {
+        let span = self.span.clone();
+        let _enter = span.enter();
+        tracing::info!(target: "scsynth", "{line}");
+        if self.tail.len() == TAIL_LINES {
+            self.tail.pop_front();
+        }
+        self.tail.push_back(line.clone());
+        if self.ready {
+            return;
+        }
+        let output = || self.output_tail();
+        match classify(&line) {
+            OutputLine::Ready => {
+                self.ready = true;
+                if let (Some(tx), Some(pid)) = (self.boot.take(), self.pid) {
+                    let _ = tx.send(Ok(pid));
+                }
+            }
+            OutputLine::PortInUse => self.fail_boot(BootError::PortInUse {
+                port: self.options.port,
+                output: output(),
+            }),
+            OutputLine::AudioFailure => self.fail_boot(BootError::Audio { output: output() }),
+            OutputLine::Fatal => self.fail_boot(BootError::Fatal {
+                line,
+                output: output(),
+            }),
+            OutputLine::Info => {}
+        }
+    }
+
+    fn on_exit(&mut self, info: ExitInfo) {
+        let span = self.span.clone();
+        let _enter = span.enter();
+        tracing::info!(pid = self.pid, status = %info, "scsynth exited");
+        let was_ready = self.ready;
+        if let Some(tx) = self.boot.take() {
+            let _ = tx.send(Err(BootError::EarlyExit {
+                status: info.to_string(),
+                output: self.output_tail(),
+            }));
+        }
+        self.exit.send_replace(Some(info.clone()));
+        if was_ready {
+            self.owner.do_send(ProcessExited(info));
+        }
+    }
+}
+
+impl Actor for ProcessActor {
+    type Context = Context<Self>;
+
+    fn stopped(&mut self, _: &mut Self::Context) {
+        // Last line of defence against orphans; the child is also kill_on_drop.
+        self.signal(Signal::SIGKILL);
+        if let Some(jack) = self.jack.take() {
+            actix::spawn(jack.stop(Duration::from_secs(1)));
+        }
+    }
+}
+
+/// Finds the executable: the option, `SCSYNTH_PATH`, `PATH`, then the usual install places.
+pub fn find_executable(options: &Options) -> Result<PathBuf, BootError> {
+    let tried = options.executable_candidates(
+        std::env::var_os(EXECUTABLE_ENV).as_deref(),
+        std::env::var_os("PATH").as_deref(),
+    );
+    tried
+        .iter()
+        .find(|p| is_executable(p))
+        .cloned()
+        .ok_or(BootError::ExecutableNotFound { tried })
+}
+
+fn is_executable(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    path.metadata()
+        .map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        .unwrap_or(false)
+}
+
+/// Spawn scsynth and resolve once it is ready (bounded by `boot_timeout`).
+#[derive(Debug, Message)]
+#[rtype(result = "Result<Spawned, BootError>")]
+pub struct Spawn;
+
+/// A ready process.
+#[derive(Debug, Clone, Copy)]
+pub struct Spawned {
+    /// The scsynth process id.
+    pub pid: u32,
+    /// The pid of a dummy JACK server started for it.
+    pub jack_pid: Option<u32>,
+}
+
+impl Handler<Spawn> for ProcessActor {
+    type Result = ResponseActFuture<Self, Result<Spawned, BootError>>;
+
+    fn handle(&mut self, _: Spawn, _: &mut Self::Context) -> Self::Result {
+        let options = self.options.clone();
+        let jack_name = format!("scserver-{}-{}", std::process::id(), options.port);
+        let jack = async move {
+            if !options.start_jack || jack::is_running(&jack::default_server_name()) {
+                return Ok(None);
+            }
+            DummyJack::start(
+                jack_name,
+                options.jack_sample_rate,
+                options.jack_period,
+                options.boot_timeout,
+            )
+            .await
+            .map(Some)
+        };
+        Box::pin(
+            jack.instrument(self.span.clone())
+                .into_actor(self)
+                .then(|jack, act, ctx| {
+                    let ready = jack.and_then(|jack| {
+                        act.jack = jack;
+                        act.spawn_child(ctx)
+                    });
+                    let timeout = act.options.boot_timeout;
+                    async move {
+                        match ready {
+                            Err(e) => Err(e),
+                            Ok(rx) => match tokio::time::timeout(timeout, rx).await {
+                                Ok(Ok(result)) => result,
+                                Ok(Err(_)) => Err(BootError::EarlyExit {
+                                    status: "unknown".into(),
+                                    output: vec![],
+                                }),
+                                Err(_) => Err(BootError::Timeout {
+                                    timeout,
+                                    output: vec![],
+                                }),
+                            },
+                        }
+                    }
+                    .into_actor(act)
+                })
+                .map(|result, act, _| match result {
+                    Err(BootError::Timeout { timeout, .. }) => {
+                        let error = BootError::Timeout {
+                            timeout,
+                            output: act.output_tail(),
+                        };
+                        act.fail_boot(error.clone());
+                        Err(error)
+                    }
+                    other => other.map(|pid| Spawned {
+                        pid,
+                        jack_pid: act.jack.as_ref().and_then(DummyJack::pid),
+                    }),
+                }),
+        )
+    }
+}
+
+impl ProcessActor {
+    /// Spawns the child from the actor's thread: Linux's parent-death signal follows the spawning
+    /// thread, and this thread lives as long as the server's actor system.
+    fn spawn_child(
+        &mut self,
+        ctx: &mut Context<Self>,
+    ) -> Result<oneshot::Receiver<Result<u32, BootError>>, BootError> {
+        let executable = find_executable(&self.options)?;
+        let supernova = scserver_core::options::is_supernova(&executable);
+        let args = self.options.to_args(supernova);
+        let mut command = Command::new(&executable);
+        command
+            .args(&args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            // libjack would otherwise try to start an ALSA jackd of its own, slowly and in vain.
+            .env("JACK_NO_START_SERVER", "1")
+            .kill_on_drop(true);
+        if let Some(jack) = &self.jack {
+            command.env("JACK_DEFAULT_SERVER", &jack.name);
+        }
+        child_dies_with_parent(&mut command, Signal::SIGKILL);
+        let _enter = self.span.enter();
+        tracing::info!(executable = %executable.display(), ?args, "spawning");
+        let mut child = command.spawn().map_err(|e| BootError::Spawn {
+            path: executable.clone(),
+            message: e.to_string(),
+        })?;
+        self.pid = child.id();
+        let (tx, rx) = oneshot::channel();
+        self.boot = Some(tx);
+        for stream in [
+            child
+                .stdout
+                .take()
+                .map(|s| Box::new(s) as Box<dyn tokio::io::AsyncRead + Unpin>),
+            child
+                .stderr
+                .take()
+                .map(|s| Box::new(s) as Box<dyn tokio::io::AsyncRead + Unpin>),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            let lines =
+                futures::stream::unfold(BufReader::new(stream).lines(), |mut lines| async {
+                    lines
+                        .next_line()
+                        .await
+                        .ok()
+                        .flatten()
+                        .map(|l| (Line(l), lines))
+                });
+            ctx.add_message_stream(lines.boxed_local());
+        }
+        ctx.spawn(
+            async move { child.wait().await }
+                .into_actor(self)
+                .map(|status, act, _| {
+                    let info = match status {
+                        Ok(status) => ExitInfo::from_status(status),
+                        Err(_) => ExitInfo {
+                            code: None,
+                            signal: None,
+                        },
+                    };
+                    act.on_exit(info);
+                }),
+        );
+        Ok(rx)
+    }
+}
+
+/// One line the child printed.
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+struct Line(String);
+
+impl Handler<Line> for ProcessActor {
+    type Result = ();
+
+    fn handle(&mut self, line: Line, _: &mut Self::Context) {
+        self.on_line(line.0);
+    }
+}
+
+/// Stop the process: wait `grace` for it to exit by itself (after `/quit`), then SIGTERM, then
+/// SIGKILL, each bounded by `grace`; then stop a JACK server this actor started.
+#[derive(Debug, Message)]
+#[rtype(result = "Option<ExitInfo>")]
+pub struct Shutdown {
+    /// Bound for each stage.
+    pub grace: Duration,
+}
+
+impl Handler<Shutdown> for ProcessActor {
+    type Result = ResponseActFuture<Self, Option<ExitInfo>>;
+
+    fn handle(&mut self, msg: Shutdown, _: &mut Self::Context) -> Self::Result {
+        let mut exit = self.exit.subscribe();
+        let pid = self.pid.map(|p| nix::unistd::Pid::from_raw(p as i32));
+        let jack = self.jack.take();
+        let grace = msg.grace;
+        let span = self.span.clone();
+        Box::pin(
+            async move {
+                let wait = |exit: &mut watch::Receiver<Option<ExitInfo>>| {
+                    let mut exit = exit.clone();
+                    async move {
+                        tokio::time::timeout(grace, exit.wait_for(Option::is_some))
+                            .await
+                            .ok()
+                            .and_then(|r| r.ok().map(|v| v.clone()))
+                            .flatten()
+                    }
+                };
+                let mut result = wait(&mut exit).await;
+                for signal in [Signal::SIGTERM, Signal::SIGKILL] {
+                    if result.is_some() {
+                        break;
+                    }
+                    if let Some(pid) = pid {
+                        tracing::warn!(%signal, "scsynth did not exit; signalling");
+                        let _ = nix::sys::signal::kill(pid, signal);
+                    }
+                    result = wait(&mut exit).await;
+                }
+                if let Some(jack) = jack {
+                    jack.stop(grace).await;
+                }
+                result
+            }
+            .instrument(span)
+            .into_actor(self),
+        )
+    }
+}
+
+/// Send a signal to the process (for tests and fault handling).
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub struct Kill(pub Signal);
+
+impl Handler<Kill> for ProcessActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: Kill, _: &mut Self::Context) {
+        self.signal(msg.0);
+    }
+}
+
+/// The pids of the process and of a JACK server it started.
+#[derive(Debug, Message)]
+#[rtype(result = "(Option<u32>, Option<u32>)")]
+pub struct Pids;
+
+impl Handler<Pids> for ProcessActor {
+    type Result = MessageResult<Pids>;
+
+    fn handle(&mut self, _: Pids, _: &mut Self::Context) -> Self::Result {
+        MessageResult((self.pid, self.jack.as_ref().and_then(DummyJack::pid)))
+    }
+}
+
+impl ProcessActor {
+    /// The server name, for logs.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}

@@ -1,0 +1,282 @@
+//! Boot (spawn, then connect) and Connect (attach to a server this client does not own).
+
+use actix::prelude::*;
+use rosc::{OscMessage, OscPacket, OscType};
+use scserver_core::{LifecycleEvent, Options, Pattern};
+
+use super::{shutdown, ServerActor, Status};
+use crate::allocator::{Allocate, Configure, IdKind};
+use crate::error::{BootError, RequestError, ServerError};
+use crate::osc::OscActor;
+use crate::process::{ProcessActor, Spawn, Spawned};
+
+type Transition = ResponseActFuture<ServerActor, Result<(), ServerError>>;
+
+fn done(result: Result<(), ServerError>) -> Transition {
+    Box::pin(actix::fut::ready(result))
+}
+
+/// Boot an owned scsynth with these options (or the last ones) and connect to it.
+///
+/// Events: Booting, ProcessBooted, Connecting, OscConnected, Connected, Booted; on failure
+/// Booting, ProcessPanicked.
+#[derive(Debug, Message)]
+#[rtype(result = "Result<(), ServerError>")]
+pub struct Boot(pub Option<Options>);
+
+impl Handler<Boot> for ServerActor {
+    type Result = Transition;
+
+    fn handle(&mut self, msg: Boot, ctx: &mut Self::Context) -> Transition {
+        self.boot(msg.0, ctx)
+    }
+}
+
+/// Connect to a running server this client did not start.
+///
+/// Events: Connecting, OscConnected, Connected; refused: Connecting, Disconnecting, Disconnected.
+#[derive(Debug, Message)]
+#[rtype(result = "Result<(), ServerError>")]
+pub struct Connect(pub Option<Options>);
+
+impl Handler<Connect> for ServerActor {
+    type Result = Transition;
+
+    fn handle(&mut self, msg: Connect, ctx: &mut Self::Context) -> Transition {
+        if let Err(e) = self.begin("connect", msg.0, false) {
+            return done(Err(e));
+        }
+        self.connect(ctx)
+    }
+}
+
+fn message(addr: &str, args: Vec<OscType>) -> OscMessage {
+    OscMessage {
+        addr: addr.to_owned(),
+        args,
+    }
+}
+
+/// Reads `/done /notify client_id [max_logins]`; supernova omits the second number.
+fn parse_notify(reply: &OscMessage, configured: u32) -> Result<(i32, u32), RequestError> {
+    let bad = |m: &str| RequestError::BadReply {
+        command: "/notify".into(),
+        message: m.into(),
+    };
+    let client_id = match reply.args.get(1) {
+        Some(OscType::Int(c)) => *c,
+        _ => return Err(bad("no client id")),
+    };
+    let max_logins = match reply.args.get(2) {
+        Some(OscType::Int(l)) if *l > 0 => *l as u32,
+        _ => configured,
+    };
+    Ok((client_id, max_logins))
+}
+
+impl ServerActor {
+    /// Checks the state and takes on the options; shared by boot and connect.
+    fn begin(
+        &mut self,
+        action: &'static str,
+        options: Option<Options>,
+        owned: bool,
+    ) -> Result<(), ServerError> {
+        let status = self.status();
+        if status != Status::Offline {
+            return Err(ServerError::InvalidState {
+                action,
+                status: status.name(),
+            });
+        }
+        let options = options.unwrap_or_else(|| self.options());
+        options.validate().map_err(BootError::from)?;
+        self.span = tracing::info_span!("server", server = %self.name, port = options.port);
+        self.set(|s| {
+            s.options = options;
+            s.owned = owned;
+            s.status = Status::Booting;
+        });
+        Ok(())
+    }
+
+    pub(crate) fn boot(&mut self, options: Option<Options>, ctx: &mut Context<Self>) -> Transition {
+        if let Err(e) = self.begin("boot", options, true) {
+            return done(Err(e));
+        }
+        self.publish(LifecycleEvent::Booting, None);
+        let process =
+            ProcessActor::new(&self.name, self.options(), ctx.address().recipient()).start();
+        self.process = Some(process.clone());
+        Box::pin(
+            async move { process.send(Spawn).await }
+                .into_actor(self)
+                .then(|spawned, act, ctx| match spawned {
+                    Ok(Ok(Spawned { pid, jack_pid })) => {
+                        act.set(|s| {
+                            s.pid = Some(pid);
+                            s.jack_pid = jack_pid;
+                        });
+                        act.publish(LifecycleEvent::ProcessBooted, None);
+                        act.connect(ctx)
+                    }
+                    Ok(Err(e)) => act.boot_failed(e.into()),
+                    Err(e) => act.boot_failed(e.into()),
+                }),
+        )
+    }
+
+    /// Stops what boot started, then reports the failure: …, ProcessPanicked.
+    fn boot_failed(&mut self, error: ServerError) -> Transition {
+        let process = self.take_process();
+        Box::pin(
+            async move {
+                if let Some((process, grace)) = process {
+                    shutdown(process, grace).await;
+                }
+            }
+            .into_actor(self)
+            .map(move |_, act, _| {
+                act.close_osc();
+                act.forget_connection();
+                act.publish(LifecycleEvent::ProcessPanicked, Some(error.to_string()));
+                act.forget_process();
+                Err(error)
+            }),
+        )
+    }
+
+    /// Opens the transport, registers with `/notify`, partitions ids, creates the default groups
+    /// (owned servers) and waits for the first status reply.
+    fn connect(&mut self, ctx: &mut Context<Self>) -> Transition {
+        self.publish(LifecycleEvent::Connecting, None);
+        let server = self.server_addr();
+        let osc = match OscActor::bind(
+            &self.name,
+            server,
+            self.local_port,
+            self.router.clone().recipient(),
+        ) {
+            Ok(osc) => osc,
+            Err(e) => {
+                let error = ServerError::Request(RequestError::Encode(format!(
+                    "cannot open a UDP socket: {e}"
+                )));
+                return self.connect_failed(error, ctx);
+            }
+        };
+        let local = osc.local_addr().ok();
+        if let Some(local) = local {
+            self.local_port = local.port();
+        }
+        self.osc = Some(osc.start());
+        self.set(|s| s.local_addr = local);
+        let link = self.link().expect("socket just opened");
+        let allocator = self.allocator.clone();
+        let (options, owned) = {
+            let s = self.state.borrow();
+            (s.options.clone(), s.owned)
+        };
+        let steps = async move {
+            let notify = link
+                .call(
+                    message("/notify", vec![OscType::Int(1)]),
+                    Pattern::new("/done").arg("/notify"),
+                    true,
+                )
+                .await;
+            let (client_id, max_logins) = match notify {
+                Ok(reply) => parse_notify(&reply, options.maximum_logins)?,
+                // Registered earlier from this very address: adopt the id it reports.
+                Err(RequestError::Failed { message, args, .. })
+                    if message.contains("already registered") =>
+                {
+                    match args.first() {
+                        Some(OscType::Int(c)) => (*c, options.maximum_logins),
+                        _ => {
+                            return Err(RequestError::Failed {
+                                command: "/notify".into(),
+                                message,
+                                args,
+                            }
+                            .into())
+                        }
+                    }
+                }
+                Err(RequestError::Failed { message, .. }) if message.contains("too many") => {
+                    return Err(ServerError::TooManyClients {
+                        address: format!("{}:{}", options.ip_address, options.port),
+                    })
+                }
+                Err(e) => return Err(e.into()),
+            };
+            allocator
+                .send(Configure {
+                    client_id,
+                    max_logins,
+                    options: options.clone(),
+                })
+                .await??;
+            if owned {
+                // One permanent group per login, so every client finds its default group.
+                let groups = (1..=max_logins as i32)
+                    .flat_map(|id| [OscType::Int(id), OscType::Int(1), OscType::Int(0)])
+                    .collect();
+                link.send(&OscPacket::Message(message("/g_new", groups)))?;
+                let sync_id = allocator
+                    .send(Allocate {
+                        kind: IdKind::Sync,
+                        count: 1,
+                    })
+                    .await?
+                    .unwrap_or(0);
+                link.call(
+                    message("/sync", vec![OscType::Int(sync_id)]),
+                    Pattern::new("/synced").arg(sync_id),
+                    false,
+                )
+                .await?;
+            }
+            link.call(
+                message("/status", vec![]),
+                Pattern::new("/status.reply"),
+                false,
+            )
+            .await?;
+            Ok((client_id, max_logins))
+        };
+        Box::pin(
+            steps
+                .into_actor(self)
+                .then(move |result, act, ctx| match result {
+                    Ok((client_id, max_logins)) => {
+                        act.set(|s| {
+                            s.client_id = Some(client_id);
+                            s.max_logins = Some(max_logins);
+                            s.status = Status::Online;
+                        });
+                        act.publish(LifecycleEvent::OscConnected, None);
+                        act.publish(LifecycleEvent::Connected, None);
+                        if owned {
+                            act.publish(LifecycleEvent::Booted, None);
+                        }
+                        done(Ok(()))
+                    }
+                    Err(e) => act.connect_failed(e, ctx),
+                }),
+        )
+    }
+
+    /// A connect that failed after Connecting: Disconnecting, Disconnected (and for an owned
+    /// server the process is stopped and the boot reported failed).
+    fn connect_failed(&mut self, error: ServerError, _: &mut Context<Self>) -> Transition {
+        self.publish(LifecycleEvent::Disconnecting, None);
+        self.close_osc();
+        self.publish(LifecycleEvent::Disconnected, None);
+        if self.state.borrow().owned {
+            return self.boot_failed(error);
+        }
+        self.forget_connection();
+        done(Err(error))
+    }
+}

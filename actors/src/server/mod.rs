@@ -1,0 +1,269 @@
+//! The server actor: the lifecycle state machine of one scsynth, composed of the process, socket,
+//! router and allocator actors. Transitions live in their own modules, each message beside its
+//! handler: [`boot`] (Boot, Connect), [`quit`] (Quit, Disconnect, Reboot, process death),
+//! [`request`] (requests and plain sends), [`reset`], [`events`] (subscriptions).
+
+pub mod boot;
+pub mod events;
+pub mod quit;
+pub mod request;
+pub mod reset;
+
+use std::net::SocketAddr;
+use std::time::{Duration, SystemTime};
+
+use actix::prelude::*;
+use scserver_core::{LifecycleEvent, Options};
+use tokio::sync::watch;
+
+use crate::allocator::{AllocatorActor, Clear};
+use crate::osc::OscActor;
+use crate::process::{ProcessActor, Shutdown};
+use crate::router::{FailAll, RouterActor};
+pub use events::{LifecycleCallback, LifecycleNotice};
+
+/// Where a server is in its life (supriya's `BootStatus`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Status {
+    /// Not connected; nothing running that this client owns.
+    Offline,
+    /// Booting or connecting.
+    Booting,
+    /// Connected and registered.
+    Online,
+    /// Quitting or disconnecting.
+    Quitting,
+}
+
+impl Status {
+    /// Lower-case name for messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Offline => "offline",
+            Status::Booting => "booting",
+            Status::Online => "online",
+            Status::Quitting => "quitting",
+        }
+    }
+}
+
+/// What the public handles can read without a round trip to the actor.
+#[derive(Debug, Clone)]
+pub struct ServerState {
+    /// Lifecycle state.
+    pub status: Status,
+    /// Whether this client booted the process.
+    pub owned: bool,
+    /// The options of the current (or last) boot or connect.
+    pub options: Options,
+    /// The client id from `/notify`.
+    pub client_id: Option<i32>,
+    /// The number of logins the server allows, as it reported it.
+    pub max_logins: Option<u32>,
+    /// The scsynth process id (owned servers).
+    pub pid: Option<u32>,
+    /// The pid of a dummy JACK server started for it.
+    pub jack_pid: Option<u32>,
+    /// The client socket's local address.
+    pub local_addr: Option<SocketAddr>,
+}
+
+impl ServerState {
+    /// The client's default group: `client_id + 1`.
+    pub fn default_group(&self) -> Option<i32> {
+        self.client_id.map(|c| c + 1)
+    }
+}
+
+/// Owns one server's lifecycle.
+pub struct ServerActor {
+    name: String,
+    state: watch::Sender<ServerState>,
+    router: Addr<RouterActor>,
+    allocator: Addr<AllocatorActor>,
+    osc: Option<Addr<OscActor>>,
+    process: Option<Addr<ProcessActor>>,
+    local_port: u16,
+    subscribers: Vec<Recipient<LifecycleNotice>>,
+    callbacks: Vec<LifecycleCallback>,
+    span: tracing::Span,
+}
+
+impl ServerActor {
+    /// A server actor named `name` (for logs and events), offline, with default `options` for
+    /// boot or connect.
+    pub fn new(name: &str, options: Options) -> Self {
+        let span = tracing::info_span!("server", server = %name, port = options.port);
+        ServerActor {
+            name: name.to_owned(),
+            state: watch::channel(ServerState {
+                status: Status::Offline,
+                owned: false,
+                options,
+                client_id: None,
+                max_logins: None,
+                pid: None,
+                jack_pid: None,
+                local_addr: None,
+            })
+            .0,
+            router: RouterActor::default().start(),
+            allocator: AllocatorActor::default().start(),
+            osc: None,
+            process: None,
+            local_port: 0,
+            subscribers: Vec::new(),
+            callbacks: Vec::new(),
+            span,
+        }
+    }
+
+    /// A receiver of the state, for handles that read it synchronously.
+    pub fn watch(&self) -> watch::Receiver<ServerState> {
+        self.state.subscribe()
+    }
+
+    fn status(&self) -> Status {
+        self.state.borrow().status
+    }
+
+    fn set(&self, f: impl FnOnce(&mut ServerState)) {
+        self.state.send_modify(f);
+    }
+
+    fn options(&self) -> Options {
+        self.state.borrow().options.clone()
+    }
+
+    fn server_addr(&self) -> SocketAddr {
+        let s = self.state.borrow();
+        SocketAddr::new(s.options.ip_address, s.options.port)
+    }
+
+    /// Publishes one lifecycle event to every subscriber and matching callback, in order.
+    fn publish(&mut self, event: LifecycleEvent, detail: Option<String>) {
+        let notice = {
+            let s = self.state.borrow();
+            LifecycleNotice {
+                server: self.name.clone(),
+                port: s.options.port,
+                event,
+                pid: s.pid,
+                client_id: s.client_id,
+                at: SystemTime::now(),
+                detail,
+            }
+        };
+        let _enter = self.span.enter();
+        tracing::info!(event = %event, detail = notice.detail.as_deref(), "lifecycle");
+        self.subscribers.retain(|s| s.connected());
+        for s in &self.subscribers {
+            s.do_send(notice.clone());
+        }
+        self.callbacks.retain_mut(|cb| cb.call(&notice));
+    }
+
+    /// Closes the OSC side: fails waiting requests and drops the socket.
+    fn close_osc(&mut self) {
+        self.router.do_send(FailAll);
+        if let Some(osc) = self.osc.take() {
+            osc.do_send(crate::osc::Close);
+        }
+        self.set(|s| s.local_addr = None);
+    }
+
+    /// Forgets the connection (ids, client) after the OSC side closed.
+    fn forget_connection(&mut self) {
+        self.allocator.do_send(Clear { keep: false });
+        self.set(|s| {
+            s.status = Status::Offline;
+            s.client_id = None;
+            s.max_logins = None;
+        });
+    }
+
+    /// Takes the process actor for a bounded shutdown; its pids stay readable until the last
+    /// event of the transition is published (see [`Self::forget_process`]).
+    fn take_process(&mut self) -> Option<(Addr<ProcessActor>, Duration)> {
+        let grace = self.state.borrow().options.quit_timeout;
+        self.process.take().map(|p| (p, grace))
+    }
+
+    /// Forgets an owned process after its last event.
+    fn forget_process(&mut self) {
+        self.set(|s| {
+            s.pid = None;
+            s.jack_pid = None;
+            s.owned = false;
+        });
+    }
+}
+
+/// Shuts a process actor down in stages; returns its exit, if seen.
+async fn shutdown(
+    process: Addr<ProcessActor>,
+    grace: Duration,
+) -> Option<crate::process::ExitInfo> {
+    process.send(Shutdown { grace }).await.ok().flatten()
+}
+
+impl Actor for ServerActor {
+    type Context = Context<Self>;
+
+    fn stopping(&mut self, _: &mut Self::Context) -> Running {
+        // Stopping the actor must not leave an owned scsynth behind: the process actor kills it
+        // when it stops, which it does once its last address (ours) is dropped.
+        Running::Stop
+    }
+}
+
+/// Read the current state (for handles that prefer a message to a watch).
+#[derive(Debug, Message)]
+#[rtype(result = "watch::Receiver<ServerState>")]
+pub struct Watch;
+
+impl Handler<Watch> for ServerActor {
+    type Result = MessageResult<Watch>;
+
+    fn handle(&mut self, _: Watch, _: &mut Self::Context) -> Self::Result {
+        MessageResult(self.watch())
+    }
+}
+
+/// Send a signal to an owned scsynth (fault injection, tests, a supervisor's hang handling).
+#[derive(Debug, Message)]
+#[rtype(result = "bool")]
+pub struct SignalProcess(pub crate::process::Signal);
+
+impl Handler<SignalProcess> for ServerActor {
+    type Result = bool;
+
+    fn handle(&mut self, msg: SignalProcess, _: &mut Self::Context) -> bool {
+        match &self.process {
+            Some(process) => {
+                process.do_send(crate::process::Kill(msg.0));
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+/// Allocations go to the allocator actor of the current connection.
+impl Handler<crate::allocator::Allocate> for ServerActor {
+    type Result = ResponseFuture<Option<i32>>;
+
+    fn handle(&mut self, msg: crate::allocator::Allocate, _: &mut Self::Context) -> Self::Result {
+        let allocator = self.allocator.clone();
+        Box::pin(async move { allocator.send(msg).await.ok().flatten() })
+    }
+}
+
+/// Freed ids go back to the allocator actor.
+impl Handler<crate::allocator::Free> for ServerActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: crate::allocator::Free, _: &mut Self::Context) {
+        self.allocator.do_send(msg);
+    }
+}

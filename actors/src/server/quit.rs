@@ -1,0 +1,212 @@
+//! Quit, Disconnect, Reboot, and what happens when the process dies on its own.
+
+use actix::prelude::*;
+use rosc::{OscMessage, OscType};
+use scserver_core::{LifecycleEvent, Pattern};
+
+use super::{shutdown, ServerActor, Status};
+use crate::error::ServerError;
+use crate::process::ProcessExited;
+
+type Transition = ResponseActFuture<ServerActor, Result<(), ServerError>>;
+
+fn done(result: Result<(), ServerError>) -> Transition {
+    Box::pin(actix::fut::ready(result))
+}
+
+/// Quit the server: `/quit`, then (owned) wait for the exit, escalating to SIGTERM and SIGKILL.
+/// Quitting a server this client does not own needs `force`. Quiet when already offline.
+///
+/// Events (owner): Quitting, Disconnecting, OscDisconnected, Disconnected, ProcessQuit, Quit;
+/// (non-owner, forced): the same without ProcessQuit.
+#[derive(Debug, Message)]
+#[rtype(result = "Result<(), ServerError>")]
+pub struct Quit {
+    /// Quit even a server this client does not own.
+    pub force: bool,
+}
+
+impl Handler<Quit> for ServerActor {
+    type Result = Transition;
+
+    fn handle(&mut self, msg: Quit, _: &mut Self::Context) -> Transition {
+        self.quit(msg.force)
+    }
+}
+
+/// Detach from a server this client does not own: `/notify 0`, then close the socket.
+///
+/// Events: Disconnecting, OscDisconnected, Disconnected.
+#[derive(Debug, Message)]
+#[rtype(result = "Result<(), ServerError>")]
+pub struct Disconnect;
+
+impl Handler<Disconnect> for ServerActor {
+    type Result = Transition;
+
+    fn handle(&mut self, _: Disconnect, _: &mut Self::Context) -> Transition {
+        let (status, owned) = {
+            let s = self.state.borrow();
+            (s.status, s.owned)
+        };
+        if owned {
+            return done(Err(ServerError::Owner));
+        }
+        if status != Status::Online {
+            return done(Err(ServerError::InvalidState {
+                action: "disconnect",
+                status: status.name(),
+            }));
+        }
+        self.set(|s| s.status = Status::Quitting);
+        self.publish(LifecycleEvent::Disconnecting, None);
+        let link = self.link();
+        let timeout = self.options().quit_timeout;
+        Box::pin(
+            async move {
+                if let Some(link) = link {
+                    // Frees the login slot: scsynth never expires registered clients by itself.
+                    let unregister =
+                        link.call(notify(0), Pattern::new("/done").arg("/notify"), true);
+                    let _ = tokio::time::timeout(timeout, unregister).await;
+                }
+            }
+            .into_actor(self)
+            .map(|_, act, _| {
+                act.close_osc();
+                act.publish(LifecycleEvent::OscDisconnected, None);
+                act.forget_connection();
+                act.publish(LifecycleEvent::Disconnected, None);
+                Ok(())
+            }),
+        )
+    }
+}
+
+/// Quit, then boot again with the same options.
+#[derive(Debug, Message)]
+#[rtype(result = "Result<(), ServerError>")]
+pub struct Reboot;
+
+impl Handler<Reboot> for ServerActor {
+    type Result = Transition;
+
+    fn handle(&mut self, _: Reboot, _: &mut Self::Context) -> Transition {
+        Box::pin(self.quit(false).then(|result, act, ctx| match result {
+            Ok(()) => act.boot(None, ctx),
+            Err(e) => done(Err(e)),
+        }))
+    }
+}
+
+fn notify(on: i32) -> OscMessage {
+    OscMessage {
+        addr: "/notify".into(),
+        args: vec![OscType::Int(on)],
+    }
+}
+
+impl ServerActor {
+    pub(crate) fn quit(&mut self, force: bool) -> Transition {
+        let (status, owned) = {
+            let s = self.state.borrow();
+            (s.status, s.owned)
+        };
+        match status {
+            Status::Offline => return done(Ok(())),
+            Status::Online => {}
+            other => {
+                return done(Err(ServerError::InvalidState {
+                    action: "quit",
+                    status: other.name(),
+                }))
+            }
+        }
+        if !owned && !force {
+            return done(Err(ServerError::NotOwner));
+        }
+        self.set(|s| s.status = Status::Quitting);
+        self.publish(LifecycleEvent::Quitting, None);
+        let link = self.link();
+        let timeout = self.options().quit_timeout;
+        let quit = OscMessage {
+            addr: "/quit".into(),
+            args: vec![],
+        };
+        Box::pin(
+            async move {
+                if let Some(link) = link {
+                    let asked = link.call(quit, Pattern::new("/done").arg("/quit"), true);
+                    if tokio::time::timeout(timeout, asked).await.is_err() {
+                        tracing::warn!("no /done /quit; stopping the process by signal");
+                    }
+                }
+            }
+            .into_actor(self)
+            .then(move |_, act, _| {
+                act.publish(LifecycleEvent::Disconnecting, None);
+                act.close_osc();
+                act.publish(LifecycleEvent::OscDisconnected, None);
+                act.publish(LifecycleEvent::Disconnected, None);
+                let process = act.take_process();
+                async move {
+                    match process {
+                        Some((process, grace)) => {
+                            shutdown(process, grace).await.map(|e| e.to_string())
+                        }
+                        None => None,
+                    }
+                }
+                .into_actor(act)
+                .map(move |exit, act, _| {
+                    if owned {
+                        act.publish(LifecycleEvent::ProcessQuit, exit);
+                    }
+                    act.forget_connection();
+                    act.publish(LifecycleEvent::Quit, None);
+                    act.forget_process();
+                    Ok(())
+                })
+            }),
+        )
+    }
+}
+
+impl Handler<ProcessExited> for ServerActor {
+    type Result = ();
+
+    /// The process ended without a quit: ProcessPanicked, OscPanicked, Disconnecting,
+    /// Disconnected, Quit. During a quit the exit is expected and the quit reports it.
+    fn handle(&mut self, msg: ProcessExited, ctx: &mut Self::Context) {
+        match self.status() {
+            Status::Quitting | Status::Offline => {}
+            Status::Booting => {
+                // Still connecting: make the waiting steps fail now; boot reports the failure.
+                self.router.do_send(crate::router::FailAll);
+            }
+            Status::Online => {
+                self.set(|s| s.status = Status::Quitting);
+                self.publish(LifecycleEvent::ProcessPanicked, Some(msg.0.to_string()));
+                self.publish(LifecycleEvent::OscPanicked, None);
+                self.publish(LifecycleEvent::Disconnecting, None);
+                self.close_osc();
+                let process = self.take_process();
+                // The scsynth is gone already; this stops a JACK server it started before Quit.
+                ctx.wait(
+                    async move {
+                        if let Some((process, grace)) = process {
+                            shutdown(process, grace).await;
+                        }
+                    }
+                    .into_actor(self)
+                    .map(|_, act, _| {
+                        act.forget_connection();
+                        act.publish(LifecycleEvent::Disconnected, None);
+                        act.publish(LifecycleEvent::Quit, None);
+                        act.forget_process();
+                    }),
+                );
+            }
+        }
+    }
+}

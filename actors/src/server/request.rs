@@ -1,0 +1,186 @@
+//! The one request path: register what the reply looks like with the router, then send.
+//!
+//! Both steps are mailbox sends from the same thread, so the router always learns of a request
+//! before its reply can arrive.
+
+use std::time::Duration;
+
+use actix::prelude::*;
+use rosc::{OscMessage, OscPacket};
+use scserver_core::Pattern;
+use tokio::sync::oneshot;
+
+use super::{ServerActor, Status};
+use crate::error::RequestError;
+use crate::osc::{OscActor, SendBytes, MAX_DATAGRAM};
+use crate::router::{Expect, ReplyResult, RouterActor};
+
+/// What a request waits for.
+#[derive(Debug, Clone)]
+pub struct Expectation {
+    /// The command's address, for errors.
+    pub command: String,
+    /// The reply.
+    pub reply: Pattern,
+    /// The `/fail` that answers it instead, if scsynth sends one.
+    pub fail: Option<Pattern>,
+    /// How long to wait; the server's `request_timeout` when `None`.
+    pub timeout: Option<Duration>,
+}
+
+/// Encodes a packet, refusing what does not fit one datagram.
+pub fn encode(packet: &OscPacket) -> Result<Vec<u8>, RequestError> {
+    let bytes = rosc::encoder::encode(packet).map_err(|e| RequestError::Encode(e.to_string()))?;
+    if bytes.len() > MAX_DATAGRAM {
+        return Err(RequestError::TooLarge {
+            size: bytes.len(),
+            limit: MAX_DATAGRAM,
+        });
+    }
+    Ok(bytes)
+}
+
+/// Registers `expect` with the router and sends `bytes`; the receiver yields the reply.
+pub(crate) fn dispatch(
+    router: &Addr<RouterActor>,
+    osc: &Addr<OscActor>,
+    bytes: Vec<u8>,
+    expect: Expectation,
+    default_timeout: Duration,
+) -> oneshot::Receiver<ReplyResult> {
+    let (tx, rx) = oneshot::channel();
+    router.do_send(Expect {
+        command: expect.command,
+        reply: expect.reply,
+        fail: expect.fail,
+        timeout: expect.timeout.unwrap_or(default_timeout),
+        tx,
+    });
+    osc.do_send(SendBytes(bytes));
+    rx
+}
+
+/// Awaits a dispatched request; a dropped sender means the router went away.
+pub(crate) async fn outcome(rx: oneshot::Receiver<ReplyResult>, command: &str) -> ReplyResult {
+    rx.await.unwrap_or_else(|_| {
+        Err(RequestError::Disconnected {
+            command: command.to_owned(),
+        })
+    })
+}
+
+/// A cloneable handle on an open connection: what a transition needs to make requests after it
+/// has left the actor's context.
+#[derive(Clone)]
+pub(crate) struct Link {
+    pub router: Addr<RouterActor>,
+    pub osc: Addr<OscActor>,
+    pub timeout: Duration,
+}
+
+impl Link {
+    /// Sends one message and awaits the reply matching `reply` (or its `/fail`, when `fail`).
+    pub async fn call(&self, message: OscMessage, reply: Pattern, fail: bool) -> ReplyResult {
+        let command = message.addr.clone();
+        let expect = Expectation {
+            fail: fail.then(|| Pattern::new("/fail").arg(command.as_str())),
+            command: command.clone(),
+            reply,
+            timeout: None,
+        };
+        let bytes = encode(&OscPacket::Message(message))?;
+        outcome(
+            dispatch(&self.router, &self.osc, bytes, expect, self.timeout),
+            &command,
+        )
+        .await
+    }
+
+    /// Sends a packet expecting nothing.
+    pub fn send(&self, packet: &OscPacket) -> Result<(), RequestError> {
+        self.osc.do_send(SendBytes(encode(packet)?));
+        Ok(())
+    }
+}
+
+impl ServerActor {
+    /// The open connection, if any.
+    pub(crate) fn link(&self) -> Option<Link> {
+        self.osc.as_ref().map(|osc| Link {
+            router: self.router.clone(),
+            osc: osc.clone(),
+            timeout: self.options().request_timeout,
+        })
+    }
+
+    fn connected_osc(&self) -> Result<&Addr<OscActor>, RequestError> {
+        match (self.status(), &self.osc) {
+            (Status::Online | Status::Booting, Some(osc)) => Ok(osc),
+            _ => Err(RequestError::NotConnected),
+        }
+    }
+}
+
+/// Send encoded bytes and wait for the reply described by the expectation. Answers with a receiver
+/// so the actor is free while the caller waits.
+#[derive(Debug, Message)]
+#[rtype(result = "Result<oneshot::Receiver<ReplyResult>, RequestError>")]
+pub struct Request {
+    /// The encoded packet.
+    pub bytes: Vec<u8>,
+    /// What the reply looks like.
+    pub expect: Expectation,
+}
+
+impl Handler<Request> for ServerActor {
+    type Result = Result<oneshot::Receiver<ReplyResult>, RequestError>;
+
+    fn handle(&mut self, msg: Request, _: &mut Self::Context) -> Self::Result {
+        let osc = self.connected_osc()?;
+        Ok(dispatch(
+            &self.router,
+            osc,
+            msg.bytes,
+            msg.expect,
+            self.options().request_timeout,
+        ))
+    }
+}
+
+/// Send encoded packets, in order, expecting nothing.
+#[derive(Debug, Message)]
+#[rtype(result = "Result<(), RequestError>")]
+pub struct Send(pub Vec<Vec<u8>>);
+
+impl Handler<Send> for ServerActor {
+    type Result = Result<(), RequestError>;
+
+    fn handle(&mut self, msg: Send, _: &mut Self::Context) -> Self::Result {
+        let osc = self.connected_osc()?;
+        osc.do_send(crate::osc::SendMany(msg.0));
+        Ok(())
+    }
+}
+
+/// Register an OSC callback with the router (callbacks outlive connections).
+impl Handler<crate::router::AddCallback> for ServerActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: crate::router::AddCallback, _: &mut Self::Context) {
+        self.router.do_send(msg);
+    }
+}
+
+/// Remove an OSC callback.
+impl Handler<crate::router::RemoveCallback> for ServerActor {
+    type Result = ResponseFuture<bool>;
+
+    fn handle(
+        &mut self,
+        msg: crate::router::RemoveCallback,
+        _: &mut Self::Context,
+    ) -> Self::Result {
+        let router = self.router.clone();
+        Box::pin(async move { router.send(msg).await.unwrap_or(false) })
+    }
+}

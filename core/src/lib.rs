@@ -1,0 +1,13 @@
+//! The pure core of scserver: everything that can be decided without a socket, a process or a
+//! runtime. Options become command lines, requests become OSC, replies become typed values,
+//! ids come from allocators, and SynthDef graphs become SCgf bytes — all testable without scsynth.
+
+pub mod alloc;
+pub mod lifecycle;
+pub mod options;
+pub mod output;
+pub mod pattern;
+
+pub use lifecycle::LifecycleEvent;
+pub use options::{Options, OptionsError, Protocol};
+pub use pattern::Pattern;

@@ -1,0 +1,360 @@
+//! The async face of a server.
+
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use actix::prelude::*;
+use rosc::{OscMessage, OscPacket, OscType};
+use scserver_actors::allocator::{Allocate, Free, IdKind};
+use scserver_actors::router::{AddCallback, OscReceived, RemoveCallback, Sink};
+use scserver_actors::server::boot::{Boot, Connect};
+use scserver_actors::server::events::{
+    RegisterLifecycleCallback, Subscribe, UnregisterLifecycleCallback,
+};
+use scserver_actors::server::quit::{Disconnect, Quit, Reboot};
+use scserver_actors::server::request::{encode, Expectation, Request, Send};
+use scserver_actors::server::reset::Reset;
+use scserver_actors::server::{
+    LifecycleCallback, LifecycleNotice, ServerActor, ServerState, SignalProcess, Status, Watch,
+};
+use scserver_actors::{RequestError, ServerError};
+use scserver_core::{LifecycleEvent, Options, Pattern};
+use tokio::sync::watch;
+
+use crate::callbacks::{LifecycleCallbackHandle, OscCallbackHandle};
+use crate::runtime::{self, RuntimeThread};
+
+/// A scsynth server driven with async methods. Cheap to clone; clones share one server. When the
+/// last clone is dropped, a server it booted is quit.
+#[derive(Clone)]
+pub struct AsyncServer {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    name: String,
+    addr: Addr<ServerActor>,
+    state: watch::Receiver<ServerState>,
+    latency: Mutex<Duration>,
+    next_id: AtomicU64,
+    // Dropped last: stopping the runtime stops the actors.
+    runtime: Option<RuntimeThread>,
+}
+
+impl AsyncServer {
+    /// A server named "scsynth" with these options (used by `boot()`/`connect()` without options).
+    pub fn new(options: Options) -> AsyncServer {
+        Self::with_name("scsynth", options)
+    }
+
+    /// A named server; the name appears in logs, spans and lifecycle notices.
+    pub fn with_name(name: &str, options: Options) -> AsyncServer {
+        Self::start(name, options, false)
+    }
+
+    pub(crate) fn start(name: &str, options: Options, dedicated: bool) -> AsyncServer {
+        let latency = options.latency;
+        let actor = ServerActor::new(name, options);
+        let state = actor.watch();
+        let (addr, runtime) = runtime::start(name, actor, dedicated);
+        AsyncServer {
+            inner: Arc::new(Inner {
+                name: name.to_owned(),
+                addr,
+                state,
+                latency: Mutex::new(latency),
+                next_id: AtomicU64::new(1),
+                runtime,
+            }),
+        }
+    }
+
+    /// The server's name.
+    pub fn name(&self) -> &str {
+        &self.inner.name
+    }
+
+    fn state(&self) -> ServerState {
+        self.inner.state.borrow().clone()
+    }
+
+    /// Boots scsynth with `options` (or the last ones) and connects to it.
+    pub async fn boot(&self, options: Option<Options>) -> Result<(), ServerError> {
+        self.inner.addr.send(Boot(options)).await?
+    }
+
+    /// Connects to a running server without owning it.
+    pub async fn connect(&self, options: Option<Options>) -> Result<(), ServerError> {
+        self.inner.addr.send(Connect(options)).await?
+    }
+
+    /// Disconnects from a server this client does not own.
+    pub async fn disconnect(&self) -> Result<(), ServerError> {
+        self.inner.addr.send(Disconnect).await?
+    }
+
+    /// Quits the server; a server this client does not own needs `force`.
+    pub async fn quit(&self, force: bool) -> Result<(), ServerError> {
+        self.inner.addr.send(Quit { force }).await?
+    }
+
+    /// Quits and boots again with the same options.
+    pub async fn reboot(&self) -> Result<(), ServerError> {
+        self.inner.addr.send(Reboot).await?
+    }
+
+    /// Clears nodes, scheduled bundles, SynthDefs and ids; puts the default group back.
+    pub async fn reset(&self) -> Result<(), ServerError> {
+        self.inner.addr.send(Reset).await?
+    }
+
+    /// Sends `/sync id` and waits for `/synced id`. Without an id, one is allocated.
+    pub async fn sync(
+        &self,
+        sync_id: Option<i32>,
+        timeout: Option<Duration>,
+    ) -> Result<(), ServerError> {
+        let id = match sync_id {
+            Some(id) => id,
+            None => self.allocate(IdKind::Sync, 1).await?,
+        };
+        let message = OscMessage {
+            addr: "/sync".into(),
+            args: vec![OscType::Int(id)],
+        };
+        let expect = Expectation {
+            command: "/sync".into(),
+            reply: Pattern::new("/synced").arg(id),
+            fail: None,
+            timeout,
+        };
+        self.request(OscPacket::Message(message), expect)
+            .await
+            .map(drop)
+    }
+
+    /// Sends a packet and waits for the reply that `expect` describes (or its `/fail`).
+    pub async fn request(
+        &self,
+        packet: OscPacket,
+        expect: Expectation,
+    ) -> Result<OscMessage, ServerError> {
+        let bytes = encode(&packet)?;
+        let rx = self.inner.addr.send(Request { bytes, expect }).await??;
+        let result = rx.await.map_err(|_| RequestError::NotConnected)?;
+        Ok(result?)
+    }
+
+    /// Sends any OSC message or bundle, expecting nothing.
+    pub fn send(&self, packet: impl Into<OscPacket>) -> Result<(), ServerError> {
+        self.send_encoded(vec![encode(&packet.into())?])
+    }
+
+    /// Sends packets in order (already encoded), expecting nothing.
+    pub fn send_encoded(&self, packets: Vec<Vec<u8>>) -> Result<(), ServerError> {
+        if !matches!(self.status(), Status::Online) {
+            return Err(RequestError::NotConnected.into());
+        }
+        // Fire and forget: ordering is kept by the mailbox, errors would only say "offline".
+        self.inner.addr.do_send(Send(packets));
+        Ok(())
+    }
+
+    /// Allocates ids from this client's share (see `IdKind`); `None` when offline or exhausted.
+    pub async fn allocate(&self, kind: IdKind, count: i32) -> Result<i32, ServerError> {
+        self.inner
+            .addr
+            .send(Allocate { kind, count })
+            .await?
+            .ok_or_else(|| ServerError::Exhausted {
+                kind: format!("{kind:?}"),
+            })
+    }
+
+    /// Gives ids back.
+    pub fn free(&self, kind: IdKind, id: i32) {
+        self.inner.addr.do_send(Free { kind, id });
+    }
+
+    /// Lifecycle state.
+    pub fn status(&self) -> Status {
+        self.inner.state.borrow().status
+    }
+
+    /// Whether this client booted the server.
+    pub fn is_owner(&self) -> bool {
+        self.inner.state.borrow().owned
+    }
+
+    /// The client id from `/notify`, while connected.
+    pub fn client_id(&self) -> Option<i32> {
+        self.inner.state.borrow().client_id
+    }
+
+    /// The number of logins the server allows, as it reported it.
+    pub fn maximum_logins(&self) -> Option<u32> {
+        self.inner.state.borrow().max_logins
+    }
+
+    /// This client's default group id (`client_id + 1`), while connected.
+    pub fn default_group(&self) -> Option<i32> {
+        self.inner.state.borrow().default_group()
+    }
+
+    /// The scsynth process id, for an owned server.
+    pub fn pid(&self) -> Option<u32> {
+        self.inner.state.borrow().pid
+    }
+
+    /// The process id of a dummy JACK server started for this server.
+    pub fn jack_pid(&self) -> Option<u32> {
+        self.inner.state.borrow().jack_pid
+    }
+
+    /// The options of the current or last boot or connect.
+    pub fn options(&self) -> Options {
+        self.state().options
+    }
+
+    /// The local address of the client's socket, while connected.
+    pub fn local_addr(&self) -> Option<std::net::SocketAddr> {
+        self.inner.state.borrow().local_addr
+    }
+
+    /// Sets the latency added to timed bundles.
+    pub fn set_latency(&self, latency: Duration) {
+        *self.inner.latency.lock().expect("latency lock") = latency;
+    }
+
+    /// The latency added to timed bundles.
+    pub fn latency(&self) -> Duration {
+        *self.inner.latency.lock().expect("latency lock")
+    }
+
+    /// Calls `procedure` for each message matching `pattern` (or `failure_pattern`), on the
+    /// router's thread; it must not block. With `once`, only for the first.
+    pub fn register_osc_callback(
+        &self,
+        pattern: Pattern,
+        procedure: impl FnMut(&OscMessage) + std::marker::Send + 'static,
+        failure_pattern: Option<Pattern>,
+        once: bool,
+    ) -> OscCallbackHandle {
+        self.add_osc_callback(
+            pattern,
+            failure_pattern,
+            once,
+            Sink::Fn(Box::new(procedure)),
+        )
+    }
+
+    /// Delivers each message matching `pattern` to an actix recipient.
+    pub fn subscribe_osc(
+        &self,
+        pattern: Pattern,
+        recipient: Recipient<OscReceived>,
+        once: bool,
+    ) -> OscCallbackHandle {
+        self.add_osc_callback(pattern, None, once, Sink::Recipient(recipient))
+    }
+
+    fn add_osc_callback(
+        &self,
+        pattern: Pattern,
+        failure_pattern: Option<Pattern>,
+        once: bool,
+        sink: Sink,
+    ) -> OscCallbackHandle {
+        let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
+        self.inner.addr.do_send(AddCallback {
+            id,
+            pattern,
+            failure_pattern,
+            once,
+            sink,
+        });
+        OscCallbackHandle(id)
+    }
+
+    /// Removes an OSC callback; answers whether it was registered.
+    pub async fn unregister_osc_callback(&self, handle: OscCallbackHandle) -> bool {
+        self.inner
+            .addr
+            .send(RemoveCallback(handle.0))
+            .await
+            .unwrap_or(false)
+    }
+
+    /// Calls `procedure` on the given lifecycle events (all when `events` is empty), in order, on
+    /// the server actor's thread; it must not block. With `once`, only the first time.
+    pub fn register_lifecycle_callback(
+        &self,
+        events: impl IntoIterator<Item = LifecycleEvent>,
+        procedure: impl FnMut(&LifecycleNotice) + std::marker::Send + 'static,
+        once: bool,
+    ) -> LifecycleCallbackHandle {
+        let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
+        let events: HashSet<_> = events.into_iter().collect();
+        self.inner
+            .addr
+            .do_send(RegisterLifecycleCallback(LifecycleCallback {
+                id,
+                events: (!events.is_empty()).then_some(events),
+                once,
+                procedure: Box::new(procedure),
+            }));
+        LifecycleCallbackHandle(id)
+    }
+
+    /// Removes a lifecycle callback; answers whether it was registered.
+    pub async fn unregister_lifecycle_callback(&self, handle: LifecycleCallbackHandle) -> bool {
+        self.inner
+            .addr
+            .send(UnregisterLifecycleCallback(handle.0))
+            .await
+            .unwrap_or(false)
+    }
+
+    /// Sends every lifecycle notice to an actix recipient.
+    pub fn subscribe(&self, recipient: Recipient<LifecycleNotice>) {
+        self.inner.addr.do_send(Subscribe(recipient));
+    }
+
+    /// Sends a signal to the owned scsynth process (fault injection; supervision).
+    pub fn signal_process(&self, signal: nix::sys::signal::Signal) {
+        self.inner.addr.do_send(SignalProcess(signal));
+    }
+
+    /// A receiver that sees every state change, for waiting on a status.
+    pub async fn watch(&self) -> Result<watch::Receiver<ServerState>, ServerError> {
+        Ok(self.inner.addr.send(Watch).await?)
+    }
+
+    /// The actor's address, for actix applications that talk to it directly.
+    pub fn actor(&self) -> Addr<ServerActor> {
+        self.inner.addr.clone()
+    }
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        let (status, owned) = {
+            let s = self.state.borrow();
+            (s.status, s.owned)
+        };
+        if !owned || status == Status::Offline {
+            return;
+        }
+        match &self.runtime {
+            // Our own thread: wait (bounded) for an orderly quit before stopping it.
+            Some(runtime) => {
+                let quit = self.addr.send(Quit { force: false });
+                let _ = runtime.block_on(quit, Duration::from_secs(10));
+            }
+            // The caller's actix system: ask, and rely on kill-on-drop if it stops first.
+            None => self.addr.do_send(Quit { force: false }),
+        }
+    }
+}

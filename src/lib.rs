@@ -1,0 +1,35 @@
+//! Boot, supervise and drive SuperCollider synthesis servers (`scsynth`) from Rust.
+//!
+//! [`AsyncServer`] has async methods and embeds in actix or tokio programs; [`Server`] is the
+//! same server behind blocking calls. Both drive one actor core (`scserver-actors`): a process
+//! actor, an OSC socket actor, a reply router, an allocator actor and the server's state machine,
+//! which publishes [`LifecycleEvent`]s in supriya's order.
+//!
+//! ```no_run
+//! use scserver::{Options, Server};
+//! let server = Server::new(Options { start_jack: true, ..Options::default() });
+//! server.boot(None).unwrap();
+//! println!("default group {:?}", server.default_group());
+//! server.quit(false).unwrap();
+//! ```
+
+mod async_server;
+mod callbacks;
+pub mod config;
+mod runtime;
+mod server;
+
+pub use async_server::AsyncServer;
+pub use callbacks::{LifecycleCallbackHandle, OscCallbackHandle};
+pub use config::{Config, ConfigError, ServerConfig};
+pub use scserver_actors::error::{BootError, RequestError, ServerError};
+pub use scserver_actors::server::request::Expectation;
+pub use scserver_actors::server::{LifecycleNotice, Status};
+pub use scserver_core::options::{RestartPolicy, SafetyClip};
+pub use scserver_core::{LifecycleEvent, Options, OptionsError, Pattern, Protocol};
+pub use server::Server;
+
+/// OSC types, re-exported from `rosc` so callers need no direct dependency.
+pub mod osc {
+    pub use rosc::{OscBundle, OscMessage, OscPacket, OscTime, OscType};
+}
