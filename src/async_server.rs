@@ -56,9 +56,9 @@ impl AsyncServer {
 
     pub(crate) fn start(name: &str, options: Options, dedicated: bool) -> AsyncServer {
         let latency = options.latency;
-        let actor = ServerActor::new(name, options);
-        let state = actor.watch();
-        let (addr, runtime) = runtime::start(name, actor, dedicated);
+        let owned_name = name.to_owned();
+        let make = move || ServerActor::new(&owned_name, options);
+        let ((addr, state), runtime) = runtime::start(name, make, dedicated);
         AsyncServer {
             inner: Arc::new(Inner {
                 name: name.to_owned(),

@@ -23,6 +23,7 @@ pub use async_server::AsyncServer;
 pub use callbacks::{LifecycleCallbackHandle, OscCallbackHandle};
 pub use config::{Config, ConfigError, ServerConfig};
 pub use scserver_actors::error::{BootError, RequestError, ServerError};
+pub use scserver_actors::allocator::IdKind;
 pub use scserver_actors::server::request::Expectation;
 pub use scserver_actors::server::{LifecycleNotice, Status};
 pub use scserver_core::options::{RestartPolicy, SafetyClip};

@@ -4,7 +4,19 @@
 use std::thread::JoinHandle;
 
 use actix::prelude::*;
+use scserver_actors::server::ServerState;
 use scserver_actors::ServerActor;
+use tokio::sync::watch;
+
+/// A started server actor and the receiver of its state.
+pub(crate) type Started = (Addr<ServerActor>, watch::Receiver<ServerState>);
+
+/// Builds the actor inside the runtime that runs it (its sub-actors start with it).
+fn start_here(make: impl FnOnce() -> ServerActor) -> Started {
+    let actor = make();
+    let state = actor.watch();
+    (actor.start(), state)
+}
 
 /// A dedicated actix system thread; stopping it stops every actor on it.
 pub(crate) struct RuntimeThread {
@@ -15,21 +27,24 @@ pub(crate) struct RuntimeThread {
 impl RuntimeThread {
     /// Starts a thread and the server actor on it. The thread also spawns scsynth, so the
     /// child's parent-death signal is tied to it and it lives as long as the server object.
-    pub fn start(name: &str, actor: ServerActor) -> (Addr<ServerActor>, RuntimeThread) {
+    pub fn start(
+        name: &str,
+        make: impl FnOnce() -> ServerActor + Send + 'static,
+    ) -> (Started, RuntimeThread) {
         let (tx, rx) = std::sync::mpsc::channel();
         let thread = std::thread::Builder::new()
             .name(format!("scserver-{name}"))
             .spawn(move || {
                 let system = actix::System::new();
                 system.block_on(async move {
-                    let _ = tx.send((actor.start(), actix::System::current()));
+                    let _ = tx.send((start_here(make), actix::System::current()));
                 });
                 let _ = system.run();
             })
             .expect("spawning the scserver runtime thread");
-        let (addr, system) = rx.recv().expect("the runtime thread starts its actor");
+        let (started, system) = rx.recv().expect("the runtime thread starts its actor");
         (
-            addr,
+            started,
             RuntimeThread {
                 system,
                 thread: Some(thread),
@@ -72,16 +87,16 @@ impl Drop for RuntimeThread {
 /// runtime thread.
 pub(crate) fn start(
     name: &str,
-    actor: ServerActor,
+    make: impl FnOnce() -> ServerActor + Send + 'static,
     dedicated: bool,
-) -> (Addr<ServerActor>, Option<RuntimeThread>) {
+) -> (Started, Option<RuntimeThread>) {
     if !dedicated
         && actix::Arbiter::try_current().is_some()
         && actix::System::try_current().is_some()
     {
-        (actor.start(), None)
+        (start_here(make), None)
     } else {
-        let (addr, thread) = RuntimeThread::start(name, actor);
-        (addr, Some(thread))
+        let (started, thread) = RuntimeThread::start(name, make);
+        (started, Some(thread))
     }
 }

@@ -93,6 +93,8 @@ pub struct ProcessActor {
     boot: Option<oneshot::Sender<Result<u32, BootError>>>,
     exit: watch::Sender<Option<ExitInfo>>,
     jack: Option<DummyJack>,
+    /// Counts spawns, so output and exits of an abandoned attempt are not taken for the current.
+    generation: u32,
     span: tracing::Span,
 }
 
@@ -110,6 +112,7 @@ impl ProcessActor {
             boot: None,
             exit: watch::channel(None).0,
             jack: None,
+            generation: 0,
             span,
         }
     }
@@ -244,7 +247,7 @@ impl Handler<Spawn> for ProcessActor {
                 jack_name,
                 options.jack_sample_rate,
                 options.jack_period,
-                options.boot_timeout,
+                JACK_START_TIMEOUT,
             )
             .await
             .map(Some)
@@ -252,44 +255,69 @@ impl Handler<Spawn> for ProcessActor {
         Box::pin(
             jack.instrument(self.span.clone())
                 .into_actor(self)
-                .then(|jack, act, ctx| {
-                    let ready = jack.and_then(|jack| {
+                .then(|jack, act, ctx| match jack {
+                    Ok(jack) => {
                         act.jack = jack;
-                        act.spawn_child(ctx)
-                    });
-                    let timeout = act.options.boot_timeout;
-                    async move {
-                        match ready {
-                            Err(e) => Err(e),
-                            Ok(rx) => match tokio::time::timeout(timeout, rx).await {
-                                Ok(Ok(result)) => result,
-                                Ok(Err(_)) => Err(BootError::EarlyExit {
-                                    status: "unknown".into(),
-                                    output: vec![],
-                                }),
-                                Err(_) => Err(BootError::Timeout {
-                                    timeout,
-                                    output: vec![],
-                                }),
-                            },
-                        }
+                        act.attempt(ctx, AUDIO_RETRIES)
                     }
-                    .into_actor(act)
+                    Err(e) => Box::pin(actix::fut::ready(Err(e))),
                 })
-                .map(|result, act, _| match result {
-                    Err(BootError::Timeout { timeout, .. }) => {
-                        let error = BootError::Timeout {
-                            timeout,
-                            output: act.output_tail(),
-                        };
-                        act.fail_boot(error.clone());
-                        Err(error)
-                    }
-                    other => other.map(|pid| Spawned {
+                .map(|result, act, _| {
+                    result.map(|pid| Spawned {
                         pid,
                         jack_pid: act.jack.as_ref().and_then(DummyJack::pid),
-                    }),
+                    })
                 }),
+        )
+    }
+}
+
+/// How long a dummy JACK server may take to listen.
+const JACK_START_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A freshly started jackd sometimes refuses its first client while several start at once
+/// ("Cannot open SuperCollider client"); scsynth is tried again this many times.
+const AUDIO_RETRIES: u32 = 2;
+
+impl ProcessActor {
+    /// One spawn of scsynth, waiting (bounded) for ready; retried on an audio failure when the
+    /// JACK server is our own fresh one.
+    fn attempt(&mut self, ctx: &mut Context<Self>, retries: u32) -> ResponseActFuture<Self, Result<u32, BootError>> {
+        let ready = self.spawn_child(ctx);
+        let timeout = self.options.boot_timeout;
+        Box::pin(
+            async move {
+                match ready {
+                    Err(e) => Err(e),
+                    Ok(rx) => match tokio::time::timeout(timeout, rx).await {
+                        Ok(Ok(result)) => result,
+                        Ok(Err(_)) => Err(BootError::EarlyExit {
+                            status: "unknown".into(),
+                            output: vec![],
+                        }),
+                        Err(_) => Err(BootError::Timeout {
+                            timeout,
+                            output: vec![],
+                        }),
+                    },
+                }
+            }
+            .into_actor(self)
+            .then(move |result, act, ctx| match result {
+                Err(BootError::Audio { output }) if retries > 0 && act.jack.is_some() => {
+                    tracing::warn!(parent: &act.span, ?output, "audio backend refused scsynth; trying again");
+                    act.attempt(ctx, retries - 1)
+                }
+                Err(BootError::Timeout { timeout, .. }) => {
+                    let error = BootError::Timeout {
+                        timeout,
+                        output: act.output_tail(),
+                    };
+                    act.fail_boot(error.clone());
+                    Box::pin(actix::fut::ready(Err(error)))
+                }
+                other => Box::pin(actix::fut::ready(other)),
+            }),
         )
     }
 }
@@ -317,6 +345,10 @@ impl ProcessActor {
             command.env("JACK_DEFAULT_SERVER", &jack.name);
         }
         child_dies_with_parent(&mut command, Signal::SIGKILL);
+        self.generation += 1;
+        let generation = self.generation;
+        self.ready = false;
+        self.exit.send_replace(None);
         let _enter = self.span.enter();
         tracing::info!(executable = %executable.display(), ?args, "spawning");
         let mut child = command.spawn().map_err(|e| BootError::Spawn {
@@ -340,20 +372,23 @@ impl ProcessActor {
         .flatten()
         {
             let lines =
-                futures::stream::unfold(BufReader::new(stream).lines(), |mut lines| async {
+                futures::stream::unfold(BufReader::new(stream).lines(), move |mut lines| async move {
                     lines
                         .next_line()
                         .await
                         .ok()
                         .flatten()
-                        .map(|l| (Line(l), lines))
+                        .map(|l| (Line(generation, l), lines))
                 });
             ctx.add_message_stream(lines.boxed_local());
         }
         ctx.spawn(
             async move { child.wait().await }
                 .into_actor(self)
-                .map(|status, act, _| {
+                .map(move |status, act, _| {
+                    if act.generation != generation {
+                        return;
+                    }
                     let info = match status {
                         Ok(status) => ExitInfo::from_status(status),
                         Err(_) => ExitInfo {
@@ -371,13 +406,15 @@ impl ProcessActor {
 /// One line the child printed.
 #[derive(Debug, Message)]
 #[rtype(result = "()")]
-struct Line(String);
+struct Line(u32, String);
 
 impl Handler<Line> for ProcessActor {
     type Result = ();
 
     fn handle(&mut self, line: Line, _: &mut Self::Context) {
-        self.on_line(line.0);
+        if line.0 == self.generation {
+            self.on_line(line.1);
+        }
     }
 }
 

@@ -1,0 +1,112 @@
+//! Shared test helpers: free ports, options for a private server, event recorders.
+#![allow(dead_code)]
+
+use std::net::UdpSocket;
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+use scserver::{LifecycleEvent, LifecycleNotice, Options};
+
+/// A UDP port on loopback that nothing holds right now (the kernel picks it).
+pub fn free_port() -> u16 {
+    UdpSocket::bind("127.0.0.1:0")
+        .and_then(|s| s.local_addr())
+        .expect("a free UDP port")
+        .port()
+}
+
+/// Options for a private server on a free port, with a dummy JACK server started on demand.
+pub fn options() -> Options {
+    Options {
+        port: free_port(),
+        start_jack: true,
+        ..Options::default()
+    }
+}
+
+/// Initialises tracing once so a failing test shows the library's logs (`RUST_LOG=debug`).
+pub fn init_tracing() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_test_writer()
+        .try_init();
+}
+
+/// Records lifecycle events in order and lets a test wait for one, with a bound.
+#[derive(Clone, Default)]
+pub struct Recorder {
+    inner: Arc<(Mutex<Vec<LifecycleNotice>>, Condvar)>,
+}
+
+impl Recorder {
+    /// A callback that records into this recorder.
+    pub fn callback(&self) -> impl FnMut(&LifecycleNotice) + Send + 'static {
+        let inner = self.inner.clone();
+        move |n| {
+            inner.0.lock().unwrap().push(n.clone());
+            inner.1.notify_all();
+        }
+    }
+
+    /// The events so far.
+    pub fn events(&self) -> Vec<LifecycleEvent> {
+        self.inner.0.lock().unwrap().iter().map(|n| n.event).collect()
+    }
+
+    /// The notices so far.
+    pub fn notices(&self) -> Vec<LifecycleNotice> {
+        self.inner.0.lock().unwrap().clone()
+    }
+
+    /// Forgets what was recorded.
+    pub fn clear(&self) {
+        self.inner.0.lock().unwrap().clear();
+    }
+
+    /// Waits until `event` has been recorded, at most `timeout`; returns whether it was.
+    pub fn wait_for(&self, event: LifecycleEvent, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        let mut events = self.inner.0.lock().unwrap();
+        loop {
+            if events.iter().any(|n| n.event == event) {
+                return true;
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return false;
+            }
+            events = self.inner.1.wait_timeout(events, left).unwrap().0;
+        }
+    }
+}
+
+/// Whether a process with this pid still exists (and is not a zombie of ours).
+pub fn alive(pid: u32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(stat) => !stat
+            .rsplit(')')
+            .next()
+            .is_some_and(|rest| rest.trim_start().starts_with('Z')),
+        Err(_) => false,
+    }
+}
+
+/// The boot sequence.
+pub const BOOT: [LifecycleEvent; 6] = [
+    LifecycleEvent::Booting,
+    LifecycleEvent::ProcessBooted,
+    LifecycleEvent::Connecting,
+    LifecycleEvent::OscConnected,
+    LifecycleEvent::Connected,
+    LifecycleEvent::Booted,
+];
+
+/// The quit sequence of an owner.
+pub const QUIT: [LifecycleEvent; 6] = [
+    LifecycleEvent::Quitting,
+    LifecycleEvent::Disconnecting,
+    LifecycleEvent::OscDisconnected,
+    LifecycleEvent::Disconnected,
+    LifecycleEvent::ProcessQuit,
+    LifecycleEvent::Quit,
+];
