@@ -181,6 +181,11 @@ impl ProcessActor {
             }));
         }
         self.exit.send_replace(Some(info.clone()));
+        // scsynth names its shared memory after its port and leaves it behind when killed.
+        let shm = PathBuf::from(format!("/dev/shm/SuperColliderServer_{}", self.options.port));
+        if info.code != Some(0) && std::fs::remove_file(&shm).is_ok() {
+            tracing::debug!(path = %shm.display(), "removed the shared memory of a killed scsynth");
+        }
         if was_ready {
             self.owner.do_send(ProcessExited(info));
         }
