@@ -7,6 +7,7 @@ pub mod lifecycle;
 pub mod options;
 pub mod output;
 pub mod pattern;
+pub mod synthdef;
 
 pub use lifecycle::LifecycleEvent;
 pub use options::{Options, OptionsError, Protocol};

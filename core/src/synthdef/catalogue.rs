@@ -1,0 +1,92 @@
+//! The UGen catalogue: one data row per UGen (name, rates, inputs with defaults, outputs,
+//! flags). The rows themselves live in [`super::ugens`], which also derives a typed
+//! constructor per row from the same data.
+
+use super::rate::Rate;
+
+/// How an input gets its value when none is given.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum InputDefault {
+    /// The input must be given.
+    Required,
+    /// This constant is used.
+    Value(f64),
+    /// Derived from other inputs when the UGen is made (e.g. `FFT`'s buffer becomes a
+    /// `LocalBuf`, `Dwrand`'s length is the sequence length).
+    Auto,
+}
+
+/// One input of a catalogue UGen.
+#[derive(Debug, Clone, Copy)]
+pub struct InputInfo {
+    /// The name as written in the table (a Rust identifier, maybe raw like `r#loop`).
+    pub(crate) raw: &'static str,
+    /// Default value.
+    pub default: InputDefault,
+    /// An array input: all its values become inputs of one UGen instead of expanding into
+    /// several UGens (e.g. `Out`'s `source`, `EnvGen`'s `envelope`).
+    pub array: bool,
+    /// When the UGen runs at audio rate, scsynth reads this input as an audio buffer, so
+    /// only an audio-rate signal is valid here.
+    pub audio: bool,
+}
+
+impl InputInfo {
+    /// The input's name (snake case, as in supriya).
+    pub fn name(&self) -> &'static str {
+        self.raw.strip_prefix("r#").unwrap_or(self.raw)
+    }
+}
+
+/// Bit flags describing a catalogue UGen.
+pub mod flags {
+    /// No side effects: removed from the graph when nothing reads its output.
+    pub const PURE: u16 = 1;
+    /// Every UGen created after it is ordered after it (buffers, PV chains, seeds).
+    pub const WIDTH_FIRST: u16 = 2;
+    /// Sets a done flag (usable with `Done`).
+    pub const DONE_FLAG: u16 = 4;
+    /// Reads a bus.
+    pub const INPUT: u16 = 8;
+    /// Writes a bus.
+    pub const OUTPUT: u16 = 16;
+    /// The number of outputs is chosen per instance (`channels(n)`).
+    pub const CHANNELS: u16 = 32;
+}
+
+/// One row of the catalogue.
+#[derive(Debug, Clone, Copy)]
+pub struct UGenInfo {
+    /// Class name as scsynth knows it.
+    pub name: &'static str,
+    /// Rates it can run at; empty means the rate is inferred from the inputs.
+    pub rates: &'static [Rate],
+    /// Number of outputs (the default when [`flags::CHANNELS`] is set).
+    pub outputs: u32,
+    /// A combination of [`flags`].
+    pub flags: u16,
+    /// Inputs in the order scsynth expects them.
+    pub inputs: &'static [InputInfo],
+}
+
+impl UGenInfo {
+    /// Whether a flag from [`flags`] is set.
+    pub fn has(&self, flag: u16) -> bool {
+        self.flags & flag != 0
+    }
+
+    /// The index of an input by name.
+    pub fn input_index(&self, name: &str) -> Option<usize> {
+        self.inputs.iter().position(|i| i.name() == name)
+    }
+}
+
+/// Every catalogue row.
+pub fn all() -> &'static [UGenInfo] {
+    super::ugens::CATALOGUE
+}
+
+/// The catalogue row for a UGen class name.
+pub fn lookup(name: &str) -> Option<&'static UGenInfo> {
+    all().iter().find(|u| u.name == name)
+}

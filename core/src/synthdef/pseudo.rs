@@ -1,0 +1,139 @@
+//! Pseudo-UGens: helpers that expand into ordinary UGens and operators.
+
+use super::builder::{expand, map_expanded, SynthDefBuilder};
+use super::rate::Rate;
+use super::signal::Signal;
+use super::special;
+
+impl SynthDefBuilder {
+    /// Sums signals into one channel like supriya's `Mix`: `Sum4` per four inputs, `Sum3`
+    /// for a remaining three, `+` for two, recursively.
+    pub fn mix(&self, sources: impl Into<Signal>) -> Signal {
+        special::mix(&self.graph_ref(), &sources.into().flatten())
+    }
+
+    /// Mixes an interleaved multichannel list down to `channels` outputs: the first of each
+    /// group of `channels` are summed together, then the second, and so on.
+    pub fn mix_channels(&self, sources: impl Into<Signal>, channels: usize) -> Signal {
+        let flat = sources.into().flatten();
+        let groups: Vec<&[Signal]> = flat.chunks(channels.max(1)).collect();
+        let width = groups.iter().map(|g| g.len()).min().unwrap_or(0);
+        let graph = self.graph_ref();
+        Signal::Array(
+            (0..width)
+                .map(|c| {
+                    let column: Vec<Signal> = groups.iter().map(|g| g[c].clone()).collect();
+                    special::mix(&graph, &column)
+                })
+                .collect(),
+        )
+    }
+
+    /// `source * mul + add` as a `MulAdd` where scsynth allows it (see supriya's rules),
+    /// else as simpler operators.
+    pub fn mul_add(
+        &self,
+        source: impl Into<Signal>,
+        mul: impl Into<Signal>,
+        add: impl Into<Signal>,
+    ) -> Signal {
+        let graph = self.graph_ref();
+        let values = [source.into(), mul.into(), add.into()];
+        match expand(&values, &[false; 3]) {
+            Ok(e) => map_expanded(e, &mut |v| special::mul_add(&graph, &v[0], &v[1], &v[2])),
+            Err(_) => Signal::Array(Vec::new()),
+        }
+    }
+
+    /// Maps `source` linearly from `[in_min, in_max]` to `[out_min, out_max]` (a `MulAdd`).
+    pub fn lin_lin(
+        &self,
+        source: impl Into<Signal>,
+        in_min: f64,
+        in_max: f64,
+        out_min: f64,
+        out_max: f64,
+    ) -> Signal {
+        let scale = (out_max - out_min) / (in_max - in_min);
+        let offset = out_min - scale * in_min;
+        self.mul_add(source, scale, offset)
+    }
+
+    /// `channels` channels of audio-rate silence (`DC.ar(0)` each).
+    pub fn silence(&self, channels: usize) -> Signal {
+        let one = || self.ugen("DC", Rate::Audio).input("source", 0.0).finish();
+        if channels == 1 {
+            one()
+        } else {
+            Signal::Array((0..channels).map(|_| one()).collect())
+        }
+    }
+
+    /// Prints `source` to scsynth's console when `trigger` fires, prefixed by `label`.
+    pub fn poll(
+        &self,
+        rate: Rate,
+        trigger: impl Into<Signal>,
+        source: impl Into<Signal>,
+        label: &str,
+    ) -> Signal {
+        self.ugen("Poll", rate)
+            .input("trigger", trigger)
+            .input("source", source)
+            .input("label", text(label, true))
+            .finish()
+    }
+
+    /// Sends `/reply`-style OSC message `command` with the values of `sources` whenever
+    /// `trigger` fires.
+    pub fn send_reply(
+        &self,
+        rate: Rate,
+        trigger: impl Into<Signal>,
+        command: &str,
+        sources: impl Into<Signal>,
+        reply_id: impl Into<Signal>,
+    ) -> Signal {
+        self.ugen("SendReply", rate)
+            .input("trigger", trigger)
+            .input("reply_id", reply_id)
+            .input("character_count", command.len() as f64)
+            .input("character", text(command, false))
+            .input("source", sources)
+            .finish()
+    }
+}
+
+/// A string as character codes, optionally prefixed by its length.
+fn text(s: &str, with_len: bool) -> Signal {
+    let mut v: Vec<Signal> = Vec::new();
+    if with_len {
+        v.push(Signal::Const(s.len() as f64));
+    }
+    v.extend(s.bytes().map(|b| Signal::Const(b as f64)));
+    Signal::Array(v)
+}
+
+impl Signal {
+    /// `self * mul + add` with supriya's `MulAdd` rules (needs a UGen in `self`, `mul` or
+    /// `add`, or an active builder, to hold the result).
+    pub fn mul_add(&self, mul: impl Into<Signal>, add: impl Into<Signal>) -> Signal {
+        let mul = mul.into();
+        let add = add.into();
+        let graph = self
+            .graph()
+            .or_else(|| mul.graph())
+            .or_else(|| add.graph())
+            .or_else(super::builder::active_graph);
+        match graph {
+            Some(g) => {
+                let values = [self.clone(), mul, add];
+                match expand(&values, &[false; 3]) {
+                    Ok(e) => map_expanded(e, &mut |v| special::mul_add(&g, &v[0], &v[1], &v[2])),
+                    Err(_) => Signal::Array(Vec::new()),
+                }
+            }
+            None => self.clone() * mul + add,
+        }
+    }
+}
