@@ -649,18 +649,19 @@ fn build_graph(name: &str, g: &Graph, limits: &Limits) -> Result<SynthDef, Synth
         }
     }
     // LocalBufs share one implicit MaxLocalBufs, placed just before the first of them.
-    let user_max: Vec<usize> = order
-        .iter()
-        .copied()
-        .filter(|&i| arena[i].node.kind == NodeKind::MaxLocalBufs)
-        .collect();
-    order.retain(|i| !user_max.contains(i));
     let local_bufs: Vec<usize> = order
         .iter()
         .copied()
         .filter(|&i| arena[i].node.kind == NodeKind::LocalBuf)
         .collect();
     if let Some(&first) = local_bufs.first() {
+        // A MaxLocalBufs made by hand is replaced by the computed one.
+        let user_max: Vec<usize> = order
+            .iter()
+            .copied()
+            .filter(|&i| arena[i].node.kind == NodeKind::MaxLocalBufs)
+            .collect();
+        order.retain(|i| !user_max.contains(i));
         let max_id = arena.len();
         arena.push(Work {
             node: Node {

@@ -65,7 +65,8 @@ pub enum SynthDefError {
     #[error("control `{0}` has no default value")]
     EmptyControl(String),
     /// The graph has a cycle, so no UGen order exists where every input is computed first.
-    #[error("the UGen graph has a cycle through {0} UGen(s)")]
+    /// Holds the number of UGens that could not be ordered (the cycle and what follows it).
+    #[error("the UGen graph has a cycle: {0} UGen(s) cannot be ordered")]
     Cycle(usize),
     /// The graph has no UGens.
     #[error("the SynthDef has no UGens")]

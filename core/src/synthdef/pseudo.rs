@@ -80,7 +80,7 @@ impl SynthDefBuilder {
         self.ugen("Poll", rate)
             .input("trigger", trigger)
             .input("source", source)
-            .input("label", text(label, true))
+            .input("label", special::text_signal(label))
             .finish()
     }
 
@@ -98,20 +98,13 @@ impl SynthDefBuilder {
             .input("trigger", trigger)
             .input("reply_id", reply_id)
             .input("character_count", command.len() as f64)
-            .input("character", text(command, false))
+            .input(
+                "character",
+                Signal::Array(command.bytes().map(|b| Signal::Const(b as f64)).collect()),
+            )
             .input("source", sources)
             .finish()
     }
-}
-
-/// A string as character codes, optionally prefixed by its length.
-fn text(s: &str, with_len: bool) -> Signal {
-    let mut v: Vec<Signal> = Vec::new();
-    if with_len {
-        v.push(Signal::Const(s.len() as f64));
-    }
-    v.extend(s.bytes().map(|b| Signal::Const(b as f64)));
-    Signal::Array(v)
 }
 
 impl Signal {

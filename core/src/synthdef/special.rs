@@ -117,6 +117,14 @@ fn instance(
             }
         }
         "ScopeOut2" if auto[2] => inputs[2] = inputs[1].clone(),
+        "Poll" if auto[3] => {
+            // Without a label, print the class of the polled UGen, as supriya does.
+            let class = match &inputs[1] {
+                Signal::Output(o) => o.graph.borrow().nodes[o.node].class,
+                _ => "Poll",
+            };
+            inputs[3] = text_signal(class);
+        }
         "Demand" => outputs = inputs[2].len() as u32,
         "MFCC" => outputs = inputs[1].as_const().unwrap_or(13.0) as u32,
         "LocalIn" => {
@@ -182,6 +190,13 @@ fn instance(
             kind,
         },
     )
+}
+
+/// A label as `Poll` reads it: the length, then one character code per byte.
+pub(crate) fn text_signal(s: &str) -> Signal {
+    let mut v = vec![Signal::Const(s.len() as f64)];
+    v.extend(s.bytes().map(|b| Signal::Const(b as f64)));
+    Signal::Array(v)
 }
 
 fn local_buf(graph: &GraphRef, channels: Signal, frames: Signal) -> Signal {

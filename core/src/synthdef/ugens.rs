@@ -1,7 +1,7 @@
 //! Typed constructors for every catalogue UGen, generated from the catalogue table below.
 //!
 //! Each row reads `Name [rates] outputs [flags] { input(spec) ... }`, where a spec is a default
-//! value, `req` (required), `array` (an array input, optionally with a default), `auto`
+//! value, `req` (required), `array` (an array input, optionally with a default or `auto`), `auto`
 //! (derived when the UGen is made) and `ar` (must be audio rate when the UGen is). Adding a
 //! UGen is adding a row; it then works by name ([`SynthDefBuilder::ugen`]) and as a type:
 //!
@@ -106,6 +106,14 @@ macro_rules! input_info {
             audio: true,
         }
     };
+    ($name:ident, array auto) => {
+        InputInfo {
+            raw: stringify!($name),
+            default: InputDefault::Auto,
+            array: true,
+            audio: false,
+        }
+    };
     ($name:ident, array $v:expr) => {
         InputInfo {
             raw: stringify!($name),
@@ -202,10 +210,8 @@ catalogue! {
     BAllPass [ar] 1 [pure] { source(req ar) frequency(1200.0) reciprocal_of_q(1.0) }
     BBandPass [ar] 1 [pure] { source(req ar) frequency(1200.0) bandwidth(1.0) }
     BBandStop [ar] 1 [pure] { source(req ar) frequency(1200.0) bandwidth(1.0) }
-    BHiCut [ar] 1 [pure] { source(req ar) frequency(1200.0) order(2.0) max_order(5.0) }
     BHiPass [ar] 1 [pure] { source(req ar) frequency(1200.0) reciprocal_of_q(1.0) }
     BHiShelf [ar] 1 [pure] { source(req ar) frequency(1200.0) reciprocal_of_s(1.0) gain(0.0) }
-    BLowCut [ar] 1 [pure] { source(req ar) frequency(1200.0) order(2.0) max_order(5.0) }
     BLowPass [ar] 1 [pure] { source(req ar) frequency(1200.0) reciprocal_of_q(1.0) }
     BLowShelf [ar] 1 [pure] { source(req ar) frequency(1200.0) reciprocal_of_s(1.0) gain(0.0) }
     BPeakEQ [ar] 1 [pure] { source(req ar) frequency(1200.0) reciprocal_of_q(1.0) gain(0.0) }
@@ -283,7 +289,6 @@ catalogue! {
     Dstutter [dr] 1 [] { n(2.0) source(req) }
     Dswitch [dr] 1 [] { index_(req) sequence(array) }
     Dswitch1 [dr] 1 [] { index_(req) sequence(array) }
-    Dunique [dr] 1 [] { source(req) max_buffer_size(1024.0) protected(1.0) }
     Duty [ar kr] 1 [] { duration(1.0) reset(0.0) level(1.0) done_action(0.0) }
     Dwhite [dr] 1 [] { minimum(0.0) maximum(0.0) length(f64::INFINITY) }
     Dwrand [dr] 1 [] { repeats(1.0) length(auto) weights(array) sequence(array) }
@@ -356,7 +361,6 @@ catalogue! {
     Warp1 [ar] 1 [channels] { buffer_id(0.0) pointer(0.0) frequency_scaling(1.0) window_size(0.2) envelope_buffer_id(-1.0) overlaps(8.0) window_rand_ratio(0.0) interpolation(1.0) }
     FreqShift [ar] 1 [] { source(req ar) frequency(0.0) phase(0.0) }
     Hilbert [ar] 2 [] { source(req ar) }
-    HilbertFIR [ar] 1 [] { source(req) buffer_id(req) }
     BlockSize [ir] 1 [] {  }
     BufChannels [kr ir] 1 [] { buffer_id(req) }
     BufDur [kr ir] 1 [] { buffer_id(req) }
@@ -464,10 +468,10 @@ catalogue! {
     Pan2 [ar kr] 2 [] { source(req ar) position(0.0) level(1.0) }
     Pan4 [ar kr] 4 [] { source(req ar) x_position(0.0) y_position(0.0) gain(1.0) }
     PanAz [ar kr] 1 [channels] { source(req ar) position(0.0) amplitude(1.0) width(2.0) orientation(0.5) }
-    PanB [ar kr] 3 [] { source(req ar) azimuth(0.0) elevation(0.0) gain(1.0) }
+    PanB [ar kr] 4 [] { source(req ar) azimuth(0.0) elevation(0.0) gain(1.0) }
     PanB2 [ar kr] 3 [] { source(req ar) azimuth(0.0) gain(1.0) }
     Rotate2 [ar kr] 2 [] { x(req ar) y(req ar) position(0.0) }
-    XFade2 [ar kr] 1 [] { in_a(req ar) in_b(0.0) pan(0.0) level(1.0) }
+    XFade2 [ar kr] 1 [] { in_a(req ar) in_b(req ar) pan(0.0) level(1.0) }
     Ball [ar kr] 1 [] { source(req) gravity(1.0) damping(0.0) friction(0.01) }
     Pluck [ar] 1 [] { source(req ar) trigger(req) maximum_delay_time(0.2) delay_time(0.2) decay_time(1.0) coefficient(0.5) }
     Spring [ar kr] 1 [] { source(req) spring(1.0) damping(0.0) }
@@ -522,11 +526,11 @@ catalogue! {
     Peak [ar kr] 1 [] { source(req) trigger(0.0) }
     PeakFollower [ar kr] 1 [] { source(req) decay(0.999) }
     Phasor [ar kr] 1 [] { trigger(0.0) rate(1.0) start(0.0) stop(1.0) reset_pos(0.0) }
-    Poll [ar kr] 1 [] { trigger(req) source(req) trigger_id(-1.0) label(array) }
+    Poll [ar kr] 1 [] { trigger(req) source(req) trigger_id(-1.0) label(array auto) }
     RunningMax [ar kr] 1 [] { source(req) trigger(0.0) }
     RunningMin [ar kr] 1 [] { source(req) trigger(0.0) }
     Schmidt [ar kr] 1 [] { source(req) minimum(0.0) maximum(1.0) }
-    SendPeakRMS [ar kr] 0 [] { reply_rate(20.0) peak_lag(3.0) reply_id(-1.0) source_size(auto) source(array) character_count(auto) character(array) }
+    SendPeakRMS [ar kr] 0 [] { reply_rate(20.0) peak_lag(3.0) reply_id(-1.0) source_size(auto) source(array ar) character_count(auto) character(array) }
     SendReply [ar kr] 0 [] { trigger(req) reply_id(-1.0) character_count(auto) character(array) source(array) }
     SendTrig [ar kr] 1 [] { trigger(req) id_(0.0) value(0.0) }
     Sweep [ar kr] 1 [] { trigger(0.0) rate(1.0) }
@@ -544,7 +548,7 @@ catalogue! {
     SetResetFF [ar kr] 1 [] { trigger(0.0) reset(0.0) }
     Timer [ar kr] 1 [] { trigger(0.0) }
     LinPan2 [ar kr] 2 [] { source(req ar) position(0.0) level(1.0) }
-    LinXFade2 [ar kr] 1 [] { in_a(req ar) in_b(0.0) pan(0.0) }
+    LinXFade2 [ar kr] 1 [] { in_a(req ar) in_b(req ar) pan(0.0) }
     GVerb [ar] 2 [] { source(req ar) room_size(10.0) reverb_time(3.0) damping(0.5) input_bandwidth(0.5) spread(15.0) dry_level(1.0) early_reflection_level(0.7) tail_level(0.5) maximum_room_size(300.0) }
     TGrains [ar] 2 [channels] { trigger(0.0) buffer_id(0.0) rate(1.0) center_position(0.0) duration(0.1) pan(0.0) amplitude(0.1) interpolation(4.0) }
     T2A [ar] 1 [] { source(0.0) offset(0.0) }
