@@ -10,6 +10,8 @@ use actix::prelude::*;
 use rosc::{OscMessage, OscPacket};
 use tokio::net::UdpSocket;
 
+use scserver_core::coalesce::coalesce;
+
 use crate::router::Incoming;
 
 /// The receive buffer asked of the kernel: bursts of a thousand replies must fit (the kernel caps
@@ -17,12 +19,17 @@ use crate::router::Incoming;
 pub const RECEIVE_BUFFER: usize = 4 << 20;
 /// The largest UDP payload; replies are read whole.
 pub const MAX_DATAGRAM: usize = 65_507;
+/// The size up to which queued packets are packed into one bundle. Well below the UDP limit so a
+/// burst still leaves as several datagrams that scsynth can take in across audio periods.
+pub const COALESCED_DATAGRAM: usize = 8192;
 
 /// Owns the UDP socket of one connection.
 pub struct OscActor {
     socket: Arc<UdpSocket>,
     server: SocketAddr,
     router: Recipient<Incoming>,
+    /// Packets handed over since the last flush; sent when the mailbox is drained.
+    outbox: Vec<Vec<u8>>,
     backlog: VecDeque<Vec<u8>>,
     span: tracing::Span,
 }
@@ -54,6 +61,7 @@ impl OscActor {
             socket: Arc::new(socket),
             server,
             router,
+            outbox: Vec::new(),
             backlog: VecDeque::new(),
             span,
         })
@@ -62,6 +70,15 @@ impl OscActor {
     /// The local address replies come to.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.socket.local_addr()
+    }
+
+    /// Queues a packet; the first one of a burst schedules a flush, which actix runs once the
+    /// messages already in the mailbox are handled, so a burst leaves as a few bundles.
+    fn enqueue(&mut self, bytes: Vec<u8>, ctx: &mut Context<Self>) {
+        if self.outbox.is_empty() {
+            ctx.notify(Flush);
+        }
+        self.outbox.push(bytes);
     }
 
     fn send_now(&mut self, bytes: Vec<u8>, ctx: &mut Context<Self>) {
@@ -164,7 +181,7 @@ impl Handler<SendBytes> for OscActor {
     type Result = ();
 
     fn handle(&mut self, msg: SendBytes, ctx: &mut Self::Context) {
-        self.send_now(msg.0, ctx);
+        self.enqueue(msg.0, ctx);
     }
 }
 
@@ -178,7 +195,23 @@ impl Handler<SendMany> for OscActor {
 
     fn handle(&mut self, msg: SendMany, ctx: &mut Self::Context) {
         for bytes in msg.0 {
-            self.send_now(bytes, ctx);
+            self.enqueue(bytes, ctx);
+        }
+    }
+}
+
+/// Sends what was queued, coalesced.
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+struct Flush;
+
+impl Handler<Flush> for OscActor {
+    type Result = ();
+
+    fn handle(&mut self, _: Flush, ctx: &mut Self::Context) {
+        let packets = std::mem::take(&mut self.outbox);
+        for datagram in coalesce(packets, COALESCED_DATAGRAM) {
+            self.send_now(datagram, ctx);
         }
     }
 }
