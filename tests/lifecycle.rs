@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use common::{alive, options, Recorder, BOOT, QUIT};
 use scserver::osc::{OscMessage, OscPacket, OscType};
-use scserver::{BootError, Expectation, LifecycleEvent as E, Options, Pattern, Server, ServerError, Status};
+use scserver::{
+    BootError, Expectation, LifecycleEvent as E, Options, Pattern, Server, ServerError, Status,
+};
 
 fn server_with_recorder(name: &str, options: Options) -> (Server, Recorder) {
     common::init_tracing();
@@ -65,7 +67,10 @@ fn boot_then_quit_in_order_and_nothing_left() {
 fn boot_twice_is_an_error_and_reboot_gives_a_new_process() {
     let (server, events) = server_with_recorder("reboot", options());
     server.boot(None).expect("boot");
-    assert!(matches!(server.boot(None), Err(ServerError::InvalidState { .. })));
+    assert!(matches!(
+        server.boot(None),
+        Err(ServerError::InvalidState { .. })
+    ));
     let first = server.pid().unwrap();
     events.clear();
     server.reboot().expect("reboot");
@@ -87,7 +92,10 @@ fn connect_and_disconnect_a_second_client() {
     owner.boot(None).expect("boot");
     let (guest, events) = server_with_recorder("guest", options.clone());
     guest.connect(None).expect("connect");
-    assert_eq!(events.events(), [E::Connecting, E::OscConnected, E::Connected]);
+    assert_eq!(
+        events.events(),
+        [E::Connecting, E::OscConnected, E::Connected]
+    );
     assert!(!guest.is_owner());
     assert_eq!(owner.client_id(), Some(0));
     assert_eq!(guest.client_id(), Some(1));
@@ -104,7 +112,10 @@ fn connect_and_disconnect_a_second_client() {
     assert!(matches!(owner.disconnect(), Err(ServerError::Owner)));
     events.clear();
     guest.disconnect().expect("disconnect");
-    assert_eq!(events.events(), [E::Disconnecting, E::OscDisconnected, E::Disconnected]);
+    assert_eq!(
+        events.events(),
+        [E::Disconnecting, E::OscDisconnected, E::Disconnected]
+    );
     assert_eq!(guest.status(), Status::Offline);
     // The slot was freed with /notify 0: connecting again works.
     guest.connect(None).expect("reconnect");
@@ -131,7 +142,13 @@ fn a_forced_quit_by_a_guest_stops_the_server() {
     guest.quit(true).expect("forced quit");
     assert_eq!(
         events.events(),
-        [E::Quitting, E::Disconnecting, E::OscDisconnected, E::Disconnected, E::Quit]
+        [
+            E::Quitting,
+            E::Disconnecting,
+            E::OscDisconnected,
+            E::Disconnected,
+            E::Quit
+        ]
     );
     // The owner sees its process die.
     assert!(owner_events.wait_for(E::Quit, Duration::from_secs(5)));
@@ -145,9 +162,15 @@ fn too_many_logins_is_a_typed_error() {
     owner.boot(None).unwrap();
     let (guest, events) = server_with_recorder("refused", owner.options());
     let error = guest.connect(None).unwrap_err();
-    assert!(matches!(error, ServerError::TooManyClients { .. }), "{error}");
+    assert!(
+        matches!(error, ServerError::TooManyClients { .. }),
+        "{error}"
+    );
     assert!(error.to_string().contains("maximum_logins"));
-    assert_eq!(events.events(), [E::Connecting, E::Disconnecting, E::Disconnected]);
+    assert_eq!(
+        events.events(),
+        [E::Connecting, E::Disconnecting, E::Disconnected]
+    );
     assert_eq!(guest.status(), Status::Offline);
     owner.quit(false).unwrap();
 }
@@ -159,11 +182,25 @@ fn process_death_is_reported_in_order() {
     let pid = server.pid().unwrap();
     let jack = server.state().jack_pid;
     events.clear();
-    nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid as i32), nix::sys::signal::SIGKILL).unwrap();
-    assert!(events.wait_for(E::Quit, Duration::from_secs(5)), "{:?}", events.events());
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid as i32),
+        nix::sys::signal::SIGKILL,
+    )
+    .unwrap();
+    assert!(
+        events.wait_for(E::Quit, Duration::from_secs(5)),
+        "{:?}",
+        events.events()
+    );
     assert_eq!(
         events.events(),
-        [E::ProcessPanicked, E::OscPanicked, E::Disconnecting, E::Disconnected, E::Quit]
+        [
+            E::ProcessPanicked,
+            E::OscPanicked,
+            E::Disconnecting,
+            E::Disconnected,
+            E::Quit
+        ]
     );
     let detail = events.notices()[0].detail.clone().unwrap();
     assert!(detail.contains("SIGKILL"), "{detail}");
@@ -182,7 +219,10 @@ fn port_in_use_fails_the_boot() {
     let port = holder.local_addr().unwrap().port();
     let (server, events) = server_with_recorder("port-taken", Options { port, ..options() });
     let error = server.boot(None).unwrap_err();
-    assert!(matches!(error, ServerError::Boot(BootError::PortInUse { .. })), "{error}");
+    assert!(
+        matches!(error, ServerError::Boot(BootError::PortInUse { .. })),
+        "{error}"
+    );
     assert_eq!(events.events(), [E::Booting, E::ProcessPanicked]);
     assert_eq!(server.status(), Status::Offline);
     assert!(server.pid().is_none());
@@ -199,7 +239,13 @@ fn missing_executable_names_the_paths_tried() {
     );
     let error = server.boot(None).unwrap_err();
     let text = error.to_string();
-    assert!(matches!(error, ServerError::Boot(BootError::ExecutableNotFound { .. })), "{text}");
+    assert!(
+        matches!(
+            error,
+            ServerError::Boot(BootError::ExecutableNotFound { .. })
+        ),
+        "{text}"
+    );
     assert!(text.contains("/nonexistent/bin/scsynth"), "{text}");
     assert!(text.contains("supercollider-server"), "{text}");
     assert_eq!(events.events(), [E::Booting, E::ProcessPanicked]);
@@ -211,8 +257,18 @@ fn boot_timeout_kills_a_server_that_never_gets_ready() {
     std::fs::create_dir_all(&dir).unwrap();
     let script = dir.join("scsynth");
     let pid_file = dir.join("pid");
-    std::fs::write(&script, format!("#!/bin/sh\necho $$ > {}\nexec sleep 60\n", pid_file.display())).unwrap();
-    std::os::unix::fs::PermissionsExt::set_mode(&mut std::fs::metadata(&script).unwrap().permissions(), 0o755);
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\necho $$ > {}\nexec sleep 60\n",
+            pid_file.display()
+        ),
+    )
+    .unwrap();
+    std::os::unix::fs::PermissionsExt::set_mode(
+        &mut std::fs::metadata(&script).unwrap().permissions(),
+        0o755,
+    );
     std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
     let (server, events) = server_with_recorder(
         "hang",
@@ -223,9 +279,16 @@ fn boot_timeout_kills_a_server_that_never_gets_ready() {
         },
     );
     let error = server.boot(None).unwrap_err();
-    assert!(matches!(error, ServerError::Boot(BootError::Timeout { .. })), "{error}");
+    assert!(
+        matches!(error, ServerError::Boot(BootError::Timeout { .. })),
+        "{error}"
+    );
     assert_eq!(events.events(), [E::Booting, E::ProcessPanicked]);
-    let pid: u32 = std::fs::read_to_string(&pid_file).unwrap().trim().parse().unwrap();
+    let pid: u32 = std::fs::read_to_string(&pid_file)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
     assert!(!alive(pid), "the hung process {pid} was left running");
     std::fs::remove_dir_all(&dir).ok();
 }
@@ -275,7 +338,10 @@ fn reset_clears_nodes_and_restores_the_default_group() {
     query_node(&server, 5000).expect("group 5000 exists");
     events.clear();
     server.reset().expect("reset");
-    assert!(events.events().is_empty(), "reset publishes no lifecycle events");
+    assert!(
+        events.events().is_empty(),
+        "reset publishes no lifecycle events"
+    );
     let error = query_node(&server, 5000).unwrap_err();
     assert!(error.to_string().contains("/n_query"), "{error}");
     query_node(&server, 1).expect("the default group is back");
@@ -287,13 +353,15 @@ fn concurrent_syncs_each_get_their_own_reply() {
     let (server, _) = server_with_recorder("syncs", options());
     server.boot(None).unwrap();
     let s = server.as_async().clone();
-    let results = futures::executor::block_on(futures::future::join_all(
-        (0..1000).map(|i| {
-            let s = s.clone();
-            async move { s.sync(Some(10_000 + i), Some(Duration::from_secs(5))).await }
-        }),
-    ));
-    assert!(results.iter().all(Result::is_ok), "{:?}", results.iter().find(|r| r.is_err()));
+    let results = futures::executor::block_on(futures::future::join_all((0..1000).map(|i| {
+        let s = s.clone();
+        async move { s.sync(Some(10_000 + i), Some(Duration::from_secs(5))).await }
+    })));
+    assert!(
+        results.iter().all(Result::is_ok),
+        "{:?}",
+        results.iter().find(|r| r.is_err())
+    );
     server.quit(false).unwrap();
 }
 
@@ -311,7 +379,15 @@ fn requests_time_out_with_a_typed_error() {
         fail: None,
         timeout: Some(Duration::from_millis(100)),
     };
-    let error = server.request(OscPacket::Message(message), expect).unwrap_err();
-    assert!(matches!(error, ServerError::Request(scserver::RequestError::Timeout { .. })), "{error}");
+    let error = server
+        .request(OscPacket::Message(message), expect)
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            ServerError::Request(scserver::RequestError::Timeout { .. })
+        ),
+        "{error}"
+    );
     server.quit(false).unwrap();
 }

@@ -3,6 +3,7 @@
 //! ids come from allocators, and SynthDef graphs become SCgf bytes — all testable without scsynth.
 
 pub mod alloc;
+pub mod coalesce;
 pub mod lifecycle;
 pub mod options;
 pub mod output;

@@ -50,7 +50,13 @@ impl Recorder {
 
     /// The events so far.
     pub fn events(&self) -> Vec<LifecycleEvent> {
-        self.inner.0.lock().unwrap().iter().map(|n| n.event).collect()
+        self.inner
+            .0
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|n| n.event)
+            .collect()
     }
 
     /// The notices so far.
