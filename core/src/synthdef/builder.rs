@@ -648,6 +648,7 @@ fn build_graph(name: &str, g: &Graph, limits: &Limits) -> Result<SynthDef, Synth
             }
         }
     }
+    copy_shared_pv_chains(&mut arena, &mut order);
     // LocalBufs share one implicit MaxLocalBufs, placed just before the first of them.
     let local_bufs: Vec<usize> = order
         .iter()
@@ -696,6 +697,100 @@ fn build_graph(name: &str, g: &Graph, limits: &Limits) -> Result<SynthDef, Synth
     let sorted = sort_topologically(&arena, &order)?;
     let kept = eliminate_unused(&arena, &sorted);
     finish_synthdef(name, g, &arena, &kept, limits)
+}
+
+fn is_pv_chain(class: &str) -> bool {
+    class == "FFT" || class.starts_with("PV_")
+}
+
+/// The FFT buffer a PV chain ultimately works on (the first input of its FFT).
+fn fft_buffer(arena: &[Work], mut id: usize) -> Option<Src> {
+    loop {
+        let node = &arena[id].node;
+        if node.class == "FFT" {
+            return node.inputs.first().copied();
+        }
+        match node.inputs.first() {
+            Some(&Src::Node(n, _)) if is_pv_chain(arena[n].node.class) => id = n,
+            _ => return None,
+        }
+    }
+}
+
+/// PV UGens modify their chain's buffer in place, so when one chain feeds several PV UGens
+/// all but the last get a copy: `BufFrames` of the FFT buffer, a `LocalBuf` that size and a
+/// `PV_Copy` into it, inserted just before the reader (supriya's rule).
+fn copy_shared_pv_chains(arena: &mut Vec<Work>, order: &mut Vec<usize>) {
+    let mut readers: Vec<(usize, Vec<(usize, usize)>)> = Vec::new();
+    for &id in order.iter() {
+        let class = arena[id].node.class;
+        if class == "PV_Copy" || !is_pv_chain(class) {
+            continue;
+        }
+        for (i, src) in arena[id].node.inputs.iter().enumerate() {
+            if let Src::Node(n, _) = *src {
+                if is_pv_chain(arena[n].node.class) {
+                    match readers.iter_mut().find(|(a, _)| *a == n) {
+                        Some((_, list)) => list.push((id, i)),
+                        None => readers.push((n, vec![(id, i)])),
+                    }
+                }
+            }
+        }
+    }
+    let node = |class, rate, inputs, width_first, kind| Work {
+        node: Node {
+            class,
+            rate,
+            special: 0,
+            inputs,
+            outputs: 1,
+            pure: false,
+            width_first,
+            kind,
+        },
+        params: Vec::new(),
+    };
+    for (chain, list) in readers {
+        if list.len() < 2 {
+            continue;
+        }
+        for &(reader, input) in &list[..list.len() - 1] {
+            let Some(buffer) = fft_buffer(arena, chain) else {
+                continue;
+            };
+            let frames = arena.len();
+            arena.push(node(
+                "BufFrames",
+                Rate::Scalar,
+                vec![buffer],
+                false,
+                NodeKind::UGen,
+            ));
+            let local = arena.len();
+            arena.push(node(
+                "LocalBuf",
+                Rate::Scalar,
+                vec![Src::Const(1.0), Src::Node(frames, 0)],
+                true,
+                NodeKind::LocalBuf,
+            ));
+            let copy = arena.len();
+            arena.push(node(
+                "PV_Copy",
+                Rate::Control,
+                vec![Src::Node(chain, 0), Src::Node(local, 0)],
+                true,
+                NodeKind::UGen,
+            ));
+            arena[reader].node.inputs[input] = Src::Node(copy, 0);
+            let at = order
+                .iter()
+                .position(|&i| i == reader)
+                .expect("reader in order");
+            order.splice(at..at, [frames, local, copy]);
+        }
+    }
 }
 
 struct Bundle {
