@@ -336,3 +336,27 @@ fn helpers_make_the_expected_ugens() {
     assert_eq!(def.ugens.iter().filter(|u| u.class == "DC").count(), 2);
     assert!(def.ugens.iter().any(|u| u.class == "MulAdd"));
 }
+
+#[test]
+fn signal_helpers_map_ugens_per_channel_at_their_rate() {
+    let b = SynthDefBuilder::new("map");
+    let ar = SinOsc::ar(&b).finish();
+    let kr = SinOsc::kr(&b).finish();
+    let both = Signal::Array(vec![ar, kr]).clip(-0.5, 0.5);
+    assert_eq!(both.len(), 2);
+    let lagged = b.kr("freq", 440.0).lag(0.1);
+    Out::kr(&b).source(vec![both.at(1), lagged]).finish();
+    Out::ar(&b).source(both.at(0)).finish();
+    let def = b.build().unwrap();
+    let rates: Vec<Rate> = def
+        .ugens
+        .iter()
+        .filter(|u| u.class == "Clip")
+        .map(|u| u.rate)
+        .collect();
+    assert_eq!(rates, [Rate::Audio, Rate::Control]);
+    assert!(def
+        .ugens
+        .iter()
+        .any(|u| u.class == "Lag" && u.rate == Rate::Control));
+}

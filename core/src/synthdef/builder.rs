@@ -391,6 +391,21 @@ impl std::fmt::Debug for UGenCall {
 }
 
 impl UGenCall {
+    pub(crate) fn on_graph(
+        graph: &GraphRef,
+        info: &'static UGenInfo,
+        rate: Option<Rate>,
+    ) -> UGenCall {
+        UGenCall {
+            graph: graph.clone(),
+            info: Some(info),
+            rate,
+            values: vec![None; info.inputs.len()],
+            channels: None,
+            error: None,
+        }
+    }
+
     /// Sets an input by its catalogue name.
     pub fn input(mut self, name: &str, value: impl Into<Signal>) -> Self {
         let name = name.strip_prefix("r#").unwrap_or(name);

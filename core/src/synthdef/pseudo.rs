@@ -130,3 +130,81 @@ impl Signal {
         }
     }
 }
+
+impl Signal {
+    /// Applies catalogue UGen `name` to each channel of `self` (as its `source`), at the
+    /// channel's own rate (`ir` falls back to `kr` where the UGen has no `ir`), like
+    /// supriya's `clip`/`lagged` helpers.
+    fn map_ugen(&self, name: &'static str, inputs: &[(&str, Signal)]) -> Signal {
+        let Some(graph) = self.graph().or_else(super::builder::active_graph) else {
+            return self.clone();
+        };
+        let Some(info) = super::catalogue::lookup(name) else {
+            return self.clone();
+        };
+        let channels = match self {
+            Signal::Array(items) => items.clone(),
+            other => vec![other.clone()],
+        };
+        let outs: Vec<Signal> = channels
+            .into_iter()
+            .map(|channel| {
+                let mut rate = channel.rate();
+                if !info.rates.contains(&rate) {
+                    rate = Rate::Control;
+                }
+                let mut call = super::builder::UGenCall::on_graph(&graph, info, Some(rate))
+                    .input("source", channel);
+                for (k, v) in inputs {
+                    call = call.input(k, v.clone());
+                }
+                call.finish()
+            })
+            .collect();
+        match self {
+            Signal::Array(_) => Signal::Array(outs),
+            _ => outs.into_iter().next().unwrap_or(Signal::Array(Vec::new())),
+        }
+    }
+
+    /// Clips to `[min, max]` with a `Clip` UGen.
+    pub fn clip(&self, min: impl Into<Signal>, max: impl Into<Signal>) -> Signal {
+        self.map_ugen("Clip", &[("minimum", min.into()), ("maximum", max.into())])
+    }
+
+    /// Folds into `[min, max]` with a `Fold` UGen.
+    pub fn fold(&self, min: impl Into<Signal>, max: impl Into<Signal>) -> Signal {
+        self.map_ugen("Fold", &[("minimum", min.into()), ("maximum", max.into())])
+    }
+
+    /// Wraps into `[min, max]` with a `Wrap` UGen.
+    pub fn wrap(&self, min: impl Into<Signal>, max: impl Into<Signal>) -> Signal {
+        self.map_ugen("Wrap", &[("minimum", min.into()), ("maximum", max.into())])
+    }
+
+    /// Smooths with a `Lag` of `time` seconds.
+    pub fn lag(&self, time: impl Into<Signal>) -> Signal {
+        self.map_ugen("Lag", &[("lag_time", time.into())])
+    }
+
+    /// Smooths with separate rise and fall times (`LagUD`).
+    pub fn lag_ud(&self, up: impl Into<Signal>, down: impl Into<Signal>) -> Signal {
+        self.map_ugen(
+            "LagUD",
+            &[("lag_time_up", up.into()), ("lag_time_down", down.into())],
+        )
+    }
+
+    /// Maps `[in_min, in_max]` exponentially to `[out_min, out_max]` (`LinExp`).
+    pub fn lin_exp(&self, in_min: f64, in_max: f64, out_min: f64, out_max: f64) -> Signal {
+        self.map_ugen(
+            "LinExp",
+            &[
+                ("input_minimum", in_min.into()),
+                ("input_maximum", in_max.into()),
+                ("output_minimum", out_min.into()),
+                ("output_maximum", out_max.into()),
+            ],
+        )
+    }
+}
