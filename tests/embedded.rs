@@ -39,6 +39,10 @@ async fn lifecycle_notices_reach_an_actix_recipient() {
             .expect("collector alive");
         events.push(event);
     }
-    let expected: Vec<E> = common::BOOT.iter().chain(common::QUIT.iter()).copied().collect();
+    let expected: Vec<E> = common::BOOT
+        .iter()
+        .chain(common::QUIT.iter())
+        .copied()
+        .collect();
     assert_eq!(events, expected);
 }

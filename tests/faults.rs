@@ -44,16 +44,28 @@ fn spoofed_replies_from_another_address_are_dropped() {
         })
     };
     for _ in 0..20 {
-        spoofer.send_to(&encode("/synced", vec![OscType::Int(4242)]), client).unwrap();
-        spoofer.send_to(&encode("/done", vec!["/notify".into(), OscType::Int(5)]), client).unwrap();
+        spoofer
+            .send_to(&encode("/synced", vec![OscType::Int(4242)]), client)
+            .unwrap();
+        spoofer
+            .send_to(
+                &encode("/done", vec!["/notify".into(), OscType::Int(5)]),
+                client,
+            )
+            .unwrap();
         spoofer
             .send_to(&encode("/status.reply", vec![OscType::Int(1); 5]), client)
             .unwrap();
-        spoofer.send_to(b"\x00garbage that is not OSC", client).unwrap();
+        spoofer
+            .send_to(b"\x00garbage that is not OSC", client)
+            .unwrap();
     }
     let result = waiting.join().unwrap();
     assert!(
-        matches!(result, Err(ServerError::Request(RequestError::Timeout { .. }))),
+        matches!(
+            result,
+            Err(ServerError::Request(RequestError::Timeout { .. }))
+        ),
         "a spoofed reply was accepted: {result:?}"
     );
     // Real replies still are.
@@ -68,7 +80,12 @@ fn a_fail_for_an_awaited_command_fails_it_at_once() {
     server.boot(None).unwrap();
     let message = OscPacket::Message(OscMessage {
         addr: "/s_new".into(),
-        args: vec!["no_such_synthdef".into(), OscType::Int(2000), OscType::Int(0), OscType::Int(1)],
+        args: vec![
+            "no_such_synthdef".into(),
+            OscType::Int(2000),
+            OscType::Int(0),
+            OscType::Int(1),
+        ],
     });
     let expect = Expectation {
         command: "/s_new".into(),
@@ -79,7 +96,9 @@ fn a_fail_for_an_awaited_command_fails_it_at_once() {
     let started = std::time::Instant::now();
     let error = server.request(message, expect).unwrap_err();
     match &error {
-        ServerError::Request(RequestError::Failed { command, message, .. }) => {
+        ServerError::Request(RequestError::Failed {
+            command, message, ..
+        }) => {
             assert_eq!(command, "/s_new");
             assert_eq!(message, "SynthDef not found");
         }
