@@ -59,13 +59,14 @@ impl Handler<Reset> for ServerActor {
                 })
             };
             sync(&link, next_sync().await?.unwrap_or(0)).await?;
-            let logins = state.max_logins.unwrap_or(1) as i32;
-            let groups = if state.owned {
-                1..=logins
+            // The owner re-creates every login's group; a guest only its own.
+            let groups: Vec<i32> = if state.owned {
+                (1..=state.max_logins.unwrap_or(1) as i32).collect()
             } else {
-                state.default_group().map_or(1..=0, |g| g..=g)
+                state.default_group().into_iter().collect()
             };
             let args = groups
+                .into_iter()
                 .flat_map(|id| [OscType::Int(id), OscType::Int(1), OscType::Int(0)])
                 .collect();
             link.send(&message("/g_new", args))?;
