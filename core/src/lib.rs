@@ -9,6 +9,12 @@ pub mod options;
 pub mod output;
 pub mod pattern;
 pub mod synthdef;
+pub mod command;
+pub mod reply;
+pub mod tree;
+pub mod bundle;
+pub mod mirror;
+pub mod timetag;
 
 pub use lifecycle::LifecycleEvent;
 pub use options::{Options, OptionsError, Protocol};
