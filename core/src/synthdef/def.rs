@@ -481,7 +481,7 @@ impl SynthDef {
         Some((
             names[pos].name.clone(),
             names[pos].index,
-            (end - names[pos].index) as usize,
+            end.saturating_sub(names[pos].index) as usize,
         ))
     }
 }
@@ -534,7 +534,8 @@ impl fmt::Display for SynthDef {
                             set(format!("{pname}[{j}]"), value);
                         }
                     }
-                    k = first + count.max(1) as u32;
+                    // Always advance, even if a damaged file maps k to an earlier parameter.
+                    k = (first + count.max(1) as u32).max(k + 1);
                 }
             }
             if info.is_none()

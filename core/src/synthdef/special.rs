@@ -129,11 +129,14 @@ fn instance(
         "MFCC" => outputs = inputs[1].as_const().unwrap_or(13.0) as u32,
         "LocalIn" => {
             // The defaults repeat to one per channel.
-            let defaults = inputs[0].flatten();
+            let mut defaults = inputs[0].flatten();
+            if defaults.is_empty() {
+                defaults.push(Signal::Const(0.0));
+            }
             let n = outputs as usize;
             inputs[0] = Signal::Array(
                 (0..n)
-                    .map(|i| defaults[i % defaults.len().max(1)].clone())
+                    .map(|i| defaults[i % defaults.len()].clone())
                     .collect(),
             );
         }
