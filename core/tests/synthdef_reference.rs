@@ -313,3 +313,22 @@ fn every_reference_file_has_a_test() {
     ];
     assert_eq!(reference_names(), tested);
 }
+
+/// Decoded files print like supriya's dump too (numbers are `f32` once in a file, so the
+/// one dump with `f64`-only values, `0.1 * 3`, prints them shorter).
+#[test]
+fn decoded_files_print_like_supriya() {
+    for name in reference_names() {
+        let def = SynthDef::decode(&reference(&name)).unwrap();
+        let mut expected = reference_dump(&name);
+        for (long, short) in [
+            ("0.30000000000000004", "0.3"),
+            ("0.6000000000000001", "0.6"),
+            ("0.7000000000000001", "0.7"),
+            ("1.2000000000000002", "1.2"),
+        ] {
+            expected = expected.replace(long, short);
+        }
+        assert_eq!(def.to_string().trim_end(), expected.trim_end(), "{name}");
+    }
+}

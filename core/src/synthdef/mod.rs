@@ -12,10 +12,34 @@
 //! assert_eq!(&bytes[..4], b"SCgf");
 //! ```
 //!
-//! UGens come from a data-driven [catalogue]: each row gives a UGen's rates, inputs with
-//! defaults and outputs, and yields both the by-name constructor
-//! ([`SynthDefBuilder::ugen`]) and a typed one in [`ugens`]. Graphs are ordered, folded
-//! and optimised with supriya's rules; [`SynthDef`] encodes, decodes and prints them.
+//! * Controls: [`SynthDefBuilder::kr`], [`kr_lag`](SynthDefBuilder::kr_lag),
+//!   [`ar`](SynthDefBuilder::ar), [`ir`](SynthDefBuilder::ir), [`tr`](SynthDefBuilder::tr);
+//!   an array default makes an array control.
+//! * UGens: every row of the [`catalogue`] has a typed constructor in [`ugens`] (inputs are
+//!   methods, unset inputs take their defaults) and works by name through
+//!   [`SynthDefBuilder::ugen`]. Arrays given to plain inputs expand into one UGen per
+//!   element; multi-output UGens return arrays ([`Signal::at`] picks a channel).
+//! * Operators: `+ - * / %`, unary `-`, and methods such as [`Signal::abs`],
+//!   [`Signal::max`], [`Signal::gt`], [`Signal::midicps`]; pseudo-UGens such as
+//!   [`SynthDefBuilder::mix`], [`SynthDefBuilder::mul_add`] and [`Env`] for `EnvGen`.
+//! * [`SynthDef`]: [`compile`](SynthDef::compile), [`compile_many`](SynthDef::compile_many),
+//!   [`decode`](SynthDef::decode) (decode then compile gives the same bytes) and a
+//!   [`Display`](std::fmt::Display) dump in supriya's layout.
+//!
+//! The graph follows supriya's rules, so the reference files compiled by supriya are
+//! reproduced exactly: numbers are folded where supriya folds them, `x * 1`, `x + 0`,
+//! `0 - x` and the like collapse, `a * b + c` stays two operators (only an explicit
+//! `MulAdd` or [`mix`](SynthDefBuilder::mix) makes `MulAdd`/`Sum3`/`Sum4`), constants are
+//! stored once, controls are grouped by rate (`ir`, `tr`, `ar`, `kr`) and sorted by name,
+//! `LocalBuf`s share an implicit `MaxLocalBufs`, a PV chain read by several PV UGens is
+//! copied, UGens are ordered by supriya's topological sort and unused pure UGens dropped.
+//!
+//! Where this crate is stricter than supriya: an input that scsynth reads as an audio
+//! buffer (`Out.ar`'s source, an audio-rate filter's source, ...) must be an audio-rate
+//! signal. Mistakes never interrupt signal expressions; the first one is returned by
+//! [`SynthDefBuilder::build`] as a [`SynthDefError`]. An operator on plain numbers that
+//! supriya keeps as a UGen (such as [`Signal::rand`]) is added to the newest live builder
+//! of the current thread.
 
 mod builder;
 pub mod catalogue;
