@@ -137,6 +137,19 @@ pub enum RequestError {
         /// What was wrong with the reply.
         message: String,
     },
+    /// The socket or connection to the server could not be opened.
+    #[error(
+        "cannot open the {protocol} connection to {address}: {message}; check that the server \
+         listens there with the same `protocol` (and, over TCP, the same `password`)"
+    )]
+    Transport {
+        /// `udp` or `tcp`.
+        protocol: String,
+        /// The server's address.
+        address: String,
+        /// The operating system's reason.
+        message: String,
+    },
 }
 
 /// Errors of the server lifecycle (boot, connect, quit, …).

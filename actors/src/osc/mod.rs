@@ -1,5 +1,8 @@
 //! The OSC socket: one UDP socket per connection, bound to loopback by default, that only hears
-//! the server it talks to.
+//! the server it talks to; or one TCP connection with scsynth's length framing ([`tcp`]). Both
+//! share the coalescing outbox and hand decoded messages to the router the same way.
+
+pub mod tcp;
 
 use std::collections::VecDeque;
 use std::io;
@@ -11,6 +14,8 @@ use rosc::{OscMessage, OscPacket};
 use tokio::net::UdpSocket;
 
 use scserver_core::coalesce::coalesce;
+use scserver_core::{Options, Protocol};
+use tokio::sync::mpsc;
 
 use crate::router::Incoming;
 
@@ -23,9 +28,21 @@ pub const MAX_DATAGRAM: usize = 65_507;
 /// burst still leaves as several datagrams that scsynth can take in across audio periods.
 pub const COALESCED_DATAGRAM: usize = 8192;
 
-/// Owns the UDP socket of one connection.
+/// How packets travel.
+enum Transport {
+    Udp(Arc<UdpSocket>),
+    /// Framed packets go to a writer task, which keeps their order; the halves wait in `pending`
+    /// until the actor starts.
+    Tcp {
+        frames: mpsc::UnboundedSender<Vec<u8>>,
+        local: SocketAddr,
+        pending: Option<(tcp::Connection, mpsc::UnboundedReceiver<Vec<u8>>)>,
+    },
+}
+
+/// Owns the socket (UDP) or connection (TCP) of one client.
 pub struct OscActor {
-    socket: Arc<UdpSocket>,
+    transport: Transport,
     server: SocketAddr,
     router: Recipient<Incoming>,
     /// Packets handed over since the last flush; sent when the mailbox is drained.
@@ -56,20 +73,76 @@ impl OscActor {
         socket.set_nonblocking(true)?;
         socket.bind(&SocketAddr::new(local_ip, local_port).into())?;
         let socket = UdpSocket::from_std(socket.into())?;
+        Ok(Self::with_transport(
+            name,
+            server,
+            Transport::Udp(Arc::new(socket)),
+            router,
+        ))
+    }
+
+    /// Connects over TCP to `server`, logging in with `password` if given; see [`tcp`].
+    pub fn connect_tcp(
+        name: &str,
+        server: SocketAddr,
+        password: Option<&str>,
+        timeout: std::time::Duration,
+        router: Recipient<Incoming>,
+    ) -> io::Result<OscActor> {
+        let connection = tcp::connect(server, password, timeout)?;
+        let (frames, queue) = mpsc::unbounded_channel();
+        let transport = Transport::Tcp {
+            frames,
+            local: connection.local,
+            pending: Some((connection, queue)),
+        };
+        Ok(Self::with_transport(name, server, transport, router))
+    }
+
+    /// Opens the transport `options` ask for (`protocol`, address, `password`); `local_port` is
+    /// used by UDP only.
+    pub fn open(
+        name: &str,
+        options: &Options,
+        local_port: u16,
+        router: Recipient<Incoming>,
+    ) -> io::Result<OscActor> {
+        let server = SocketAddr::new(options.ip_address, options.port);
+        match options.protocol {
+            Protocol::Udp => Self::bind(name, server, local_port, router),
+            Protocol::Tcp => Self::connect_tcp(
+                name,
+                server,
+                options.password.as_deref(),
+                options.request_timeout,
+                router,
+            ),
+        }
+    }
+
+    fn with_transport(
+        name: &str,
+        server: SocketAddr,
+        transport: Transport,
+        router: Recipient<Incoming>,
+    ) -> OscActor {
         let span = tracing::info_span!("osc", server = %name, port = server.port());
-        Ok(OscActor {
-            socket: Arc::new(socket),
+        OscActor {
+            transport,
             server,
             router,
             outbox: Vec::new(),
             backlog: VecDeque::new(),
             span,
-        })
+        }
     }
 
     /// The local address replies come to.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.socket.local_addr()
+        match &self.transport {
+            Transport::Udp(socket) => socket.local_addr(),
+            Transport::Tcp { local, .. } => Ok(*local),
+        }
     }
 
     /// Queues a packet; the first one of a burst schedules a flush, which actix runs once the
@@ -82,11 +155,23 @@ impl OscActor {
     }
 
     fn send_now(&mut self, bytes: Vec<u8>, ctx: &mut Context<Self>) {
+        let socket = match &self.transport {
+            Transport::Udp(socket) => socket,
+            Transport::Tcp { frames, .. } => {
+                let mut framed = Vec::new();
+                tcp::frame(&bytes, &mut framed);
+                if frames.send(framed).is_err() {
+                    let _enter = self.span.enter();
+                    tracing::warn!("send failed: the TCP connection is closed");
+                }
+                return;
+            }
+        };
         if !self.backlog.is_empty() {
             self.backlog.push_back(bytes);
             return;
         }
-        match self.socket.try_send_to(&bytes, self.server) {
+        match socket.try_send_to(&bytes, self.server) {
             Ok(_) => {}
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                 // Keep order: everything after this waits behind it.
@@ -101,7 +186,10 @@ impl OscActor {
     }
 
     fn drain_backlog(&mut self, ctx: &mut Context<Self>) {
-        let socket = self.socket.clone();
+        let Transport::Udp(socket) = &self.transport else {
+            return;
+        };
+        let socket = socket.clone();
         let server = self.server;
         let batch: Vec<_> = self.backlog.drain(..).collect();
         ctx.wait(
@@ -130,14 +218,65 @@ pub fn flatten(packet: OscPacket, out: &mut Vec<OscMessage>) {
     }
 }
 
+/// Decodes one packet and hands its messages to the router; malformed packets are dropped.
+fn deliver(bytes: &[u8], router: &Recipient<Incoming>, span: &tracing::Span) {
+    match rosc::decoder::decode_udp(bytes) {
+        Ok((_, packet)) => {
+            let mut messages = Vec::with_capacity(1);
+            flatten(packet, &mut messages);
+            router.do_send(Incoming(messages));
+        }
+        Err(e) => {
+            tracing::warn!(parent: span, error = ?e, len = bytes.len(), "dropped a malformed packet")
+        }
+    }
+}
+
 impl Actor for OscActor {
     type Context = Context<Self>;
 
     fn started(&mut self, ctx: &mut Self::Context) {
-        let socket = self.socket.clone();
         let server = self.server;
         let router = self.router.clone();
         let span = self.span.clone();
+        let socket = match &mut self.transport {
+            Transport::Udp(socket) => socket.clone(),
+            Transport::Tcp { pending, .. } => {
+                let Some((connection, queue)) = pending.take() else {
+                    return;
+                };
+                let write_span = span.clone();
+                ctx.spawn(
+                    async move {
+                        if let Err(e) = tcp::write_frames(connection.write, queue).await {
+                            tracing::warn!(parent: &write_span, error = %e, "TCP write failed");
+                        }
+                    }
+                    .into_actor(self),
+                );
+                let mut read = connection.read;
+                ctx.spawn(
+                    async move {
+                        let mut buf = Vec::new();
+                        loop {
+                            match tcp::read_frame(&mut read, &mut buf).await {
+                                Ok(true) => deliver(&buf, &router, &span),
+                                Ok(false) => {
+                                    tracing::info!(parent: &span, "the server closed the TCP connection");
+                                    break;
+                                }
+                                Err(e) => {
+                                    tracing::warn!(parent: &span, error = %e, "TCP receive failed; connection abandoned");
+                                    break;
+                                }
+                            }
+                        }
+                    }
+                    .into_actor(self),
+                );
+                return;
+            }
+        };
         // The receive loop does as little as possible per datagram: decode and hand over.
         ctx.spawn(
             async move {
@@ -155,16 +294,7 @@ impl Actor for OscActor {
                         tracing::warn!(parent: &span, %from, "dropped a datagram from a foreign address");
                         continue;
                     }
-                    match rosc::decoder::decode_udp(&buf[..n]) {
-                        Ok((_, packet)) => {
-                            let mut messages = Vec::with_capacity(1);
-                            flatten(packet, &mut messages);
-                            router.do_send(Incoming(messages));
-                        }
-                        Err(e) => {
-                            tracing::warn!(parent: &span, error = ?e, len = n, "dropped a malformed datagram")
-                        }
-                    }
+                    deliver(&buf[..n], &router, &span);
                 }
             }
             .into_actor(self),

@@ -151,17 +151,20 @@ impl ServerActor {
     fn connect(&mut self, ctx: &mut Context<Self>) -> Transition {
         self.publish(LifecycleEvent::Connecting, None);
         let server = self.server_addr();
-        let osc = match OscActor::bind(
+        let options = self.options();
+        let osc = match OscActor::open(
             &self.name,
-            server,
+            &options,
             self.local_port,
             self.router.clone().recipient(),
         ) {
             Ok(osc) => osc,
             Err(e) => {
-                let error = ServerError::Request(RequestError::Encode(format!(
-                    "cannot open a UDP socket: {e}"
-                )));
+                let error = ServerError::Request(RequestError::Transport {
+                    protocol: options.protocol.to_string(),
+                    address: server.to_string(),
+                    message: e.to_string(),
+                });
                 return self.connect_failed(error, ctx);
             }
         };
@@ -177,8 +180,16 @@ impl ServerActor {
             let s = self.state.borrow();
             (s.options.clone(), s.owned)
         };
+        // scsynth answers nothing for a second after a TCP password login (see `osc::tcp`).
+        let login = match (options.protocol, &options.password) {
+            (scserver_core::Protocol::Tcp, Some(_)) => crate::server::request::Link {
+                timeout: link.timeout + std::time::Duration::from_secs(1),
+                ..link.clone()
+            },
+            _ => link.clone(),
+        };
         let steps = async move {
-            let notify = link
+            let notify = login
                 .call(
                     message("/notify", vec![OscType::Int(1)]),
                     Pattern::new("/done").arg("/notify"),
@@ -187,6 +198,22 @@ impl ServerActor {
                 .await;
             let (client_id, max_logins) = match notify {
                 Ok(reply) => parse_notify(&reply, options.maximum_logins)?,
+                // A fresh TCP connection cannot have registered before: scsynth 3.13.0 leaves
+                // the TCP reply address uninitialised (fixed after it, supercollider#6647), so
+                // every TCP client looks like the first. Adopting its id would share its ids.
+                Err(RequestError::Failed { message, .. })
+                    if message.contains("already registered")
+                        && options.protocol == scserver_core::Protocol::Tcp =>
+                {
+                    return Err(RequestError::BadReply {
+                        command: "/notify".into(),
+                        message: "scsynth took this TCP connection for another client that is \
+                                  already registered (a bug of scsynth 3.13.0 with several TCP \
+                                  clients); connect over UDP, or use a newer scsynth"
+                            .into(),
+                    }
+                    .into());
+                }
                 // Registered earlier from this very address: adopt the id it reports.
                 Err(RequestError::Failed { message, args, .. })
                     if message.contains("already registered") =>

@@ -1,0 +1,176 @@
+//! scsynth's TCP transport (`scsynth -t PORT`): every packet, both ways, is preceded by its
+//! length as a big-endian int32.
+//!
+//! With a session password (`scsynth -p`), the first frame of a connection must be the password
+//! itself: scsynth 3.13 reads one frame of at most 32 bytes into a 32-byte buffer and compares it
+//! with `strcmp` against the first 31 bytes of its password (`SC_ComPort.cpp`,
+//! `SC_TcpConnection::start`). So the frame carries the password and a terminating NUL. scsynth
+//! then sleeps one second on its network thread before it reads anything else, even after a
+//! correct password; a wrong one leaves the connection unread (every later request times out).
+//! Each connection takes one of scsynth's `maximum_logins` connection slots; when none is left
+//! the connection is accepted by the kernel but never read.
+
+use std::io::{self, Write};
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::sync::mpsc;
+
+/// The longest password scsynth compares (its buffer is 32 bytes, NUL included).
+pub const MAX_PASSWORD: usize = 31;
+/// The largest frame accepted from the server; scsynth builds replies in 64 KiB, so anything
+/// larger means the stream lost its framing.
+pub const MAX_FRAME: usize = 16 << 20;
+/// How many bytes of queued frames one write gathers.
+const WRITE_BATCH: usize = 256 << 10;
+
+/// Appends `packet` to `out` as one frame: its length, big-endian, then the bytes.
+pub fn frame(packet: &[u8], out: &mut Vec<u8>) {
+    out.reserve(4 + packet.len());
+    out.extend_from_slice(&(packet.len() as u32).to_be_bytes());
+    out.extend_from_slice(packet);
+}
+
+/// The login frame for a session password: the password, a NUL, padded to four bytes.
+pub fn password_frame(password: &str) -> io::Result<Vec<u8>> {
+    if password.len() > MAX_PASSWORD || password.contains('\0') {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!(
+                "scsynth compares at most {MAX_PASSWORD} bytes of its password and no NUL; \
+                 choose a shorter `password`"
+            ),
+        ));
+    }
+    let mut body = password.as_bytes().to_vec();
+    body.push(0);
+    body.resize(body.len().next_multiple_of(4), 0);
+    let mut out = Vec::with_capacity(4 + body.len());
+    frame(&body, &mut out);
+    Ok(out)
+}
+
+/// The two halves of an open connection.
+#[derive(Debug)]
+pub struct Connection {
+    /// Frames from the server.
+    pub read: OwnedReadHalf,
+    /// Frames to the server.
+    pub write: OwnedWriteHalf,
+    /// The local address of the connection.
+    pub local: SocketAddr,
+}
+
+/// Connects to `server` (bounded by `timeout`) and logs in with `password`, if any.
+///
+/// Connecting blocks the calling thread for at most `timeout`; on loopback and a LAN it is
+/// immediate, and a refused connection fails at once instead of as a timed-out `/notify`.
+pub fn connect(
+    server: SocketAddr,
+    password: Option<&str>,
+    timeout: Duration,
+) -> io::Result<Connection> {
+    let login = password.map(password_frame).transpose()?;
+    let mut stream = std::net::TcpStream::connect_timeout(&server, timeout)?;
+    // Requests are small and latency-bound; scsynth sets TCP_NODELAY on its side too.
+    stream.set_nodelay(true)?;
+    if let Some(login) = login {
+        stream.set_write_timeout(Some(timeout))?;
+        stream.write_all(&login)?;
+    }
+    stream.set_nonblocking(true)?;
+    let local = stream.local_addr()?;
+    let (read, write) = tokio::net::TcpStream::from_std(stream)?.into_split();
+    Ok(Connection { read, write, local })
+}
+
+/// Reads one frame into `buf`; `Ok(false)` when the server closed the connection between frames.
+pub async fn read_frame<R: AsyncRead + Unpin>(
+    reader: &mut R,
+    buf: &mut Vec<u8>,
+) -> io::Result<bool> {
+    let mut len = [0u8; 4];
+    match reader.read_exact(&mut len).await {
+        Ok(_) => {}
+        Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(false),
+        Err(e) => return Err(e),
+    }
+    let len = i32::from_be_bytes(len);
+    if len < 0 || len as usize > MAX_FRAME {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("frame length {len} out of range; the stream lost its framing"),
+        ));
+    }
+    buf.resize(len as usize, 0);
+    reader.read_exact(buf).await?;
+    Ok(true)
+}
+
+/// Writes queued frames in order, gathering what is queued into one write, until the queue's
+/// sender is dropped or the connection fails.
+pub async fn write_frames(
+    mut writer: OwnedWriteHalf,
+    mut frames: mpsc::UnboundedReceiver<Vec<u8>>,
+) -> io::Result<()> {
+    let mut buf = Vec::new();
+    while let Some(first) = frames.recv().await {
+        buf.clear();
+        buf.extend_from_slice(&first);
+        while buf.len() < WRITE_BATCH {
+            match frames.try_recv() {
+                Ok(next) => buf.extend_from_slice(&next),
+                Err(_) => break,
+            }
+        }
+        writer.write_all(&buf).await?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_carry_a_big_endian_length() {
+        let mut out = Vec::new();
+        frame(b"/status\0,\0\0\0", &mut out);
+        assert_eq!(&out[..4], &[0, 0, 0, 12]);
+        assert_eq!(&out[4..], b"/status\0,\0\0\0");
+    }
+
+    #[test]
+    fn the_password_frame_is_nul_terminated_and_fits_scsynths_buffer() {
+        assert_eq!(password_frame("abc").unwrap(), b"\0\0\0\x04abc\0");
+        assert_eq!(password_frame("abcd").unwrap(), b"\0\0\0\x08abcd\0\0\0\0");
+        let longest = "x".repeat(MAX_PASSWORD);
+        assert_eq!(password_frame(&longest).unwrap().len(), 4 + 32);
+        let error = password_frame(&"x".repeat(MAX_PASSWORD + 1)).unwrap_err();
+        assert_eq!(error.kind(), io::ErrorKind::InvalidInput);
+        assert!(password_frame("a\0b").is_err());
+    }
+
+    #[tokio::test]
+    async fn frames_are_read_whole_and_bad_lengths_refused() {
+        let mut bytes = Vec::new();
+        frame(b"one!", &mut bytes);
+        frame(&[7u8; 70_000], &mut bytes);
+        let mut reader = &bytes[..];
+        let mut buf = Vec::new();
+        assert!(read_frame(&mut reader, &mut buf).await.unwrap());
+        assert_eq!(buf, b"one!");
+        assert!(read_frame(&mut reader, &mut buf).await.unwrap());
+        assert_eq!(buf.len(), 70_000);
+        assert!(!read_frame(&mut reader, &mut buf).await.unwrap());
+
+        let mut reader = &(-1i32).to_be_bytes()[..];
+        let error = read_frame(&mut reader, &mut buf).await.unwrap_err();
+        assert_eq!(error.kind(), io::ErrorKind::InvalidData);
+        // A frame cut short is an error, not a clean close.
+        let mut reader = &[0u8, 0, 0, 8, 1, 2][..];
+        assert!(read_frame(&mut reader, &mut buf).await.is_err());
+    }
+}

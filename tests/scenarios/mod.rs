@@ -1,0 +1,334 @@
+//! Lifecycle scenarios against a real scsynth, written once and run over each transport:
+//! `tests/lifecycle.rs` runs them over UDP, `tests/tcp.rs` over TCP.
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+use crate::common::{self, alive, Recorder, BOOT, QUIT};
+use scserver::osc::{OscMessage, OscPacket, OscType};
+use scserver::{
+    BootError, Expectation, LifecycleEvent as E, Options, Pattern, Protocol, Server, ServerError,
+    Status,
+};
+
+/// A port nothing holds right now for this protocol.
+pub fn free_port(protocol: Protocol) -> u16 {
+    match protocol {
+        Protocol::Udp => common::free_port(),
+        Protocol::Tcp => std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free TCP port")
+            .port(),
+    }
+}
+
+/// Options for a private server on a free port of this protocol.
+pub fn options(protocol: Protocol) -> Options {
+    Options {
+        protocol,
+        port: free_port(protocol),
+        ..common::options()
+    }
+}
+
+pub fn server_with_recorder(name: &str, options: Options) -> (Server, Recorder) {
+    common::init_tracing();
+    let server = Server::with_name(name, options);
+    let recorder = Recorder::default();
+    server.register_lifecycle_callback([], recorder.callback(), false);
+    (server, recorder)
+}
+
+pub fn query_node(server: &Server, node: i32) -> Result<OscMessage, ServerError> {
+    let message = OscMessage {
+        addr: "/n_query".into(),
+        args: vec![OscType::Int(node)],
+    };
+    let expect = Expectation {
+        command: "/n_query".into(),
+        reply: Pattern::new("/n_info").arg(node),
+        fail: Some(Pattern::new("/fail").arg("/n_query")),
+        timeout: None,
+    };
+    server.request(OscPacket::Message(message), expect)
+}
+
+fn allocate_node(server: &Server) -> i32 {
+    futures::executor::block_on(server.as_async().allocate(scserver::IdKind::Node, 1)).unwrap()
+}
+
+pub fn boot_then_quit_in_order_and_nothing_left(options: Options) {
+    // load_synthdefs stays on: on a fresh machine scsynth prints a harmless
+    // `*** ERROR: open directory failed` first, which must not fail the boot.
+    let (server, events) = server_with_recorder("boot-quit", options);
+    server.boot(None).expect("boot");
+    assert_eq!(events.events(), BOOT);
+    assert_eq!(server.status(), Status::Online);
+    assert!(server.is_owner());
+    assert_eq!(server.client_id(), Some(0));
+    assert_eq!(server.default_group(), Some(1));
+    let info = query_node(&server, 1).expect("the default group exists");
+    assert_eq!(info.args[4], OscType::Int(1), "node 1 is a group");
+    let state = server.state();
+    let pid = state.pid.expect("pid");
+    let jack = state.jack_pid;
+    assert!(alive(pid));
+
+    events.clear();
+    server.quit(false).expect("quit");
+    assert_eq!(events.events(), QUIT);
+    assert_eq!(server.status(), Status::Offline);
+    assert!(!alive(pid), "scsynth {pid} still running");
+    if let Some(jack) = jack {
+        assert!(!alive(jack), "jackd {jack} still running");
+    }
+    // Quitting again is quiet.
+    server.quit(false).expect("second quit");
+    assert!(events.events().len() == QUIT.len());
+}
+
+pub fn boot_twice_is_an_error_and_reboot_gives_a_new_process(options: Options) {
+    let (server, events) = server_with_recorder("reboot", options);
+    server.boot(None).expect("boot");
+    assert!(matches!(
+        server.boot(None),
+        Err(ServerError::InvalidState { .. })
+    ));
+    let first = server.pid().unwrap();
+    events.clear();
+    server.reboot().expect("reboot");
+    let expected: Vec<_> = QUIT.iter().chain(BOOT.iter()).copied().collect();
+    assert_eq!(events.events(), expected);
+    let second = server.pid().unwrap();
+    assert_ne!(first, second);
+    assert!(!alive(first));
+    server.quit(false).unwrap();
+}
+
+pub fn connect_and_disconnect_a_second_client(options: Options) {
+    let options = Options {
+        maximum_logins: 2,
+        ..options
+    };
+    let (owner, _) = server_with_recorder("owner", options.clone());
+    owner.boot(None).expect("boot");
+    let (guest, events) = server_with_recorder("guest", options.clone());
+    guest.connect(None).expect("connect");
+    assert_eq!(
+        events.events(),
+        [E::Connecting, E::OscConnected, E::Connected]
+    );
+    assert!(!guest.is_owner());
+    assert_eq!(owner.client_id(), Some(0));
+    assert_eq!(guest.client_id(), Some(1));
+    assert_eq!(guest.default_group(), Some(2));
+    query_node(&guest, 2).expect("the guest's default group exists");
+
+    // Node ids of the two clients never collide: the client id sits in the high bits.
+    let owner_ids: Vec<i32> = (0..100).map(|_| allocate_node(&owner)).collect();
+    let guest_ids: Vec<i32> = (0..100).map(|_| allocate_node(&guest)).collect();
+    assert!(owner_ids.iter().all(|id| !guest_ids.contains(id)));
+    assert!(guest_ids.iter().all(|id| id >> 26 == 1));
+
+    assert!(matches!(guest.quit(false), Err(ServerError::NotOwner)));
+    assert!(matches!(owner.disconnect(), Err(ServerError::Owner)));
+    events.clear();
+    guest.disconnect().expect("disconnect");
+    assert_eq!(
+        events.events(),
+        [E::Disconnecting, E::OscDisconnected, E::Disconnected]
+    );
+    assert_eq!(guest.status(), Status::Offline);
+    // The slot was freed with /notify 0: connecting again works.
+    guest.connect(None).expect("reconnect");
+    guest.disconnect().unwrap();
+    owner.quit(false).unwrap();
+}
+
+pub fn a_forced_quit_by_a_guest_stops_the_server(options: Options) {
+    let options = Options {
+        maximum_logins: 2,
+        ..options
+    };
+    let (owner, owner_events) = server_with_recorder("owner-forced", options.clone());
+    owner.boot(None).unwrap();
+    let pid = owner.pid().unwrap();
+    let (guest, events) = server_with_recorder("guest-forced", options);
+    guest.connect(None).unwrap();
+    events.clear();
+    guest.quit(true).expect("forced quit");
+    assert_eq!(
+        events.events(),
+        [
+            E::Quitting,
+            E::Disconnecting,
+            E::OscDisconnected,
+            E::Disconnected,
+            E::Quit
+        ]
+    );
+    // The owner sees its process die.
+    assert!(owner_events.wait_for(E::Quit, Duration::from_secs(5)));
+    assert!(!alive(pid));
+    assert_eq!(owner.status(), Status::Offline);
+}
+
+pub fn process_death_is_reported_in_order(options: Options) {
+    let (server, events) = server_with_recorder("crash", options);
+    server.boot(None).unwrap();
+    let pid = server.pid().unwrap();
+    let jack = server.state().jack_pid;
+    events.clear();
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid as i32),
+        nix::sys::signal::SIGKILL,
+    )
+    .unwrap();
+    assert!(
+        events.wait_for(E::Quit, Duration::from_secs(5)),
+        "{:?}",
+        events.events()
+    );
+    assert_eq!(
+        events.events(),
+        [
+            E::ProcessPanicked,
+            E::OscPanicked,
+            E::Disconnecting,
+            E::Disconnected,
+            E::Quit
+        ]
+    );
+    let detail = events.notices()[0].detail.clone().unwrap();
+    assert!(detail.contains("SIGKILL"), "{detail}");
+    assert_eq!(server.status(), Status::Offline);
+    if let Some(jack) = jack {
+        assert!(!alive(jack), "jackd {jack} still running");
+    }
+    // And it can boot again.
+    server.boot(None).expect("boot after a crash");
+    server.quit(false).unwrap();
+}
+
+/// Holds the port in the options' protocol, then boots there.
+pub fn port_in_use_fails_the_boot(options: Options) {
+    let (_udp, _tcp);
+    let port = match options.protocol {
+        Protocol::Udp => {
+            let holder = std::net::UdpSocket::bind("0.0.0.0:0").unwrap();
+            let port = holder.local_addr().unwrap().port();
+            _udp = holder;
+            port
+        }
+        Protocol::Tcp => {
+            let holder = std::net::TcpListener::bind("0.0.0.0:0").unwrap();
+            let port = holder.local_addr().unwrap().port();
+            _tcp = holder;
+            port
+        }
+    };
+    let (server, events) = server_with_recorder("port-taken", Options { port, ..options });
+    let error = server.boot(None).unwrap_err();
+    assert!(
+        matches!(error, ServerError::Boot(BootError::PortInUse { .. })),
+        "{error}"
+    );
+    assert_eq!(events.events(), [E::Booting, E::ProcessPanicked]);
+    assert_eq!(server.status(), Status::Offline);
+    assert!(server.pid().is_none());
+}
+
+/// Two servers of one protocol booted concurrently (`second` gives the second one's options).
+pub fn two_servers_at_once(first: Options, second: Options) {
+    let (a, _) = server_with_recorder("a", first);
+    let (b, _) = server_with_recorder("b", second);
+    let (ra, rb) = futures::executor::block_on(futures::future::join(
+        a.as_async().boot(None),
+        b.as_async().boot(None),
+    ));
+    ra.unwrap();
+    rb.unwrap();
+    assert_ne!(a.pid(), b.pid());
+    assert_ne!(a.options().port, b.options().port);
+    a.sync(None, None).unwrap();
+    b.sync(None, None).unwrap();
+    a.quit(false).unwrap();
+    assert_eq!(b.status(), Status::Online);
+    b.quit(false).unwrap();
+}
+
+pub fn dropping_a_server_quits_what_it_owns(options: Options) {
+    let (server, _) = server_with_recorder("dropped", options);
+    server.boot(None).unwrap();
+    let pid = server.pid().unwrap();
+    let jack = server.state().jack_pid;
+    drop(server);
+    assert!(!alive(pid), "scsynth {pid} outlived its Server");
+    if let Some(jack) = jack {
+        assert!(!alive(jack), "jackd {jack} outlived its Server");
+    }
+}
+
+pub fn reset_clears_nodes_and_restores_the_default_group(options: Options) {
+    let (server, events) = server_with_recorder("reset", options);
+    server.boot(None).unwrap();
+    let group = OscMessage {
+        addr: "/g_new".into(),
+        args: vec![OscType::Int(5000), OscType::Int(0), OscType::Int(1)],
+    };
+    server.send(OscPacket::Message(group)).unwrap();
+    server.sync(None, None).unwrap();
+    query_node(&server, 5000).expect("group 5000 exists");
+    events.clear();
+    server.reset().expect("reset");
+    assert!(
+        events.events().is_empty(),
+        "reset publishes no lifecycle events"
+    );
+    let error = query_node(&server, 5000).unwrap_err();
+    assert!(error.to_string().contains("/n_query"), "{error}");
+    query_node(&server, 1).expect("the default group is back");
+    server.quit(false).unwrap();
+}
+
+pub fn concurrent_syncs_each_get_their_own_reply(options: Options) {
+    let (server, _) = server_with_recorder("syncs", options);
+    server.boot(None).unwrap();
+    let s = server.as_async().clone();
+    let results = futures::executor::block_on(futures::future::join_all((0..1000).map(|i| {
+        let s = s.clone();
+        async move { s.sync(Some(10_000 + i), Some(Duration::from_secs(5))).await }
+    })));
+    assert!(
+        results.iter().all(Result::is_ok),
+        "{:?}",
+        results.iter().find(|r| r.is_err())
+    );
+    server.quit(false).unwrap();
+}
+
+pub fn requests_time_out_with_a_typed_error(options: Options) {
+    let (server, _) = server_with_recorder("timeout", options);
+    server.boot(None).unwrap();
+    let message = OscMessage {
+        addr: "/status".into(),
+        args: vec![],
+    };
+    let expect = Expectation {
+        command: "/status".into(),
+        reply: Pattern::new("/never.reply"),
+        fail: None,
+        timeout: Some(Duration::from_millis(100)),
+    };
+    let error = server
+        .request(OscPacket::Message(message), expect)
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            ServerError::Request(scserver::RequestError::Timeout { .. })
+        ),
+        "{error}"
+    );
+    server.quit(false).unwrap();
+}
