@@ -306,6 +306,10 @@ impl SynthDefBuilder {
             });
             return;
         };
+        if !Rc::ptr_eq(&o.graph, &self.graph) {
+            self.graph.borrow_mut().fail(SynthDefError::ForeignSignal);
+            return;
+        }
         let src = src_of(&self.graph, &value);
         let mut g = self.graph.borrow_mut();
         match g

@@ -16,6 +16,16 @@ pub enum InputDefault {
     Auto,
 }
 
+impl InputDefault {
+    /// The default as a constant, if it is one.
+    pub fn value(self) -> Option<f64> {
+        match self {
+            InputDefault::Value(v) => Some(v),
+            _ => None,
+        }
+    }
+}
+
 /// One input of a catalogue UGen.
 #[derive(Debug, Clone, Copy)]
 pub struct InputInfo {

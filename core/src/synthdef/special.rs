@@ -3,14 +3,14 @@
 //! `Sum3`/`Sum4`, `LocalBuf`, `FFT`, `Demand`, ...).
 
 use super::builder::{add_node, expand, map_expanded, src_of, GraphRef, Node, NodeKind};
-use super::catalogue::{self, flags, InputDefault, UGenInfo};
+use super::catalogue::{self, flags, UGenInfo};
 use super::error::SynthDefError;
 use super::ops::BinaryOp;
 use super::rate::Rate;
 use super::signal::{binary_single, unary_single, Signal};
 
 /// Makes the UGen(s) for a prepared call: `values` has one entry per catalogue input,
-/// `None` only for inputs whose default is [`InputDefault::Auto`].
+/// `None` only for inputs whose default is [`InputDefault::Auto`](super::catalogue::InputDefault::Auto).
 pub(crate) fn make(
     graph: &GraphRef,
     info: &'static UGenInfo,
@@ -343,15 +343,5 @@ pub(crate) fn mix(graph: &GraphRef, sources: &[Signal]) -> Signal {
         0 => Signal::Array(Vec::new()),
         1 => summed.pop().expect("one"),
         _ => mix(graph, &summed),
-    }
-}
-
-impl InputDefault {
-    /// The default as a constant, if it is one.
-    pub fn value(self) -> Option<f64> {
-        match self {
-            InputDefault::Value(v) => Some(v),
-            _ => None,
-        }
     }
 }
