@@ -360,3 +360,66 @@ fn signal_helpers_map_ugens_per_channel_at_their_rate() {
         .iter()
         .any(|u| u.class == "Lag" && u.rate == Rate::Control));
 }
+
+#[test]
+fn select_takes_its_sources_as_one_array() {
+    let b = SynthDefBuilder::new("select");
+    let which = b.kr("which", 0.0);
+    let sources: Vec<Signal> = [220.0, 330.0, 440.0]
+        .iter()
+        .map(|&f| SinOsc::ar(&b).frequency(f).finish())
+        .collect();
+    let one = Select::ar(&b)
+        .selector(&which)
+        .sources(sources.clone())
+        .finish();
+    assert!(matches!(one, Signal::Output(_)));
+    // Nested arrays expand: one Select per inner array.
+    let two = Select::ar(&b)
+        .selector(&which)
+        .sources(vec![
+            Signal::Array(sources[..2].to_vec()),
+            Signal::Array(sources[1..].to_vec()),
+        ])
+        .finish();
+    assert_eq!(two.len(), 2);
+    Out::ar(&b).source(vec![one, two.at(0), two.at(1)]).finish();
+    let def = b.build().unwrap();
+    let inputs: Vec<usize> = def
+        .ugens
+        .iter()
+        .filter(|u| u.class == "Select")
+        .map(|u| u.inputs.len())
+        .collect();
+    let mut inputs = inputs;
+    inputs.sort();
+    assert_eq!(inputs, [3, 3, 4]);
+}
+
+#[test]
+fn large_graphs_build_quickly() {
+    let start = std::time::Instant::now();
+    let b = SynthDefBuilder::new("large");
+    let freq = b.kr("freq", 100.0);
+    let partials: Vec<Signal> = (1..2000)
+        .map(|i| SinOsc::ar(&b).frequency(&freq * i as f64).finish() * (1.0 / i as f64))
+        .collect();
+    let sig = b.mix(partials);
+    Out::ar(&b).source(sig).finish();
+    let def = b.build().unwrap();
+    assert!(def.ugens.len() > 5000);
+    let bytes = def.compile();
+    assert_eq!(SynthDef::decode(&bytes).unwrap().compile(), bytes);
+    assert!(
+        start.elapsed() < std::time::Duration::from_secs(20),
+        "{:?}",
+        start.elapsed()
+    );
+}
+
+#[test]
+fn compiled_synthdefs_can_cross_threads() {
+    fn send_sync<T: Send + Sync + 'static>() {}
+    send_sync::<SynthDef>();
+    send_sync::<scserver_core::synthdef::SynthDefError>();
+}
