@@ -253,15 +253,15 @@ catalogue! {
     AllpassC [ar kr] 1 [pure] { source(req ar) maximum_delay_time(0.2) delay_time(0.2) decay_time(1.0) }
     AllpassL [ar kr] 1 [pure] { source(req ar) maximum_delay_time(0.2) delay_time(0.2) decay_time(1.0) }
     AllpassN [ar kr] 1 [pure] { source(req ar) maximum_delay_time(0.2) delay_time(0.2) decay_time(1.0) }
-    BufAllpassC [ar kr] 1 [pure] { buffer_id(req) source(req ar) maximum_delay_time(0.2) delay_time(0.2) decay_time(1.0) }
-    BufAllpassL [ar kr] 1 [pure] { buffer_id(req) source(req ar) maximum_delay_time(0.2) delay_time(0.2) decay_time(1.0) }
-    BufAllpassN [ar kr] 1 [pure] { buffer_id(req) source(req ar) maximum_delay_time(0.2) delay_time(0.2) decay_time(1.0) }
-    BufCombC [ar kr] 1 [pure] { buffer_id(req) source(req ar) maximum_delay_time(0.2) delay_time(0.2) decay_time(1.0) }
-    BufCombL [ar kr] 1 [pure] { buffer_id(req) source(req ar) maximum_delay_time(0.2) delay_time(0.2) decay_time(1.0) }
-    BufCombN [ar kr] 1 [pure] { buffer_id(req) source(req ar) maximum_delay_time(0.2) delay_time(0.2) decay_time(1.0) }
-    BufDelayC [ar kr] 1 [pure] { buffer_id(req) source(req ar) maximum_delay_time(0.2) delay_time(0.2) }
-    BufDelayL [ar kr] 1 [pure] { buffer_id(req) source(req ar) maximum_delay_time(0.2) delay_time(0.2) }
-    BufDelayN [ar kr] 1 [pure] { buffer_id(req) source(req ar) maximum_delay_time(0.2) delay_time(0.2) }
+    BufAllpassC [ar kr] 1 [pure] { buffer_id(req) source(req ar) delay_time(0.2) decay_time(1.0) }
+    BufAllpassL [ar kr] 1 [pure] { buffer_id(req) source(req ar) delay_time(0.2) decay_time(1.0) }
+    BufAllpassN [ar kr] 1 [pure] { buffer_id(req) source(req ar) delay_time(0.2) decay_time(1.0) }
+    BufCombC [ar kr] 1 [pure] { buffer_id(req) source(req ar) delay_time(0.2) decay_time(1.0) }
+    BufCombL [ar kr] 1 [pure] { buffer_id(req) source(req ar) delay_time(0.2) decay_time(1.0) }
+    BufCombN [ar kr] 1 [pure] { buffer_id(req) source(req ar) delay_time(0.2) decay_time(1.0) }
+    BufDelayC [ar kr] 1 [pure] { buffer_id(req) source(req ar) delay_time(0.2) }
+    BufDelayL [ar kr] 1 [pure] { buffer_id(req) source(req ar) delay_time(0.2) }
+    BufDelayN [ar kr] 1 [pure] { buffer_id(req) source(req ar) delay_time(0.2) }
     CombC [ar kr] 1 [pure] { source(req ar) maximum_delay_time(0.2) delay_time(0.2) decay_time(1.0) }
     CombL [ar kr] 1 [pure] { source(req ar) maximum_delay_time(0.2) delay_time(0.2) decay_time(1.0) }
     CombN [ar kr] 1 [pure] { source(req ar) maximum_delay_time(0.2) delay_time(0.2) decay_time(1.0) }
@@ -270,16 +270,16 @@ catalogue! {
     DelayC [ar kr] 1 [pure] { source(req ar) maximum_delay_time(0.2) delay_time(0.2) }
     DelayL [ar kr] 1 [pure] { source(req ar) maximum_delay_time(0.2) delay_time(0.2) }
     DelayN [ar kr] 1 [pure] { source(req ar) maximum_delay_time(0.2) delay_time(0.2) }
-    Delay1 [ar kr] 1 [pure] { source(req ar) }
-    Delay2 [ar kr] 1 [pure] { source(req ar) }
-    Dbrown [dr] 1 [] { minimum(0.0) maximum(1.0) step(0.01) length(f64::INFINITY) }
+    Delay1 [ar kr] 1 [pure] { source(req ar) x1(0.0) }
+    Delay2 [ar kr] 1 [pure] { source(req ar) x1(0.0) x2(0.0) }
+    Dbrown [dr] 1 [] { length(f64::INFINITY) minimum(0.0) maximum(1.0) step(0.01) }
     Dbufrd [dr] 1 [] { buffer_id(0.0) phase(0.0) r#loop(1.0) }
     Dbufwr [dr] 1 [] { source(0.0) buffer_id(0.0) phase(0.0) r#loop(1.0) }
     Demand [ar kr] 1 [] { trigger(0.0) reset(0.0) source(array) }
     DemandEnvGen [ar kr] 1 [] { level(req) duration(req) shape(1.0) curve(0.0) gate(1.0) reset(1.0) level_scale(1.0) level_bias(0.0) time_scale(1.0) done_action(0.0) }
-    Dgeom [dr] 1 [] { start(1.0) grow(2.0) length(f64::INFINITY) }
-    Dibrown [dr] 1 [] { minimum(0.0) maximum(12.0) step(1.0) length(f64::INFINITY) }
-    Diwhite [dr] 1 [] { minimum(0.0) maximum(1.0) length(f64::INFINITY) }
+    Dgeom [dr] 1 [] { length(f64::INFINITY) start(1.0) grow(2.0) }
+    Dibrown [dr] 1 [] { length(f64::INFINITY) minimum(0.0) maximum(12.0) step(1.0) }
+    Diwhite [dr] 1 [] { length(f64::INFINITY) minimum(0.0) maximum(1.0) }
     Drand [dr] 1 [] { repeats(1.0) sequence(array) }
     Dreset [dr] 1 [] { source(req) reset(0.0) }
     Dseq [dr] 1 [] { repeats(1.0) sequence(array) }
@@ -289,8 +289,8 @@ catalogue! {
     Dstutter [dr] 1 [] { n(2.0) source(req) }
     Dswitch [dr] 1 [] { index_(req) sequence(array) }
     Dswitch1 [dr] 1 [] { index_(req) sequence(array) }
-    Duty [ar kr] 1 [] { duration(1.0) reset(0.0) level(1.0) done_action(0.0) }
-    Dwhite [dr] 1 [] { minimum(0.0) maximum(0.0) length(f64::INFINITY) }
+    Duty [ar kr] 1 [] { duration(1.0) reset(0.0) done_action(0.0) level(1.0) }
+    Dwhite [dr] 1 [] { length(f64::INFINITY) minimum(0.0) maximum(1.0) }
     Dwrand [dr] 1 [] { repeats(1.0) length(auto) weights(array) sequence(array) }
     Dxrand [dr] 1 [] { repeats(1.0) sequence(array) }
     DiskIn [ar] 1 [done_flag channels] { buffer_id(req) r#loop(0.0) }
@@ -396,7 +396,7 @@ catalogue! {
     K2A [ar] 1 [pure] { source(req) }
     LinExp [ar kr] 1 [pure] { source(req) input_minimum(0.0) input_maximum(1.0) output_minimum(1.0) output_maximum(2.0) }
     Line [ar kr] 1 [done_flag] { start(0.0) stop(1.0) duration(1.0) done_action(0.0) }
-    XLine [ar kr] 1 [done_flag] { start(0.0) stop(0.0) duration(1.0) done_action(0.0) }
+    XLine [ar kr] 1 [done_flag] { start(1.0) stop(2.0) duration(1.0) done_action(0.0) }
     KeyState [kr] 1 [] { keycode(0.0) minimum(0.0) maximum(1.0) lag(0.2) }
     MouseButton [kr] 1 [] { minimum(0.0) maximum(1.0) lag(0.2) }
     MouseX [kr] 1 [] { minimum(0.0) maximum(1.0) warp(0.0) lag(0.2) }
@@ -410,14 +410,14 @@ catalogue! {
     Pitch [kr] 2 [] { source(req) initial_frequency(440.0) min_frequency(60.0) max_frequency(4000.0) exec_frequency(100.0) max_bins_per_octave(16.0) median(1.0) amplitude_threshold(0.01) peak_threshold(0.5) down_sample_factor(1.0) clarity(0.0) }
     SpecCentroid [kr] 1 [] { pv_chain(req) }
     SpecFlatness [kr] 1 [] { pv_chain(req) }
-    SpecPcile [kr] 1 [] { pv_chain(req) fraction(0.5) interpolate(0.0) }
+    SpecPcile [kr] 1 [] { pv_chain(req) fraction(0.5) interpolate(0.0) binout(0.0) }
     BrownNoise [ar kr] 1 [] {  }
     ClipNoise [ar kr] 1 [] {  }
     CoinGate [ar kr] 1 [] { probability(0.5) trigger(req) }
     Crackle [ar kr] 1 [] { chaos_parameter(1.5) }
     Dust [ar kr] 1 [] { density(0.0) }
     Dust2 [ar kr] 1 [] { density(0.0) }
-    ExpRand [ir] 1 [] { minimum(0.0) maximum(1.0) }
+    ExpRand [ir] 1 [] { minimum(0.01) maximum(1.0) }
     GrayNoise [ar kr] 1 [] {  }
     Hasher [ar kr] 1 [] { source(req) }
     IRand [ir] 1 [] { minimum(0.0) maximum(127.0) }
@@ -432,10 +432,10 @@ catalogue! {
     LinRand [ir] 1 [] { minimum(0.0) maximum(1.0) skew(0.0) }
     Logistic [ar kr] 1 [] { chaos_parameter(3.0) frequency(1000.0) initial_y(0.5) }
     MantissaMask [ar kr] 1 [] { source(0.0) bits(3.0) }
-    NRand [ir] 1 [] { minimum(0.0) maximum(1.0) n(1.0) }
+    NRand [ir] 1 [] { minimum(0.0) maximum(1.0) n(0.0) }
     PinkNoise [ar kr] 1 [] {  }
     Rand [ir] 1 [] { minimum(0.0) maximum(1.0) }
-    RandID [kr ir] 1 [width_first] { rand_id(1.0) }
+    RandID [kr ir] 1 [width_first] { rand_id(0.0) }
     RandSeed [ar kr ir] 1 [width_first] { trigger(0.0) seed(56789.0) }
     TExpRand [ar kr] 1 [] { minimum(0.01) maximum(1.0) trigger(0.0) }
     TIRand [ar kr] 1 [] { minimum(0.0) maximum(127.0) trigger(0.0) }
@@ -460,7 +460,7 @@ catalogue! {
     VOsc [ar kr] 1 [pure] { buffer_id(req) frequency(440.0) phase(0.0) }
     VOsc3 [ar kr] 1 [pure] { buffer_id(req) freq_1(110.0) freq_2(220.0) freq_3(440.0) }
     VarSaw [ar kr] 1 [pure] { frequency(440.0) initial_phase(0.0) width(0.5) }
-    Vibrato [ar kr] 1 [pure] { frequency(440.0) rate(6.0) depth(0.02) delay(0.0) onset(0.0) rate_variation(0.04) depth_variation(0.1) initial_phase(0.0) }
+    Vibrato [ar kr] 1 [pure] { frequency(440.0) rate(6.0) depth(0.02) delay(0.0) onset(0.0) rate_variation(0.04) depth_variation(0.1) initial_phase(0.0) trigger(0.0) }
     WrapIndex [ar kr] 1 [pure] { buffer_id(req) source(req) }
     Balance2 [ar kr] 2 [] { left(req ar) right(req ar) position(0.0) level(1.0) }
     BiPanB2 [ar kr] 3 [] { in_a(req) in_b(req) azimuth(req) gain(1.0) }
