@@ -139,7 +139,8 @@ fn graph_with(info: &UGenInfo, rate: Option<Rate>) -> SynthDef {
     let b = SynthDefBuilder::new(format!("cat_{}", info.name));
     let mut call = b.ugen(info.name, rate);
     for input in info.inputs {
-        if input.default == InputDefault::Required {
+        // Audio-only inputs need an audio signal at audio rate even where a default exists.
+        if input.default == InputDefault::Required || (input.audio && rate == Some(Rate::Audio)) {
             // Rate-inferring UGens (MulAdd, Sum3, Sum4) fold away on constants.
             let audio = input.audio || rate.is_none();
             let r = rate.unwrap_or(Rate::Audio);

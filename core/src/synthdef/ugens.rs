@@ -215,8 +215,8 @@ catalogue! {
     BLowPass [ar] 1 [pure] { source(req ar) frequency(1200.0) reciprocal_of_q(1.0) }
     BLowShelf [ar] 1 [pure] { source(req ar) frequency(1200.0) reciprocal_of_s(1.0) gain(0.0) }
     BPeakEQ [ar] 1 [pure] { source(req ar) frequency(1200.0) reciprocal_of_q(1.0) gain(0.0) }
-    BufRd [ar kr] 1 [channels] { buffer_id(req) phase(0.0) r#loop(1.0) interpolation(2.0) }
-    BufWr [ar kr] 1 [done_flag] { buffer_id(req) phase(0.0) r#loop(1.0) source(array ar) }
+    BufRd [ar kr] 1 [channels] { buffer_id(req) phase(ar 0.0) r#loop(1.0) interpolation(2.0) }
+    BufWr [ar kr] 1 [done_flag] { buffer_id(req) phase(ar 0.0) r#loop(1.0) source(array ar) }
     ClearBuf [ir] 1 [width_first] { buffer_id(req) }
     LocalBuf [ir] 1 [width_first] { channel_count(1.0) frame_count(1.0) }
     MaxLocalBufs [ir] 1 [] { maximum(0.0) }
@@ -275,7 +275,7 @@ catalogue! {
     Dbrown [dr] 1 [] { length(f64::INFINITY) minimum(0.0) maximum(1.0) step(0.01) }
     Dbufrd [dr] 1 [] { buffer_id(0.0) phase(0.0) r#loop(1.0) }
     Dbufwr [dr] 1 [] { source(0.0) buffer_id(0.0) phase(0.0) r#loop(1.0) }
-    Demand [ar kr] 1 [] { trigger(0.0) reset(0.0) source(array) }
+    Demand [ar kr] 1 [] { trigger(ar 0.0) reset(0.0) source(array) }
     DemandEnvGen [ar kr] 1 [] { level(req) duration(req) shape(1.0) curve(0.0) gate(1.0) reset(1.0) level_scale(1.0) level_bias(0.0) time_scale(1.0) done_action(0.0) }
     Dgeom [dr] 1 [] { length(f64::INFINITY) start(1.0) grow(2.0) }
     Dibrown [dr] 1 [] { length(f64::INFINITY) minimum(0.0) maximum(12.0) step(1.0) }
@@ -294,7 +294,7 @@ catalogue! {
     Dwrand [dr] 1 [] { repeats(1.0) length(auto) weights(array) sequence(array) }
     Dxrand [dr] 1 [] { repeats(1.0) sequence(array) }
     DiskIn [ar] 1 [done_flag channels] { buffer_id(req) r#loop(0.0) }
-    DiskOut [ar] 1 [] { buffer_id(req) source(array) }
+    DiskOut [ar] 1 [] { buffer_id(req) source(array ar) }
     VDiskIn [ar] 1 [done_flag channels] { buffer_id(req) rate(1.0) r#loop(0.0) send_id(0.0) }
     Amplitude [ar kr] 1 [] { source(req) attack_time(0.01) release_time(0.01) }
     Compander [ar] 1 [] { source(req ar) control(0.0) threshold(0.5) slope_below(1.0) slope_above(1.0) clamp_time(0.01) relax_time(0.1) }
@@ -321,7 +321,7 @@ catalogue! {
     BRZ2 [ar kr] 1 [pure] { source(req ar) }
     Decay [ar kr] 1 [pure] { source(req ar) decay_time(1.0) }
     Decay2 [ar kr] 1 [pure] { source(req ar) attack_time(0.01) decay_time(1.0) }
-    DetectSilence [ar kr] 1 [] { source(req) threshold(0.0001) time(0.1) done_action(0.0) }
+    DetectSilence [ar kr] 1 [] { source(req ar) threshold(0.0001) time(0.1) done_action(0.0) }
     FOS [ar kr] 1 [pure] { source(req ar) a_0(0.0) a_1(0.0) b_1(0.0) }
     Formlet [ar kr] 1 [pure] { source(req ar) frequency(440.0) attack_time(1.0) decay_time(1.0) }
     HPF [ar kr] 1 [pure] { source(req ar) frequency(440.0) }
@@ -454,7 +454,7 @@ catalogue! {
     LFTri [ar kr] 1 [pure] { frequency(440.0) initial_phase(0.0) }
     Osc [ar kr] 1 [pure] { buffer_id(req) frequency(440.0) initial_phase(0.0) }
     OscN [ar kr] 1 [pure] { buffer_id(req) frequency(440.0) initial_phase(0.0) }
-    Select [ar kr] 1 [pure] { selector(req) sources(array) }
+    Select [ar kr] 1 [pure] { selector(req) sources(array ar) }
     SinOsc [ar kr] 1 [pure] { frequency(440.0) phase(0.0) }
     SyncSaw [ar kr] 1 [pure] { sync_frequency(440.0) saw_frequency(440.0) }
     VOsc [ar kr] 1 [pure] { buffer_id(req) frequency(440.0) phase(0.0) }
@@ -463,8 +463,8 @@ catalogue! {
     Vibrato [ar kr] 1 [pure] { frequency(440.0) rate(6.0) depth(0.02) delay(0.0) onset(0.0) rate_variation(0.04) depth_variation(0.1) initial_phase(0.0) trigger(0.0) }
     WrapIndex [ar kr] 1 [pure] { buffer_id(req) source(req) }
     Balance2 [ar kr] 2 [] { left(req ar) right(req ar) position(0.0) level(1.0) }
-    BiPanB2 [ar kr] 3 [] { in_a(req) in_b(req) azimuth(req) gain(1.0) }
-    DecodeB2 [ar kr] 4 [channels] { w(req) x(req) y(req) orientation(0.5) }
+    BiPanB2 [ar kr] 3 [] { in_a(req ar) in_b(req ar) azimuth(req) gain(1.0) }
+    DecodeB2 [ar kr] 4 [channels] { w(req ar) x(req ar) y(req ar) orientation(0.5) }
     Pan2 [ar kr] 2 [] { source(req ar) position(0.0) level(1.0) }
     Pan4 [ar kr] 4 [] { source(req ar) x_position(0.0) y_position(0.0) gain(1.0) }
     PanAz [ar kr] 1 [channels] { source(req ar) position(0.0) amplitude(1.0) width(2.0) orientation(0.5) }
@@ -514,39 +514,39 @@ catalogue! {
     PV_RectComb2 [kr] 1 [width_first] { pv_chain_a(req) pv_chain_b(req) num_teeth(0.0) phase(0.0) width(0.5) }
     RunningSum [ar kr] 1 [] { source(req) sample_count(40.0) }
     FreeVerb [ar] 1 [] { source(req ar) mix(0.33) room_size(0.5) damping(0.5) }
-    CheckBadValues [ar kr] 1 [] { source(req) ugen_id(0.0) post_mode(2.0) }
-    Sanitize [ar kr] 1 [] { source(req) replace(0.0) }
-    Clip [ar kr ir] 1 [] { source(req) minimum(0.0) maximum(1.0) }
-    Fold [ar kr ir] 1 [] { source(req) minimum(0.0) maximum(1.0) }
+    CheckBadValues [ar kr] 1 [] { source(req ar) ugen_id(0.0) post_mode(2.0) }
+    Sanitize [ar kr] 1 [] { source(req ar) replace(0.0) }
+    Clip [ar kr ir] 1 [] { source(req ar) minimum(0.0) maximum(1.0) }
+    Fold [ar kr ir] 1 [] { source(req ar) minimum(0.0) maximum(1.0) }
     Gate [ar kr] 1 [] { source(req) trigger(0.0) }
-    InRange [ar kr ir] 1 [] { source(req) minimum(0.0) maximum(1.0) }
+    InRange [ar kr ir] 1 [] { source(req ar) minimum(0.0) maximum(1.0) }
     Latch [ar kr] 1 [] { source(req) trigger(0.0) }
     LeastChange [ar kr] 1 [] { a(0.0) b(0.0) }
     MostChange [ar kr] 1 [] { a(0.0) b(0.0) }
     Peak [ar kr] 1 [] { source(req) trigger(0.0) }
     PeakFollower [ar kr] 1 [] { source(req) decay(0.999) }
     Phasor [ar kr] 1 [] { trigger(0.0) rate(1.0) start(0.0) stop(1.0) reset_pos(0.0) }
-    Poll [ar kr] 1 [] { trigger(req) source(req) trigger_id(-1.0) label(array auto) }
+    Poll [ar kr] 1 [] { trigger(req ar) source(req) trigger_id(-1.0) label(array auto) }
     RunningMax [ar kr] 1 [] { source(req) trigger(0.0) }
     RunningMin [ar kr] 1 [] { source(req) trigger(0.0) }
-    Schmidt [ar kr] 1 [] { source(req) minimum(0.0) maximum(1.0) }
+    Schmidt [ar kr] 1 [] { source(req ar) minimum(0.0) maximum(1.0) }
     SendPeakRMS [ar kr] 0 [] { reply_rate(20.0) peak_lag(3.0) reply_id(-1.0) source_size(auto) source(array ar) character_count(auto) character(array) }
-    SendReply [ar kr] 0 [] { trigger(req) reply_id(-1.0) character_count(auto) character(array) source(array) }
-    SendTrig [ar kr] 1 [] { trigger(req) id_(0.0) value(0.0) }
+    SendReply [ar kr] 0 [] { trigger(req ar) reply_id(-1.0) character_count(auto) character(array) source(array) }
+    SendTrig [ar kr] 1 [] { trigger(req ar) id_(0.0) value(0.0) }
     Sweep [ar kr] 1 [] { trigger(0.0) rate(1.0) }
-    TDelay [ar kr] 1 [] { source(req) duration(0.1) }
+    TDelay [ar kr] 1 [] { source(req ar) duration(0.1) }
     ToggleFF [ar kr] 1 [] { trigger(0.0) }
     Trig1 [ar kr] 1 [] { source(req) duration(0.1) }
     Trig [ar kr] 1 [] { source(req) duration(0.1) }
-    Wrap [ar kr ir] 1 [] { source(req) minimum(0.0) maximum(1.0) }
-    ZeroCrossing [ar kr] 1 [] { source(req) }
+    Wrap [ar kr ir] 1 [] { source(req ar) minimum(0.0) maximum(1.0) }
+    ZeroCrossing [ar kr] 1 [] { source(req ar) }
     SinOscFB [ar kr] 1 [pure] { frequency(440.0) feedback(0.0) }
     Formant [ar] 1 [pure] { fundamental_frequency(440.0) formant_frequency(1760.0) bandwidth_frequency(880.0) }
-    Stepper [ar kr] 1 [] { trigger(0.0) reset(0.0) minimum(0.0) maximum(7.0) step(1.0) reset_value(0.0) }
-    PulseCount [ar kr] 1 [] { trigger(0.0) reset(0.0) }
+    Stepper [ar kr] 1 [] { trigger(ar 0.0) reset(0.0) minimum(0.0) maximum(7.0) step(1.0) reset_value(0.0) }
+    PulseCount [ar kr] 1 [] { trigger(ar 0.0) reset(0.0) }
     PulseDivider [ar kr] 1 [] { trigger(0.0) div(2.0) start(0.0) }
-    SetResetFF [ar kr] 1 [] { trigger(0.0) reset(0.0) }
-    Timer [ar kr] 1 [] { trigger(0.0) }
+    SetResetFF [ar kr] 1 [] { trigger(ar 0.0) reset(0.0) }
+    Timer [ar kr] 1 [] { trigger(ar 0.0) }
     LinPan2 [ar kr] 2 [] { source(req ar) position(0.0) level(1.0) }
     LinXFade2 [ar kr] 1 [] { in_a(req ar) in_b(req ar) pan(0.0) }
     GVerb [ar] 2 [] { source(req ar) room_size(10.0) reverb_time(3.0) damping(0.5) input_bandwidth(0.5) spread(15.0) dry_level(1.0) early_reflection_level(0.7) tail_level(0.5) maximum_room_size(300.0) }
