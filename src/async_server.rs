@@ -218,6 +218,11 @@ impl AsyncServer {
         self.state().options
     }
 
+    /// The last `/status.reply` (kept fresh by the heartbeat while online), without a round trip.
+    pub fn status_info(&self) -> Option<scserver_core::reply::StatusInfo> {
+        self.inner.state.borrow().status_info.clone()
+    }
+
     /// The local address of the client's socket, while connected.
     pub fn local_addr(&self) -> Option<std::net::SocketAddr> {
         self.inner.state.borrow().local_addr

@@ -16,8 +16,10 @@
 mod async_server;
 mod callbacks;
 pub mod config;
+pub mod probe;
 mod runtime;
 mod server;
+mod supervisor;
 
 pub use async_server::AsyncServer;
 pub use callbacks::{LifecycleCallbackHandle, OscCallbackHandle};
@@ -29,6 +31,9 @@ pub use scserver_actors::server::{LifecycleNotice, Status};
 pub use scserver_core::options::{RestartPolicy, SafetyClip};
 pub use scserver_core::{LifecycleEvent, Options, OptionsError, Pattern, Protocol};
 pub use server::Server;
+pub use supervisor::{Hook, LifecycleFn, Supervisor};
+pub use scserver_actors::supervisor::{ChildInfo, Phase, SupervisionError, SupervisionNotice};
+pub use scserver_core::supervision::SupervisionEvent;
 
 /// OSC types, re-exported from `rosc` so callers need no direct dependency.
 pub mod osc {

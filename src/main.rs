@@ -1,10 +1,16 @@
-//! The `scserver` command: boot the servers of a config file and report their lifecycle.
+//! The `scserver` command: run supervised servers from a config file, look at running servers,
+//! and check config files.
 
-use std::path::PathBuf;
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
 
-use clap::{Parser, Subcommand};
-use scserver::{AsyncServer, Config, LifecycleNotice};
+use clap::{Args, Parser, Subcommand};
+use scserver::{
+    Config, LifecycleEvent, LifecycleNotice, Phase, SupervisionEvent, SupervisionNotice, Supervisor,
+};
 use tracing_subscriber::EnvFilter;
 
 #[derive(Parser)]
@@ -20,7 +26,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Boot every server in the config file, print lifecycle events, quit all on SIGINT/SIGTERM.
+    /// Boot every server in the config file under supervision, print lifecycle and supervision
+    /// events, and quit them all (and their JACK servers) on SIGINT or SIGTERM.
     Run {
         /// The configuration file.
         #[arg(default_value = "config.toml")]
@@ -29,12 +36,76 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Ask a running server for its status (without registering with it) and print it.
+    Status {
+        #[command(flatten)]
+        target: Target,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print a running server's node tree in scsynth's own text format.
+    Tree {
+        #[command(flatten)]
+        target: Target,
+        /// Include each synth's controls.
+        #[arg(long)]
+        controls: bool,
+        /// The group to start from.
+        #[arg(long, default_value_t = 0)]
+        group: i32,
+    },
     /// Validate a config file and print what would start.
     Check {
         /// The configuration file.
         #[arg(default_value = "config.toml")]
         config: PathBuf,
     },
+}
+
+/// Which server to talk to: a port, or a server named in a config file.
+#[derive(Args)]
+struct Target {
+    /// The server's UDP port.
+    #[arg(long, short, conflicts_with = "server")]
+    port: Option<u16>,
+    /// A server's name in the config file.
+    #[arg(long, short)]
+    server: Option<String>,
+    /// The config file that names the server.
+    #[arg(long, default_value = "config.toml")]
+    config: PathBuf,
+    /// The server's address.
+    #[arg(long, default_value = "127.0.0.1")]
+    host: IpAddr,
+    /// How long to wait for an answer.
+    #[arg(long, default_value = "1s", value_parser = humantime::parse_duration)]
+    timeout: Duration,
+}
+
+impl Target {
+    fn address(&self) -> Result<SocketAddr, String> {
+        let Some(name) = &self.server else {
+            return Ok(SocketAddr::new(self.host, self.port.unwrap_or(57110)));
+        };
+        let config = Config::load(&self.config).map_err(|e| e.to_string())?;
+        let server = config
+            .servers
+            .iter()
+            .find(|s| &s.name == name)
+            .ok_or_else(|| {
+                let names: Vec<_> = config.servers.iter().map(|s| s.name.as_str()).collect();
+                format!(
+                    "no server named {name:?} in {} (it has: {})",
+                    self.config.display(),
+                    names.join(", ")
+                )
+            })?;
+        Ok(SocketAddr::new(
+            server.options.ip_address,
+            server.options.port,
+        ))
+    }
 }
 
 fn main() -> ExitCode {
@@ -50,77 +121,228 @@ fn main() -> ExitCode {
             Ok(config) => actix::System::new().block_on(run(config, json)),
             Err(e) => fail(&e),
         },
-        Command::Check { config } => match Config::load(&config) {
-            Ok(config) => {
-                for s in &config.servers {
-                    let args = s.options.to_args(false).join(" ");
-                    println!("{}: scsynth {args}", s.name);
+        Command::Check { config } => check(&config),
+        Command::Status { target, json } => {
+            let address = match target.address() {
+                Ok(a) => a,
+                Err(e) => return fail(&e),
+            };
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            match runtime.block_on(scserver::probe::query_status(address, target.timeout)) {
+                Ok(info) if json => {
+                    println!("{}", serde_json::to_string(&info).expect("status as JSON"));
+                    ExitCode::SUCCESS
                 }
-                ExitCode::SUCCESS
+                Ok(info) => {
+                    println!("server:      {address}");
+                    println!("ugens:       {}", info.ugen_count);
+                    println!("synths:      {}", info.synth_count);
+                    println!("groups:      {}", info.group_count);
+                    println!("synthdefs:   {}", info.synthdef_count);
+                    println!(
+                        "cpu:         {:.2}% average, {:.2}% peak",
+                        info.average_cpu_usage, info.peak_cpu_usage
+                    );
+                    println!(
+                        "sample rate: {} nominal, {:.3} actual",
+                        info.nominal_sample_rate, info.actual_sample_rate
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(&e),
             }
-            Err(e) => fail(&e),
-        },
+        }
+        Command::Tree {
+            target,
+            controls,
+            group,
+        } => {
+            let address = match target.address() {
+                Ok(a) => a,
+                Err(e) => return fail(&e),
+            };
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            match runtime.block_on(scserver::probe::query_tree(
+                address,
+                group,
+                controls,
+                target.timeout,
+            )) {
+                Ok(tree) => {
+                    print!("{tree}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(&e),
+            }
+        }
     }
 }
 
-fn fail(error: &dyn std::error::Error) -> ExitCode {
+fn check(path: &Path) -> ExitCode {
+    match Config::load(path) {
+        Ok(config) => {
+            if config.servers.is_empty() {
+                println!(
+                    "{}: valid, but no [[server]] tables: nothing would start",
+                    path.display()
+                );
+            }
+            for s in &config.servers {
+                let o = &s.options;
+                let args = o.to_args(false).join(" ");
+                println!("{}: scsynth {args}", s.name);
+                println!(
+                    "  restart {:?}: at most {} within {:?}, backoff {:?}..{:?}; heartbeat every {:?}, hung after {} misses{}",
+                    o.restart,
+                    o.max_restarts,
+                    o.restart_window,
+                    o.backoff_min,
+                    o.backoff_max,
+                    o.heartbeat_interval,
+                    o.heartbeat_misses,
+                    if o.start_jack { "; starts its own dummy JACK server if none runs" } else { "" }
+                );
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(&e),
+    }
+}
+
+fn fail(error: &dyn std::fmt::Display) -> ExitCode {
     eprintln!("scserver: {error}");
     ExitCode::FAILURE
 }
 
-fn print_notice(notice: &LifecycleNotice, json: bool) {
-    let at = humantime::format_rfc3339_millis(notice.at);
+fn timestamp(at: std::time::SystemTime) -> String {
+    humantime::format_rfc3339_millis(at).to_string()
+}
+
+fn print_lifecycle(n: &LifecycleNotice, json: bool) {
     if json {
         let line = serde_json::json!({
-            "server": notice.server,
-            "port": notice.port,
-            "event": notice.event.name(),
-            "pid": notice.pid,
-            "timestamp": at.to_string(),
-            "detail": notice.detail,
+            "server": n.server, "port": n.port, "event": n.event.name(), "pid": n.pid,
+            "jack_pid": n.jack_pid, "timestamp": timestamp(n.at), "detail": n.detail,
         });
         println!("{line}");
     } else {
-        let detail = notice
+        let detail = n
             .detail
             .as_deref()
             .map(|d| format!(" ({d})"))
             .unwrap_or_default();
-        let pid = notice.pid.map(|p| format!(" pid {p}")).unwrap_or_default();
+        let pid = n.pid.map(|p| format!(" pid {p}")).unwrap_or_default();
         println!(
-            "{at} {} :{}{pid} {}{detail}",
-            notice.server, notice.port, notice.event
+            "{} {} :{}{pid} {}{detail}",
+            timestamp(n.at),
+            n.server,
+            n.port,
+            n.event
+        );
+    }
+}
+
+fn print_supervision(n: &SupervisionNotice, json: bool) {
+    if json {
+        let mut line = serde_json::to_value(n.event).expect("event as JSON");
+        let map = line.as_object_mut().expect("an object");
+        map.insert("server".into(), n.server.clone().into());
+        map.insert("port".into(), n.port.into());
+        map.insert("timestamp".into(), timestamp(n.at).into());
+        map.insert("detail".into(), n.detail.clone().into());
+        println!("{line}");
+    } else {
+        let detail = n
+            .detail
+            .as_deref()
+            .map(|d| format!(" ({d})"))
+            .unwrap_or_default();
+        println!(
+            "{} {} :{} {}{detail}",
+            timestamp(n.at),
+            n.server,
+            n.port,
+            n.event
         );
     }
 }
 
 async fn run(config: Config, json: bool) -> ExitCode {
-    let servers: Vec<AsyncServer> = config
-        .servers
-        .iter()
-        .map(|s| {
-            let server = AsyncServer::with_name(&s.name, s.options.clone());
-            server.register_lifecycle_callback([], move |n| print_notice(n, json), false);
-            server
-        })
-        .collect();
-    let boots = futures::future::join_all(servers.iter().map(|s| s.boot(None))).await;
-    let mut code = ExitCode::SUCCESS;
-    for (server, result) in servers.iter().zip(&boots) {
+    let supervisor = Supervisor::new();
+    // Something stopped for good, maybe: look whether anything is left running.
+    let (changed, mut changes) = tokio::sync::mpsc::unbounded_channel::<()>();
+    let on_stop = changed.clone();
+    supervisor.on_lifecycle(Arc::new(move |n: &LifecycleNotice| {
+        print_lifecycle(n, json);
+        if matches!(
+            n.event,
+            LifecycleEvent::Quit | LifecycleEvent::ProcessPanicked
+        ) {
+            let _ = on_stop.send(());
+        }
+    }));
+    supervisor.on_event(move |n| {
+        print_supervision(n, json);
+        if let SupervisionEvent::GaveUp { .. } = n.event {
+            let _ = changed.send(());
+        }
+    });
+    for (name, result) in supervisor.start(&config).await {
         if let Err(e) = result {
-            eprintln!("scserver: server {:?}: {e}", server.name());
-            code = ExitCode::FAILURE;
+            eprintln!("scserver: server {name:?}: {e}");
         }
     }
-    if code == ExitCode::SUCCESS {
-        wait_for_signal().await;
+    let mut code = ExitCode::SUCCESS;
+    let signal = wait_for_signal();
+    tokio::pin!(signal);
+    // Events say when to look; the tick catches a decision that landed after its event.
+    let mut tick = tokio::time::interval(Duration::from_millis(500));
+    loop {
+        tokio::select! {
+            _ = &mut signal => break,
+            _ = tick.tick() => {
+                if all_down(&supervisor).await {
+                    code = ExitCode::FAILURE;
+                    break;
+                }
+            }
+            Some(()) = changes.recv() => {
+                if all_down(&supervisor).await {
+                    code = ExitCode::FAILURE;
+                    break;
+                }
+            }
+        }
     }
-    for result in futures::future::join_all(servers.iter().map(|s| s.quit(false))).await {
+    for (name, result) in supervisor.shutdown().await {
         if let Err(e) = result {
-            eprintln!("scserver: {e}");
+            eprintln!("scserver: server {name:?}: {e}");
         }
     }
     code
+}
+
+/// Whether every server is down for good (stopped by policy or given up); says why if so.
+async fn all_down(supervisor: &Supervisor) -> bool {
+    let children = supervisor.children().await;
+    let down = children
+        .iter()
+        .all(|c| matches!(c.phase, Phase::Stopped | Phase::GaveUp));
+    if down {
+        for c in &children {
+            if let Some(e) = &c.error {
+                eprintln!("scserver: server {:?}: {e}", c.name);
+            }
+        }
+        eprintln!("scserver: every server is down; exiting");
+    }
+    down
 }
 
 async fn wait_for_signal() {

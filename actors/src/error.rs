@@ -28,12 +28,14 @@ pub enum BootError {
         message: String,
     },
     /// The port is taken by another process.
-    #[error("port {port} is already in use; choose another `port` or stop the process that holds it{}", output_tail(.output))]
+    #[error("port {port} is already in use{}; choose another `port` or stop the process that holds it{}", .holder.as_ref().map(|h| format!(" by {h}")).unwrap_or_default(), output_tail(.output))]
     PortInUse {
         /// The port asked for.
         port: u16,
         /// The last lines the server printed.
         output: Vec<String>,
+        /// Who holds the port (`pid 123 (command)`), when it could be found before booting.
+        holder: Option<String>,
     },
     /// The audio backend (JACK) could not be started.
     #[error(

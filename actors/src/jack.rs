@@ -46,6 +46,28 @@ impl DummyJack {
         period: u32,
         timeout: Duration,
     ) -> Result<DummyJack, BootError> {
+        // jackd exits at start with "Too many servers already active" while its machine-wide
+        // table of servers (8 slots) is full, e.g. while other programs' or tests' dummy servers
+        // are stopping: wait a little for a slot.
+        let mut tries = 5;
+        loop {
+            tries -= 1;
+            match Self::start_once(name.clone(), sample_rate, period, timeout).await {
+                Err(BootError::Jack { message }) if tries > 0 && message.contains("exited at start") => {
+                    tracing::debug!(jack = %name, %message, "trying jackd again");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn start_once(
+        name: String,
+        sample_rate: u32,
+        period: u32,
+        timeout: Duration,
+    ) -> Result<DummyJack, BootError> {
         let mut command = Command::new("jackd");
         command
             .args(["-n", &name, "-d", "dummy", "-r", &sample_rate.to_string()])

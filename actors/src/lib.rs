@@ -5,7 +5,8 @@
 //! - [`OscActor`]: the UDP socket and the server's address;
 //! - [`RouterActor`]: requests waiting for replies, and OSC callbacks;
 //! - [`AllocatorActor`]: node, bus, buffer and sync ids of one client;
-//! - [`ServerActor`]: the lifecycle state machine that composes the four.
+//! - [`ServerActor`]: the lifecycle state machine that composes the four;
+//! - [`Supervisor`]: many servers, restart policies and backoff, one-for-one.
 
 pub mod allocator;
 pub mod error;
@@ -14,6 +15,8 @@ pub mod osc;
 pub mod process;
 pub mod router;
 pub mod server;
+pub mod stale;
+pub mod supervisor;
 
 pub use allocator::AllocatorActor;
 pub use error::{BootError, RequestError, ServerError};
@@ -21,3 +24,4 @@ pub use osc::OscActor;
 pub use process::ProcessActor;
 pub use router::RouterActor;
 pub use server::ServerActor;
+pub use supervisor::Supervisor;

@@ -159,6 +159,7 @@ impl ProcessActor {
             OutputLine::PortInUse => self.fail_boot(BootError::PortInUse {
                 port: self.options.port,
                 output: output(),
+                holder: None,
             }),
             OutputLine::AudioFailure => self.fail_boot(BootError::Audio { output: output() }),
             OutputLine::Fatal => self.fail_boot(BootError::Fatal {

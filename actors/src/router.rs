@@ -132,6 +132,7 @@ pub struct RouterActor {
     longest: usize,
     callbacks: Vec<Callback>,
     failure_sink: Option<Recipient<UnclaimedFailure>>,
+    heard: std::sync::Arc<crate::server::heartbeat::LastHeard>,
 }
 
 impl Actor for RouterActor {
@@ -174,6 +175,11 @@ fn string_arg(message: &OscMessage, i: usize) -> String {
 }
 
 impl RouterActor {
+    /// When the last message from the server arrived, shared with the heartbeat.
+    pub fn last_heard(&self) -> std::sync::Arc<crate::server::heartbeat::LastHeard> {
+        self.heard.clone()
+    }
+
     fn route(&mut self, message: OscMessage) {
         let mut claimed = false;
         if message.addr == "/fail" {
@@ -263,6 +269,8 @@ impl Handler<Incoming> for RouterActor {
     type Result = ();
 
     fn handle(&mut self, msg: Incoming, _: &mut Self::Context) {
+        // Any message at all proves the server alive to the heartbeat.
+        self.heard.touch();
         for message in msg.0 {
             self.route(message);
         }

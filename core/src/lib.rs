@@ -15,6 +15,9 @@ pub mod tree;
 pub mod bundle;
 pub mod mirror;
 pub mod timetag;
+pub mod replay;
+pub mod stale;
+pub mod supervision;
 
 pub use lifecycle::LifecycleEvent;
 pub use options::{Options, OptionsError, Protocol};

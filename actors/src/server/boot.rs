@@ -9,6 +9,7 @@ use crate::allocator::{Allocate, Configure, IdKind};
 use crate::error::{BootError, RequestError, ServerError};
 use crate::osc::OscActor;
 use crate::process::{ProcessActor, Spawn, Spawned};
+use crate::stale::{reclaim, Reclaim};
 
 type Transition = ResponseActFuture<ServerActor, Result<(), ServerError>>;
 
@@ -108,8 +109,21 @@ impl ServerActor {
         let process =
             ProcessActor::new(&self.name, self.options(), ctx.address().recipient()).start();
         self.process = Some(process.clone());
+        let options = self.options();
         Box::pin(
-            async move { process.send(Spawn).await }
+            async move {
+                // A stale scsynth of ours on the port is killed; anyone else is named.
+                let (port, ip) = (options.port, options.ip_address);
+                let grace = options.quit_timeout;
+                if let Reclaim::Held(holder) = reclaim(port, ip, options.protocol, grace).await {
+                    return Ok(Err(BootError::PortInUse {
+                        port,
+                        output: vec![],
+                        holder: Some(holder.to_string()),
+                    }));
+                }
+                process.send(Spawn).await
+            }
                 .into_actor(self)
                 .then(|spawned, act, ctx| match spawned {
                     Ok(Ok(Spawned { pid, jack_pid })) => {
@@ -117,6 +131,9 @@ impl ServerActor {
                             s.pid = Some(pid);
                             s.jack_pid = jack_pid;
                         });
+                        if let Ok(exe) = crate::process::find_executable(&act.options()) {
+                            crate::stale::record(act.options().port, pid, &exe);
+                        }
                         act.publish(LifecycleEvent::ProcessBooted, None);
                         act.connect(ctx)
                     }
@@ -287,6 +304,7 @@ impl ServerActor {
                         if owned {
                             act.publish(LifecycleEvent::Booted, None);
                         }
+                        act.start_heartbeat(ctx);
                         done(Ok(()))
                     }
                     Err(e) => act.connect_failed(e, ctx),

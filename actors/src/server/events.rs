@@ -20,6 +20,8 @@ pub struct LifecycleNotice {
     pub event: LifecycleEvent,
     /// The scsynth process id, where known.
     pub pid: Option<u32>,
+    /// The pid of a dummy JACK server started for it, where known.
+    pub jack_pid: Option<u32>,
     /// The client id, where known.
     pub client_id: Option<i32>,
     /// When it happened.

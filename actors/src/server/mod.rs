@@ -5,7 +5,9 @@
 
 pub mod boot;
 pub mod events;
+pub mod heartbeat;
 pub mod quit;
+pub mod replay;
 pub mod request;
 pub mod reset;
 
@@ -66,6 +68,8 @@ pub struct ServerState {
     pub jack_pid: Option<u32>,
     /// The client socket's local address.
     pub local_addr: Option<SocketAddr>,
+    /// The last `/status.reply` (the heartbeat keeps it fresh while online).
+    pub status_info: Option<scserver_core::reply::StatusInfo>,
 }
 
 impl ServerState {
@@ -87,6 +91,9 @@ pub struct ServerActor {
     subscribers: Vec<Recipient<LifecycleNotice>>,
     callbacks: Vec<LifecycleCallback>,
     span: tracing::Span,
+    heartbeat: heartbeat::HeartbeatState,
+    heard: std::sync::Arc<heartbeat::LastHeard>,
+    replay: scserver_core::replay::ReplayLog,
 }
 
 impl ServerActor {
@@ -94,6 +101,8 @@ impl ServerActor {
     /// boot or connect.
     pub fn new(name: &str, options: Options) -> Self {
         let span = tracing::info_span!("server", server = %name, port = options.port);
+        let router = RouterActor::default();
+        let heard = router.last_heard();
         ServerActor {
             name: name.to_owned(),
             state: watch::channel(ServerState {
@@ -105,9 +114,10 @@ impl ServerActor {
                 pid: None,
                 jack_pid: None,
                 local_addr: None,
+                status_info: None,
             })
             .0,
-            router: RouterActor::default().start(),
+            router: router.start(),
             allocator: AllocatorActor::default().start(),
             osc: None,
             process: None,
@@ -115,6 +125,9 @@ impl ServerActor {
             subscribers: Vec::new(),
             callbacks: Vec::new(),
             span,
+            heartbeat: Default::default(),
+            heard,
+            replay: Default::default(),
         }
     }
 
@@ -149,6 +162,7 @@ impl ServerActor {
                 port: s.options.port,
                 event,
                 pid: s.pid,
+                jack_pid: s.jack_pid,
                 client_id: s.client_id,
                 at: SystemTime::now(),
                 detail,
@@ -191,6 +205,9 @@ impl ServerActor {
 
     /// Forgets an owned process after its last event.
     fn forget_process(&mut self) {
+        if let Some(pid) = self.state.borrow().pid {
+            crate::stale::forget(self.state.borrow().options.port, pid);
+        }
         self.set(|s| {
             s.pid = None;
             s.jack_pid = None;

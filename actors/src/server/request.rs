@@ -136,6 +136,8 @@ impl Handler<Request> for ServerActor {
     type Result = Result<oneshot::Receiver<ReplyResult>, RequestError>;
 
     fn handle(&mut self, msg: Request, _: &mut Self::Context) -> Self::Result {
+        self.connected_osc()?;
+        self.remember(&msg.bytes);
         let osc = self.connected_osc()?;
         Ok(dispatch(
             &self.router,
@@ -156,6 +158,8 @@ impl Handler<Send> for ServerActor {
     type Result = Result<(), RequestError>;
 
     fn handle(&mut self, msg: Send, _: &mut Self::Context) -> Self::Result {
+        self.connected_osc()?;
+        msg.0.iter().for_each(|b| self.remember(b));
         let osc = self.connected_osc()?;
         osc.do_send(crate::osc::SendMany(msg.0));
         Ok(())

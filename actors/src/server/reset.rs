@@ -36,6 +36,8 @@ impl Handler<Reset> for ServerActor {
     type Result = ResponseFuture<Result<(), ServerError>>;
 
     fn handle(&mut self, _: Reset, _: &mut Self::Context) -> Self::Result {
+        // The reset frees every SynthDef on the server; nothing is left to replay.
+        self.replay.clear();
         let state = self.state.borrow().clone();
         let link = match (state.status, self.link()) {
             (Status::Online, Some(link)) => link,

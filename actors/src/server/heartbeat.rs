@@ -1,0 +1,288 @@
+//! The heartbeat: while a server is online, `/status` every `heartbeat_interval`; any message
+//! from the server counts as an answer (the router stamps [`LastHeard`] for each). After
+//! `heartbeat_misses` unanswered probes in a row the server is hung:
+//!
+//! - owned: OscPanicked, SIGKILL, Disconnecting, Disconnected, Quit (a supervisor then applies the
+//!   restart policy);
+//! - not owned: OscPanicked, Disconnecting, Disconnected, then a probe from the same local port
+//!   every interval; when the server answers again the client reconnects from that port and
+//!   re-sends `/notify 1`, adopting its old id if scsynth still knows it.
+//!
+//! `/status.reply`s (the heartbeat's and anyone's) keep the last [`StatusInfo`] in the state.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use actix::prelude::*;
+use rosc::{OscMessage, OscPacket};
+use scserver_core::reply::{Reply, StatusInfo};
+use scserver_core::supervision::{Beat, Heartbeat};
+use scserver_core::{LifecycleEvent, Pattern};
+
+use super::boot::Connect;
+use super::{shutdown, ServerActor, Status};
+use crate::osc::{SendBytes, MAX_DATAGRAM};
+use crate::process::{Kill, Signal};
+use crate::router::{AddCallback, Sink};
+
+/// The router callback id the heartbeat uses for `/status.reply`; user ids count up from 1.
+const STATUS_CALLBACK: u64 = u64::MAX - 1;
+
+fn base() -> Instant {
+    static BASE: OnceLock<Instant> = OnceLock::new();
+    *BASE.get_or_init(Instant::now)
+}
+
+/// When the last message from the server arrived; shared by the router (which stamps it for
+/// every datagram) and the heartbeat (which reads it), without a message per datagram.
+#[derive(Debug, Default)]
+pub struct LastHeard(AtomicU64);
+
+impl LastHeard {
+    /// Records that a message arrived now.
+    pub fn touch(&self) {
+        let nanos = base().elapsed().as_nanos() as u64;
+        // 0 means "never"; a stamp in the first nanosecond is still a stamp.
+        self.0.store(nanos.max(1), Ordering::Relaxed);
+    }
+
+    /// When the last message arrived, if any did.
+    pub fn get(&self) -> Option<Instant> {
+        match self.0.load(Ordering::Relaxed) {
+            0 => None,
+            n => Some(base() + Duration::from_nanos(n)),
+        }
+    }
+}
+
+/// The heartbeat's part of the server actor.
+#[derive(Debug, Default)]
+pub(crate) struct HeartbeatState {
+    /// Bumped at every start and stop; a tick of an older generation ends its chain.
+    generation: u64,
+    callback: bool,
+    probing: bool,
+}
+
+/// A `/status.reply` arrived (from any request, the heartbeat's included).
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+struct StatusReply(OscMessage);
+
+impl Handler<StatusReply> for ServerActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: StatusReply, _: &mut Self::Context) {
+        match scserver_core::reply::parse(&msg.0) {
+            Ok(Reply::Status(info)) => self.set(|s| s.status_info = Some(info)),
+            other => tracing::debug!(parent: &self.span, ?other, "unreadable /status.reply"),
+        }
+    }
+}
+
+fn status_bytes() -> Vec<u8> {
+    let packet = OscPacket::Message(OscMessage {
+        addr: "/status".into(),
+        args: vec![],
+    });
+    rosc::encoder::encode(&packet).expect("/status encodes")
+}
+
+impl ServerActor {
+    /// Starts probing; called when the server goes online. A running heartbeat is replaced.
+    pub(crate) fn start_heartbeat(&mut self, ctx: &mut Context<Self>) {
+        if !self.heartbeat.callback {
+            self.heartbeat.callback = true;
+            let me = ctx.address();
+            self.router.do_send(AddCallback {
+                id: STATUS_CALLBACK,
+                pattern: Pattern::new("/status.reply"),
+                failure_pattern: None,
+                once: false,
+                sink: Sink::Fn(Box::new(move |m| me.do_send(StatusReply(m.clone())))),
+            });
+        }
+        self.heartbeat.generation += 1;
+        self.heartbeat.probing = false;
+        let generation = self.heartbeat.generation;
+        let options = self.options();
+        let monitor = Heartbeat::new(options.heartbeat_misses);
+        tracing::debug!(parent: &self.span, interval = ?options.heartbeat_interval,
+            misses = options.heartbeat_misses, "heartbeat started");
+        self.beat(generation, monitor, options.heartbeat_interval, ctx);
+    }
+
+    /// Stops probing (quit, disconnect, death); harmless when not running.
+    pub(crate) fn stop_heartbeat(&mut self) {
+        self.heartbeat.generation += 1;
+    }
+
+    fn beat(
+        &mut self,
+        generation: u64,
+        mut monitor: Heartbeat,
+        interval: Duration,
+        ctx: &mut Context<Self>,
+    ) {
+        if generation != self.heartbeat.generation || self.status() != Status::Online {
+            return;
+        }
+        let Some(osc) = self.osc.clone() else {
+            return;
+        };
+        match monitor.tick(Instant::now(), self.heard.get()) {
+            Beat::Hung { missed } => {
+                self.stop_heartbeat();
+                self.hung(missed, interval, ctx);
+                return;
+            }
+            Beat::Missed { missed } => {
+                tracing::debug!(parent: &self.span, missed, "heartbeat missed");
+            }
+            Beat::Alive => {}
+        }
+        osc.do_send(SendBytes(status_bytes()));
+        ctx.run_later(interval, move |act, ctx| {
+            act.beat(generation, monitor, interval, ctx)
+        });
+    }
+
+    /// The server stopped answering while online.
+    fn hung(&mut self, missed: u32, interval: Duration, ctx: &mut Context<Self>) {
+        let owned = self.state.borrow().owned;
+        let detail = format!(
+            "no message from the server for {missed} heartbeats in a row ({interval:?} apart){}",
+            if owned { "; killing the process" } else { "" }
+        );
+        tracing::warn!(parent: &self.span, "{detail}");
+        self.set(|s| s.status = Status::Quitting);
+        self.publish(LifecycleEvent::OscPanicked, Some(detail));
+        if owned {
+            if let Some(process) = &self.process {
+                process.do_send(Kill(Signal::SIGKILL));
+            }
+        }
+        self.publish(LifecycleEvent::Disconnecting, None);
+        self.close_osc();
+        let process = self.take_process();
+        ctx.wait(
+            async move {
+                if let Some((process, grace)) = process {
+                    shutdown(process, grace).await;
+                }
+            }
+            .into_actor(self)
+            .map(move |_, act, ctx| {
+                act.forget_connection();
+                act.publish(LifecycleEvent::Disconnected, None);
+                if owned {
+                    act.publish(LifecycleEvent::Quit, None);
+                    act.forget_process();
+                } else {
+                    act.start_probing(ctx);
+                }
+            }),
+        );
+    }
+
+    /// Probes a silent server this client does not own, from the local port it was registered
+    /// with, until it answers; then reconnects.
+    fn start_probing(&mut self, ctx: &mut Context<Self>) {
+        self.heartbeat.generation += 1;
+        self.heartbeat.probing = true;
+        let generation = self.heartbeat.generation;
+        self.probe(generation, ctx);
+    }
+
+    fn probe(&mut self, generation: u64, ctx: &mut Context<Self>) {
+        if generation != self.heartbeat.generation
+            || !self.heartbeat.probing
+            || self.status() != Status::Offline
+        {
+            return;
+        }
+        let server = self.server_addr();
+        let local = SocketAddr::new(local_ip(server), self.local_port);
+        let interval = self.options().heartbeat_interval;
+        ctx.spawn(probe_once(local, server, interval).into_actor(self).map(
+            move |answered, act, ctx| {
+                if generation != act.heartbeat.generation || act.status() != Status::Offline {
+                    return;
+                }
+                if answered {
+                    act.heartbeat.probing = false;
+                    tracing::info!(parent: &act.span, "the server answers again; reconnecting");
+                    let me = ctx.address();
+                    actix::spawn(async move {
+                        match me.send(Connect(None)).await {
+                            Ok(Ok(())) => {}
+                            Ok(Err(e)) => tracing::warn!(error = %e, "reconnect failed"),
+                            Err(_) => {}
+                        }
+                    });
+                } else {
+                    act.probe(generation, ctx);
+                }
+            },
+        ));
+    }
+}
+
+fn local_ip(server: SocketAddr) -> std::net::IpAddr {
+    if server.ip().is_loopback() {
+        server.ip()
+    } else if server.is_ipv4() {
+        std::net::Ipv4Addr::UNSPECIFIED.into()
+    } else {
+        std::net::Ipv6Addr::UNSPECIFIED.into()
+    }
+}
+
+/// One probe: bind the old local port, send `/status`, wait `wait` for any datagram from the
+/// server. The socket is closed before this returns, so a reconnect can bind the port again.
+async fn probe_once(local: SocketAddr, server: SocketAddr, wait: Duration) -> bool {
+    let started = Instant::now();
+    let socket = match tokio::net::UdpSocket::bind(local).await {
+        Ok(s) => s,
+        Err(e) => {
+            // The old connection's socket may still be closing; try again next time.
+            tracing::debug!(error = %e, %local, "cannot bind the probe socket yet");
+            tokio::time::sleep(wait).await;
+            return false;
+        }
+    };
+    if socket.send_to(&status_bytes(), server).await.is_err() {
+        tokio::time::sleep(wait.saturating_sub(started.elapsed())).await;
+        return false;
+    }
+    let mut buf = vec![0u8; MAX_DATAGRAM + 1];
+    let deadline = started + wait;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match tokio::time::timeout(left, socket.recv_from(&mut buf)).await {
+            Ok(Ok((_, from))) if from == server => return true,
+            Ok(Ok(_)) => continue,
+            // ICMP "port unreachable" while the server is down: wait out the interval.
+            Ok(Err(_)) => {
+                tokio::time::sleep(deadline.saturating_duration_since(Instant::now())).await;
+                return false;
+            }
+            Err(_) => return false,
+        }
+    }
+}
+
+/// The last `/status.reply` seen, without a round trip.
+#[derive(Debug, Message)]
+#[rtype(result = "Option<StatusInfo>")]
+pub struct LastStatus;
+
+impl Handler<LastStatus> for ServerActor {
+    type Result = MessageResult<LastStatus>;
+
+    fn handle(&mut self, _: LastStatus, _: &mut Self::Context) -> Self::Result {
+        MessageResult(self.state.borrow().status_info.clone())
+    }
+}

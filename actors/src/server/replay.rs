@@ -1,0 +1,72 @@
+//! What this client loaded into the server (SynthDefs, buffers read from files), remembered from
+//! the packets it sent, so a supervisor can put it back after a restart.
+
+use actix::prelude::*;
+use rosc::{OscMessage, OscPacket, OscType};
+use scserver_core::Pattern;
+
+use super::{ServerActor, Status};
+use crate::allocator::{Allocate, IdKind};
+use crate::error::{RequestError, ServerError};
+
+impl ServerActor {
+    /// Looks at an outgoing packet for loads worth replaying.
+    pub(crate) fn remember(&mut self, bytes: &[u8]) {
+        self.replay.observe_bytes(bytes);
+    }
+}
+
+/// Send the remembered SynthDef loads and buffer reads again, then `/sync`. Answers how many
+/// packets were replayed.
+#[derive(Debug, Message)]
+#[rtype(result = "Result<usize, ServerError>")]
+pub struct Restore;
+
+impl Handler<Restore> for ServerActor {
+    type Result = ResponseFuture<Result<usize, ServerError>>;
+
+    fn handle(&mut self, _: Restore, _: &mut Self::Context) -> Self::Result {
+        let link = match (self.status(), self.link()) {
+            (Status::Online, Some(link)) => link,
+            _ => return Box::pin(async { Err(RequestError::NotConnected.into()) }),
+        };
+        let messages = self.replay.messages();
+        let allocator = self.allocator.clone();
+        let span = self.span.clone();
+        Box::pin(async move {
+            let n = messages.len();
+            for m in messages {
+                link.send(&OscPacket::Message(m))?;
+            }
+            let id = allocator
+                .send(Allocate {
+                    kind: IdKind::Sync,
+                    count: 1,
+                })
+                .await?
+                .unwrap_or(0);
+            let sync = OscMessage {
+                addr: "/sync".into(),
+                args: vec![OscType::Int(id)],
+            };
+            // Loads go through scsynth's non-realtime queue: /synced comes after all of them.
+            link.call(sync, Pattern::new("/synced").arg(id), false)
+                .await?;
+            tracing::info!(parent: &span, replayed = n, "restored SynthDefs and buffers");
+            Ok(n)
+        })
+    }
+}
+
+/// Forget what was remembered for replay.
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub struct ForgetReplay;
+
+impl Handler<ForgetReplay> for ServerActor {
+    type Result = ();
+
+    fn handle(&mut self, _: ForgetReplay, _: &mut Self::Context) {
+        self.replay.clear();
+    }
+}

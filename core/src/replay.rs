@@ -1,0 +1,247 @@
+//! What a client loaded into a server and would want back after a restart: SynthDefs sent with
+//! `/d_recv` (or loaded with `/d_load`, `/d_loadDir`) and buffers read from files with
+//! `/b_allocRead` / `/b_allocReadChannel`. Frees forget them again.
+//!
+//! Completion messages are dropped from what is remembered: they usually create nodes, and
+//! nodes are the restart hook's business, not this log's.
+
+use std::collections::BTreeMap;
+
+use rosc::{OscMessage, OscPacket, OscType};
+
+/// Packets sent to a server that should be sent again to a fresh one, in first-sent order.
+#[derive(Debug, Clone, Default)]
+pub struct ReplayLog {
+    next: u64,
+    /// SynthDef loads by key (the first SynthDef's name, or the path loaded), with their order.
+    synthdefs: BTreeMap<String, (u64, OscMessage)>,
+    /// Buffer reads by buffer number, with their order.
+    buffers: BTreeMap<i32, (u64, OscMessage)>,
+}
+
+/// Whether encoded OSC bytes may hold something [`ReplayLog::observe`] cares about; lets a
+/// sender skip decoding everything else.
+pub fn may_matter(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"/d_") || bytes.starts_with(b"/b_") || bytes.starts_with(b"#bundle")
+}
+
+/// The name of the first SynthDef in SCgf bytes.
+pub fn first_synthdef_name(scgf: &[u8]) -> Option<String> {
+    // "SCgf", int32 version, int16 count, then a pstring name.
+    if scgf.get(0..4)? != b"SCgf" {
+        return None;
+    }
+    let len = *scgf.get(10)? as usize;
+    let name = scgf.get(11..11 + len)?;
+    Some(String::from_utf8_lossy(name).into_owned())
+}
+
+fn keep_args(message: &OscMessage, n: usize) -> OscMessage {
+    OscMessage {
+        addr: message.addr.clone(),
+        args: message.args.iter().take(n).cloned().collect(),
+    }
+}
+
+impl ReplayLog {
+    /// An empty log.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Looks at a packet that was sent, bundles included.
+    pub fn observe(&mut self, packet: &OscPacket) {
+        match packet {
+            OscPacket::Message(m) => self.observe_message(m),
+            OscPacket::Bundle(b) => b.content.iter().for_each(|p| self.observe(p)),
+        }
+    }
+
+    /// Decodes and observes encoded bytes, skipping what cannot matter.
+    pub fn observe_bytes(&mut self, bytes: &[u8]) {
+        if !may_matter(bytes) {
+            return;
+        }
+        if let Ok((_, packet)) = rosc::decoder::decode_udp(bytes) {
+            self.observe(&packet);
+        }
+    }
+
+    fn stamp(&mut self) -> u64 {
+        self.next += 1;
+        self.next
+    }
+
+    fn observe_message(&mut self, m: &OscMessage) {
+        let int = |i: usize| match m.args.get(i) {
+            Some(OscType::Int(v)) => Some(*v),
+            _ => None,
+        };
+        let string = |i: usize| match m.args.get(i) {
+            Some(OscType::String(s)) => Some(s.clone()),
+            _ => None,
+        };
+        match m.addr.as_str() {
+            "/d_recv" => {
+                if let Some(OscType::Blob(bytes)) = m.args.first() {
+                    let key =
+                        first_synthdef_name(bytes).unwrap_or_else(|| format!("#{}", self.next + 1));
+                    let at = self.stamp();
+                    self.synthdefs.insert(key, (at, keep_args(m, 1)));
+                }
+            }
+            "/d_load" | "/d_loadDir" => {
+                if let Some(path) = string(0) {
+                    let at = self.stamp();
+                    self.synthdefs
+                        .insert(format!("{}:{path}", m.addr), (at, keep_args(m, 1)));
+                }
+            }
+            "/d_free" => {
+                for name in m.args.iter().filter_map(|a| match a {
+                    OscType::String(s) => Some(s),
+                    _ => None,
+                }) {
+                    self.synthdefs.remove(name);
+                }
+            }
+            "/d_freeAll" => self.synthdefs.clear(),
+            "/b_allocRead" | "/b_allocReadChannel" => {
+                if let (Some(buffer), Some(_)) = (int(0), string(1)) {
+                    // Everything up to the completion message (a blob) is the read itself.
+                    let n = m
+                        .args
+                        .iter()
+                        .position(|a| matches!(a, OscType::Blob(_)))
+                        .unwrap_or(m.args.len());
+                    let at = self.stamp();
+                    self.buffers.insert(buffer, (at, keep_args(m, n)));
+                }
+            }
+            "/b_free" | "/b_alloc" => {
+                if let Some(buffer) = int(0) {
+                    self.buffers.remove(&buffer);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// What to send to a fresh server: SynthDefs first, then buffers, each in first-sent order.
+    pub fn messages(&self) -> Vec<OscMessage> {
+        let mut defs: Vec<_> = self.synthdefs.values().collect();
+        defs.sort_by_key(|(at, _)| *at);
+        let mut bufs: Vec<_> = self.buffers.values().collect();
+        bufs.sort_by_key(|(at, _)| *at);
+        defs.into_iter()
+            .chain(bufs)
+            .map(|(_, m)| m.clone())
+            .collect()
+    }
+
+    /// How many SynthDef loads and buffer reads are remembered.
+    pub fn len(&self) -> (usize, usize) {
+        (self.synthdefs.len(), self.buffers.len())
+    }
+
+    /// Whether nothing is remembered.
+    pub fn is_empty(&self) -> bool {
+        self.synthdefs.is_empty() && self.buffers.is_empty()
+    }
+
+    /// Forgets everything (after a reset, which frees it on the server too).
+    pub fn clear(&mut self) {
+        self.synthdefs.clear();
+        self.buffers.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rosc::{OscBundle, OscTime};
+
+    fn msg(addr: &str, args: Vec<OscType>) -> OscPacket {
+        OscPacket::Message(OscMessage {
+            addr: addr.into(),
+            args,
+        })
+    }
+
+    fn scgf(name: &str) -> Vec<u8> {
+        let mut b = b"SCgf".to_vec();
+        b.extend(2i32.to_be_bytes());
+        b.extend(1i16.to_be_bytes());
+        b.push(name.len() as u8);
+        b.extend(name.as_bytes());
+        b.extend([0, 0, 0, 0]);
+        b
+    }
+
+    fn encode(p: &OscPacket) -> Vec<u8> {
+        rosc::encoder::encode(p).unwrap()
+    }
+
+    #[test]
+    fn remembers_synthdefs_by_name_without_completions() {
+        let mut log = ReplayLog::new();
+        let completion = encode(&msg("/s_new", vec![OscType::String("a".into())]));
+        log.observe_bytes(&encode(&msg(
+            "/d_recv",
+            vec![OscType::Blob(scgf("a")), OscType::Blob(completion)],
+        )));
+        log.observe_bytes(&encode(&msg("/d_recv", vec![OscType::Blob(scgf("b"))])));
+        // A newer "a" replaces the old one but keeps its place.
+        log.observe_bytes(&encode(&msg("/d_recv", vec![OscType::Blob(scgf("a"))])));
+        log.observe_bytes(&encode(&msg("/n_set", vec![OscType::Int(1)])));
+        let out = log.messages();
+        assert_eq!(out.len(), 2);
+        assert_eq!(out[0].args, vec![OscType::Blob(scgf("b"))]);
+        assert_eq!(out[1].args, vec![OscType::Blob(scgf("a"))]);
+        log.observe(&msg("/d_free", vec![OscType::String("a".into())]));
+        assert_eq!(log.len(), (1, 0));
+        log.observe(&msg("/d_freeAll", vec![]));
+        assert!(log.is_empty());
+    }
+
+    #[test]
+    fn remembers_buffer_reads_inside_bundles() {
+        let mut log = ReplayLog::new();
+        let read = msg(
+            "/b_allocRead",
+            vec![
+                OscType::Int(3),
+                OscType::String("/x.wav".into()),
+                OscType::Int(0),
+                OscType::Int(-1),
+                OscType::Blob(vec![1, 2, 3, 4]),
+            ],
+        );
+        let bundle = OscPacket::Bundle(OscBundle {
+            timetag: OscTime::from((0, 1)),
+            content: vec![
+                read,
+                msg("/d_load", vec![OscType::String("/defs/*.scsyndef".into())]),
+            ],
+        });
+        log.observe_bytes(&encode(&bundle));
+        let out = log.messages();
+        assert_eq!(out[0].addr, "/d_load");
+        assert_eq!(out[1].addr, "/b_allocRead");
+        assert_eq!(out[1].args.len(), 4, "completion dropped");
+        log.observe(&msg("/b_free", vec![OscType::Int(3)]));
+        assert_eq!(log.len(), (1, 0));
+        log.clear();
+        assert!(log.is_empty());
+    }
+
+    #[test]
+    fn synthdef_names() {
+        assert_eq!(
+            first_synthdef_name(&scgf("ref_sine")).as_deref(),
+            Some("ref_sine")
+        );
+        assert_eq!(first_synthdef_name(b"nope"), None);
+        assert_eq!(first_synthdef_name(b"SCgf\0\0\0\x02\0\x01\x09ab"), None);
+    }
+}

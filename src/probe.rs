@@ -1,0 +1,115 @@
+//! One-shot queries of a running server without registering with it: `/status` and
+//! `/g_queryTree` are answered to any address, so these need no login slot (a server booted with
+//! `maximum_logins = 1` still answers) and leave nothing behind on the server.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use rosc::{OscMessage, OscPacket, OscType};
+use scserver_core::reply::{Reply, StatusInfo};
+use scserver_core::tree::{parse_query_tree, QueryTreeGroup};
+use tokio::net::UdpSocket;
+
+/// Why a one-shot query failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ProbeError {
+    /// No socket could be opened.
+    #[error("cannot open a UDP socket: {0}")]
+    Socket(#[from] std::io::Error),
+    /// Nothing answered in time.
+    #[error("no answer from {address} within {timeout:?}; is a server running there? (check the port, or `scserver run`)")]
+    NoAnswer {
+        /// Where the query went.
+        address: SocketAddr,
+        /// How long it waited.
+        timeout: Duration,
+    },
+    /// The answer could not be read.
+    #[error("unreadable reply from {address}: {message}")]
+    BadReply {
+        /// Who answered.
+        address: SocketAddr,
+        /// What was wrong.
+        message: String,
+    },
+}
+
+async fn ask(
+    server: SocketAddr,
+    message: OscMessage,
+    reply: &str,
+    timeout: Duration,
+) -> Result<OscMessage, ProbeError> {
+    let local: SocketAddr = if server.is_ipv4() {
+        "0.0.0.0:0".parse().expect("address")
+    } else {
+        "[::]:0".parse().expect("address")
+    };
+    let socket = UdpSocket::bind(local).await?;
+    let bytes =
+        rosc::encoder::encode(&OscPacket::Message(message)).map_err(|e| ProbeError::BadReply {
+            address: server,
+            message: e.to_string(),
+        })?;
+    socket.send_to(&bytes, server).await?;
+    let deadline = Instant::now() + timeout;
+    let mut buf = vec![0u8; 65_536];
+    let no_answer = || ProbeError::NoAnswer {
+        address: server,
+        timeout,
+    };
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let (n, from) = match tokio::time::timeout(left, socket.recv_from(&mut buf)).await {
+            Err(_) => return Err(no_answer()),
+            // ICMP port unreachable: nobody listens there.
+            Ok(Err(_)) => return Err(no_answer()),
+            Ok(Ok(r)) => r,
+        };
+        if from != server {
+            continue;
+        }
+        let Ok((_, packet)) = rosc::decoder::decode_udp(&buf[..n]) else {
+            continue;
+        };
+        for m in scserver_core::reply::messages(packet) {
+            if m.addr == reply {
+                return Ok(m);
+            }
+        }
+    }
+}
+
+/// Sends `/status` and reads the reply.
+pub async fn query_status(server: SocketAddr, timeout: Duration) -> Result<StatusInfo, ProbeError> {
+    let message = OscMessage {
+        addr: "/status".into(),
+        args: vec![],
+    };
+    let reply = ask(server, message, "/status.reply", timeout).await?;
+    match scserver_core::reply::parse(&reply) {
+        Ok(Reply::Status(info)) => Ok(info),
+        other => Err(ProbeError::BadReply {
+            address: server,
+            message: format!("{other:?}"),
+        }),
+    }
+}
+
+/// Sends `/g_queryTree group controls` and parses the tree.
+pub async fn query_tree(
+    server: SocketAddr,
+    group: i32,
+    controls: bool,
+    timeout: Duration,
+) -> Result<QueryTreeGroup, ProbeError> {
+    let message = OscMessage {
+        addr: "/g_queryTree".into(),
+        args: vec![OscType::Int(group), OscType::Int(i32::from(controls))],
+    };
+    let reply = ask(server, message, "/g_queryTree.reply", timeout).await?;
+    parse_query_tree(&reply).map_err(|e| ProbeError::BadReply {
+        address: server,
+        message: e.to_string(),
+    })
+}

@@ -1,0 +1,265 @@
+//! Many servers under one supervisor: started concurrently from a [`Config`] or one by one from
+//! code, restarted by their policy, reachable by name, and all quit together.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use actix::prelude::*;
+use futures::future::BoxFuture;
+use scserver_actors::server::LifecycleNotice;
+use scserver_actors::supervisor::{
+    self as sup, ChildInfo, OnSupervision, RestartContext, SubscribeSupervision, Supervise,
+    SupervisionError, SupervisionNotice,
+};
+use scserver_actors::ServerError;
+use scserver_core::Options;
+use tokio::sync::oneshot;
+
+use crate::async_server::AsyncServer;
+use crate::config::Config;
+
+/// Re-creates a user's nodes after a restart, like sclang's `ServerTree`: called with the server
+/// (booted, its SynthDefs and buffers already back) and the restart's attempt number.
+pub type Hook =
+    Box<dyn FnMut(AsyncServer, u32) -> BoxFuture<'static, Result<(), ServerError>> + Send>;
+
+/// A lifecycle callback shared by every supervised server.
+pub type LifecycleFn = Arc<dyn Fn(&LifecycleNotice) + Send + Sync>;
+
+/// Supervises any number of servers one-for-one. Cheap to clone; when the last clone is
+/// dropped, every server it started is quit.
+///
+/// Inside an actix system the supervisor and its servers run on the caller's arbiter; elsewhere
+/// on a thread of their own (which is also the thread scsynth's parent-death signal follows).
+#[derive(Clone)]
+pub struct Supervisor {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    addr: Addr<sup::Supervisor>,
+    arbiter: ArbiterHandle,
+    servers: Mutex<BTreeMap<String, AsyncServer>>,
+    lifecycle: Mutex<Vec<LifecycleFn>>,
+    runtime: Option<(System, Option<JoinHandle<()>>)>,
+}
+
+impl Default for Supervisor {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Supervisor {
+    /// A supervisor with no servers.
+    pub fn new() -> Supervisor {
+        let in_system = actix::Arbiter::try_current().is_some() && System::try_current().is_some();
+        let (addr, arbiter, runtime) = if in_system {
+            (
+                sup::Supervisor::default().start(),
+                actix::Arbiter::current(),
+                None,
+            )
+        } else {
+            let (tx, rx) = std::sync::mpsc::channel();
+            let thread = std::thread::Builder::new()
+                .name("scserver-supervisor".into())
+                .spawn(move || {
+                    let system = System::new();
+                    system.block_on(async move {
+                        let _ = tx.send((
+                            sup::Supervisor::default().start(),
+                            actix::Arbiter::current(),
+                            System::current(),
+                        ));
+                    });
+                    let _ = system.run();
+                })
+                .expect("spawning the supervisor thread");
+            let (addr, arbiter, system) = rx.recv().expect("the supervisor thread starts");
+            (addr, arbiter, Some((system, Some(thread))))
+        };
+        Supervisor {
+            inner: Arc::new(Inner {
+                addr,
+                arbiter,
+                servers: Mutex::new(BTreeMap::new()),
+                lifecycle: Mutex::new(Vec::new()),
+                runtime,
+            }),
+        }
+    }
+
+    /// Adds a server, boots it and answers when the first boot is done. A failed first boot is
+    /// an error here and, by the server's `restart` policy, already being retried.
+    pub async fn add(&self, name: &str, options: Options) -> Result<AsyncServer, SupervisionError> {
+        self.add_with_hook(name, options, None).await
+    }
+
+    /// Like [`Supervisor::add`], with a hook run after every restart.
+    pub async fn add_with_hook(
+        &self,
+        name: &str,
+        options: Options,
+        hook: Option<Hook>,
+    ) -> Result<AsyncServer, SupervisionError> {
+        if self.server(name).is_some() {
+            return Err(SupervisionError::Duplicate(name.to_owned()));
+        }
+        let (tx, rx) = oneshot::channel();
+        let owned = name.to_owned();
+        // Built on the supervisor's arbiter: scsynth is then a child of that thread.
+        self.inner.arbiter.spawn(async move {
+            let _ = tx.send(AsyncServer::with_name(&owned, options));
+        });
+        let server = rx.await.map_err(|_| ServerError::ActorGone)?;
+        for f in self.inner.lifecycle.lock().expect("lifecycle lock").iter() {
+            let f = f.clone();
+            server.register_lifecycle_callback([], move |n| f(n), false);
+        }
+        self.inner
+            .servers
+            .lock()
+            .expect("servers lock")
+            .insert(name.to_owned(), server.clone());
+        let hook = hook.map(|mut hook| {
+            let server = server.clone();
+            Box::new(move |ctx: RestartContext| hook(server.clone(), ctx.attempt))
+                as sup::RestartHook
+        });
+        self.inner
+            .addr
+            .send(Supervise {
+                name: name.to_owned(),
+                server: server.actor(),
+                hook,
+            })
+            .await??;
+        Ok(server)
+    }
+
+    /// Starts every server of a config concurrently; answers each one's first boot, in file
+    /// order.
+    pub async fn start(
+        &self,
+        config: &Config,
+    ) -> Vec<(String, Result<AsyncServer, SupervisionError>)> {
+        let boots = config
+            .servers
+            .iter()
+            .map(|s| async move { (s.name.clone(), self.add(&s.name, s.options.clone()).await) });
+        futures::future::join_all(boots).await
+    }
+
+    /// The server of this name.
+    pub fn server(&self, name: &str) -> Option<AsyncServer> {
+        self.inner
+            .servers
+            .lock()
+            .expect("servers lock")
+            .get(name)
+            .cloned()
+    }
+
+    /// The names of the servers, sorted.
+    pub fn names(&self) -> Vec<String> {
+        self.inner
+            .servers
+            .lock()
+            .expect("servers lock")
+            .keys()
+            .cloned()
+            .collect()
+    }
+
+    /// Quits and boots one server again, by name.
+    pub async fn reboot(&self, name: &str) -> Result<(), SupervisionError> {
+        self.inner.addr.send(sup::RebootServer(name.into())).await?
+    }
+
+    /// Resets one server, by name.
+    pub async fn reset(&self, name: &str) -> Result<(), SupervisionError> {
+        self.inner.addr.send(sup::ResetServer(name.into())).await?
+    }
+
+    /// Starts a server that was stopped or given up on, with a fresh restart budget.
+    pub async fn restart(&self, name: &str) -> Result<(), SupervisionError> {
+        self.inner
+            .addr
+            .send(sup::RestartServer(name.into()))
+            .await?
+    }
+
+    /// Quits one server and keeps it down.
+    pub async fn stop(&self, name: &str) -> Result<(), SupervisionError> {
+        self.inner.addr.send(sup::StopServer(name.into())).await?
+    }
+
+    /// Quits every server (and the JACK servers started for them); nothing restarts after.
+    pub async fn shutdown(&self) -> Vec<(String, Result<(), ServerError>)> {
+        self.inner.addr.send(sup::StopAll).await.unwrap_or_default()
+    }
+
+    /// A snapshot of every server: phase, state, restarts, and why it gave up.
+    pub async fn children(&self) -> Vec<ChildInfo> {
+        self.inner
+            .addr
+            .send(sup::Children)
+            .await
+            .unwrap_or_default()
+    }
+
+    /// Sends every supervision notice (restarting, restarted, gave up) to an actix recipient.
+    pub fn subscribe(&self, recipient: Recipient<SupervisionNotice>) {
+        self.inner.addr.do_send(SubscribeSupervision(recipient));
+    }
+
+    /// Calls `procedure` with every supervision notice, on the supervisor's thread; it must not
+    /// block.
+    pub fn on_event(&self, procedure: impl FnMut(&SupervisionNotice) + Send + 'static) {
+        self.inner.addr.do_send(OnSupervision(Box::new(procedure)));
+    }
+
+    /// Calls `procedure` with every lifecycle notice of every server added from now on (on the
+    /// server's thread; it must not block).
+    pub fn on_lifecycle(&self, procedure: LifecycleFn) {
+        self.inner
+            .lifecycle
+            .lock()
+            .expect("lifecycle lock")
+            .push(procedure);
+    }
+
+    /// The supervisor actor, for actix applications that talk to it directly.
+    pub fn actor(&self) -> Addr<sup::Supervisor> {
+        self.inner.addr.clone()
+    }
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        match &mut self.runtime {
+            Some((system, thread)) => {
+                let (tx, rx) = std::sync::mpsc::sync_channel(1);
+                let addr = self.addr.clone();
+                let spawned = self.arbiter.spawn(async move {
+                    let _ = tx.send(addr.send(sup::StopAll).await);
+                });
+                if spawned {
+                    // Each quit is bounded by its own timeouts; this bounds them all.
+                    let _ = rx.recv_timeout(Duration::from_secs(15));
+                }
+                self.servers.lock().expect("servers lock").clear();
+                system.stop();
+                if let Some(thread) = thread.take() {
+                    if thread.thread().id() != std::thread::current().id() {
+                        let _ = thread.join();
+                    }
+                }
+            }
+            None => self.addr.do_send(sup::StopAll),
+        }
+    }
+}

@@ -1,0 +1,382 @@
+//! Supervision against a real scsynth: crash and hang detection, restarts that put the server
+//! back, giving up, many servers, and a silent server this client does not own.
+
+mod common;
+
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant, SystemTime};
+
+use common::{alive, options};
+use futures::executor::block_on;
+use futures::FutureExt;
+use nix::sys::signal::{kill, Signal};
+use nix::unistd::Pid;
+use scserver::osc::{OscMessage, OscPacket, OscType};
+use scserver::{
+    AsyncServer, BootError, Expectation, LifecycleEvent as E, LifecycleNotice, Options, Pattern,
+    Phase, RestartPolicy, Server, ServerError, SupervisionError, SupervisionEvent, SupervisionNotice,
+    Supervisor,
+};
+
+/// One recorded event: a lifecycle event or a supervision event, with when and why.
+#[derive(Debug, Clone)]
+enum Ev {
+    Life(LifecycleNotice),
+    Sup(SupervisionNotice),
+}
+
+impl Ev {
+    fn name(&self) -> &'static str {
+        match self {
+            Ev::Life(n) => n.event.name(),
+            Ev::Sup(n) => n.event.name(),
+        }
+    }
+
+    fn at(&self) -> SystemTime {
+        match self {
+            Ev::Life(n) => n.at,
+            Ev::Sup(n) => n.at,
+        }
+    }
+
+    fn server(&self) -> &str {
+        match self {
+            Ev::Life(n) => &n.server,
+            Ev::Sup(n) => &n.server,
+        }
+    }
+}
+
+#[derive(Clone, Default)]
+struct Events(Arc<(Mutex<Vec<Ev>>, Condvar)>);
+
+impl Events {
+    fn push(&self, e: Ev) {
+        self.0 .0.lock().unwrap().push(e);
+        self.0 .1.notify_all();
+    }
+
+    /// Waits for the `n`-th (1-based) event called `name` of `server`, at most `timeout`.
+    fn wait_nth(&self, server: &str, name: &str, n: usize, timeout: Duration) -> Option<Ev> {
+        let deadline = Instant::now() + timeout;
+        let mut events = self.0 .0.lock().unwrap();
+        loop {
+            if let Some(e) = events
+                .iter()
+                .filter(|e| e.server() == server && e.name() == name)
+                .nth(n - 1)
+            {
+                return Some(e.clone());
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return None;
+            }
+            events = self.0 .1.wait_timeout(events, left).unwrap().0;
+        }
+    }
+
+    fn wait(&self, server: &str, name: &str, timeout: Duration) -> Ev {
+        self.wait_nth(server, name, 1, timeout)
+            .unwrap_or_else(|| panic!("no {name} of {server} within {timeout:?}: {:?}", self.names(server)))
+    }
+
+    fn names(&self, server: &str) -> Vec<&'static str> {
+        self.0 .0.lock().unwrap().iter().filter(|e| e.server() == server).map(Ev::name).collect()
+    }
+
+    fn clear(&self) {
+        self.0 .0.lock().unwrap().clear();
+    }
+}
+
+fn supervisor() -> (Supervisor, Events) {
+    common::init_tracing();
+    let supervisor = Supervisor::new();
+    let events = Events::default();
+    let e = events.clone();
+    supervisor.on_lifecycle(Arc::new(move |n: &LifecycleNotice| e.push(Ev::Life(n.clone()))));
+    let e = events.clone();
+    supervisor.on_event(move |n| e.push(Ev::Sup(n.clone())));
+    (supervisor, events)
+}
+
+fn supervised_options() -> Options {
+    Options {
+        restart: RestartPolicy::OnFailure,
+        load_synthdefs: false,
+        ..options()
+    }
+}
+
+fn message(addr: &str, args: Vec<OscType>) -> OscPacket {
+    OscPacket::Message(OscMessage { addr: addr.into(), args })
+}
+
+fn query_node(server: &AsyncServer, node: i32) -> Result<OscMessage, ServerError> {
+    block_on(server.request(
+        message("/n_query", vec![OscType::Int(node)]),
+        Expectation {
+            command: "/n_query".into(),
+            reply: Pattern::new("/n_info").arg(node),
+            fail: Some(Pattern::new("/fail").arg("/n_query")),
+            timeout: None,
+        },
+    ))
+}
+
+fn load_sine(server: &AsyncServer) {
+    let bytes = std::fs::read("/work/shared/reference/synthdefs/ref_sine.scsyndef")
+        .or_else(|_| std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/reference/synthdefs/ref_sine.scsyndef")))
+        .expect("ref_sine.scsyndef");
+    block_on(server.request(
+        message("/d_recv", vec![OscType::Blob(bytes)]),
+        Expectation {
+            command: "/d_recv".into(),
+            reply: Pattern::new("/done").arg("/d_recv"),
+            fail: Some(Pattern::new("/fail").arg("/d_recv")),
+            timeout: Some(Duration::from_secs(5)),
+        },
+    ))
+    .expect("/d_recv");
+}
+
+/// Starts a synth of the loaded SynthDef in the default group and checks it exists.
+fn sine_plays(server: &AsyncServer, node: i32) -> bool {
+    let group = server.default_group().expect("online");
+    server
+        .send(message(
+            "/s_new",
+            vec![
+                OscType::String("ref_sine".into()),
+                OscType::Int(node),
+                OscType::Int(0),
+                OscType::Int(group),
+            ],
+        ))
+        .unwrap();
+    query_node(server, node).is_ok()
+}
+
+fn ms_between(a: SystemTime, b: SystemTime) -> f64 {
+    b.duration_since(a).unwrap_or_default().as_secs_f64() * 1e3
+}
+
+fn sigkill(pid: u32) {
+    let _ = kill(Pid::from_raw(pid as i32), Signal::SIGKILL);
+}
+
+#[test]
+fn a_killed_server_is_restarted_with_its_group_synthdefs_and_hook() {
+    let (supervisor, events) = supervisor();
+    let hook_runs = Arc::new(Mutex::new(Vec::new()));
+    let runs = hook_runs.clone();
+    let hook: scserver::Hook = Box::new(move |server: AsyncServer, attempt| {
+        runs.lock().unwrap().push(attempt);
+        // The user's own nodes: a group under the default group.
+        async move {
+            let group = server.default_group().unwrap_or(1);
+            server.send(message("/g_new", vec![OscType::Int(5000), OscType::Int(0), OscType::Int(group)]))?;
+            server.sync(None, None).await
+        }
+        .boxed()
+    });
+    let server = block_on(supervisor.add_with_hook("killed", supervised_options(), Some(hook))).expect("boot");
+    load_sine(&server);
+    assert!(sine_plays(&server, 2000), "the SynthDef plays before the crash");
+    let pid = server.pid().unwrap();
+
+    let killed_at = SystemTime::now();
+    sigkill(pid);
+    let panicked = events.wait("killed", "process_panicked", Duration::from_secs(5));
+    let restarting = events.wait("killed", "restarting", Duration::from_secs(5));
+    events.wait("killed", "restarted", Duration::from_secs(15));
+    eprintln!(
+        "crash detection: {:.2} ms from SIGKILL to process_panicked; restarted {:.0} ms after",
+        ms_between(killed_at, panicked.at()),
+        ms_between(killed_at, events.wait("killed", "restarted", Duration::ZERO).at()),
+    );
+    match restarting {
+        Ev::Sup(SupervisionNotice { event: SupervisionEvent::Restarting { attempt, delay }, detail, .. }) => {
+            assert_eq!(attempt, 1);
+            assert_eq!(delay, Options::default().backoff_min);
+            assert!(detail.unwrap().contains("SIGKILL"));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        events.names("killed"),
+        [
+            "booting", "process_booted", "connecting", "osc_connected", "connected", "booted",
+            "process_panicked", "osc_panicked", "disconnecting", "disconnected", "quit",
+            "restarting",
+            "booting", "process_booted", "connecting", "osc_connected", "connected", "booted",
+            "restarted",
+        ]
+    );
+    let new_pid = server.pid().expect("running again");
+    assert_ne!(new_pid, pid);
+    assert!(!alive(pid));
+    assert_eq!(server.client_id(), Some(0));
+    query_node(&server, 1).expect("the default group is back");
+    query_node(&server, 5000).expect("the hook's group is back");
+    assert_eq!(*hook_runs.lock().unwrap(), [1]);
+    assert!(sine_plays(&server, 2001), "the SynthDef was loaded again");
+    // The heartbeat keeps the last status readable without a round trip; wait (bounded) for
+    // one taken after the synths started.
+    let deadline = Instant::now() + Duration::from_secs(2);
+    let status = loop {
+        let status = server.status_info().expect("the heartbeat keeps the status");
+        if status.synth_count >= 1 || Instant::now() > deadline {
+            break status;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.synthdef_count, 1);
+    assert!(status.synth_count >= 1, "{status:?}");
+
+    let children = block_on(supervisor.children());
+    assert_eq!(children[0].phase, Phase::Running);
+    assert_eq!(children[0].restarts, 1);
+    block_on(supervisor.shutdown());
+    assert!(!alive(new_pid));
+}
+
+#[test]
+fn a_stopped_server_is_a_hang_detected_within_the_bound_and_restarted() {
+    let (supervisor, events) = supervisor();
+    let options = supervised_options();
+    let bound = options.heartbeat_interval * (options.heartbeat_misses + 2);
+    let server = block_on(supervisor.add("hung", options)).expect("boot");
+    let pid = server.pid().unwrap();
+    let stopped_at = SystemTime::now();
+    kill(Pid::from_raw(pid as i32), Signal::SIGSTOP).unwrap();
+    let panicked = events.wait("hung", "osc_panicked", Duration::from_secs(5));
+    let detection = ms_between(stopped_at, panicked.at());
+    eprintln!("hang detection: {detection:.0} ms from SIGSTOP to osc_panicked (bound {bound:?})");
+    assert!(detection < bound.as_secs_f64() * 1e3, "{detection} ms");
+    events.wait("hung", "restarted", Duration::from_secs(15));
+    // The hung process was killed, not left stopped.
+    if alive(pid) {
+        let _ = kill(Pid::from_raw(pid as i32), Signal::SIGCONT);
+        sigkill(pid);
+        panic!("the hung scsynth {pid} was left running");
+    }
+    let names = events.names("hung");
+    let hang: Vec<_> = names.iter().skip_while(|n| **n != "osc_panicked").take(5).copied().collect();
+    assert_eq!(hang, ["osc_panicked", "disconnecting", "disconnected", "quit", "restarting"]);
+    block_on(server.sync(None, None)).expect("answers after the restart");
+    block_on(supervisor.shutdown());
+}
+
+#[test]
+fn a_server_that_cannot_boot_is_retried_with_backoff_then_given_up_others_unaffected() {
+    let (supervisor, events) = supervisor();
+    let holder = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let port = holder.local_addr().unwrap().port();
+    let blocked = Options {
+        port,
+        max_restarts: 2,
+        backoff_min: Duration::from_millis(50),
+        backoff_max: Duration::from_millis(80),
+        ..supervised_options()
+    };
+    let healthy = block_on(supervisor.add("healthy", supervised_options())).expect("boot");
+    let Err(error) = block_on(supervisor.add("blocked", blocked)) else {
+        panic!("booted on a taken port");
+    };
+    assert!(
+        matches!(error, SupervisionError::Server(ServerError::Boot(BootError::PortInUse { .. }))),
+        "{error}"
+    );
+    let gave_up = events.wait("blocked", "gave_up", Duration::from_secs(20));
+    let delays: Vec<_> = (1..=2)
+        .map(|n| match events.wait_nth("blocked", "restarting", n, Duration::ZERO) {
+            Some(Ev::Sup(SupervisionNotice { event: SupervisionEvent::Restarting { attempt, delay }, .. })) => {
+                (attempt, delay)
+            }
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(delays, [(1, Duration::from_millis(50)), (2, Duration::from_millis(80))]);
+    assert!(events.wait_nth("blocked", "restarting", 3, Duration::ZERO).is_none());
+    assert!(matches!(gave_up, Ev::Sup(SupervisionNotice { event: SupervisionEvent::GaveUp { restarts: 2, .. }, .. })));
+    let children = block_on(supervisor.children());
+    let blocked = children.iter().find(|c| c.name == "blocked").unwrap();
+    assert_eq!(blocked.phase, Phase::GaveUp);
+    let error = blocked.error.clone().expect("a typed error");
+    assert!(matches!(error, SupervisionError::GaveUp { restarts: 2, .. }), "{error}");
+    assert!(error.to_string().contains("max_restarts"), "{error}");
+    // The other server never noticed.
+    assert!(events.names("healthy").iter().all(|n| !n.contains("panicked")));
+    block_on(healthy.sync(None, None)).expect("the healthy server answers");
+    let healthy_child = children.iter().find(|c| c.name == "healthy").unwrap();
+    assert_eq!(healthy_child.phase, Phase::Running);
+    // After the port is free, a manual restart works with a fresh budget.
+    drop(holder);
+    block_on(supervisor.restart("blocked")).expect("restart once the port is free");
+    block_on(supervisor.server("blocked").unwrap().sync(None, None)).unwrap();
+    block_on(supervisor.shutdown());
+}
+
+#[test]
+fn reboot_reset_and_stop_by_name() {
+    let (supervisor, events) = supervisor();
+    let server = block_on(supervisor.add("named", Options { restart: RestartPolicy::Always, ..supervised_options() })).unwrap();
+    let first = server.pid().unwrap();
+    server.send(message("/g_new", vec![OscType::Int(5000), OscType::Int(0), OscType::Int(1)])).unwrap();
+    block_on(server.sync(None, None)).unwrap();
+    block_on(supervisor.reset("named")).expect("reset by name");
+    assert!(query_node(&server, 5000).is_err(), "reset freed the group");
+    events.clear();
+    block_on(supervisor.reboot("named")).expect("reboot by name");
+    assert_ne!(server.pid().unwrap(), first);
+    // A reboot through the supervisor is no failure: no restart.
+    assert!(!events.names("named").contains(&"restarting"), "{:?}", events.names("named"));
+    let unknown = block_on(supervisor.reboot("nobody")).unwrap_err();
+    assert!(matches!(unknown, SupervisionError::Unknown(_)), "{unknown}");
+    let pid = server.pid().unwrap();
+    block_on(supervisor.stop("named")).unwrap();
+    assert!(!alive(pid));
+    // Stopped through the supervisor: even `always` leaves it down.
+    assert!(!events.names("named").contains(&"restarting"));
+    assert_eq!(block_on(supervisor.children())[0].phase, Phase::Stopped);
+}
+
+#[test]
+fn a_silent_server_we_do_not_own_is_reconnected_from_the_same_port() {
+    common::init_tracing();
+    let owner_options = Options {
+        maximum_logins: 2,
+        // The owner must not declare the stop a hang and kill the process during this test.
+        heartbeat_misses: 1000,
+        ..options()
+    };
+    let owner = Server::with_name("owner", owner_options.clone());
+    owner.boot(None).unwrap();
+    let guest = Server::with_name("guest", Options { heartbeat_misses: 4, ..owner_options });
+    let events = common::Recorder::default();
+    guest.register_lifecycle_callback([], events.callback(), false);
+    guest.connect(None).unwrap();
+    let client_id = guest.client_id();
+    let local = guest.as_async().local_addr().unwrap();
+    let pid = owner.pid().unwrap();
+    events.clear();
+    kill(Pid::from_raw(pid as i32), Signal::SIGSTOP).unwrap();
+    let silent = events.wait_for(E::Disconnected, Duration::from_secs(5));
+    kill(Pid::from_raw(pid as i32), Signal::SIGCONT).unwrap();
+    assert!(silent, "{:?}", events.events());
+    assert_eq!(events.events(), [E::OscPanicked, E::Disconnecting, E::Disconnected]);
+    assert!(events.wait_for(E::Connected, Duration::from_secs(5)), "{:?}", events.events());
+    assert_eq!(
+        events.events(),
+        [E::OscPanicked, E::Disconnecting, E::Disconnected, E::Connecting, E::OscConnected, E::Connected]
+    );
+    assert_eq!(guest.as_async().local_addr(), Some(local), "reconnected from the same port");
+    assert_eq!(guest.client_id(), client_id, "kept its client id");
+    guest.sync(None, None).unwrap();
+    assert!(alive(pid), "the guest never kills a server it does not own");
+    guest.disconnect().unwrap();
+    owner.quit(false).unwrap();
+}
