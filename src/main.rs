@@ -293,14 +293,30 @@ async fn run(config: Config, json: bool) -> ExitCode {
             let _ = changed.send(());
         }
     });
-    for (name, result) in supervisor.start(&config).await {
-        if let Err(e) = result {
-            eprintln!("scserver: server {name:?}: {e}");
+    // Listening before anything boots: a signal during the boots still quits in order.
+    let signal = match stop_signals() {
+        Ok(signal) => signal,
+        Err(e) => return fail(&format!("cannot listen for SIGINT/SIGTERM: {e}")),
+    };
+    tokio::pin!(signal);
+    let mut code = ExitCode::SUCCESS;
+    tokio::select! {
+        results = supervisor.start(&config) => {
+            for (name, result) in results {
+                if let Err(e) = result {
+                    eprintln!("scserver: server {name:?}: {e}");
+                }
+            }
+        }
+        _ = &mut signal => {
+            for (name, result) in supervisor.shutdown().await {
+                if let Err(e) = result {
+                    eprintln!("scserver: server {name:?}: {e}");
+                }
+            }
+            return code;
         }
     }
-    let mut code = ExitCode::SUCCESS;
-    let signal = wait_for_signal();
-    tokio::pin!(signal);
     // Events say when to look; the tick catches a decision that landed after its event.
     let mut tick = tokio::time::interval(Duration::from_millis(500));
     loop {
@@ -345,16 +361,15 @@ async fn all_down(supervisor: &Supervisor) -> bool {
     down
 }
 
-async fn wait_for_signal() {
+/// Resolves at the first SIGINT or SIGTERM; the handlers are installed when this is called.
+fn stop_signals() -> std::io::Result<impl std::future::Future<Output = ()>> {
     use tokio::signal::unix::{signal, SignalKind};
-    let (Ok(mut int), Ok(mut term)) = (
-        signal(SignalKind::interrupt()),
-        signal(SignalKind::terminate()),
-    ) else {
-        return;
-    };
-    tokio::select! {
-        _ = int.recv() => {}
-        _ = term.recv() => {}
-    }
+    let mut int = signal(SignalKind::interrupt())?;
+    let mut term = signal(SignalKind::terminate())?;
+    Ok(async move {
+        tokio::select! {
+            _ = int.recv() => {}
+            _ = term.recv() => {}
+        }
+    })
 }

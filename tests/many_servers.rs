@@ -10,12 +10,17 @@ use std::time::{Duration, Instant};
 use futures::executor::block_on;
 use scserver::{Config, Options, Supervisor};
 
-/// A dummy JACK server for this test, killed by pid when dropped.
+/// A dummy JACK server for this test, stopped by pid when dropped.
 struct Jack(Child);
 
 impl Drop for Jack {
     fn drop(&mut self) {
-        let _ = self.0.kill();
+        // SIGTERM, not SIGKILL: a killed jackd leaves its entry in JACK's machine-wide table of
+        // 8 servers, and enough of those make every later jackd fail at start.
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(self.0.id() as i32),
+            nix::sys::signal::Signal::SIGTERM,
+        );
         let _ = self.0.wait();
     }
 }
@@ -64,7 +69,14 @@ fn sixteen_servers_boot_concurrently() {
     let mut ones = Vec::new();
     for _ in 0..3 {
         let started = Instant::now();
-        let server = block_on(supervisor.add(&format!("solo{}", ones.len()), Options { port: common::free_port(), ..options.clone() })).unwrap();
+        let server = block_on(supervisor.add(
+            &format!("solo{}", ones.len()),
+            Options {
+                port: common::free_port(),
+                ..options.clone()
+            },
+        ))
+        .unwrap();
         ones.push(started.elapsed());
         assert!(server.jack_pid().is_none(), "used the shared JACK server");
     }

@@ -1,0 +1,279 @@
+//! The `scserver` binary, run as a child process, signalled, and checked for leftovers.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use common::{alive, free_port};
+use nix::sys::signal::{kill, Signal};
+use nix::unistd::Pid;
+
+const BIN: &str = env!("CARGO_BIN_EXE_scserver");
+
+fn config_file(tag: &str, text: &str) -> PathBuf {
+    let path = std::env::temp_dir().join(format!("scserver-cli-{}-{tag}.toml", std::process::id()));
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn one_server(tag: &str, port: u16) -> PathBuf {
+    config_file(
+        tag,
+        &format!(
+            "[defaults]\nstart_jack = true\nload_synthdefs = false\nrestart = \"on-failure\"\n\n\
+             [[server]]\nname = \"{tag}\"\nport = {port}\n"
+        ),
+    )
+}
+
+/// A running `scserver run --json` and the JSON lines it printed so far.
+struct Run {
+    child: Child,
+    lines: mpsc::Receiver<serde_json::Value>,
+    seen: Vec<serde_json::Value>,
+}
+
+impl Run {
+    fn start(config: &std::path::Path) -> Run {
+        let mut child = Command::new(BIN)
+            .args(["run", config.to_str().unwrap(), "--json"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("scserver runs");
+        let stdout = child.stdout.take().unwrap();
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Ok(v) = serde_json::from_str(&line) {
+                    let _ = tx.send(v);
+                }
+            }
+        });
+        Run {
+            child,
+            lines,
+            seen: Vec::new(),
+        }
+    }
+
+    /// Waits (bounded) for an event; returns it.
+    fn wait_event(&mut self, event: &str, timeout: Duration) -> serde_json::Value {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(v) = self.seen.iter().find(|v| v["event"] == event) {
+                return v.clone();
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(v) => self.seen.push(v),
+                Err(_) => {
+                    let _ = self.child.kill();
+                    panic!("no {event} within {timeout:?}; saw {:?}", self.seen);
+                }
+            }
+        }
+    }
+
+    /// Waits (bounded) for the process to end.
+    fn wait_exit(&mut self, timeout: Duration) -> std::process::ExitStatus {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!("scserver did not exit within {timeout:?}");
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
+/// Waits (bounded) until none of `pids` is alive.
+fn gone(pids: &[u32], timeout: Duration) -> bool {
+    let deadline = Instant::now() + timeout;
+    while pids.iter().any(|p| alive(*p)) {
+        if Instant::now() > deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    true
+}
+
+fn pids_of(booted: &serde_json::Value) -> Vec<u32> {
+    ["pid", "jack_pid"]
+        .iter()
+        .filter_map(|k| booted[k].as_u64().map(|p| p as u32))
+        .collect()
+}
+
+#[test]
+fn run_quits_everything_and_exits_0_on_sigint() {
+    let config = one_server("sigint", free_port());
+    let mut run = Run::start(&config);
+    let booted = run.wait_event("booted", Duration::from_secs(20));
+    let pids = pids_of(&booted);
+    assert!(!pids.is_empty());
+    kill(Pid::from_raw(run.child.id() as i32), Signal::SIGINT).unwrap();
+    let status = run.wait_exit(Duration::from_secs(15));
+    run.wait_event("quit", Duration::from_secs(1));
+    assert_eq!(status.code(), Some(0));
+    assert!(
+        gone(&pids, Duration::from_secs(2)),
+        "left running: {pids:?}"
+    );
+    std::fs::remove_file(config).ok();
+}
+
+#[test]
+fn run_quits_on_sigterm_too() {
+    let config = one_server("sigterm", free_port());
+    let mut run = Run::start(&config);
+    let pids = pids_of(&run.wait_event("booted", Duration::from_secs(20)));
+    kill(Pid::from_raw(run.child.id() as i32), Signal::SIGTERM).unwrap();
+    assert_eq!(run.wait_exit(Duration::from_secs(15)).code(), Some(0));
+    assert!(
+        gone(&pids, Duration::from_secs(2)),
+        "left running: {pids:?}"
+    );
+    std::fs::remove_file(config).ok();
+}
+
+#[test]
+fn a_killed_run_takes_its_servers_with_it() {
+    let config = one_server("sigkill", free_port());
+    let mut run = Run::start(&config);
+    let pids = pids_of(&run.wait_event("booted", Duration::from_secs(20)));
+    assert_eq!(pids.len(), 2, "scsynth and its jackd");
+    run.child.kill().unwrap();
+    run.wait_exit(Duration::from_secs(5));
+    // The parent-death signal reaches both without any help from the dead parent.
+    assert!(gone(&pids, Duration::from_secs(5)), "orphans: {pids:?}");
+    std::fs::remove_file(config).ok();
+}
+
+#[test]
+fn run_restarts_a_killed_server() {
+    let config = one_server("restart", free_port());
+    let mut run = Run::start(&config);
+    let pid = run.wait_event("booted", Duration::from_secs(20))["pid"]
+        .as_u64()
+        .unwrap() as u32;
+    kill(Pid::from_raw(pid as i32), Signal::SIGKILL).unwrap();
+    let restarting = run.wait_event("restarting", Duration::from_secs(5));
+    assert_eq!(restarting["attempt"], 1);
+    run.wait_event("restarted", Duration::from_secs(20));
+    kill(Pid::from_raw(run.child.id() as i32), Signal::SIGINT).unwrap();
+    assert_eq!(run.wait_exit(Duration::from_secs(15)).code(), Some(0));
+    std::fs::remove_file(config).ok();
+}
+
+fn scserver(args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .output()
+        .expect("scserver runs")
+}
+
+#[test]
+fn a_bad_config_is_refused_with_line_and_column_before_anything_starts() {
+    let config = config_file(
+        "bad",
+        "[defaults]\nstart_jack = true\n\n[[server]]\nname = \"a\"\nport = 57990\nbackoff_min = \"soon\"\n",
+    );
+    for command in ["run", "check"] {
+        let out = scserver(&[command, config.to_str().unwrap()]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{command}: {stderr}");
+        assert!(
+            stderr.contains(&format!("{}:7:1: ", config.display()))
+                && stderr.contains("backoff_min"),
+            "{command}: {stderr}"
+        );
+        assert!(
+            out.stdout.is_empty(),
+            "{command} started something: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+    std::fs::remove_file(config).ok();
+}
+
+#[test]
+fn check_prints_what_would_start() {
+    let config = config_file(
+        "check",
+        "[[server]]\nname = \"a\"\nport = 57991\nrestart = \"always\"\n\n[[server]]\nname = \"b\"\nport = 57992\n",
+    );
+    let out = scserver(&["check", config.to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success());
+    assert!(
+        stdout.contains("a: scsynth") && stdout.contains("-u 57991"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("b: scsynth") && stdout.contains("-u 57992"),
+        "{stdout}"
+    );
+    std::fs::remove_file(config).ok();
+}
+
+#[test]
+fn status_and_tree_of_a_running_server() {
+    let server = scserver::Server::with_name("probed", common::options());
+    server.boot(None).unwrap();
+    let port = server.options().port.to_string();
+    let out = scserver(&["status", "--port", &port, "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let status: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(status["group_count"], 2, "{status}");
+    let out = scserver(&["status", "--port", &port]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("groups:      2"));
+    let out = scserver(&["tree", "--port", &port]);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "NODE TREE Group 0\n   1 group\n"
+    );
+    // Neither took the only login: the owner is still the only client and still answers.
+    server.sync(None, None).unwrap();
+    server.quit(false).unwrap();
+
+    let out = scserver(&["status", "--port", &port, "--timeout", "200ms"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no answer"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn status_by_server_name_from_a_config() {
+    let config = config_file("byname", "[[server]]\nname = \"x\"\nport = 57993\n");
+    let out = scserver(&[
+        "status",
+        "--server",
+        "nope",
+        "--config",
+        config.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("no server named \"nope\"") && stderr.contains("x"),
+        "{stderr}"
+    );
+    std::fs::remove_file(config).ok();
+}
