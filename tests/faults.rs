@@ -109,63 +109,65 @@ fn a_fail_for_an_awaited_command_fails_it_at_once() {
     server.quit(false).unwrap();
 }
 
+/// Whether a reply is the one its request asked for.
+type Check = Box<dyn Fn(&OscMessage) -> bool>;
+
 /// A `/sync`, `/status` or `/n_query` as a request, and a check that the reply is its own.
 async fn mixed_request(server: &scserver::AsyncServer, i: i32, groups: i32) -> Result<(), String> {
     let timeout = Some(Duration::from_secs(30));
-    let (message, expect, check): (OscMessage, Expectation, Box<dyn Fn(&OscMessage) -> bool>) =
-        match i % 3 {
-            0 => {
-                let id = 1_000_000 + i;
-                (
-                    OscMessage {
-                        addr: "/sync".into(),
-                        args: vec![OscType::Int(id)],
-                    },
-                    Expectation {
-                        command: "/sync".into(),
-                        reply: Pattern::new("/synced").arg(id),
-                        fail: None,
-                        timeout,
-                    },
-                    Box::new(move |r| r.addr == "/synced" && r.args == [OscType::Int(id)]),
-                )
-            }
-            1 => (
+    let (message, expect, check): (OscMessage, Expectation, Check) = match i % 3 {
+        0 => {
+            let id = 1_000_000 + i;
+            (
                 OscMessage {
-                    addr: "/status".into(),
-                    args: vec![],
+                    addr: "/sync".into(),
+                    args: vec![OscType::Int(id)],
                 },
                 Expectation {
-                    command: "/status".into(),
-                    reply: Pattern::new("/status.reply"),
+                    command: "/sync".into(),
+                    reply: Pattern::new("/synced").arg(id),
                     fail: None,
                     timeout,
                 },
-                Box::new(|r| r.addr == "/status.reply" && r.args.len() >= 9),
-            ),
-            _ => {
-                let node = 3000 + i % groups;
-                (
-                    OscMessage {
-                        addr: "/n_query".into(),
-                        args: vec![OscType::Int(node)],
-                    },
-                    Expectation {
-                        command: "/n_query".into(),
-                        reply: Pattern::new("/n_info").arg(node),
-                        fail: Some(Pattern::new("/fail").arg("/n_query")),
-                        timeout,
-                    },
-                    // /n_info node parent prev next is_group=1 head tail
-                    Box::new(move |r| {
-                        r.addr == "/n_info"
-                            && r.args.first() == Some(&OscType::Int(node))
-                            && r.args.get(1) == Some(&OscType::Int(1))
-                            && r.args.get(4) == Some(&OscType::Int(1))
-                    }),
-                )
-            }
-        };
+                Box::new(move |r| r.addr == "/synced" && r.args == [OscType::Int(id)]),
+            )
+        }
+        1 => (
+            OscMessage {
+                addr: "/status".into(),
+                args: vec![],
+            },
+            Expectation {
+                command: "/status".into(),
+                reply: Pattern::new("/status.reply"),
+                fail: None,
+                timeout,
+            },
+            Box::new(|r| r.addr == "/status.reply" && r.args.len() >= 9),
+        ),
+        _ => {
+            let node = 3000 + i % groups;
+            (
+                OscMessage {
+                    addr: "/n_query".into(),
+                    args: vec![OscType::Int(node)],
+                },
+                Expectation {
+                    command: "/n_query".into(),
+                    reply: Pattern::new("/n_info").arg(node),
+                    fail: Some(Pattern::new("/fail").arg("/n_query")),
+                    timeout,
+                },
+                // /n_info node parent prev next is_group=1 head tail
+                Box::new(move |r| {
+                    r.addr == "/n_info"
+                        && r.args.first() == Some(&OscType::Int(node))
+                        && r.args.get(1) == Some(&OscType::Int(1))
+                        && r.args.get(4) == Some(&OscType::Int(1))
+                }),
+            )
+        }
+    };
     match server.request(OscPacket::Message(message), expect).await {
         Ok(reply) if check(&reply) => Ok(()),
         Ok(reply) => Err(format!("request {i} got someone else's reply: {reply:?}")),
@@ -192,12 +194,10 @@ fn ten_thousand_concurrent_mixed_requests_each_get_their_own_reply() {
 
     let s = server.as_async().clone();
     let started = std::time::Instant::now();
-    let results = futures::executor::block_on(futures::future::join_all(
-        (0..10_000).map(|i| {
-            let s = s.clone();
-            async move { mixed_request(&s, i, groups).await }
-        }),
-    ));
+    let results = futures::executor::block_on(futures::future::join_all((0..10_000).map(|i| {
+        let s = s.clone();
+        async move { mixed_request(&s, i, groups).await }
+    })));
     let failures: Vec<&String> = results.iter().filter_map(|r| r.as_ref().err()).collect();
     assert!(
         failures.is_empty(),
@@ -276,8 +276,7 @@ fn an_unreadable_config_is_a_typed_error_naming_the_file() {
     std::fs::create_dir_all(&directory).unwrap();
     let locked = dir.join("locked.toml");
     std::fs::write(&locked, "[defaults]\n").unwrap();
-    std::fs::set_permissions(&locked, std::os::unix::fs::PermissionsExt::from_mode(0o000))
-        .unwrap();
+    std::fs::set_permissions(&locked, std::os::unix::fs::PermissionsExt::from_mode(0o000)).unwrap();
     let mut cases = vec![missing, directory];
     if !nix::unistd::geteuid().is_root() {
         cases.push(locked);

@@ -10,6 +10,7 @@ pub mod quit;
 pub mod replay;
 pub mod request;
 pub mod reset;
+pub mod window;
 
 use std::net::SocketAddr;
 use std::time::{Duration, SystemTime};
@@ -91,6 +92,7 @@ pub struct ServerActor {
     subscribers: Vec<Recipient<LifecycleNotice>>,
     callbacks: Vec<LifecycleCallback>,
     span: tracing::Span,
+    window: window::Window,
     heartbeat: heartbeat::HeartbeatState,
     heard: std::sync::Arc<heartbeat::LastHeard>,
     replay: scserver_core::replay::ReplayLog,
@@ -125,6 +127,7 @@ impl ServerActor {
             subscribers: Vec::new(),
             callbacks: Vec::new(),
             span,
+            window: Default::default(),
             heartbeat: Default::default(),
             heard,
             replay: Default::default(),

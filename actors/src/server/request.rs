@@ -135,9 +135,12 @@ pub struct Request {
 impl Handler<Request> for ServerActor {
     type Result = Result<oneshot::Receiver<ReplyResult>, RequestError>;
 
-    fn handle(&mut self, msg: Request, _: &mut Self::Context) -> Self::Result {
+    fn handle(&mut self, msg: Request, ctx: &mut Self::Context) -> Self::Result {
         self.connected_osc()?;
         self.remember(&msg.bytes);
+        if super::window::uses_node_fifo(&msg.expect) {
+            return Ok(self.windowed(msg.bytes, msg.expect, ctx));
+        }
         let osc = self.connected_osc()?;
         Ok(dispatch(
             &self.router,
