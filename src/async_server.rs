@@ -39,6 +39,7 @@ struct Inner {
     state: watch::Receiver<ServerState>,
     latency: Mutex<Duration>,
     next_id: AtomicU64,
+    session: crate::context::Session,
     // Dropped last: stopping the runtime stops the actors.
     runtime: Option<RuntimeThread>,
 }
@@ -57,8 +58,15 @@ impl AsyncServer {
     pub(crate) fn start(name: &str, options: Options, dedicated: bool) -> AsyncServer {
         let latency = options.latency;
         let owned_name = name.to_owned();
-        let make = move || ServerActor::new(&owned_name, options);
+        // The actor is built on its runtime; it hands back the node mirror it will keep.
+        let (mirror_tx, mirror_rx) = std::sync::mpsc::channel();
+        let make = move || {
+            let actor = ServerActor::new(&owned_name, options);
+            let _ = mirror_tx.send(actor.mirror());
+            actor
+        };
         let ((addr, state), runtime) = runtime::start(name, make, dedicated);
+        let mirror = mirror_rx.recv().expect("the server actor was built");
         AsyncServer {
             inner: Arc::new(Inner {
                 name: name.to_owned(),
@@ -66,9 +74,15 @@ impl AsyncServer {
                 state,
                 latency: Mutex::new(latency),
                 next_id: AtomicU64::new(1),
+                session: crate::context::Session::new(mirror),
                 runtime,
             }),
         }
+    }
+
+    /// Request contexts and the node mirror of this server.
+    pub(crate) fn session(&self) -> &crate::context::Session {
+        &self.inner.session
     }
 
     /// The server's name.

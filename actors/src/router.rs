@@ -183,8 +183,9 @@ impl RouterActor {
     fn route(&mut self, message: OscMessage) {
         let mut claimed = false;
         if message.addr == "/fail" {
-            if let Some(id) = take_oldest(&mut self.by_fail, &self.pending, &message, self.longest)
-            {
+            if let Some(id) = self.take_indexed_failure(&message).or_else(|| {
+                take_oldest(&mut self.by_fail, &self.pending, &message, self.longest)
+            }) {
                 let pending = self
                     .pending
                     .remove(&id)
@@ -238,6 +239,28 @@ impl RouterActor {
         } else if !claimed && !fired {
             tracing::trace!(address = %message.addr, "unhandled message");
         }
+    }
+
+    /// `/fail cmd message index` (the file commands name their buffer after the message): the
+    /// oldest failable request awaiting `/done cmd index`, so concurrent `/b_allocRead`s on
+    /// different buffers each get their own failure.
+    fn take_indexed_failure(&mut self, message: &OscMessage) -> Option<u64> {
+        let (Some(OscType::String(command)), Some(OscType::Int(index))) =
+            (message.args.first(), message.args.get(2))
+        else {
+            return None;
+        };
+        let key = Pattern::new("/done").arg(command.as_str()).arg(*index);
+        let queue = self.by_reply.get_mut(&key)?;
+        let pending = &self.pending;
+        let at = queue
+            .iter()
+            .position(|id| pending.get(id).is_some_and(|p| p.fail.is_some()))?;
+        let id = queue.remove(at)?;
+        if queue.is_empty() {
+            self.by_reply.remove(&key);
+        }
+        Some(id)
     }
 
     fn expire(&mut self, id: u64, timeout: Duration) {

@@ -167,6 +167,8 @@ impl ServerActor {
     /// (owned servers) and waits for the first status reply.
     fn connect(&mut self, ctx: &mut Context<Self>) -> Transition {
         self.publish(LifecycleEvent::Connecting, None);
+        // A new connection: the node tree seen on the last one is not this server's.
+        self.notifications.clear();
         let server = self.server_addr();
         let options = self.options();
         let osc = match OscActor::open(

@@ -6,6 +6,7 @@
 pub mod boot;
 pub mod events;
 pub mod heartbeat;
+pub mod notifications;
 pub mod quit;
 pub mod replay;
 pub mod request;
@@ -96,6 +97,7 @@ pub struct ServerActor {
     heartbeat: heartbeat::HeartbeatState,
     heard: std::sync::Arc<heartbeat::LastHeard>,
     replay: scserver_core::replay::ReplayLog,
+    notifications: notifications::Notifications,
 }
 
 impl ServerActor {
@@ -131,6 +133,7 @@ impl ServerActor {
             heartbeat: Default::default(),
             heard,
             replay: Default::default(),
+            notifications: Default::default(),
         }
     }
 
@@ -229,6 +232,10 @@ async fn shutdown(
 
 impl Actor for ServerActor {
     type Context = Context<Self>;
+
+    fn started(&mut self, _: &mut Self::Context) {
+        self.notifications.start(&self.router, &self.allocator);
+    }
 
     fn stopping(&mut self, _: &mut Self::Context) -> Running {
         // Stopping the actor must not leave an owned scsynth behind: the process actor kills it

@@ -1,0 +1,369 @@
+//! What the server tells every client unasked: node notifications kept in a node mirror (ids
+//! returned to the allocator on `/n_end`), buffer `/done`s, and `/fail`s nobody awaited, fanned
+//! out to subscribers.
+//!
+//! The mirror is written from router callbacks, on the router's thread, as each message is routed:
+//! no mailbox hop between a notification and the mirror, so a burst of thousands lands in order
+//! and is visible as soon as the router has seen it.
+
+use std::sync::{Arc, RwLock};
+
+use actix::prelude::*;
+use scserver_core::mirror::Mirror;
+use scserver_core::reply::{self, Reply};
+use scserver_core::tree::QueryTreeGroup;
+use scserver_core::Pattern;
+
+use super::ServerActor;
+use crate::allocator::{AllocatorActor, Free, IdKind};
+use crate::router::{AddCallback, RouterActor, SetFailureSink, Sink, UnclaimedFailure};
+
+/// The node mirror shared read-only with handles; only the router's callbacks write it.
+pub type SharedMirror = Arc<RwLock<Mirror>>;
+
+/// Callback ids of the internal subscriptions (public callbacks count up from 1).
+const MIRROR_CALLBACK: u64 = u64::MAX - 100;
+
+/// Where a `/fail` nobody awaited goes.
+pub enum FailureSink {
+    /// An actix recipient.
+    Recipient(Recipient<UnclaimedFailure>),
+    /// A closure, run on the failure hub's thread; it must not block.
+    Fn(Box<dyn FnMut(&UnclaimedFailure) + Send>),
+}
+
+impl std::fmt::Debug for FailureSink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            FailureSink::Recipient(_) => "FailureSink::Recipient",
+            FailureSink::Fn(_) => "FailureSink::Fn",
+        })
+    }
+}
+
+/// Fans unclaimed failures out to every subscriber (the router keeps only one sink).
+#[derive(Default)]
+struct FailureHub {
+    sinks: Vec<FailureSink>,
+}
+
+impl Actor for FailureHub {
+    type Context = Context<Self>;
+}
+
+impl Handler<UnclaimedFailure> for FailureHub {
+    type Result = ();
+
+    fn handle(&mut self, msg: UnclaimedFailure, _: &mut Self::Context) {
+        self.sinks.retain_mut(|sink| match sink {
+            FailureSink::Recipient(r) => {
+                r.do_send(msg.clone());
+                r.connected()
+            }
+            FailureSink::Fn(f) => {
+                f(&msg);
+                true
+            }
+        });
+    }
+}
+
+/// Subscribe to `/fail`s that no request awaited (supriya's `FailWarning`).
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub struct SubscribeFailures(pub FailureSink);
+
+impl Handler<SubscribeFailures> for FailureHub {
+    type Result = ();
+
+    fn handle(&mut self, msg: SubscribeFailures, _: &mut Self::Context) {
+        self.sinks.push(msg.0);
+    }
+}
+
+/// The server actor's part: the mirror and the hub.
+#[derive(Default)]
+pub struct Notifications {
+    mirror: SharedMirror,
+    hub: Option<Addr<FailureHub>>,
+}
+
+impl Notifications {
+    /// The shared mirror.
+    pub fn mirror(&self) -> SharedMirror {
+        self.mirror.clone()
+    }
+
+    /// Registers the router callbacks and the failure hub; called once when the actor starts.
+    pub(crate) fn start(&mut self, router: &Addr<RouterActor>, allocator: &Addr<AllocatorActor>) {
+        for (i, address) in ["/n_go", "/n_end", "/n_off", "/n_on", "/n_move", "/done"]
+            .into_iter()
+            .enumerate()
+        {
+            let mirror = self.mirror.clone();
+            let allocator = allocator.clone();
+            router.do_send(AddCallback {
+                id: MIRROR_CALLBACK + i as u64,
+                pattern: Pattern::new(address),
+                failure_pattern: None,
+                once: false,
+                sink: Sink::Fn(Box::new(move |m| apply(&mirror, &allocator, m))),
+            });
+        }
+        let hub = FailureHub::default().start();
+        router.do_send(SetFailureSink(hub.clone().recipient()));
+        self.hub = Some(hub);
+    }
+
+    /// Forgets the tree (a new connection: the server's tree is not ours to assume).
+    pub(crate) fn clear(&self) {
+        if let Ok(mut m) = self.mirror.write() {
+            m.clear();
+        }
+    }
+}
+
+fn apply(mirror: &SharedMirror, allocator: &Addr<AllocatorActor>, message: &rosc::OscMessage) {
+    let Ok(reply) = reply::parse(message) else {
+        tracing::debug!(address = %message.addr, "malformed notification");
+        return;
+    };
+    let Ok(mut m) = mirror.write() else { return };
+    match reply {
+        Reply::Node(n) => {
+            if let Some(ended) = m.apply(&n) {
+                // Other clients' ids are ignored by the allocator.
+                allocator.do_send(Free {
+                    kind: IdKind::Node,
+                    id: ended,
+                });
+            }
+        }
+        Reply::Done(done) => {
+            m.apply_done(&done);
+        }
+        _ => {}
+    }
+}
+
+/// The shared node mirror.
+#[derive(Debug, Message)]
+#[rtype(result = "SharedMirror")]
+pub struct GetMirror;
+
+impl Handler<GetMirror> for ServerActor {
+    type Result = MessageResult<GetMirror>;
+
+    fn handle(&mut self, _: GetMirror, _: &mut Self::Context) -> Self::Result {
+        MessageResult(self.notifications.mirror())
+    }
+}
+
+impl Handler<SubscribeFailures> for ServerActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: SubscribeFailures, _: &mut Self::Context) {
+        if let Some(hub) = &self.notifications.hub {
+            hub.do_send(msg);
+        }
+    }
+}
+
+impl ServerActor {
+    /// The node mirror, shared read-only.
+    pub fn mirror(&self) -> SharedMirror {
+        self.notifications.mirror()
+    }
+}
+
+/// scsynth queues node notifications in a fixed-size FIFO (1,024 entries) drained by its
+/// non-realtime thread; a burst larger than that in one control period loses the rest, silently.
+/// Reconciling replaces a subtree of the mirror with a `/g_queryTree` of it.
+pub fn reconcile(mirror: &mut Mirror, tree: &QueryTreeGroup) -> Vec<i32> {
+    use scserver_core::reply::{NodeEvent, NodeInfo, NodeNotification};
+    use scserver_core::tree::QueryTreeNode;
+    use std::collections::HashSet;
+
+    let present: HashSet<i32> = tree.walk().map(|(_, n)| n.node_id()).collect();
+    // Nodes the mirror holds under the group that the server no longer has.
+    let mut stale = Vec::new();
+    let mut stack = vec![tree.node_id];
+    while let Some(group) = stack.pop() {
+        for child in mirror.children(group).collect::<Vec<_>>() {
+            if present.contains(&child) {
+                stack.push(child);
+            } else {
+                stale.push(child);
+            }
+        }
+    }
+    let mut ended = Vec::new();
+    for id in stale {
+        let end = NodeNotification {
+            event: NodeEvent::End,
+            info: NodeInfo {
+                node_id: id,
+                parent: None,
+                previous: None,
+                next: None,
+                is_group: false,
+                head: None,
+                tail: None,
+            },
+        };
+        ended.extend(mirror.apply(&end));
+    }
+    // Parents before children, siblings in order: every hint the mirror checks is already true.
+    let mut groups = vec![tree];
+    while let Some(group) = groups.pop() {
+        let ids: Vec<i32> = group.children.iter().map(|n| n.node_id()).collect();
+        for (i, node) in group.children.iter().enumerate() {
+            let (is_group, head, tail) = match node {
+                QueryTreeNode::Group(g) => {
+                    groups.push(g);
+                    (
+                        true,
+                        g.children.first().map(|n| n.node_id()),
+                        g.children.last().map(|n| n.node_id()),
+                    )
+                }
+                QueryTreeNode::Synth(_) => (false, None, None),
+            };
+            let id = ids[i];
+            let event = if mirror.contains(id) {
+                NodeEvent::Move
+            } else {
+                NodeEvent::Go
+            };
+            mirror.apply(&NodeNotification {
+                event,
+                info: NodeInfo {
+                    node_id: id,
+                    parent: Some(group.node_id),
+                    previous: i.checked_sub(1).map(|p| ids[p]),
+                    next: ids.get(i + 1).copied(),
+                    is_group,
+                    head,
+                    tail,
+                },
+            });
+        }
+    }
+    ended
+}
+
+/// Query the tree under `group` and make the mirror agree with it (see [`reconcile`]).
+#[derive(Debug, Message)]
+#[rtype(result = "Result<(), crate::error::ServerError>")]
+pub struct RefreshMirror {
+    /// The group whose subtree to refresh (0: everything).
+    pub group: i32,
+}
+
+impl Handler<RefreshMirror> for ServerActor {
+    type Result = ResponseFuture<Result<(), crate::error::ServerError>>;
+
+    fn handle(&mut self, msg: RefreshMirror, _: &mut Self::Context) -> Self::Result {
+        let link = self.link();
+        let mirror = self.notifications.mirror();
+        let allocator = self.allocator.clone();
+        Box::pin(async move {
+            let link = link.ok_or(crate::error::RequestError::NotConnected)?;
+            // /synced leaves scsynth after the notifications of everything sent before it, so
+            // the tree that follows is newer than any notification still on its way.
+            let id = allocator
+                .send(crate::allocator::Allocate {
+                    kind: IdKind::Sync,
+                    count: 1,
+                })
+                .await?
+                .unwrap_or(0);
+            let sync = rosc::OscMessage {
+                addr: "/sync".into(),
+                args: vec![rosc::OscType::Int(id)],
+            };
+            link.call(sync, Pattern::new("/synced").arg(id), false)
+                .await?;
+            let message = rosc::OscMessage {
+                addr: "/g_queryTree".into(),
+                args: vec![rosc::OscType::Int(msg.group), rosc::OscType::Int(0)],
+            };
+            let reply = Pattern::new("/g_queryTree.reply").arg(0).arg(msg.group);
+            let reply = link.call(message, reply, true).await?;
+            let tree = scserver_core::tree::parse_query_tree(&reply).map_err(|e| {
+                crate::error::RequestError::BadReply {
+                    command: "/g_queryTree".into(),
+                    message: e.to_string(),
+                }
+            })?;
+            let ended = match mirror.write() {
+                Ok(mut m) => reconcile(&mut m, &tree),
+                Err(_) => Vec::new(),
+            };
+            for id in ended {
+                allocator.do_send(Free {
+                    kind: IdKind::Node,
+                    id,
+                });
+            }
+            Ok(())
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use scserver_core::reply::{NodeEvent, NodeInfo, NodeNotification};
+    use scserver_core::tree::QueryTreeNode;
+
+    fn go(id: i32, parent: i32, previous: Option<i32>) -> NodeNotification {
+        NodeNotification {
+            event: NodeEvent::Go,
+            info: NodeInfo {
+                node_id: id,
+                parent: Some(parent),
+                previous,
+                next: None,
+                is_group: true,
+                head: None,
+                tail: None,
+            },
+        }
+    }
+
+    fn group(id: i32, children: Vec<QueryTreeNode>) -> QueryTreeGroup {
+        QueryTreeGroup {
+            node_id: id,
+            children,
+        }
+    }
+
+    #[test]
+    fn reconcile_adds_what_notifications_missed_and_ends_what_is_gone() {
+        let mut m = Mirror::new();
+        m.apply(&go(1, 0, None));
+        m.apply(&go(10, 1, None));
+        m.apply(&go(99, 1, Some(10))); // gone on the server
+        for i in 0..3 {
+            m.apply(&go(100 + i, 10, (i > 0).then(|| 99 + i)));
+        }
+        let kids = (100..110)
+            .map(|i| QueryTreeNode::Group(group(i, vec![])))
+            .collect();
+        let tree = group(
+            0,
+            vec![QueryTreeNode::Group(group(
+                1,
+                vec![QueryTreeNode::Group(group(10, kids))],
+            ))],
+        );
+        let ended = reconcile(&mut m, &tree);
+        assert_eq!(ended, vec![99]);
+        assert_eq!(
+            m.children(10).collect::<Vec<_>>(),
+            (100..110).collect::<Vec<_>>()
+        );
+        assert_eq!(m.children(1).collect::<Vec<_>>(), vec![10]);
+    }
+}

@@ -1,0 +1,178 @@
+//! Request contexts: `server.bundle()` / `server.at(t)` collect every `sync = false` call on
+//! that server and send them as one packet when the context closes (behaviour.md §7).
+//!
+//! Contexts belong to the server, not to a task: while one is open, every `sync = false` call on
+//! any clone of the server joins the innermost. That is what supriya does, and what makes a
+//! context usable from the blocking [`crate::Server`] too.
+
+use std::sync::Mutex;
+
+use rosc::OscPacket;
+use scserver_actors::server::notifications::SharedMirror;
+use scserver_actors::{RequestError, ServerError};
+use scserver_core::bundle::{encode_checked, BundleError, Moment};
+use scserver_core::command::Command;
+
+use crate::AsyncServer;
+
+/// Per-server state of the public faces: the open contexts and the node mirror.
+pub(crate) struct Session {
+    stack: Mutex<Vec<Moment>>,
+    pub(crate) mirror: SharedMirror,
+}
+
+impl Session {
+    pub(crate) fn new(mirror: SharedMirror) -> Self {
+        Session {
+            stack: Mutex::new(Vec::new()),
+            mirror,
+        }
+    }
+
+    /// Adds `command` to the innermost open context; gives it back when none is open.
+    pub(crate) fn defer(&self, command: Command) -> Option<Command> {
+        let mut stack = self.stack.lock().expect("context lock");
+        match stack.last_mut() {
+            Some(moment) => {
+                moment.push(command);
+                None
+            }
+            None => Some(command),
+        }
+    }
+
+    fn open(&self, moment: Moment) -> usize {
+        let mut stack = self.stack.lock().expect("context lock");
+        stack.push(moment);
+        stack.len() - 1
+    }
+
+    /// Takes the context opened at `depth`, with whatever unclosed inner contexts collected.
+    fn take(&self, depth: usize) -> Option<Moment> {
+        let mut stack = self.stack.lock().expect("context lock");
+        if stack.len() <= depth {
+            return None;
+        }
+        let mut taken = stack.split_off(depth).into_iter();
+        let mut moment = taken.next()?;
+        for inner in taken {
+            moment.commands.extend(inner.commands);
+        }
+        Some(moment)
+    }
+}
+
+/// An open request context. Close it with [`RequestContext::close`] to see the packet and any
+/// error; dropping it closes it too (an error is then only logged).
+#[must_use = "a request context sends when it is closed or dropped"]
+pub struct RequestContext {
+    server: AsyncServer,
+    depth: usize,
+    closed: bool,
+}
+
+impl RequestContext {
+    /// Sends what the context collected as one packet: a bundle at its time + latency, or
+    /// untimed (a single command bare). Answers the packet sent, `None` when empty. A packet that
+    /// does not fit one datagram is refused with [`RequestError::TooLarge`] and nothing is sent.
+    pub fn close(mut self) -> Result<Option<OscPacket>, ServerError> {
+        self.finish()
+    }
+
+    fn finish(&mut self) -> Result<Option<OscPacket>, ServerError> {
+        if std::mem::replace(&mut self.closed, true) {
+            return Ok(None);
+        }
+        let Some(moment) = self.server.session().take(self.depth) else {
+            return Ok(None);
+        };
+        let Some(packet) = moment.to_packet(self.server.latency()) else {
+            return Ok(None);
+        };
+        let bytes = encode_checked(&packet).map_err(|e| match e {
+            BundleError::TooLarge { size, limit } => RequestError::TooLarge { size, limit },
+        })?;
+        self.server.send_encoded(vec![bytes])?;
+        let burst: usize = moment.commands.iter().map(notifications).sum();
+        if moment.timestamp.is_none() && burst >= NOTIFICATION_FIFO {
+            // Some notifications of this burst may be lost: ask the server for the truth.
+            self.server
+                .actor()
+                .do_send(scserver_actors::server::notifications::RefreshMirror { group: 0 });
+        }
+        Ok(Some(packet))
+    }
+}
+
+impl Drop for RequestContext {
+    fn drop(&mut self) {
+        if let Err(error) = self.finish() {
+            tracing::warn!(%error, "request context dropped without sending");
+        }
+    }
+}
+
+/// How many node notifications scsynth can queue in one control period (its `NodeEndsFifo`);
+/// beyond that, the rest are dropped without a trace.
+pub(crate) const NOTIFICATION_FIFO: usize = 1024;
+
+/// How many node notifications a command makes at most (a whole group's worth for the
+/// commands whose count the client cannot know).
+pub(crate) fn notifications(command: &Command) -> usize {
+    match command {
+        Command::GNew { groups } | Command::PNew { groups } => groups.len(),
+        Command::SNew { .. } => 1,
+        Command::NFree { node_ids } | Command::NOrder { node_ids, .. } => node_ids.len(),
+        Command::NBefore { pairs }
+        | Command::NAfter { pairs }
+        | Command::GHead { pairs }
+        | Command::GTail { pairs } => pairs.len(),
+        Command::NRun { items } => items.len(),
+        Command::GFreeAll { .. } | Command::GDeepFree { .. } => NOTIFICATION_FIFO,
+        _ => 0,
+    }
+}
+
+/// The group whose subtree a burst of `command`'s notifications touches (the root when unknown).
+pub(crate) fn burst_group(command: &Command) -> i32 {
+    match command {
+        Command::GFreeAll { group_ids } | Command::GDeepFree { group_ids }
+            if group_ids.len() == 1 =>
+        {
+            group_ids[0]
+        }
+        _ => 0,
+    }
+}
+
+impl AsyncServer {
+    /// Opens an untimed request context: `sync = false` calls collect in it until it closes.
+    pub fn bundle(&self) -> RequestContext {
+        self.open_context(Moment::new())
+    }
+
+    /// Opens a request context whose commands run at Unix time `seconds` plus the latency.
+    pub fn at(&self, seconds: f64) -> RequestContext {
+        self.open_context(Moment::at(seconds))
+    }
+
+    fn open_context(&self, moment: Moment) -> RequestContext {
+        RequestContext {
+            server: self.clone(),
+            depth: self.session().open(moment),
+            closed: false,
+        }
+    }
+}
+
+impl crate::Server {
+    /// Opens an untimed request context (see [`AsyncServer::bundle`]).
+    pub fn bundle(&self) -> RequestContext {
+        self.as_async().bundle()
+    }
+
+    /// Opens a request context at Unix time `seconds` plus the latency (see [`AsyncServer::at`]).
+    pub fn at(&self, seconds: f64) -> RequestContext {
+        self.as_async().at(seconds)
+    }
+}

@@ -1,0 +1,262 @@
+//! Buffers.
+
+use std::collections::BTreeMap;
+
+use scserver_actors::ServerError;
+use scserver_core::command::Command;
+use scserver_core::reply::BufferInfo;
+
+use super::Face;
+use crate::{AsyncServer, IdKind, Server};
+
+/// A buffer on a server (see [`AsyncServer::add_buffer`]).
+#[derive(Clone)]
+pub struct Buffer<S = AsyncServer> {
+    server: S,
+    id: i32,
+}
+
+impl<S: Face> std::fmt::Debug for Buffer<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Buffer({})", self.id)
+    }
+}
+
+impl<S: Face> Buffer<S> {
+    /// A handle on a buffer number, without allocating it.
+    pub fn existing(server: &S, id: i32) -> Self {
+        Buffer {
+            server: server.clone(),
+            id,
+        }
+    }
+
+    /// The buffer number.
+    pub fn id(&self) -> i32 {
+        self.id
+    }
+
+    fn to_async(&self) -> Buffer<AsyncServer> {
+        Buffer::existing(self.server.async_server(), self.id)
+    }
+}
+
+impl Buffer<AsyncServer> {
+    async fn run(&self, command: Command, sync: bool) -> Result<(), ServerError> {
+        self.server.execute(command, sync).await.map(drop)
+    }
+
+    /// `/b_free`, and its number back to the allocator.
+    pub async fn free(&self, sync: bool) -> Result<(), ServerError> {
+        let command = Command::BFree {
+            buffer_id: self.id,
+            completion: vec![],
+        };
+        let result = self.run(command, sync).await;
+        self.server.free(IdKind::Buffer, self.id);
+        result
+    }
+
+    /// `/b_set`: sets samples (index, value).
+    pub async fn set(&self, values: Vec<(i32, f32)>, sync: bool) -> Result<(), ServerError> {
+        let command = Command::BSet {
+            buffer_id: self.id,
+            values,
+        };
+        self.run(command, sync).await
+    }
+
+    /// `/b_setn`: sets contiguous samples from `index`.
+    pub async fn set_range(
+        &self,
+        index: i32,
+        values: Vec<f32>,
+        sync: bool,
+    ) -> Result<(), ServerError> {
+        let command = Command::BSetn {
+            buffer_id: self.id,
+            ranges: vec![(index, values)],
+        };
+        self.run(command, sync).await
+    }
+
+    /// `/b_fill`: sets `count` samples from `index` to `value`.
+    pub async fn fill(
+        &self,
+        index: i32,
+        count: i32,
+        value: f32,
+        sync: bool,
+    ) -> Result<(), ServerError> {
+        let command = Command::BFill {
+            buffer_id: self.id,
+            ranges: vec![(index, count, value)],
+        };
+        self.run(command, sync).await
+    }
+
+    /// `/b_zero`: sets every sample to 0.
+    pub async fn zero(&self, sync: bool) -> Result<(), ServerError> {
+        let command = Command::BZero {
+            buffer_id: self.id,
+            completion: vec![],
+        };
+        self.run(command, sync).await
+    }
+
+    /// `/b_get`: sample index → value.
+    pub async fn get(
+        &self,
+        indices: Vec<i32>,
+        sync: bool,
+    ) -> Result<Option<BTreeMap<i32, f32>>, ServerError> {
+        self.server.get_buffer(self.id, indices, sync).await
+    }
+
+    /// `/b_getn`: `count` samples from `index`.
+    pub async fn get_range(
+        &self,
+        index: i32,
+        count: i32,
+        sync: bool,
+    ) -> Result<Option<Vec<f32>>, ServerError> {
+        self.server
+            .get_buffer_range(self.id, index, count, sync)
+            .await
+    }
+
+    /// `/b_query`: frames, channels, sample rate.
+    pub async fn query(&self, sync: bool) -> Result<Option<BufferInfo>, ServerError> {
+        self.server.query_buffer(self.id, sync).await
+    }
+
+    /// `/b_write`: writes the buffer to a sound file on the server's machine (`header` e.g.
+    /// `wav`, `sample` e.g. `float`; all frames).
+    pub async fn write(
+        &self,
+        path: &str,
+        header: &str,
+        sample: &str,
+        sync: bool,
+    ) -> Result<(), ServerError> {
+        let command = Command::BWrite {
+            buffer_id: self.id,
+            path: path.to_owned(),
+            header_format: header.to_owned(),
+            sample_format: sample.to_owned(),
+            frames: -1,
+            start_frame: 0,
+            leave_open: false,
+            completion: vec![],
+        };
+        self.run(command, sync).await
+    }
+}
+
+crate::blocking::forward! { Buffer<Server> => to_async;
+    /// `/b_free`.
+    fn free(sync: bool) -> Result<(), ServerError>;
+    /// `/b_set`.
+    fn set(values: Vec<(i32, f32)>, sync: bool) -> Result<(), ServerError>;
+    /// `/b_setn`.
+    fn set_range(index: i32, values: Vec<f32>, sync: bool) -> Result<(), ServerError>;
+    /// `/b_fill`.
+    fn fill(index: i32, count: i32, value: f32, sync: bool) -> Result<(), ServerError>;
+    /// `/b_zero`.
+    fn zero(sync: bool) -> Result<(), ServerError>;
+    /// `/b_get`.
+    fn get(indices: Vec<i32>, sync: bool) -> Result<Option<BTreeMap<i32, f32>>, ServerError>;
+    /// `/b_getn`.
+    fn get_range(index: i32, count: i32, sync: bool) -> Result<Option<Vec<f32>>, ServerError>;
+    /// `/b_query`.
+    fn query(sync: bool) -> Result<Option<BufferInfo>, ServerError>;
+    /// `/b_write`.
+    fn write(path: &str, header: &str, sample: &str, sync: bool) -> Result<(), ServerError>;
+}
+
+/// Where a new buffer's contents come from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BufferSource {
+    /// Empty (zeros): `/b_alloc`.
+    Empty {
+        /// Channels.
+        channels: i32,
+        /// Frames.
+        frames: i32,
+    },
+    /// A sound file on the server's machine: `/b_allocRead`, or `/b_allocReadChannel` when
+    /// `channels` picks some.
+    File {
+        /// The file.
+        path: String,
+        /// First frame to read.
+        start_frame: i32,
+        /// Frames to read (0: all).
+        frames: i32,
+        /// File channels to read (all when empty).
+        channels: Vec<i32>,
+    },
+}
+
+impl AsyncServer {
+    /// A new buffer: `/b_alloc` or a file read. With `sync`, waits for its `/done` (a file
+    /// scsynth cannot read is a [`crate::RequestError::Failed`]).
+    pub async fn add_buffer(
+        &self,
+        source: BufferSource,
+        sync: bool,
+    ) -> Result<Buffer, ServerError> {
+        let buffer_id = self.allocate(IdKind::Buffer, 1).await?;
+        let completion = vec![];
+        let command = match source {
+            BufferSource::Empty { channels, frames } => Command::BAlloc {
+                buffer_id,
+                frames,
+                channels,
+                completion,
+            },
+            BufferSource::File {
+                path,
+                start_frame,
+                frames,
+                channels,
+            } if channels.is_empty() => Command::BAllocRead {
+                buffer_id,
+                path,
+                start_frame,
+                frames,
+                completion,
+            },
+            BufferSource::File {
+                path,
+                start_frame,
+                frames,
+                channels,
+            } => Command::BAllocReadChannel {
+                buffer_id,
+                path,
+                start_frame,
+                frames,
+                channels,
+                completion,
+            },
+        };
+        if let Err(e) = self.execute(command, sync).await {
+            self.free(IdKind::Buffer, buffer_id);
+            return Err(e);
+        }
+        Ok(Buffer::existing(self, buffer_id))
+    }
+}
+
+impl Server {
+    /// A new buffer (see [`AsyncServer::add_buffer`]).
+    pub fn add_buffer(
+        &self,
+        source: BufferSource,
+        sync: bool,
+    ) -> Result<Buffer<Server>, ServerError> {
+        let buffer = futures::executor::block_on(self.as_async().add_buffer(source, sync))?;
+        Ok(Buffer::existing(self, buffer.id))
+    }
+}

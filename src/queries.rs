@@ -1,0 +1,313 @@
+//! The one send-and-await path for [`Command`]s, and the typed queries built on it.
+//!
+//! Every query is the same three steps: build a `Command` (data), send it with [`AsyncServer::execute`]
+//! (which derives what to wait for from the command), parse the reply with the core parser.
+
+use std::collections::BTreeMap;
+
+use rosc::{OscBundle, OscMessage, OscPacket};
+use scserver_actors::{RequestError, ServerError};
+use scserver_core::command::{Command, Control};
+use scserver_core::reply::{
+    self, BufferInfo, ControlValue, NodeInfo, Reply, StatusInfo, VersionInfo,
+};
+use scserver_core::timetag;
+use scserver_core::tree::{self, QueryTreeGroup};
+use scserver_core::Pattern;
+
+use scserver_actors::server::notifications::RefreshMirror;
+
+use crate::context::{burst_group, notifications, NOTIFICATION_FIFO};
+use crate::{AsyncServer, Expectation, IdKind, Server};
+
+fn bad_reply(command: &str, message: impl ToString) -> ServerError {
+    RequestError::BadReply {
+        command: command.to_owned(),
+        message: message.to_string(),
+    }
+    .into()
+}
+
+/// Parses a reply and picks the expected variant, or says what came instead.
+fn typed<T>(
+    command: &str,
+    message: Option<OscMessage>,
+    pick: impl FnOnce(Reply) -> Option<T>,
+) -> Result<Option<T>, ServerError> {
+    let Some(message) = message else {
+        return Ok(None);
+    };
+    let parsed = reply::parse(&message).map_err(|e| bad_reply(command, e))?;
+    pick(parsed)
+        .map(Some)
+        .ok_or_else(|| bad_reply(command, format!("unexpected {}", message.addr)))
+}
+
+impl AsyncServer {
+    /// Sends `command`. With `sync`, waits for its reply (or its `/fail`, as a typed
+    /// [`RequestError::Failed`]) and answers it; a command scsynth does not answer is sent with a
+    /// `/sync` in the same bundle, so its `/fail` (or the `/synced`) still arrives. Without
+    /// `sync`, adds it to the innermost open request context (or sends it at once when none is
+    /// open) and answers `None`.
+    pub async fn execute(
+        &self,
+        command: Command,
+        sync: bool,
+    ) -> Result<Option<OscMessage>, ServerError> {
+        // scsynth may drop some of a large burst of node notifications: refresh the mirror after.
+        let burst = (notifications(&command) >= NOTIFICATION_FIFO).then(|| burst_group(&command));
+        if !sync {
+            if let Some(command) = self.session().defer(command) {
+                self.send(OscPacket::Message(command.to_message()))?;
+                if let Some(group) = burst {
+                    self.actor().do_send(RefreshMirror { group });
+                }
+            }
+            return Ok(None);
+        }
+        let address = command.address();
+        // A command with a reply fails as its core description says; one without is confirmed by
+        // a /sync, so any /fail naming it is its own.
+        let fail = command.fail_pattern().or_else(|| {
+            command
+                .reply()
+                .is_none()
+                .then(|| Pattern::new("/fail").arg(address))
+        });
+        let (packet, reply) = match command.reply() {
+            Some(reply) => (OscPacket::Message(command.to_message()), reply),
+            None => {
+                let id = self.allocate(IdKind::Sync, 1).await?;
+                let sync = Command::Sync { id };
+                let bundle = OscBundle {
+                    timetag: timetag::IMMEDIATE,
+                    content: vec![
+                        OscPacket::Message(command.to_message()),
+                        OscPacket::Message(sync.to_message()),
+                    ],
+                };
+                (
+                    OscPacket::Bundle(bundle),
+                    sync.reply().expect("/sync has a reply"),
+                )
+            }
+        };
+        let expect = Expectation {
+            command: address.to_owned(),
+            reply,
+            fail,
+            timeout: None,
+        };
+        let reply = self.request(packet, expect).await?;
+        if let Some(group) = burst {
+            self.refresh_mirror(Some(group)).await?;
+        }
+        Ok(Some(reply))
+    }
+
+    /// `/status` → the server's load and counts.
+    pub async fn query_status(&self, sync: bool) -> Result<Option<StatusInfo>, ServerError> {
+        let reply = self.execute(Command::Status, sync).await?;
+        typed("/status", reply, |r| match r {
+            Reply::Status(s) => Some(s),
+            _ => None,
+        })
+    }
+
+    /// `/version` → program name, version and build.
+    pub async fn query_version(&self, sync: bool) -> Result<Option<VersionInfo>, ServerError> {
+        let reply = self.execute(Command::Version, sync).await?;
+        typed("/version", reply, |r| match r {
+            Reply::Version(v) => Some(v),
+            _ => None,
+        })
+    }
+
+    /// `/n_query node` → where the node is (a `/fail` when it does not exist).
+    pub async fn query_node(
+        &self,
+        node_id: i32,
+        sync: bool,
+    ) -> Result<Option<NodeInfo>, ServerError> {
+        let command = Command::NQuery {
+            node_ids: vec![node_id],
+        };
+        typed(
+            "/n_query",
+            self.execute(command, sync).await?,
+            |r| match r {
+                Reply::NodeInfo(info) => Some(info),
+                _ => None,
+            },
+        )
+    }
+
+    /// `/b_query buffer` → frames, channels and sample rate (zeros when not allocated).
+    pub async fn query_buffer(
+        &self,
+        buffer_id: i32,
+        sync: bool,
+    ) -> Result<Option<BufferInfo>, ServerError> {
+        let command = Command::BQuery {
+            buffer_ids: vec![buffer_id],
+        };
+        typed(
+            "/b_query",
+            self.execute(command, sync).await?,
+            |r| match r {
+                Reply::BufferInfo(infos) => infos.into_iter().next(),
+                _ => None,
+            },
+        )
+    }
+
+    /// `/g_queryTree group flag` → the tree under `group` (the root when `None`), with synth
+    /// controls when `include_controls`.
+    pub async fn query_tree(
+        &self,
+        group: Option<i32>,
+        include_controls: bool,
+        sync: bool,
+    ) -> Result<Option<QueryTreeGroup>, ServerError> {
+        let command = Command::GQueryTree {
+            groups: vec![(group.unwrap_or(0), include_controls)],
+        };
+        let Some(message) = self.execute(command, sync).await? else {
+            return Ok(None);
+        };
+        // The dedicated parser: no generic Reply detour for the largest reply there is.
+        tree::parse_query_tree(&message)
+            .map(Some)
+            .map_err(|e| bad_reply("/g_queryTree", e))
+    }
+
+    /// `/c_get bus` → the control bus's value.
+    pub async fn get_bus(&self, bus_id: i32, sync: bool) -> Result<Option<f32>, ServerError> {
+        let command = Command::CGet {
+            bus_ids: vec![bus_id],
+        };
+        typed("/c_get", self.execute(command, sync).await?, |r| match r {
+            Reply::ControlBusValues(v) => v.first().map(|(_, value)| *value),
+            _ => None,
+        })
+    }
+
+    /// `/c_getn bus count` → `count` contiguous control bus values.
+    pub async fn get_bus_range(
+        &self,
+        bus_id: i32,
+        count: i32,
+        sync: bool,
+    ) -> Result<Option<Vec<f32>>, ServerError> {
+        let command = Command::CGetn {
+            ranges: vec![(bus_id, count)],
+        };
+        typed("/c_getn", self.execute(command, sync).await?, |r| match r {
+            Reply::ControlBusRanges(mut v) if !v.is_empty() => Some(v.swap_remove(0).1),
+            _ => None,
+        })
+    }
+
+    /// `/b_get buffer index…` → sample index → value.
+    pub async fn get_buffer(
+        &self,
+        buffer_id: i32,
+        indices: Vec<i32>,
+        sync: bool,
+    ) -> Result<Option<BTreeMap<i32, f32>>, ServerError> {
+        let command = Command::BGet { buffer_id, indices };
+        typed("/b_get", self.execute(command, sync).await?, |r| match r {
+            Reply::BufferValues { values, .. } => Some(values.into_iter().collect()),
+            _ => None,
+        })
+    }
+
+    /// `/b_getn buffer index count` → `count` samples from `index`.
+    pub async fn get_buffer_range(
+        &self,
+        buffer_id: i32,
+        index: i32,
+        count: i32,
+        sync: bool,
+    ) -> Result<Option<Vec<f32>>, ServerError> {
+        let command = Command::BGetn {
+            buffer_id,
+            ranges: vec![(index, count)],
+        };
+        typed("/b_getn", self.execute(command, sync).await?, |r| match r {
+            Reply::BufferRanges { ranges, .. } => {
+                Some(ranges.into_iter().flat_map(|(_, v)| v).collect())
+            }
+            _ => None,
+        })
+    }
+
+    /// `/s_get synth control…` → the controls' values (or bus mappings), in the order asked.
+    pub async fn get_synth_controls(
+        &self,
+        synth_id: i32,
+        controls: Vec<Control>,
+        sync: bool,
+    ) -> Result<Option<Vec<(Control, ControlValue)>>, ServerError> {
+        let command = Command::SGet {
+            node_id: synth_id,
+            controls,
+        };
+        typed("/s_get", self.execute(command, sync).await?, |r| match r {
+            Reply::NodeControls { controls, .. } => Some(controls),
+            _ => None,
+        })
+    }
+
+    /// `/s_getn synth control count` → `count` contiguous control values from `control`.
+    pub async fn get_synth_control_range(
+        &self,
+        synth_id: i32,
+        control: Control,
+        count: i32,
+        sync: bool,
+    ) -> Result<Option<Vec<ControlValue>>, ServerError> {
+        let command = Command::SGetn {
+            node_id: synth_id,
+            ranges: vec![(control, count)],
+        };
+        typed("/s_getn", self.execute(command, sync).await?, |r| match r {
+            Reply::NodeControlRanges { ranges, .. } => {
+                Some(ranges.into_iter().flat_map(|(_, v)| v).collect())
+            }
+            _ => None,
+        })
+    }
+}
+
+crate::blocking::forward! { Server => as_async;
+    /// Sends a command (see [`AsyncServer::execute`]).
+    fn execute(command: Command, sync: bool) -> Result<Option<OscMessage>, ServerError>;
+    /// `/status` → the server's load and counts.
+    fn query_status(sync: bool) -> Result<Option<StatusInfo>, ServerError>;
+    /// `/version` → program name, version and build.
+    fn query_version(sync: bool) -> Result<Option<VersionInfo>, ServerError>;
+    /// `/n_query node` → where the node is.
+    fn query_node(node_id: i32, sync: bool) -> Result<Option<NodeInfo>, ServerError>;
+    /// `/b_query buffer` → frames, channels and sample rate.
+    fn query_buffer(buffer_id: i32, sync: bool) -> Result<Option<BufferInfo>, ServerError>;
+    /// `/g_queryTree` → the tree under `group` (the root when `None`).
+    fn query_tree(group: Option<i32>, include_controls: bool, sync: bool)
+        -> Result<Option<QueryTreeGroup>, ServerError>;
+    /// `/c_get bus` → the control bus's value.
+    fn get_bus(bus_id: i32, sync: bool) -> Result<Option<f32>, ServerError>;
+    /// `/c_getn bus count` → contiguous control bus values.
+    fn get_bus_range(bus_id: i32, count: i32, sync: bool) -> Result<Option<Vec<f32>>, ServerError>;
+    /// `/b_get buffer index…` → sample index → value.
+    fn get_buffer(buffer_id: i32, indices: Vec<i32>, sync: bool)
+        -> Result<Option<BTreeMap<i32, f32>>, ServerError>;
+    /// `/b_getn buffer index count` → samples.
+    fn get_buffer_range(buffer_id: i32, index: i32, count: i32, sync: bool)
+        -> Result<Option<Vec<f32>>, ServerError>;
+    /// `/s_get synth control…` → control values.
+    fn get_synth_controls(synth_id: i32, controls: Vec<Control>, sync: bool)
+        -> Result<Option<Vec<(Control, ControlValue)>>, ServerError>;
+    /// `/s_getn synth control count` → control values.
+    fn get_synth_control_range(synth_id: i32, control: Control, count: i32, sync: bool)
+        -> Result<Option<Vec<ControlValue>>, ServerError>;
+}

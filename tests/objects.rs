@@ -1,0 +1,256 @@
+//! Object handles on a real scsynth: groups, synths, buffers and buses; the node mirror under a
+//! burst of notifications; unclaimed `/fail`s as events; concurrent failures paired right.
+
+mod common;
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use scserver::{
+    AddAction, BufferSource, Control, ControlValue, Rate, RequestError, Server, ServerError,
+    SynthDef, Value,
+};
+
+const SYNTHDEFS: &str = "/work/shared/reference/synthdefs";
+
+fn server() -> Server {
+    common::init_tracing();
+    let server = Server::new(common::options());
+    server.boot(None).expect("boot");
+    server
+        .load_synthdefs_dir(SYNTHDEFS, true)
+        .expect("/d_loadDir");
+    server
+}
+
+/// Polls a condition with a bound (notifications arrive on their own schedule).
+fn wait_until(what: &str, mut condition: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !condition() {
+        assert!(Instant::now() < deadline, "{what}: not within 10 s");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+#[test]
+fn the_mirror_stays_right_after_two_thousand_groups() {
+    common::init_tracing();
+    // scsynth's default node limit is 1,024.
+    let server = Server::new(scserver::Options {
+        maximum_node_count: 8192,
+        ..common::options()
+    });
+    server.boot(None).expect("boot");
+    let root = server.default_group().unwrap();
+    let parent = server
+        .add_group(Some(root), AddAction::AddToHead, false, true)
+        .unwrap();
+    let started = Instant::now();
+    let context = server.bundle();
+    let groups: Vec<_> = (0..2000)
+        .map(|_| {
+            server
+                .add_group(Some(parent.id()), AddAction::AddToTail, false, false)
+                .unwrap()
+        })
+        .collect();
+    context.close().unwrap();
+    server.sync(None, None).unwrap();
+    let ids: Vec<i32> = groups.iter().map(|g| g.id()).collect();
+    // scsynth drops notifications past ~1,024 per control period; closing a context this big
+    // refreshes the mirror from the server's tree.
+    wait_until("2000 groups in the mirror", || parent.children() == ids);
+    eprintln!(
+        "2000 groups created and mirrored in {:?}",
+        started.elapsed()
+    );
+    let started = Instant::now();
+    let tree = server
+        .query_tree(Some(parent.id()), false, true)
+        .unwrap()
+        .unwrap();
+    eprintln!("query_tree of 2000 groups: {:?}", started.elapsed());
+    let listed: Vec<i32> = tree.children.iter().map(|n| n.node_id()).collect();
+    assert_eq!(listed, ids);
+    assert!(groups.iter().all(|g| g.parent() == Some(parent.id())));
+    // Freeing them all: 2000 /n_end, and the ids go back to the allocator.
+    parent.free_children(true).unwrap();
+    wait_until("2000 /n_end in the mirror", || parent.children().is_empty());
+    assert!(groups.iter().all(|g| !g.exists()));
+    server.quit(false).unwrap();
+}
+
+#[test]
+fn nodes_move_pause_set_and_map() {
+    let server = server();
+    let root = server.default_group().unwrap();
+    let a = server
+        .add_group(Some(root), AddAction::AddToHead, false, true)
+        .unwrap();
+    let b = server
+        .add_group(Some(a.id()), AddAction::AddAfter, false, true)
+        .unwrap();
+    let synth = server
+        .add_synth("ref_sine", vec![], Some(a.id()), AddAction::AddToHead, true)
+        .unwrap();
+    assert_eq!(synth.synthdef(), "ref_sine");
+    synth.move_to(AddAction::AddToTail, b.id(), true).unwrap();
+    assert_eq!(synth.query(true).unwrap().unwrap().parent, Some(b.id()));
+    wait_until("/n_move in the mirror", || synth.parent() == Some(b.id()));
+    synth.pause(true, true).unwrap();
+    wait_until("/n_off in the mirror", || !synth.is_active());
+    synth.pause(false, true).unwrap();
+    wait_until("/n_on in the mirror", || synth.is_active());
+    let bus = server.add_bus(Rate::Control).unwrap();
+    bus.set(123.0, true).unwrap();
+    synth
+        .map(vec![("freq".into(), bus.bus_id())], true)
+        .unwrap();
+    synth
+        .set(vec![(Control::Index(0), Value::Float(0.5))], true)
+        .unwrap();
+    // /s_get reads the stored values; the mapping shows in the tree.
+    let got = synth.get(vec!["amp".into()], true).unwrap().unwrap();
+    assert_eq!(got[0].1, ControlValue::Float(0.5));
+    let tree = server
+        .query_tree(Some(b.id()), true, true)
+        .unwrap()
+        .unwrap();
+    let scserver::QueryTreeNode::Synth(s) = &tree.children[0] else {
+        panic!("{tree}")
+    };
+    assert_eq!(
+        s.controls[1].value,
+        ControlValue::Bus(format!("c{}", bus.id())),
+        "{tree}"
+    );
+    // A freed node's id returns to the allocator on /n_end and is handed out again later.
+    synth.free(true).unwrap();
+    wait_until("/n_end in the mirror", || !synth.exists());
+    server.quit(false).unwrap();
+}
+
+#[test]
+fn a_synth_of_a_synthdef_sent_with_it() {
+    let server = server();
+    let bytes = std::fs::read(format!("{SYNTHDEFS}/ref_pan_stereo.scsyndef")).unwrap();
+    let def = SynthDef::decode(&bytes).expect("decode reference");
+    let synth = server
+        .add_synth_of(&def, vec![], None, AddAction::AddToHead, true)
+        .unwrap();
+    server.sync(None, None).unwrap();
+    let info = synth.query(true).unwrap().unwrap();
+    assert!(!info.is_group);
+    server.add_synthdefs(&[def.clone()], true).unwrap();
+    server.free_synthdefs(vec![def.name.clone()], true).unwrap();
+    server.quit(false).unwrap();
+}
+
+#[test]
+fn buffers_written_and_read_back_from_a_file() {
+    let server = server();
+    let buffer = server
+        .add_buffer(
+            BufferSource::Empty {
+                channels: 2,
+                frames: 8,
+            },
+            true,
+        )
+        .unwrap();
+    buffer
+        .set_range(0, (0..16).map(|i| i as f32 / 16.0).collect(), true)
+        .unwrap();
+    let dir = std::env::temp_dir().join(format!("scserver-objects-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("b.wav").display().to_string();
+    buffer.write(&path, "wav", "float", true).unwrap();
+    let read = server
+        .add_buffer(
+            BufferSource::File {
+                path: path.clone(),
+                start_frame: 0,
+                frames: 0,
+                channels: vec![],
+            },
+            true,
+        )
+        .unwrap();
+    let info = read.query(true).unwrap().unwrap();
+    assert_eq!((info.frame_count, info.channel_count), (8, 2));
+    assert_eq!(
+        read.get_range(0, 16, true).unwrap().unwrap(),
+        buffer.get_range(0, 16, true).unwrap().unwrap()
+    );
+    let right = server
+        .add_buffer(
+            BufferSource::File {
+                path: path.clone(),
+                start_frame: 2,
+                frames: 4,
+                channels: vec![1],
+            },
+            true,
+        )
+        .unwrap();
+    let info = right.query(true).unwrap().unwrap();
+    assert_eq!((info.frame_count, info.channel_count), (4, 1));
+    assert_eq!(right.get(vec![0], true).unwrap().unwrap()[&0], 5.0 / 16.0);
+    for b in [&buffer, &read, &right] {
+        b.free(true).unwrap();
+    }
+    let _ = std::fs::remove_dir_all(dir);
+    server.quit(false).unwrap();
+}
+
+#[test]
+fn concurrent_failing_reads_each_get_their_own_fail() {
+    let server = server();
+    let threads: Vec<_> = (0..4)
+        .map(|i| {
+            let server = server.clone();
+            std::thread::spawn(move || {
+                let source = BufferSource::File {
+                    path: format!("/nonexistent/{i}.wav"),
+                    start_frame: 0,
+                    frames: 0,
+                    channels: vec![],
+                };
+                server.add_buffer(source, true)
+            })
+        })
+        .collect();
+    for t in threads {
+        match t.join().unwrap() {
+            Err(ServerError::Request(RequestError::Failed { command, args, .. })) => {
+                assert_eq!(command, "/b_allocRead");
+                // The buffer number scsynth named is the one this request allocated (and gave
+                // back): each request got its own /fail.
+                assert_eq!(args.len(), 1, "{args:?}");
+            }
+            other => panic!("expected /fail /b_allocRead, got {other:?}"),
+        }
+    }
+    server.quit(false).unwrap();
+}
+
+#[test]
+fn unclaimed_failures_reach_subscribers() {
+    let server = server();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let sink = seen.clone();
+    server.on_failure(move |f| {
+        sink.lock()
+            .unwrap()
+            .push((f.command.clone(), f.message.clone()))
+    });
+    // Not awaited (sync = false): the /fail is nobody's reply.
+    server
+        .add_synth("no_such_def", vec![], None, AddAction::AddToHead, false)
+        .unwrap();
+    wait_until("the failure event", || !seen.lock().unwrap().is_empty());
+    let (command, message) = seen.lock().unwrap()[0].clone();
+    assert_eq!(command, "/s_new");
+    assert!(message.to_lowercase().contains("not found"), "{message}");
+    server.quit(false).unwrap();
+}

@@ -1,0 +1,451 @@
+//! Every query against a known state on a real scsynth: status, version, node, buffer, tree,
+//! buses, synth controls, `/fail` as a typed error, request contexts, concurrency.
+
+mod common;
+
+use std::time::{Duration, Instant, SystemTime};
+
+use scserver::osc::OscPacket;
+use scserver::{
+    AddAction, AsyncServer, BufferSource, Control, ControlValue, QueryTreeControl, QueryTreeGroup,
+    QueryTreeNode, QueryTreeSynth, Rate, RequestError, Server, ServerError, Value,
+};
+
+const SYNTHDEFS: &str = "/work/shared/reference/synthdefs";
+
+fn synthdef_path(name: &str) -> String {
+    let dir = std::env::var("SCSERVER_SYNTHDEFS").unwrap_or_else(|_| SYNTHDEFS.to_owned());
+    format!("{dir}/{name}.scsyndef")
+}
+
+/// A booted server with `ref_sine` and `ref_env_gate` loaded (one by file, one by bytes).
+fn server() -> Server {
+    common::init_tracing();
+    let server = Server::new(common::options());
+    server.boot(None).expect("boot");
+    server
+        .load_synthdefs(&synthdef_path("ref_sine"), true)
+        .expect("/d_load ref_sine");
+    let bytes = std::fs::read(synthdef_path("ref_env_gate")).expect("reference synthdef");
+    server
+        .add_synthdef_bytes(bytes, true)
+        .expect("/d_recv ref_env_gate");
+    server
+}
+
+fn control(name: &str, value: f32) -> QueryTreeControl {
+    QueryTreeControl {
+        name_or_index: Control::Name(name.into()),
+        value: ControlValue::Float(value),
+    }
+}
+
+#[test]
+fn status_and_version() {
+    let server = server();
+    let status = server.query_status(true).unwrap().unwrap();
+    assert!(status.group_count >= 2, "{status:?}");
+    assert_eq!(status.synthdef_count, 2, "{status:?}");
+    let version = server.query_version(true).unwrap().unwrap();
+    assert_eq!(version.program_name, "scsynth");
+    assert!(version.major >= 3);
+    assert_eq!(server.query_status(false).unwrap(), None);
+    server.quit(false).unwrap();
+}
+
+#[test]
+fn three_level_tree_to_the_value() {
+    let server = server();
+    let root = server.default_group().unwrap();
+    let a = server
+        .add_group(Some(root), AddAction::AddToHead, false, true)
+        .unwrap();
+    let s1 = server
+        .add_synth(
+            "ref_sine",
+            vec![
+                ("freq".into(), 220.0.into()),
+                (Control::Index(0), 0.25.into()),
+            ],
+            Some(a.id()),
+            AddAction::AddToTail,
+            true,
+        )
+        .unwrap();
+    let b = server
+        .add_group(Some(s1.id()), AddAction::AddAfter, false, true)
+        .unwrap();
+    let bus = server.add_bus(Rate::Control).unwrap();
+    let s2 = server
+        .add_synth(
+            "ref_env_gate",
+            vec![
+                ("pan".into(), (-0.5).into()),
+                ("freq".into(), bus.bus_id().value()),
+            ],
+            Some(b.id()),
+            AddAction::AddToHead,
+            true,
+        )
+        .unwrap();
+    let tree = server.query_tree(Some(root), true, true).unwrap().unwrap();
+    let expected = QueryTreeGroup {
+        node_id: root,
+        children: vec![QueryTreeNode::Group(QueryTreeGroup {
+            node_id: a.id(),
+            children: vec![
+                QueryTreeNode::Synth(QueryTreeSynth {
+                    node_id: s1.id(),
+                    synthdef_name: "ref_sine".into(),
+                    // supriya sorts parameters by name: amp, freq, out.
+                    controls: vec![
+                        control("amp", 0.25),
+                        control("freq", 220.0),
+                        control("out", 0.0),
+                    ],
+                }),
+                QueryTreeNode::Group(QueryTreeGroup {
+                    node_id: b.id(),
+                    children: vec![QueryTreeNode::Synth(QueryTreeSynth {
+                        node_id: s2.id(),
+                        synthdef_name: "ref_env_gate".into(),
+                        controls: vec![
+                            control("amp", 0.1),
+                            QueryTreeControl {
+                                name_or_index: Control::Name("freq".into()),
+                                value: ControlValue::Bus(format!("c{}", bus.id())),
+                            },
+                            control("gate", 1.0),
+                            control("out", 0.0),
+                            control("pan", -0.5),
+                        ],
+                    })],
+                }),
+            ],
+        })],
+    };
+    assert_eq!(tree, expected, "\n{tree}");
+    // Without controls, the same shape.
+    let bare = server.query_tree(Some(root), false, true).unwrap().unwrap();
+    assert_eq!(bare.walk().count(), tree.walk().count());
+    // The mirror agrees without a round trip (notifications may trail /synced: bounded wait).
+    wait_until(|| b.parent() == Some(a.id()) && s2.parent() == Some(b.id()));
+    assert_eq!(a.children(), vec![s1.id(), b.id()]);
+    assert!(s1.is_active());
+    server.quit(false).unwrap();
+}
+
+/// Polls a mirror condition with a bound (notifications arrive on their own schedule).
+fn wait_until(mut condition: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !condition() {
+        assert!(Instant::now() < deadline, "condition not met within 5 s");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+#[test]
+fn query_node_on_a_group_and_a_synth() {
+    let server = server();
+    let root = server.default_group().unwrap();
+    let g = server
+        .add_group(Some(root), AddAction::AddToHead, false, true)
+        .unwrap();
+    let s = server
+        .add_synth("ref_sine", vec![], Some(g.id()), AddAction::AddToHead, true)
+        .unwrap();
+    let gi = g.query(true).unwrap().unwrap();
+    assert!(gi.is_group);
+    assert_eq!(
+        (gi.parent, gi.head, gi.tail),
+        (Some(root), Some(s.id()), Some(s.id()))
+    );
+    let si = server.query_node(s.id(), true).unwrap().unwrap();
+    assert!(!si.is_group);
+    assert_eq!(
+        (si.node_id, si.parent, si.previous, si.next),
+        (s.id(), Some(g.id()), None, None)
+    );
+    // A node that does not exist: scsynth's /fail, typed.
+    match server.query_node(999_999, true) {
+        Err(ServerError::Request(RequestError::Failed { command, .. })) => {
+            assert_eq!(command, "/n_query")
+        }
+        other => panic!("{other:?}"),
+    }
+    server.quit(false).unwrap();
+}
+
+#[test]
+fn buffer_samples_via_b_get_and_b_getn() {
+    let server = server();
+    let buffer = server
+        .add_buffer(
+            BufferSource::Empty {
+                channels: 1,
+                frames: 16,
+            },
+            true,
+        )
+        .unwrap();
+    let info = buffer.query(true).unwrap().unwrap();
+    assert_eq!(
+        (info.buffer_id, info.frame_count, info.channel_count),
+        (buffer.id(), 16, 1)
+    );
+    buffer.set(vec![(0, 0.5), (3, -1.0)], true).unwrap();
+    buffer.set_range(8, vec![1.0, 2.0, 3.0], true).unwrap();
+    let got = server
+        .get_buffer(buffer.id(), vec![0, 3, 4], true)
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        got.into_iter().collect::<Vec<_>>(),
+        vec![(0, 0.5), (3, -1.0), (4, 0.0)]
+    );
+    assert_eq!(
+        buffer.get_range(7, 5, true).unwrap().unwrap(),
+        vec![0.0, 1.0, 2.0, 3.0, 0.0]
+    );
+    buffer.fill(0, 16, 0.25, true).unwrap();
+    assert_eq!(
+        server
+            .get_buffer_range(buffer.id(), 0, 16, true)
+            .unwrap()
+            .unwrap(),
+        vec![0.25; 16]
+    );
+    buffer.free(true).unwrap();
+    let freed = server.query_buffer(buffer.id(), true).unwrap().unwrap();
+    assert_eq!(freed.frame_count, 0);
+    server.quit(false).unwrap();
+}
+
+#[test]
+fn control_buses_set_and_read_back() {
+    let server = server();
+    let group = server.add_bus_group(Rate::Control, 4).unwrap();
+    group.set(vec![1.0, 2.0, 3.0, 4.0], true).unwrap();
+    assert_eq!(group.get(true).unwrap().unwrap(), vec![1.0, 2.0, 3.0, 4.0]);
+    assert_eq!(group.bus(2).unwrap().get(true).unwrap(), Some(3.0));
+    let bus = server.add_bus(Rate::Control).unwrap();
+    bus.set(-7.5, true).unwrap();
+    assert_eq!(server.get_bus(bus.id(), true).unwrap(), Some(-7.5));
+    group.fill(9.0, true).unwrap();
+    assert_eq!(
+        server.get_bus_range(group.id(), 4, true).unwrap().unwrap(),
+        vec![9.0; 4]
+    );
+    server.quit(false).unwrap();
+}
+
+#[test]
+fn synth_controls_by_name_and_index() {
+    let server = server();
+    let synth = server
+        .add_synth(
+            "ref_sine",
+            vec![("freq".into(), 330.0.into())],
+            None,
+            AddAction::AddToHead,
+            true,
+        )
+        .unwrap();
+    let got = synth
+        .get(vec!["freq".into(), Control::Index(0)], true)
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        got,
+        vec![
+            (Control::Name("freq".into()), ControlValue::Float(330.0)),
+            (Control::Index(0), ControlValue::Float(0.1)),
+        ]
+    );
+    let range = server
+        .get_synth_control_range(synth.id(), Control::Index(0), 3, true)
+        .unwrap()
+        .unwrap();
+    // Parameters in index order: amp, freq, out.
+    assert_eq!(
+        range,
+        vec![
+            ControlValue::Float(0.1),
+            ControlValue::Float(330.0),
+            ControlValue::Float(0.0)
+        ]
+    );
+    // By name, scsynth reads within that control only (a single value here).
+    let by_name = synth.get_range("freq".into(), 1, true).unwrap().unwrap();
+    assert_eq!(by_name, vec![ControlValue::Float(330.0)]);
+    synth
+        .set(vec![(Control::Index(2), Value::Float(1.0))], true)
+        .unwrap();
+    let range = synth
+        .get_range(Control::Index(1), 2, true)
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        range,
+        vec![ControlValue::Float(330.0), ControlValue::Float(1.0)]
+    );
+    server.quit(false).unwrap();
+}
+
+#[test]
+fn unknown_synthdef_is_the_typed_fail() {
+    let server = server();
+    match server.add_synth("no_such_def", vec![], None, AddAction::AddToHead, true) {
+        Err(ServerError::Request(RequestError::Failed {
+            command, message, ..
+        })) => {
+            assert_eq!(command, "/s_new");
+            assert!(message.to_lowercase().contains("not found"), "{message}");
+        }
+        other => panic!("expected /fail, got {other:?}"),
+    }
+    // The server still answers.
+    server.sync(None, None).unwrap();
+    server.quit(false).unwrap();
+}
+
+#[test]
+fn fifty_deferred_operations_are_one_bundle_taking_effect_together() {
+    let server = server();
+    server.set_latency(Duration::from_millis(200));
+    let root = server.default_group().unwrap();
+    let buses = server.add_bus_group(Rate::Control, 25).unwrap();
+    let now = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64();
+    let context = server.at(now);
+    let mut groups = Vec::new();
+    for i in 0..25 {
+        // Alternating kinds: nothing merges, so 50 messages.
+        groups.push(
+            server
+                .add_group(Some(root), AddAction::AddToTail, false, false)
+                .unwrap(),
+        );
+        buses.bus(i).unwrap().set(i as f32 + 0.5, false).unwrap();
+    }
+    let packet = context.close().unwrap().expect("a packet");
+    let OscPacket::Bundle(bundle) = &packet else {
+        panic!("not a bundle: {packet:?}")
+    };
+    assert_eq!(bundle.content.len(), 50);
+    assert!(bundle
+        .content
+        .iter()
+        .all(|p| matches!(p, OscPacket::Message(_))));
+    // Scheduled 200 ms ahead: the group count goes from before to before + 25 in one step.
+    // (Polled with /status: polling /g_queryTree here crashed scsynth 3.13 in its audio thread
+    // in about a third of the runs.)
+    let before = 2; // the root and the default group
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let status = server.query_status(true).unwrap().unwrap();
+        let n = status.group_count;
+        if n > before {
+            assert_eq!(n, before + 25, "a partial bundle took effect");
+            break;
+        }
+        assert!(Instant::now() < deadline, "the bundle never took effect");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let tree = server.query_tree(Some(root), false, true).unwrap().unwrap();
+    let ids: Vec<i32> = groups.iter().map(|g| g.id()).collect();
+    let listed: Vec<i32> = tree.children.iter().map(|n| n.node_id()).collect();
+    assert_eq!(listed, ids);
+    let values = buses.get(true).unwrap().unwrap();
+    assert_eq!(values, (0..25).map(|i| i as f32 + 0.5).collect::<Vec<_>>());
+    server.quit(false).unwrap();
+}
+
+#[test]
+fn an_untimed_context_of_one_command_is_sent_bare_and_empty_sends_nothing() {
+    let server = server();
+    let empty = server.bundle();
+    assert!(empty.close().unwrap().is_none());
+    let one = server.bundle();
+    let bus = server.add_bus(Rate::Control).unwrap();
+    bus.set(2.0, false).unwrap();
+    assert!(matches!(one.close().unwrap(), Some(OscPacket::Message(_))));
+    assert_eq!(bus.get(true).unwrap(), Some(2.0));
+    server.quit(false).unwrap();
+}
+
+#[test]
+fn a_context_too_large_for_a_datagram_is_refused() {
+    let server = server();
+    let buffer = server
+        .add_buffer(
+            BufferSource::Empty {
+                channels: 1,
+                frames: 40_000,
+            },
+            true,
+        )
+        .unwrap();
+    let context = server.bundle();
+    for i in 0..2 {
+        buffer
+            .set_range(i * 10_000, vec![1.0; 10_000], false)
+            .unwrap();
+        server.query_status(false).unwrap();
+    }
+    match context.close() {
+        Err(ServerError::Request(RequestError::TooLarge { size, limit })) => assert!(size > limit),
+        other => panic!("{other:?}"),
+    }
+    // Nothing was sent.
+    assert_eq!(
+        buffer.get_range(0, 2, true).unwrap().unwrap(),
+        vec![0.0, 0.0]
+    );
+    server.quit(false).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_concurrent_queries_each_get_their_reply() {
+    common::init_tracing();
+    let server = AsyncServer::new(common::options());
+    server.boot(None).await.expect("boot");
+    let buses = server.add_bus_group(Rate::Control, 100).await.unwrap();
+    let values: Vec<f32> = (0..100).map(|i| i as f32 * 2.0).collect();
+    buses.set(values.clone(), true).await.unwrap();
+    let root = server.default_group().unwrap();
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for i in 0..1000 {
+        let server = server.clone();
+        let first = buses.id();
+        tasks.push(tokio::spawn(async move {
+            match i % 4 {
+                0 => {
+                    let bus = first + (i / 4) % 100;
+                    let v = server.get_bus(bus, true).await.unwrap().unwrap();
+                    assert_eq!(v, ((bus - first) * 2) as f32, "bus {bus}");
+                }
+                1 => {
+                    let bus = first + (i / 4) % 98;
+                    let v = server.get_bus_range(bus, 3, true).await.unwrap().unwrap();
+                    let k = (bus - first) as f32 * 2.0;
+                    assert_eq!(v, vec![k, k + 2.0, k + 4.0]);
+                }
+                2 => {
+                    let info = server.query_node(root, true).await.unwrap().unwrap();
+                    assert_eq!(info.node_id, root);
+                }
+                _ => server.sync(None, None).await.unwrap(),
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.expect("task");
+    }
+    let elapsed = started.elapsed();
+    eprintln!("1000 concurrent queries: {elapsed:?}");
+    server.quit(false).await.unwrap();
+}
