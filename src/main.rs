@@ -198,8 +198,11 @@ fn check(path: &Path) -> ExitCode {
                 let args = o.to_args(false).join(" ");
                 println!("{}: scsynth {args}", s.name);
                 println!(
-                    "  restart {:?}: at most {} within {:?}, backoff {:?}..{:?}; heartbeat every {:?}, hung after {} misses{}",
-                    o.restart,
+                    "  restart {}: at most {} within {:?}, backoff {:?}..{:?}; heartbeat every {:?}, hung after {} misses{}",
+                    serde_json::to_value(o.restart)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_owned))
+                        .unwrap_or_default(),
                     o.max_restarts,
                     o.restart_window,
                     o.backoff_min,

@@ -38,6 +38,20 @@ pub struct DummyJack {
     child: Child,
 }
 
+/// A jackd dropped without [`DummyJack::stop`] (an actor system torn down) gets SIGTERM, never
+/// SIGKILL: a killed jackd keeps its slot in JACK's machine-wide table of 8 servers, and once
+/// the table is full every new jackd exits at start ("Too many servers already active").
+impl Drop for DummyJack {
+    fn drop(&mut self) {
+        if let Some(pid) = self.child.id() {
+            let _ = nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(pid as i32),
+                nix::sys::signal::Signal::SIGTERM,
+            );
+        }
+    }
+}
+
 impl DummyJack {
     /// Starts `jackd -n NAME -d dummy -r RATE -p PERIOD` and waits (bounded) until it listens.
     pub async fn start(
@@ -74,8 +88,8 @@ impl DummyJack {
             .args(["-p", &period.to_string()])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .kill_on_drop(true);
+            .stderr(Stdio::null());
+        // Not kill_on_drop (SIGKILL): see the Drop impl.
         child_dies_with_parent(&mut command, Signal::SIGTERM);
         let mut child = command.spawn().map_err(|e| BootError::Jack {
             message: format!("cannot run jackd: {e}"),
