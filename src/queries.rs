@@ -15,6 +15,7 @@ use scserver_core::timetag;
 use scserver_core::tree::{self, QueryTreeGroup};
 use scserver_core::Pattern;
 
+use scserver_actors::server::dump::DumpTree;
 use scserver_actors::server::notifications::RefreshMirror;
 
 use crate::context::{burst_group, notifications, NOTIFICATION_FIFO};
@@ -181,6 +182,28 @@ impl AsyncServer {
             .map_err(|e| bad_reply("/g_queryTree", e))
     }
 
+    /// `/g_dumpTree group flag`, parsed from scsynth's output as supriya does (owned servers
+    /// only: only the owner reads that output). Without `sync`, the dump is only printed.
+    pub async fn dump_tree(
+        &self,
+        group: Option<i32>,
+        include_controls: bool,
+        sync: bool,
+    ) -> Result<Option<QueryTreeGroup>, ServerError> {
+        let group = group.unwrap_or(0);
+        if !sync {
+            let command = Command::GDumpTree {
+                groups: vec![(group, include_controls)],
+            };
+            return self.execute(command, false).await.map(|_| None);
+        }
+        let dump = DumpTree {
+            group,
+            include_controls,
+        };
+        self.actor().send(dump).await?.map(Some)
+    }
+
     /// `/c_get bus` → the control bus's value.
     pub async fn get_bus(&self, bus_id: i32, sync: bool) -> Result<Option<f32>, ServerError> {
         let command = Command::CGet {
@@ -293,6 +316,9 @@ crate::blocking::forward! { Server => as_async;
     fn query_buffer(buffer_id: i32, sync: bool) -> Result<Option<BufferInfo>, ServerError>;
     /// `/g_queryTree` → the tree under `group` (the root when `None`).
     fn query_tree(group: Option<i32>, include_controls: bool, sync: bool)
+        -> Result<Option<QueryTreeGroup>, ServerError>;
+    /// `/g_dumpTree`, parsed from scsynth's output (owned servers only).
+    fn dump_tree(group: Option<i32>, include_controls: bool, sync: bool)
         -> Result<Option<QueryTreeGroup>, ServerError>;
     /// `/c_get bus` → the control bus's value.
     fn get_bus(bus_id: i32, sync: bool) -> Result<Option<f32>, ServerError>;

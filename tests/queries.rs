@@ -125,6 +125,9 @@ fn three_level_tree_to_the_value() {
         })],
     };
     assert_eq!(tree, expected, "\n{tree}");
+    // /g_dumpTree, parsed from scsynth's output: the same tree.
+    let dumped = server.dump_tree(Some(root), true, true).unwrap().unwrap();
+    assert_eq!(dumped, tree, "\n{dumped}");
     // Without controls, the same shape.
     let bare = server.query_tree(Some(root), false, true).unwrap().unwrap();
     assert_eq!(bare.walk().count(), tree.walk().count());

@@ -96,6 +96,8 @@ pub struct ProcessActor {
     /// Counts spawns, so output and exits of an abandoned attempt are not taken for the current.
     generation: u32,
     span: tracing::Span,
+    /// `/g_dumpTree` output being waited for.
+    pub(crate) dumps: crate::server::dump::DumpCaptures,
 }
 
 impl ProcessActor {
@@ -114,6 +116,7 @@ impl ProcessActor {
             jack: None,
             generation: 0,
             span,
+            dumps: Default::default(),
         }
     }
 
@@ -145,6 +148,7 @@ impl ProcessActor {
             self.tail.pop_front();
         }
         self.tail.push_back(line.clone());
+        self.dumps.push_line(&line);
         if self.ready {
             return;
         }

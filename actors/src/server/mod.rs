@@ -4,6 +4,7 @@
 //! [`request`] (requests and plain sends), [`reset`], [`events`] (subscriptions).
 
 pub mod boot;
+pub mod dump;
 pub mod events;
 pub mod heartbeat;
 pub mod notifications;
