@@ -6,7 +6,8 @@
 //!   restart policy);
 //! - not owned: OscPanicked, Disconnecting, Disconnected, then a probe from the same local port
 //!   every interval; when the server answers again the client reconnects from that port and
-//!   re-sends `/notify 1`, adopting its old id if scsynth still knows it.
+//!   re-sends `/notify 1`, adopting its old id if scsynth still knows it. A `quit()` while
+//!   offline ends the probing.
 //!
 //! `/status.reply`s (the heartbeat's and anyone's) keep the last [`StatusInfo`] in the state.
 

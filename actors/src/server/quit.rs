@@ -113,7 +113,11 @@ impl ServerActor {
             (s.status, s.owned)
         };
         match status {
-            Status::Offline => return done(Ok(())),
+            Status::Offline => {
+                // Also ends the probing of a silent server we do not own: the user gave up on it.
+                self.stop_heartbeat();
+                return done(Ok(()));
+            }
             Status::Online => {}
             other => {
                 return done(Err(ServerError::InvalidState {
