@@ -1,0 +1,179 @@
+//! Request contexts on the wire: a fake scsynth (a UDP socket that answers the login) records
+//! every datagram, so a test can count what a context sent.
+
+mod common;
+
+use std::net::UdpSocket;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use rosc::{OscMessage, OscPacket, OscType};
+use scserver::{AddAction, Options, Rate, Server};
+
+/// Every message inside a packet, bundles flattened.
+fn messages(packet: &OscPacket) -> Vec<OscMessage> {
+    match packet {
+        OscPacket::Message(m) => vec![m.clone()],
+        OscPacket::Bundle(b) => b.content.iter().flat_map(messages).collect(),
+    }
+}
+
+fn reply(socket: &UdpSocket, to: std::net::SocketAddr, addr: &str, args: Vec<OscType>) {
+    let bytes = rosc::encoder::encode(&OscPacket::Message(OscMessage {
+        addr: addr.into(),
+        args,
+    }))
+    .unwrap();
+    socket.send_to(&bytes, to).unwrap();
+}
+
+/// A fake server answering `/notify`, `/status` and `/sync`; every other datagram goes to `tx`.
+fn fake_scsynth() -> (u16, mpsc::Receiver<OscPacket>) {
+    let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+    socket
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    let port = socket.local_addr().unwrap().port();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut buf = vec![0u8; 65_536];
+        while let Ok((n, from)) = socket.recv_from(&mut buf) {
+            let Ok((_, packet)) = rosc::decoder::decode_udp(&buf[..n]) else {
+                continue;
+            };
+            let mut other = false;
+            for m in messages(&packet) {
+                match m.addr.as_str() {
+                    "/notify" => reply(
+                        &socket,
+                        from,
+                        "/done",
+                        vec!["/notify".into(), OscType::Int(0), OscType::Int(1)],
+                    ),
+                    "/status" => {
+                        let mut args = vec![OscType::Int(1); 5];
+                        args.extend([OscType::Float(0.0), OscType::Float(0.0)]);
+                        args.extend([OscType::Double(48000.0), OscType::Double(48000.0)]);
+                        reply(&socket, from, "/status.reply", args)
+                    }
+                    "/sync" => reply(&socket, from, "/synced", m.args.clone()),
+                    _ => other = true,
+                }
+            }
+            if other && tx.send(packet).is_err() {
+                return;
+            }
+        }
+    });
+    (port, rx)
+}
+
+#[test]
+fn fifty_deferred_operations_leave_as_one_datagram() {
+    common::init_tracing();
+    let (port, datagrams) = fake_scsynth();
+    let server = Server::new(Options {
+        port,
+        ..Options::default()
+    });
+    server.connect(None).expect("connect to the fake server");
+    let buses = server.add_bus_group(Rate::Control, 25).unwrap();
+    let context = server.bundle();
+    for i in 0..25 {
+        server
+            .add_group(Some(1), AddAction::AddToTail, false, false)
+            .unwrap();
+        buses.bus(i).unwrap().set(i as f32, false).unwrap();
+    }
+    // Nothing leaves before the context closes.
+    assert!(datagrams.recv_timeout(Duration::from_millis(100)).is_err());
+    let sent = context.close().unwrap().expect("a packet");
+    let datagram = datagrams
+        .recv_timeout(Duration::from_secs(5))
+        .expect("the bundle");
+    let inside = messages(&datagram);
+    assert_eq!(inside.len(), 50, "{datagram:?}");
+    assert_eq!(inside, messages(&sent));
+    assert_eq!(inside.iter().filter(|m| m.addr == "/g_new").count(), 25);
+    // And nothing else was sent for it.
+    server.sync(None, None).unwrap();
+    assert!(datagrams.try_recv().is_err());
+    server.disconnect().unwrap();
+}
+
+#[test]
+fn nested_contexts_collect_into_the_innermost_and_outside_any_commands_go_at_once() {
+    common::init_tracing();
+    let (port, datagrams) = fake_scsynth();
+    let server = Server::new(Options {
+        port,
+        ..Options::default()
+    });
+    server.connect(None).expect("connect to the fake server");
+    let bus = server.add_bus(Rate::Control).unwrap();
+    let outer = server.bundle();
+    bus.set(1.0, false).unwrap();
+    let inner = server.at(1.0e9);
+    bus.set(2.0, false).unwrap();
+    server
+        .add_group(Some(1), AddAction::AddToHead, false, false)
+        .unwrap();
+    let inner_packet = inner.close().unwrap().unwrap();
+    let OscPacket::Bundle(timed) = &inner_packet else {
+        panic!("{inner_packet:?}")
+    };
+    assert_eq!(timed.content.len(), 2);
+    assert_ne!(
+        timed.timetag,
+        rosc::OscTime {
+            seconds: 0,
+            fractional: 1
+        }
+    );
+    let outer_packet = outer.close().unwrap().unwrap();
+    // One command alone goes bare.
+    assert!(matches!(outer_packet, OscPacket::Message(ref m) if m.addr == "/c_set"));
+    // Both left (the socket actor may pack them into one datagram, in order).
+    let mut seen = Vec::new();
+    while seen.len() < 3 {
+        let d = datagrams
+            .recv_timeout(Duration::from_secs(5))
+            .expect("both packets");
+        seen.extend(messages(&d).into_iter().map(|m| m.addr));
+    }
+    assert_eq!(seen, ["/c_set", "/g_new", "/c_set"]);
+    // Outside any context, a sync = false call is sent at once.
+    bus.set(3.0, false).unwrap();
+    let alone = datagrams.recv_timeout(Duration::from_secs(5)).unwrap();
+    assert_eq!(messages(&alone)[0].addr, "/c_set");
+    server.disconnect().unwrap();
+}
+
+/// scsynth skips the plain messages of a bundle that holds a bundle; sends packed together by
+/// the socket actor must still all take effect (real scsynth).
+#[test]
+fn messages_sent_beside_a_bundle_all_take_effect() {
+    common::init_tracing();
+    let server = Server::new(common::options());
+    server.boot(None).expect("boot");
+    let buses = server.add_bus_group(Rate::Control, 4).unwrap();
+    let set = |i: i32| {
+        OscPacket::Message(OscMessage {
+            addr: "/c_set".into(),
+            args: vec![OscType::Int(buses.id() + i), OscType::Float(1.0)],
+        })
+    };
+    let context = server.bundle();
+    // Three messages of two kinds: an untimed bundle.
+    buses.bus(1).unwrap().set(1.0, false).unwrap();
+    server
+        .add_group(None, AddAction::AddToHead, false, false)
+        .unwrap();
+    buses.bus(2).unwrap().set(1.0, false).unwrap();
+    server.send(set(0)).unwrap();
+    assert!(matches!(context.close().unwrap(), Some(OscPacket::Bundle(_))));
+    server.send(set(3)).unwrap();
+    server.sync(None, None).unwrap();
+    assert_eq!(buses.get(true).unwrap().unwrap(), vec![1.0; 4]);
+    server.quit(false).unwrap();
+}
