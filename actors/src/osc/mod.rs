@@ -27,6 +27,36 @@ pub const MAX_DATAGRAM: usize = 65_507;
 /// The size up to which queued packets are packed into one bundle. Well below the UDP limit so a
 /// burst still leaves as several datagrams that scsynth can take in across audio periods.
 pub const COALESCED_DATAGRAM: usize = 8192;
+/// The most bytes sent to scsynth over UDP per [`PACE`]. scsynth 3.13.0 keeps Linux's default
+/// receive buffer (208 KiB, a dozen coalesced datagrams by the kernel's accounting), and a burst
+/// larger than that, arriving while its receive thread waits for a CPU, is dropped by the
+/// kernel: measured as whole bundles of `/sync` lost on a busy 2-core machine.
+pub const BURST_BYTES: usize = 64 << 10;
+/// The pacing interval of [`BURST_BYTES`].
+pub const PACE: std::time::Duration = std::time::Duration::from_millis(1);
+
+/// Counts bytes sent in the current pacing interval.
+#[derive(Debug)]
+struct Pacer {
+    since: std::time::Instant,
+    bytes: usize,
+}
+
+impl Pacer {
+    /// Whether `len` more bytes may leave now; counts them if so.
+    fn admit(&mut self, len: usize) -> bool {
+        let now = std::time::Instant::now();
+        if now.duration_since(self.since) >= PACE {
+            self.since = now;
+            self.bytes = 0;
+        }
+        if self.bytes > 0 && self.bytes + len > BURST_BYTES {
+            return false;
+        }
+        self.bytes += len;
+        true
+    }
+}
 
 /// How packets travel.
 enum Transport {
@@ -48,6 +78,7 @@ pub struct OscActor {
     /// Packets handed over since the last flush; sent when the mailbox is drained.
     outbox: Vec<Vec<u8>>,
     backlog: VecDeque<Vec<u8>>,
+    pacer: Pacer,
     span: tracing::Span,
 }
 
@@ -133,6 +164,10 @@ impl OscActor {
             router,
             outbox: Vec::new(),
             backlog: VecDeque::new(),
+            pacer: Pacer {
+                since: std::time::Instant::now(),
+                bytes: 0,
+            },
             span,
         }
     }
@@ -171,6 +206,11 @@ impl OscActor {
             self.backlog.push_back(bytes);
             return;
         }
+        if !self.pacer.admit(bytes.len()) {
+            self.backlog.push_back(bytes);
+            self.drain_backlog(ctx);
+            return;
+        }
         match socket.try_send_to(&bytes, self.server) {
             Ok(_) => {}
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
@@ -192,16 +232,30 @@ impl OscActor {
         let socket = socket.clone();
         let server = self.server;
         let batch: Vec<_> = self.backlog.drain(..).collect();
+        // The actor waits (its mailbox keeps the order of later sends) while the batch leaves in
+        // paced bursts.
         ctx.wait(
             async move {
+                let mut burst = BURST_BYTES;
                 for bytes in batch {
+                    if burst + bytes.len() > BURST_BYTES {
+                        tokio::time::sleep(PACE).await;
+                        burst = 0;
+                    }
+                    burst += bytes.len();
                     if let Err(e) = socket.send_to(&bytes, server).await {
                         tracing::warn!(error = %e, "send failed");
                     }
                 }
+                burst
             }
             .into_actor(self)
-            .map(|_, act, ctx| {
+            .map(|burst, act, ctx| {
+                // The last burst counts against the next interval.
+                act.pacer = Pacer {
+                    since: std::time::Instant::now(),
+                    bytes: burst,
+                };
                 if !act.backlog.is_empty() {
                     act.drain_backlog(ctx);
                 }
