@@ -5,6 +5,10 @@
 //! cargo bench --bench workloads -- --jack-period 64 > scserver.json
 //! cargo bench --bench workloads -- --jack-period 64 --only status_rtt,sync_rtt
 //! ```
+//!
+//! Workloads (`--only`): boot_quit, status_rtt, sync_rtt, throughput, async_gather,
+//! concurrent_10k, query_tree, rss, boot4, boot16, crash_detect, hang_detect. `rss` runs this
+//! binary again as a fresh child (`--child-rss N`) so the figure is a client process's own.
 
 use std::collections::BTreeSet;
 use std::net::UdpSocket;
@@ -16,6 +20,7 @@ use scserver::{AsyncServer, Expectation, LifecycleEvent, Options, Pattern};
 use serde_json::{json, Value};
 
 struct Args {
+    child_rss: Option<usize>,
     jack_period: Option<u32>,
     port: u16,
     only: Option<BTreeSet<String>>,
@@ -23,10 +28,13 @@ struct Args {
     throughput_n: usize,
     gather_n: usize,
     boot_runs: usize,
+    tree_reps: usize,
+    hang_bound: Duration,
 }
 
 fn parse_args() -> Args {
     let mut args = Args {
+        child_rss: None,
         jack_period: None,
         port: 57400,
         only: None,
@@ -34,6 +42,8 @@ fn parse_args() -> Args {
         throughput_n: 10_000,
         gather_n: 1000,
         boot_runs: 5,
+        tree_reps: 5,
+        hang_bound: Duration::from_secs(30),
     };
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
@@ -46,6 +56,14 @@ fn parse_args() -> Args {
             "--throughput-n" => args.throughput_n = value().parse().unwrap_or(args.throughput_n),
             "--gather-n" => args.gather_n = value().parse().unwrap_or(args.gather_n),
             "--boot-runs" => args.boot_runs = value().parse().unwrap_or(args.boot_runs),
+            "--tree-reps" => args.tree_reps = value().parse().unwrap_or(args.tree_reps),
+            "--child-rss" => args.child_rss = value().parse().ok(),
+            "--hang-bound" => {
+                args.hang_bound = value()
+                    .parse()
+                    .map(Duration::from_secs_f64)
+                    .unwrap_or(args.hang_bound)
+            }
             _ => {} // cargo bench passes --bench
         }
     }
@@ -221,34 +239,60 @@ async fn gather(server: &AsyncServer, n: usize) -> Value {
     })
 }
 
-async fn crash_detect(port: u16) -> Value {
+/// Boots, waits for the steady state, sends `signal` to scsynth and times every lifecycle event
+/// after it (workloads 7 and 8). A stopped process is continued once detected (or at `bound`).
+async fn fault_detect(port: u16, signal: nix::sys::signal::Signal, bound: Duration) -> Value {
+    use nix::sys::signal::{kill, Signal};
     let server = boot(port).await;
     let (tx, rx) = std::sync::mpsc::channel();
     server.register_lifecycle_callback(
-        [
-            LifecycleEvent::ProcessPanicked,
-            LifecycleEvent::OscPanicked,
-            LifecycleEvent::Quit,
-        ],
+        [],
         move |n| {
             let _ = tx.send((n.event, Instant::now()));
         },
         false,
     );
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    let pid = server.pid().expect("pid") as i32;
+    let pid = nix::unistd::Pid::from_raw(server.pid().expect("pid") as i32);
     let t0 = Instant::now();
-    nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), nix::sys::signal::SIGKILL).unwrap();
+    kill(pid, signal).unwrap();
     let mut events = serde_json::Map::new();
     let mut detect_ms = None;
-    while let Ok((event, at)) = rx.recv_timeout(Duration::from_secs(10)) {
+    let mut deadline = t0 + bound;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let Ok((event, at)) = rx.recv_timeout(left) else {
+            if detect_ms.is_none() && signal == Signal::SIGSTOP {
+                // Not detected within the bound: let it run again and see the client finish.
+                let _ = kill(pid, Signal::SIGCONT);
+                deadline = Instant::now() + Duration::from_secs(10);
+                detect_ms = Some(f64::NAN);
+                continue;
+            }
+            break;
+        };
         let ms = (at - t0).as_secs_f64() * 1e3;
-        detect_ms.get_or_insert(ms);
-        events.insert(event.name().to_uppercase(), json!(ms));
+        if matches!(
+            event,
+            LifecycleEvent::ProcessPanicked | LifecycleEvent::OscPanicked
+        ) && detect_ms.is_none()
+        {
+            detect_ms = Some(ms);
+            if signal == Signal::SIGSTOP {
+                let _ = kill(pid, Signal::SIGCONT);
+                deadline = Instant::now() + Duration::from_secs(10);
+            }
+        }
+        events
+            .entry(event.name().to_uppercase())
+            .or_insert(json!(ms));
         if event == LifecycleEvent::Quit {
             break;
         }
     }
+    // Nothing may outlive the workload.
+    let _ = kill(pid, Signal::SIGKILL);
+    let detect_ms = detect_ms.filter(|ms| !ms.is_nan());
     json!({
         "detected": detect_ms.is_some(),
         "detect_ms": detect_ms,
@@ -258,9 +302,192 @@ async fn crash_detect(port: u16) -> Value {
     })
 }
 
+/// The peer's nested tree under group 1 (T top groups, 9 in each, 10 in each of those; T =
+/// n_groups / 100), as `(id, parent)` pairs with ids from 2001, like the peer's floor.
+fn tree_groups(n_groups: usize) -> Vec<(i32, i32)> {
+    let mut out = Vec::with_capacity(n_groups);
+    let mut next = 2000;
+    let mut add = |parent: i32, out: &mut Vec<(i32, i32)>| {
+        next += 1;
+        out.push((next, parent));
+        next
+    };
+    for _ in 0..(n_groups / 100).max(1) {
+        let g1 = add(1, &mut out);
+        for _ in 0..9 {
+            let g2 = add(g1, &mut out);
+            for _ in 0..10 {
+                add(g2, &mut out);
+            }
+        }
+    }
+    out
+}
+
+fn g_new(id: i32, parent: i32) -> OscPacket {
+    // add action 1: tail of the parent
+    message(
+        "/g_new",
+        vec![OscType::Int(id), OscType::Int(1), OscType::Int(parent)],
+    )
+}
+
+fn tree_summary(groups: usize, nodes_seen: usize, drops: i64, times_ms: &mut [f64]) -> Value {
+    let min = times_ms.iter().copied().fold(f64::INFINITY, f64::min);
+    json!({
+        "groups_created": groups,
+        "nodes_seen": nodes_seen,
+        "median_ms": median(times_ms),
+        "min_ms": min,
+        "reps": times_ms.len(),
+        "udp_rcvbuf_drops_during_build": drops,
+    })
+}
+
+/// Workload 5: build the tree fire-and-forget, sync, then time `/g_queryTree 0 1` to a parsed
+/// tree (scserver-core's parser).
+async fn query_tree(server: &AsyncServer, n_groups: usize, reps: usize) -> Value {
+    let before = rcvbuf_errors();
+    let groups = tree_groups(n_groups);
+    for &(id, parent) in &groups {
+        server.send(g_new(id, parent)).expect("g_new");
+    }
+    server
+        .sync(None, Some(Duration::from_secs(10)))
+        .await
+        .expect("sync after the build");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let drops = rcvbuf_errors() - before;
+    let mut times = Vec::with_capacity(reps);
+    let mut nodes_seen = 0;
+    for _ in 0..reps {
+        let t = Instant::now();
+        let expect = Expectation {
+            command: "/g_queryTree".into(),
+            reply: Pattern::new("/g_queryTree.reply"),
+            fail: Some(Pattern::new("/fail").arg("/g_queryTree")),
+            timeout: Some(Duration::from_secs(5)),
+        };
+        let reply = server
+            .request(
+                message("/g_queryTree", vec![OscType::Int(0), OscType::Int(1)]),
+                expect,
+            )
+            .await
+            .expect("/g_queryTree");
+        let tree = scserver_core::tree::parse_query_tree(&reply).expect("a readable tree");
+        times.push(t.elapsed().as_secs_f64() * 1e3);
+        nodes_seen = tree.descendant_count();
+    }
+    server
+        .send(message("/g_freeAll", vec![OscType::Int(1)]))
+        .unwrap();
+    server.sync(None, None).await.expect("sync after the free");
+    tree_summary(groups.len(), nodes_seen, drops, &mut times)
+}
+
+/// `n` concurrent `/sync` with distinct ids, all awaited together.
+async fn concurrent_syncs(server: &AsyncServer, n: usize) -> Value {
+    let before = rcvbuf_errors();
+    let t = Instant::now();
+    let results = join_all(
+        (0..n).map(|i| server.sync(Some(2_000_000 + i as i32), Some(Duration::from_secs(30)))),
+    )
+    .await;
+    json!({
+        "n": n,
+        "gather_sync_ms": t.elapsed().as_secs_f64() * 1e3,
+        "gather_sync_errors": results.iter().filter(|r| r.is_err()).count(),
+        "udp_rcvbuf_drops": rcvbuf_errors() - before,
+    })
+}
+
+/// Boots `k` servers concurrently on consecutive ports, then quits them concurrently.
+async fn boot_many(base_port: u16, k: usize) -> Value {
+    let servers: Vec<AsyncServer> = (0..k)
+        .map(|i| AsyncServer::with_name(&format!("bench-{i}"), options(base_port + i as u16)))
+        .collect();
+    let t = Instant::now();
+    let booted = join_all(servers.iter().map(|s| s.boot(None))).await;
+    let boot_s = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    join_all(servers.iter().map(|s| s.quit(false))).await;
+    let quit_s = t.elapsed().as_secs_f64();
+    let errors: Vec<String> = booted
+        .iter()
+        .filter_map(|r| r.as_ref().err().map(ToString::to_string))
+        .collect();
+    json!({
+        "servers": k,
+        "boot_s": boot_s,
+        "quit_s": quit_s,
+        "all_online": errors.is_empty(),
+        "errors": errors,
+    })
+}
+
+/// In a fresh child process (this binary with `--child-rss`): VmRSS at start and 1 s after
+/// `servers` servers are booted and answered a `/status` (0: the floor's bare socket instead).
+fn child_rss(servers: usize, port: u16) {
+    let before = rss_mb();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let out = runtime.block_on(async {
+        if servers == 0 {
+            let (child, socket) = floor::boot(port);
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            let booted = rss_mb();
+            floor::quit(child, &socket);
+            return json!({"before_import_mb": before, "after_import_mb": before, "booted_mb": booted});
+        }
+        let all: Vec<AsyncServer> = (0..servers)
+            .map(|i| AsyncServer::with_name(&format!("rss-{i}"), options(port + i as u16)))
+            .collect();
+        let booted = join_all(all.iter().map(|s| s.boot(None))).await;
+        for s in &all {
+            status(s).await;
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let booted_mb = rss_mb();
+        join_all(all.iter().map(|s| s.quit(false))).await;
+        json!({
+            "servers": servers,
+            "all_online": booted.iter().all(Result::is_ok),
+            "before_import_mb": before,
+            "after_import_mb": before,
+            "booted_mb": booted_mb,
+        })
+    });
+    println!("{out}");
+}
+
+fn run_child_rss(servers: usize, port: u16) -> Value {
+    let output = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--child-rss",
+            &servers.to_string(),
+            "--port",
+            &port.to_string(),
+        ])
+        .stderr(std::process::Stdio::inherit())
+        .output();
+    match output {
+        Ok(o) => String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .last()
+            .and_then(|l| serde_json::from_str(l).ok())
+            .unwrap_or_else(|| json!({"error": format!("child exited with {}", o.status)})),
+        Err(e) => json!({"error": e.to_string()}),
+    }
+}
+
 /// The floor: one std socket, blocking round trips, one datagram per message.
 mod floor {
     use super::*;
+    use std::io::{BufRead, BufReader};
+    use std::process::{Child, Command, Stdio};
 
     pub fn socket(port: u16) -> UdpSocket {
         let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
@@ -327,6 +554,177 @@ mod floor {
         })
     }
 
+    fn recv_until(socket: &UdpSocket, addr: &str, first: Option<i32>) {
+        let mut buf = [0u8; 65536];
+        loop {
+            let n = socket.recv(&mut buf).expect("reply");
+            let Ok((_, OscPacket::Message(m))) = rosc::decoder::decode_udp(&buf[..n]) else {
+                continue;
+            };
+            if m.addr == addr && first.is_none_or(|f| m.args.first() == Some(&OscType::Int(f))) {
+                return;
+            }
+        }
+    }
+
+    /// The peer's raw boot: spawn, read stdout to the ready line, `/notify 1`, `/g_new 1 1 0`,
+    /// `/sync`. No library code on this path.
+    pub fn boot(port: u16) -> (Child, UdpSocket) {
+        let executable = scserver_actors::process::find_executable(&options(port)).unwrap();
+        let mut child = Command::new(executable)
+            .args(options(port).to_args(false))
+            .env("JACK_NO_START_SERVER", "1")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn scsynth");
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        loop {
+            match lines.next() {
+                Some(Ok(line)) if line.starts_with("SuperCollider 3 server ready") => break,
+                Some(_) => {}
+                None => panic!("scsynth exited during boot"),
+            }
+        }
+        // Keep draining so the pipe never fills.
+        std::thread::spawn(move || lines.for_each(drop));
+        let socket = socket(port);
+        socket
+            .send(&encode(&message("/notify", vec![OscType::Int(1)])))
+            .unwrap();
+        recv_until(&socket, "/done", None);
+        let group = message(
+            "/g_new",
+            vec![OscType::Int(1), OscType::Int(1), OscType::Int(0)],
+        );
+        socket.send(&encode(&group)).unwrap();
+        socket
+            .send(&encode(&message("/sync", vec![OscType::Int(1)])))
+            .unwrap();
+        recv_until(&socket, "/synced", Some(1));
+        (child, socket)
+    }
+
+    /// `/quit`, `/done`, then the process's own exit.
+    pub fn quit(mut child: Child, socket: &UdpSocket) {
+        socket.send(&encode(&message("/quit", vec![]))).unwrap();
+        recv_until(socket, "/done", None);
+        child.wait().unwrap();
+    }
+
+    pub fn boot_quit(port: u16, runs: usize) -> (Value, Value) {
+        let (mut boots, mut quits) = (Vec::new(), Vec::new());
+        for _ in 0..runs {
+            let t = Instant::now();
+            let (child, socket) = boot(port);
+            boots.push(t.elapsed().as_secs_f64());
+            let t = Instant::now();
+            quit(child, &socket);
+            quits.push(t.elapsed().as_secs_f64());
+            std::thread::sleep(Duration::from_millis(300));
+        }
+        (
+            json!({"median": median(&mut boots.clone()), "runs": boots}),
+            json!({"median": median(&mut quits.clone()), "runs": quits}),
+        )
+    }
+
+    /// Counts nodes of a `/g_queryTree.reply` the bare way (no model): walk the flat arguments.
+    fn count_tree(args: &[OscType]) -> usize {
+        let int = |i: usize| match args.get(i) {
+            Some(OscType::Int(v)) => *v,
+            _ => panic!("malformed tree reply"),
+        };
+        let controls = int(0) == 1;
+        // (position, children left) per open group; the root's header is at 1..3.
+        let mut stack = vec![int(2)];
+        let (mut pos, mut nodes) = (3, 0);
+        while let Some(left) = stack.last_mut() {
+            if *left == 0 {
+                stack.pop();
+                continue;
+            }
+            *left -= 1;
+            nodes += 1;
+            let children = int(pos + 1);
+            pos += 2;
+            if children >= 0 {
+                stack.push(children);
+            } else {
+                pos += 1; // synthdef name
+                if controls {
+                    pos += 1 + 2 * int(pos) as usize;
+                }
+            }
+        }
+        nodes
+    }
+
+    pub fn query_tree(socket: &UdpSocket, n_groups: usize, reps: usize) -> Value {
+        let before = rcvbuf_errors();
+        let groups = tree_groups(n_groups);
+        for &(id, parent) in &groups {
+            socket.send(&encode(&g_new(id, parent))).unwrap();
+        }
+        socket
+            .send(&encode(&message("/sync", vec![OscType::Int(9)])))
+            .unwrap();
+        recv_until(socket, "/synced", Some(9));
+        std::thread::sleep(Duration::from_millis(500));
+        let drops = rcvbuf_errors() - before;
+        let mut buf = vec![0u8; 65536];
+        let mut times = Vec::new();
+        let mut nodes_seen = 0;
+        let query = encode(&message(
+            "/g_queryTree",
+            vec![OscType::Int(0), OscType::Int(1)],
+        ));
+        for _ in 0..reps {
+            let t = Instant::now();
+            socket.send(&query).unwrap();
+            loop {
+                let n = socket.recv(&mut buf).unwrap();
+                if let Ok((_, OscPacket::Message(m))) = rosc::decoder::decode_udp(&buf[..n]) {
+                    if m.addr == "/g_queryTree.reply" {
+                        nodes_seen = count_tree(&m.args);
+                        break;
+                    }
+                }
+            }
+            times.push(t.elapsed().as_secs_f64() * 1e3);
+        }
+        socket
+            .send(&encode(&message("/g_freeAll", vec![OscType::Int(1)])))
+            .unwrap();
+        socket
+            .send(&encode(&message("/sync", vec![OscType::Int(10)])))
+            .unwrap();
+        recv_until(socket, "/synced", Some(10));
+        tree_summary(groups.len(), nodes_seen, drops, &mut times)
+    }
+
+    /// `n` pipelined `/sync` on one socket, read until all replies or a 5 s silence.
+    pub fn pipelined_syncs(socket: &UdpSocket, n: usize) -> Value {
+        let mut buf = [0u8; 65536];
+        let before = rcvbuf_errors();
+        let t = Instant::now();
+        for i in 0..n {
+            let sync = message("/sync", vec![OscType::Int(3_000_000 + i as i32)]);
+            socket.send(&encode(&sync)).unwrap();
+        }
+        let mut synced = 0;
+        while synced < n && socket.recv(&mut buf).is_ok() {
+            synced += 1;
+        }
+        json!({
+            "n": n,
+            "pipelined_sync_ms": t.elapsed().as_secs_f64() * 1e3,
+            "pipelined_sync_missing": n - synced,
+            "udp_rcvbuf_drops": rcvbuf_errors() - before,
+        })
+    }
+
     pub fn pipelined(socket: &UdpSocket, n: usize) -> Value {
         let mut buf = [0u8; 65536];
         let before = rcvbuf_errors();
@@ -366,13 +764,17 @@ fn wanted(args: &Args, name: &str) -> bool {
 
 fn main() {
     let args = parse_args();
+    if let Some(servers) = args.child_rss {
+        child_rss(servers, args.port);
+        return;
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .unwrap();
     let mut ours = serde_json::Map::new();
     let mut floor_side = serde_json::Map::new();
-    let rss_start = rss_mb();
+    let port = args.port;
     runtime.block_on(async {
         // One dummy JACK server for the whole run, as the peer bench does.
         let jack = match args.jack_period {
@@ -396,22 +798,18 @@ fn main() {
             let (b, q) = boot_quit(&args).await;
             ours.insert("boot_s".into(), b);
             ours.insert("quit_s".into(), q);
+            let (b, q) = floor::boot_quit(port, args.boot_runs);
+            floor_side.insert("boot_s".into(), b);
+            floor_side.insert("quit_s".into(), q);
         }
-        let server = boot(args.port).await;
-        if wanted(&args, "rss") {
-            status(&server).await;
-            ours.insert(
-                "rss_mb".into(),
-                json!({"before_import_mb": rss_start, "booted_mb": rss_mb()}),
-            );
-        }
+        let server = boot(port).await;
         if wanted(&args, "status_rtt") {
             eprintln!("status_rtt");
             ours.insert(
                 "status_rtt_us".into(),
                 rtt(&server, args.rtt_n, false).await,
             );
-            let socket = floor::socket(args.port);
+            let socket = floor::socket(port);
             floor_side.insert(
                 "status_rtt_us".into(),
                 floor::rtt(&socket, args.rtt_n, false),
@@ -420,7 +818,7 @@ fn main() {
         if wanted(&args, "sync_rtt") {
             eprintln!("sync_rtt");
             ours.insert("sync_rtt_us".into(), rtt(&server, args.rtt_n, true).await);
-            let socket = floor::socket(args.port);
+            let socket = floor::socket(port);
             floor_side.insert("sync_rtt_us".into(), floor::rtt(&socket, args.rtt_n, true));
         }
         if wanted(&args, "throughput") {
@@ -429,27 +827,77 @@ fn main() {
                 "nset_throughput".into(),
                 throughput(&server, args.throughput_n).await,
             );
-            let socket = floor::socket(args.port);
+            let socket = floor::socket(port);
             floor_side.insert(
                 "nset_throughput".into(),
                 floor::throughput(&socket, args.throughput_n),
             );
         }
+        if wanted(&args, "query_tree") {
+            eprintln!("query_tree");
+            for n in [500, 2000] {
+                let key = format!("query_tree_{n}");
+                ours.insert(key.clone(), query_tree(&server, n, args.tree_reps).await);
+                let socket = floor::socket(port);
+                floor_side.insert(key, floor::query_tree(&socket, n, args.tree_reps));
+            }
+        }
         server.quit(false).await.unwrap();
         if wanted(&args, "async_gather") {
             eprintln!("async_gather");
-            let server = boot(args.port).await;
+            let server = boot(port).await;
             ours.insert("async_gather".into(), gather(&server, args.gather_n).await);
-            let socket = floor::socket(args.port);
+            let socket = floor::socket(port);
             floor_side.insert(
                 "async_gather".into(),
                 floor::pipelined(&socket, args.gather_n),
             );
             server.quit(false).await.unwrap();
         }
+        if wanted(&args, "concurrent_10k") {
+            eprintln!("concurrent_10k");
+            let server = boot(port).await;
+            ours.insert(
+                "concurrent_10k".into(),
+                concurrent_syncs(&server, 10_000).await,
+            );
+            let socket = floor::socket(port);
+            floor_side.insert(
+                "concurrent_10k".into(),
+                floor::pipelined_syncs(&socket, 10_000),
+            );
+            server.quit(false).await.unwrap();
+        }
+        if wanted(&args, "rss") {
+            eprintln!("rss");
+            ours.insert("rss_mb".into(), run_child_rss(1, port));
+            ours.insert("rss16_mb".into(), run_child_rss(16, port + 20));
+            floor_side.insert("rss_mb".into(), run_child_rss(0, port));
+        }
+        if wanted(&args, "boot4") {
+            eprintln!("boot4");
+            ours.insert("boot4_concurrent".into(), boot_many(port + 10, 4).await);
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+        if wanted(&args, "boot16") {
+            eprintln!("boot16");
+            ours.insert("boot16_concurrent".into(), boot_many(port + 20, 16).await);
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
         if wanted(&args, "crash_detect") {
             eprintln!("crash_detect");
-            ours.insert("crash_detect".into(), crash_detect(args.port).await);
+            ours.insert(
+                "crash_detect".into(),
+                fault_detect(port, nix::sys::signal::SIGKILL, Duration::from_secs(10)).await,
+            );
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+        if wanted(&args, "hang_detect") {
+            eprintln!("hang_detect");
+            ours.insert(
+                "hang_detect".into(),
+                fault_detect(port, nix::sys::signal::SIGSTOP, args.hang_bound).await,
+            );
         }
         if let Some(jack) = jack {
             jack.stop(Duration::from_secs(2)).await;
@@ -460,7 +908,7 @@ fn main() {
             "scsynth": "scsynth",
             "cpus": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
             "jack": args.jack_period.map(|p| format!("dummy -r 48000 -p {p}")),
-            "scsynth_cmd": format!("scsynth {}", options(args.port).to_args(false).join(" ")),
+            "scsynth_cmd": format!("scsynth {}", options(port).to_args(false).join(" ")),
         },
         "scserver": ours,
         "raw_udp_rust": floor_side,
