@@ -343,8 +343,8 @@ fn fifty_deferred_operations_are_one_bundle_taking_effect_together() {
         .iter()
         .all(|p| matches!(p, OscPacket::Message(_))));
     // Scheduled 200 ms ahead: the group count goes from before to before + 25 in one step.
-    // (Polled with /status: polling /g_queryTree here crashed scsynth 3.13 in its audio thread
-    // in about a third of the runs.)
+    // (This once crashed scsynth with SIGSEGV when the socket actor packed the timed bundle and
+    // the next request into one bundle; bundles now always travel alone.)
     let before = 2; // the root and the default group
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
