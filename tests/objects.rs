@@ -254,3 +254,91 @@ fn unclaimed_failures_reach_subscribers() {
     assert!(message.to_lowercase().contains("not found"), "{message}");
     server.quit(false).unwrap();
 }
+
+mod async_face {
+    use super::*;
+    use actix::prelude::*;
+    use scserver::{AsyncServer, UnclaimedFailure};
+    use tokio::sync::mpsc;
+
+    struct Failures(mpsc::UnboundedSender<UnclaimedFailure>);
+
+    impl Actor for Failures {
+        type Context = Context<Self>;
+    }
+
+    impl Handler<UnclaimedFailure> for Failures {
+        type Result = ();
+
+        fn handle(&mut self, f: UnclaimedFailure, _: &mut Self::Context) {
+            let _ = self.0.send(f);
+        }
+    }
+
+    /// The same objects from an actix application: async handles, a context, a dump, and an
+    /// unclaimed `/fail` delivered to a Recipient.
+    #[actix::test]
+    async fn objects_contexts_and_failures_from_actix() {
+        common::init_tracing();
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let failures = Failures(tx).start();
+        let server = AsyncServer::with_name("objects-async", common::options());
+        server.subscribe_failures(failures.recipient());
+        server.boot(None).await.expect("boot");
+        server.load_synthdefs_dir(SYNTHDEFS, true).await.unwrap();
+        let group = server
+            .add_group(None, AddAction::AddToHead, false, true)
+            .await
+            .unwrap();
+        let context = server.bundle();
+        let synth = server
+            .add_synth(
+                "ref_sine",
+                vec![("freq".into(), 550.0.into())],
+                Some(group.id()),
+                AddAction::AddToTail,
+                false,
+            )
+            .await
+            .unwrap();
+        let inner = server
+            .add_group(Some(group.id()), AddAction::AddToHead, false, false)
+            .await
+            .unwrap();
+        assert!(matches!(
+            context.close().unwrap(),
+            Some(scserver::osc::OscPacket::Bundle(_))
+        ));
+        let got = synth.get(vec!["freq".into()], true).await.unwrap().unwrap();
+        assert_eq!(got[0].1, ControlValue::Float(550.0));
+        let tree = server
+            .query_tree(Some(group.id()), true, true)
+            .await
+            .unwrap()
+            .unwrap();
+        let dumped = server
+            .dump_tree(Some(group.id()), true, true)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(tree, dumped);
+        assert_eq!(
+            tree.children
+                .iter()
+                .map(|n| n.node_id())
+                .collect::<Vec<_>>(),
+            vec![inner.id(), synth.id()]
+        );
+        server
+            .add_synth("no_such_def", vec![], None, AddAction::AddToHead, false)
+            .await
+            .unwrap();
+        let failure = tokio::time::timeout(Duration::from_secs(5), rx.recv())
+            .await
+            .expect("a failure within 5 s")
+            .expect("recipient alive");
+        assert_eq!(failure.command, "/s_new");
+        group.free(true).await.unwrap();
+        server.quit(false).await.unwrap();
+    }
+}
