@@ -121,7 +121,9 @@ impl AsyncServer {
 
     /// Clears nodes, scheduled bundles, SynthDefs and ids; puts the default group back.
     pub async fn reset(&self) -> Result<(), ServerError> {
-        self.inner.addr.send(Reset).await?
+        self.inner.addr.send(Reset).await??;
+        // `/g_freeAll 0` ends every node at once; scsynth may drop some of those `/n_end`s.
+        self.refresh_mirror(None).await
     }
 
     /// Sends `/sync id` and waits for `/synced id`. Without an id, one is allocated.

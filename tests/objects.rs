@@ -342,3 +342,29 @@ mod async_face {
         server.quit(false).await.unwrap();
     }
 }
+
+#[test]
+fn reset_leaves_the_mirror_with_the_default_group_only() {
+    common::init_tracing();
+    let server = Server::new(scserver::Options {
+        maximum_node_count: 8192,
+        ..common::options()
+    });
+    server.boot(None).expect("boot");
+    let root = server.default_group().unwrap();
+    let context = server.bundle();
+    for _ in 0..1500 {
+        server
+            .add_group(Some(root), AddAction::AddToTail, false, false)
+            .unwrap();
+    }
+    context.close().unwrap();
+    server.sync(None, None).unwrap();
+    wait_until("1500 groups in the mirror", || {
+        server.as_async().node_children(root).len() == 1500
+    });
+    server.reset().unwrap();
+    assert!(server.as_async().node_children(root).is_empty());
+    assert_eq!(server.as_async().node_children(0), vec![root]);
+    server.quit(false).unwrap();
+}
