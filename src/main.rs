@@ -354,8 +354,9 @@ async fn all_down(supervisor: &Supervisor) -> bool {
         .iter()
         .all(|c| matches!(c.phase, Phase::Stopped | Phase::GaveUp));
     if down {
+        // Boot errors were printed as they happened; a give-up says more than the last one.
         for c in &children {
-            if let Some(e) = &c.error {
+            if let Some(e @ scserver::SupervisionError::GaveUp { .. }) = &c.error {
                 eprintln!("scserver: server {:?}: {e}", c.name);
             }
         }

@@ -246,6 +246,45 @@ fn status_and_tree_of_a_running_server() {
         String::from_utf8_lossy(&out.stdout),
         "NODE TREE Group 0\n   1 group\n"
     );
+    // With a synth and its controls.
+    let def =
+        std::fs::read("/work/shared/reference/synthdefs/ref_sine.scsyndef").expect("ref_sine");
+    use scserver::osc::{OscMessage, OscPacket, OscType};
+    let msg = |addr: &str, args| {
+        OscPacket::Message(OscMessage {
+            addr: addr.into(),
+            args,
+        })
+    };
+    server
+        .request(
+            msg("/d_recv", vec![OscType::Blob(def)]),
+            scserver::Expectation {
+                command: "/d_recv".into(),
+                reply: scserver::Pattern::new("/done").arg("/d_recv"),
+                fail: None,
+                timeout: None,
+            },
+        )
+        .unwrap();
+    server
+        .send(msg(
+            "/s_new",
+            vec![
+                OscType::String("ref_sine".into()),
+                OscType::Int(1000),
+                OscType::Int(0),
+                OscType::Int(1),
+            ],
+        ))
+        .unwrap();
+    server.sync(None, None).unwrap();
+    let out = scserver(&["tree", "--port", &port, "--controls"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("      1000 ref_sine\n") && text.contains("amp: 0.1"),
+        "{text}"
+    );
     // Neither took the only login: the owner is still the only client and still answers.
     server.sync(None, None).unwrap();
     server.quit(false).unwrap();
@@ -275,5 +314,51 @@ fn status_by_server_name_from_a_config() {
         stderr.contains("no server named \"nope\"") && stderr.contains("x"),
         "{stderr}"
     );
+    std::fs::remove_file(config).ok();
+}
+
+#[test]
+fn run_exits_1_when_every_server_is_down_for_good() {
+    let holder = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let port = holder.local_addr().unwrap().port();
+    let config = config_file(
+        "down",
+        &format!(
+            "[[server]]\nname = \"down\"\nport = {port}\nstart_jack = true\nrestart = \"never\"\n"
+        ),
+    );
+    let mut child = Command::new(BIN)
+        .args(["run", config.to_str().unwrap()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut pipe = child.stderr.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = std::io::Read::read_to_string(&mut pipe, &mut text);
+        text
+    });
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("scserver run did not exit with every server down");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let stderr = reader.join().unwrap();
+    assert_eq!(status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "port {port} is already in use by pid {}",
+            std::process::id()
+        )),
+        "{stderr}"
+    );
+    assert!(stderr.contains("every server is down"), "{stderr}");
     std::fs::remove_file(config).ok();
 }

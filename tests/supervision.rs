@@ -14,8 +14,8 @@ use nix::unistd::Pid;
 use scserver::osc::{OscMessage, OscPacket, OscType};
 use scserver::{
     AsyncServer, BootError, Expectation, LifecycleEvent as E, LifecycleNotice, Options, Pattern,
-    Phase, RestartPolicy, Server, ServerError, SupervisionError, SupervisionEvent, SupervisionNotice,
-    Supervisor,
+    Phase, RestartPolicy, Server, ServerError, SupervisionError, SupervisionEvent,
+    SupervisionNotice, Supervisor,
 };
 
 /// One recorded event: a lifecycle event or a supervision event, with when and why.
@@ -78,12 +78,23 @@ impl Events {
     }
 
     fn wait(&self, server: &str, name: &str, timeout: Duration) -> Ev {
-        self.wait_nth(server, name, 1, timeout)
-            .unwrap_or_else(|| panic!("no {name} of {server} within {timeout:?}: {:?}", self.names(server)))
+        self.wait_nth(server, name, 1, timeout).unwrap_or_else(|| {
+            panic!(
+                "no {name} of {server} within {timeout:?}: {:?}",
+                self.names(server)
+            )
+        })
     }
 
     fn names(&self, server: &str) -> Vec<&'static str> {
-        self.0 .0.lock().unwrap().iter().filter(|e| e.server() == server).map(Ev::name).collect()
+        self.0
+             .0
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|e| e.server() == server)
+            .map(Ev::name)
+            .collect()
     }
 
     fn clear(&self) {
@@ -96,7 +107,9 @@ fn supervisor() -> (Supervisor, Events) {
     let supervisor = Supervisor::new();
     let events = Events::default();
     let e = events.clone();
-    supervisor.on_lifecycle(Arc::new(move |n: &LifecycleNotice| e.push(Ev::Life(n.clone()))));
+    supervisor.on_lifecycle(Arc::new(move |n: &LifecycleNotice| {
+        e.push(Ev::Life(n.clone()))
+    }));
     let e = events.clone();
     supervisor.on_event(move |n| e.push(Ev::Sup(n.clone())));
     (supervisor, events)
@@ -111,7 +124,10 @@ fn supervised_options() -> Options {
 }
 
 fn message(addr: &str, args: Vec<OscType>) -> OscPacket {
-    OscPacket::Message(OscMessage { addr: addr.into(), args })
+    OscPacket::Message(OscMessage {
+        addr: addr.into(),
+        args,
+    })
 }
 
 fn query_node(server: &AsyncServer, node: i32) -> Result<OscMessage, ServerError> {
@@ -128,7 +144,12 @@ fn query_node(server: &AsyncServer, node: i32) -> Result<OscMessage, ServerError
 
 fn load_sine(server: &AsyncServer) {
     let bytes = std::fs::read("/work/shared/reference/synthdefs/ref_sine.scsyndef")
-        .or_else(|_| std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/reference/synthdefs/ref_sine.scsyndef")))
+        .or_else(|_| {
+            std::fs::read(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../shared/reference/synthdefs/ref_sine.scsyndef"
+            ))
+        })
         .expect("ref_sine.scsyndef");
     block_on(server.request(
         message("/d_recv", vec![OscType::Blob(bytes)]),
@@ -177,14 +198,21 @@ fn a_killed_server_is_restarted_with_its_group_synthdefs_and_hook() {
         // The user's own nodes: a group under the default group.
         async move {
             let group = server.default_group().unwrap_or(1);
-            server.send(message("/g_new", vec![OscType::Int(5000), OscType::Int(0), OscType::Int(group)]))?;
+            server.send(message(
+                "/g_new",
+                vec![OscType::Int(5000), OscType::Int(0), OscType::Int(group)],
+            ))?;
             server.sync(None, None).await
         }
         .boxed()
     });
-    let server = block_on(supervisor.add_with_hook("killed", supervised_options(), Some(hook))).expect("boot");
+    let server = block_on(supervisor.add_with_hook("killed", supervised_options(), Some(hook)))
+        .expect("boot");
     load_sine(&server);
-    assert!(sine_plays(&server, 2000), "the SynthDef plays before the crash");
+    assert!(
+        sine_plays(&server, 2000),
+        "the SynthDef plays before the crash"
+    );
     let pid = server.pid().unwrap();
 
     let killed_at = SystemTime::now();
@@ -195,10 +223,17 @@ fn a_killed_server_is_restarted_with_its_group_synthdefs_and_hook() {
     eprintln!(
         "crash detection: {:.2} ms from SIGKILL to process_panicked; restarted {:.0} ms after",
         ms_between(killed_at, panicked.at()),
-        ms_between(killed_at, events.wait("killed", "restarted", Duration::ZERO).at()),
+        ms_between(
+            killed_at,
+            events.wait("killed", "restarted", Duration::ZERO).at()
+        ),
     );
     match restarting {
-        Ev::Sup(SupervisionNotice { event: SupervisionEvent::Restarting { attempt, delay }, detail, .. }) => {
+        Ev::Sup(SupervisionNotice {
+            event: SupervisionEvent::Restarting { attempt, delay },
+            detail,
+            ..
+        }) => {
             assert_eq!(attempt, 1);
             assert_eq!(delay, Options::default().backoff_min);
             assert!(detail.unwrap().contains("SIGKILL"));
@@ -208,10 +243,24 @@ fn a_killed_server_is_restarted_with_its_group_synthdefs_and_hook() {
     assert_eq!(
         events.names("killed"),
         [
-            "booting", "process_booted", "connecting", "osc_connected", "connected", "booted",
-            "process_panicked", "osc_panicked", "disconnecting", "disconnected", "quit",
+            "booting",
+            "process_booted",
+            "connecting",
+            "osc_connected",
+            "connected",
+            "booted",
+            "process_panicked",
+            "osc_panicked",
+            "disconnecting",
+            "disconnected",
+            "quit",
             "restarting",
-            "booting", "process_booted", "connecting", "osc_connected", "connected", "booted",
+            "booting",
+            "process_booted",
+            "connecting",
+            "osc_connected",
+            "connected",
+            "booted",
             "restarted",
         ]
     );
@@ -227,7 +276,9 @@ fn a_killed_server_is_restarted_with_its_group_synthdefs_and_hook() {
     // one taken after the synths started.
     let deadline = Instant::now() + Duration::from_secs(2);
     let status = loop {
-        let status = server.status_info().expect("the heartbeat keeps the status");
+        let status = server
+            .status_info()
+            .expect("the heartbeat keeps the status");
         if status.synth_count >= 1 || Instant::now() > deadline {
             break status;
         }
@@ -264,8 +315,22 @@ fn a_stopped_server_is_a_hang_detected_within_the_bound_and_restarted() {
         panic!("the hung scsynth {pid} was left running");
     }
     let names = events.names("hung");
-    let hang: Vec<_> = names.iter().skip_while(|n| **n != "osc_panicked").take(5).copied().collect();
-    assert_eq!(hang, ["osc_panicked", "disconnecting", "disconnected", "quit", "restarting"]);
+    let hang: Vec<_> = names
+        .iter()
+        .skip_while(|n| **n != "osc_panicked")
+        .take(5)
+        .copied()
+        .collect();
+    assert_eq!(
+        hang,
+        [
+            "osc_panicked",
+            "disconnecting",
+            "disconnected",
+            "quit",
+            "restarting"
+        ]
+    );
     block_on(server.sync(None, None)).expect("answers after the restart");
     block_on(supervisor.shutdown());
 }
@@ -287,29 +352,55 @@ fn a_server_that_cannot_boot_is_retried_with_backoff_then_given_up_others_unaffe
         panic!("booted on a taken port");
     };
     assert!(
-        matches!(error, SupervisionError::Server(ServerError::Boot(BootError::PortInUse { .. }))),
+        matches!(
+            error,
+            SupervisionError::Server(ServerError::Boot(BootError::PortInUse { .. }))
+        ),
         "{error}"
     );
     let gave_up = events.wait("blocked", "gave_up", Duration::from_secs(20));
     let delays: Vec<_> = (1..=2)
-        .map(|n| match events.wait_nth("blocked", "restarting", n, Duration::ZERO) {
-            Some(Ev::Sup(SupervisionNotice { event: SupervisionEvent::Restarting { attempt, delay }, .. })) => {
-                (attempt, delay)
-            }
-            other => panic!("{other:?}"),
-        })
+        .map(
+            |n| match events.wait_nth("blocked", "restarting", n, Duration::ZERO) {
+                Some(Ev::Sup(SupervisionNotice {
+                    event: SupervisionEvent::Restarting { attempt, delay },
+                    ..
+                })) => (attempt, delay),
+                other => panic!("{other:?}"),
+            },
+        )
         .collect();
-    assert_eq!(delays, [(1, Duration::from_millis(50)), (2, Duration::from_millis(80))]);
-    assert!(events.wait_nth("blocked", "restarting", 3, Duration::ZERO).is_none());
-    assert!(matches!(gave_up, Ev::Sup(SupervisionNotice { event: SupervisionEvent::GaveUp { restarts: 2, .. }, .. })));
+    assert_eq!(
+        delays,
+        [
+            (1, Duration::from_millis(50)),
+            (2, Duration::from_millis(80))
+        ]
+    );
+    assert!(events
+        .wait_nth("blocked", "restarting", 3, Duration::ZERO)
+        .is_none());
+    assert!(matches!(
+        gave_up,
+        Ev::Sup(SupervisionNotice {
+            event: SupervisionEvent::GaveUp { restarts: 2, .. },
+            ..
+        })
+    ));
     let children = block_on(supervisor.children());
     let blocked = children.iter().find(|c| c.name == "blocked").unwrap();
     assert_eq!(blocked.phase, Phase::GaveUp);
     let error = blocked.error.clone().expect("a typed error");
-    assert!(matches!(error, SupervisionError::GaveUp { restarts: 2, .. }), "{error}");
+    assert!(
+        matches!(error, SupervisionError::GaveUp { restarts: 2, .. }),
+        "{error}"
+    );
     assert!(error.to_string().contains("max_restarts"), "{error}");
     // The other server never noticed.
-    assert!(events.names("healthy").iter().all(|n| !n.contains("panicked")));
+    assert!(events
+        .names("healthy")
+        .iter()
+        .all(|n| !n.contains("panicked")));
     block_on(healthy.sync(None, None)).expect("the healthy server answers");
     let healthy_child = children.iter().find(|c| c.name == "healthy").unwrap();
     assert_eq!(healthy_child.phase, Phase::Running);
@@ -323,9 +414,21 @@ fn a_server_that_cannot_boot_is_retried_with_backoff_then_given_up_others_unaffe
 #[test]
 fn reboot_reset_and_stop_by_name() {
     let (supervisor, events) = supervisor();
-    let server = block_on(supervisor.add("named", Options { restart: RestartPolicy::Always, ..supervised_options() })).unwrap();
+    let server = block_on(supervisor.add(
+        "named",
+        Options {
+            restart: RestartPolicy::Always,
+            ..supervised_options()
+        },
+    ))
+    .unwrap();
     let first = server.pid().unwrap();
-    server.send(message("/g_new", vec![OscType::Int(5000), OscType::Int(0), OscType::Int(1)])).unwrap();
+    server
+        .send(message(
+            "/g_new",
+            vec![OscType::Int(5000), OscType::Int(0), OscType::Int(1)],
+        ))
+        .unwrap();
     block_on(server.sync(None, None)).unwrap();
     block_on(supervisor.reset("named")).expect("reset by name");
     assert!(query_node(&server, 5000).is_err(), "reset freed the group");
@@ -333,7 +436,11 @@ fn reboot_reset_and_stop_by_name() {
     block_on(supervisor.reboot("named")).expect("reboot by name");
     assert_ne!(server.pid().unwrap(), first);
     // A reboot through the supervisor is no failure: no restart.
-    assert!(!events.names("named").contains(&"restarting"), "{:?}", events.names("named"));
+    assert!(
+        !events.names("named").contains(&"restarting"),
+        "{:?}",
+        events.names("named")
+    );
     let unknown = block_on(supervisor.reboot("nobody")).unwrap_err();
     assert!(matches!(unknown, SupervisionError::Unknown(_)), "{unknown}");
     let pid = server.pid().unwrap();
@@ -355,7 +462,13 @@ fn a_silent_server_we_do_not_own_is_reconnected_from_the_same_port() {
     };
     let owner = Server::with_name("owner", owner_options.clone());
     owner.boot(None).unwrap();
-    let guest = Server::with_name("guest", Options { heartbeat_misses: 4, ..owner_options });
+    let guest = Server::with_name(
+        "guest",
+        Options {
+            heartbeat_misses: 4,
+            ..owner_options
+        },
+    );
     let events = common::Recorder::default();
     guest.register_lifecycle_callback([], events.callback(), false);
     guest.connect(None).unwrap();
@@ -367,16 +480,113 @@ fn a_silent_server_we_do_not_own_is_reconnected_from_the_same_port() {
     let silent = events.wait_for(E::Disconnected, Duration::from_secs(5));
     kill(Pid::from_raw(pid as i32), Signal::SIGCONT).unwrap();
     assert!(silent, "{:?}", events.events());
-    assert_eq!(events.events(), [E::OscPanicked, E::Disconnecting, E::Disconnected]);
-    assert!(events.wait_for(E::Connected, Duration::from_secs(5)), "{:?}", events.events());
     assert_eq!(
         events.events(),
-        [E::OscPanicked, E::Disconnecting, E::Disconnected, E::Connecting, E::OscConnected, E::Connected]
+        [E::OscPanicked, E::Disconnecting, E::Disconnected]
     );
-    assert_eq!(guest.as_async().local_addr(), Some(local), "reconnected from the same port");
+    assert!(
+        events.wait_for(E::Connected, Duration::from_secs(5)),
+        "{:?}",
+        events.events()
+    );
+    assert_eq!(
+        events.events(),
+        [
+            E::OscPanicked,
+            E::Disconnecting,
+            E::Disconnected,
+            E::Connecting,
+            E::OscConnected,
+            E::Connected
+        ]
+    );
+    assert_eq!(
+        guest.as_async().local_addr(),
+        Some(local),
+        "reconnected from the same port"
+    );
     assert_eq!(guest.client_id(), client_id, "kept its client id");
     guest.sync(None, None).unwrap();
     assert!(alive(pid), "the guest never kills a server it does not own");
     guest.disconnect().unwrap();
     owner.quit(false).unwrap();
+}
+
+/// A mono 16-bit WAV file of `frames` silent frames.
+fn write_wav(path: &std::path::Path, frames: u32) {
+    let data = frames * 2;
+    let mut b = Vec::new();
+    b.extend(b"RIFF");
+    b.extend((36 + data).to_le_bytes());
+    b.extend(b"WAVEfmt ");
+    b.extend(16u32.to_le_bytes());
+    b.extend(1u16.to_le_bytes()); // PCM
+    b.extend(1u16.to_le_bytes()); // mono
+    b.extend(48_000u32.to_le_bytes());
+    b.extend(96_000u32.to_le_bytes());
+    b.extend(2u16.to_le_bytes());
+    b.extend(16u16.to_le_bytes());
+    b.extend(b"data");
+    b.extend(data.to_le_bytes());
+    b.extend(vec![0u8; data as usize]);
+    std::fs::write(path, b).unwrap();
+}
+
+fn buffer_frames(server: &AsyncServer, buffer: i32) -> i32 {
+    let info = block_on(server.request(
+        message("/b_query", vec![OscType::Int(buffer)]),
+        Expectation {
+            command: "/b_query".into(),
+            reply: Pattern::new("/b_info").arg(buffer),
+            fail: None,
+            timeout: None,
+        },
+    ))
+    .expect("/b_info");
+    match info.args[1] {
+        OscType::Int(frames) => frames,
+        ref other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn buffers_read_from_files_are_read_again_after_a_restart() {
+    let (supervisor, events) = supervisor();
+    let server = block_on(supervisor.add("buffers", supervised_options())).expect("boot");
+    let path = std::env::temp_dir().join(format!("scserver-sup-{}.wav", std::process::id()));
+    write_wav(&path, 123);
+    block_on(server.request(
+        message(
+            "/b_allocRead",
+            vec![
+                OscType::Int(7),
+                OscType::String(path.display().to_string()),
+                OscType::Int(0),
+                OscType::Int(-1),
+            ],
+        ),
+        Expectation {
+            command: "/b_allocRead".into(),
+            reply: Pattern::new("/done").arg("/b_allocRead").arg(7),
+            fail: Some(Pattern::new("/fail").arg("/b_allocRead")),
+            timeout: Some(Duration::from_secs(5)),
+        },
+    ))
+    .expect("/b_allocRead");
+    // A buffer allocated empty and then freed is not read again.
+    server
+        .send(message("/b_alloc", vec![OscType::Int(8), OscType::Int(10)]))
+        .unwrap();
+    block_on(server.sync(None, None)).unwrap();
+    assert_eq!(buffer_frames(&server, 7), 123);
+    sigkill(server.pid().unwrap());
+    events.wait("buffers", "restarted", Duration::from_secs(15));
+    assert_eq!(buffer_frames(&server, 7), 123, "the file was read again");
+    assert_eq!(
+        buffer_frames(&server, 8),
+        0,
+        "only reads from files are replayed"
+    );
+    block_on(supervisor.shutdown());
+    std::fs::remove_file(path).ok();
 }

@@ -69,7 +69,10 @@ impl DummyJack {
             match Self::start_once(name.clone(), sample_rate, period, timeout).await {
                 Err(BootError::Jack { message }) if tries > 0 && message.contains("exited at start") => {
                     tracing::debug!(jack = %name, %message, "trying jackd again");
-                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    // The table may be full of our own dead servers' slots.
+                    if crate::jack_registry::free_dead_slots() == 0 {
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                    }
                 }
                 other => return other,
             }

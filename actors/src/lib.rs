@@ -11,6 +11,7 @@
 pub mod allocator;
 pub mod error;
 pub mod jack;
+pub mod jack_registry;
 pub mod osc;
 pub mod process;
 pub mod router;

@@ -458,9 +458,13 @@ impl Handler<Shutdown> for ProcessActor {
                             .flatten()
                     }
                 };
-                let mut result = wait(&mut exit).await;
+                // Never spawned (a boot that failed before it): nothing to wait for.
+                let mut result = match pid {
+                    Some(_) => wait(&mut exit).await,
+                    None => None,
+                };
                 for signal in [Signal::SIGTERM, Signal::SIGKILL] {
-                    if result.is_some() {
+                    if result.is_some() || pid.is_none() {
                         break;
                     }
                     if let Some(pid) = pid {

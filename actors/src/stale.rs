@@ -20,7 +20,7 @@ use scserver_core::Protocol;
 pub struct PortHolder {
     /// The process, when its file descriptors are readable (same user, or root).
     pub pid: Option<u32>,
-    /// Its command line, when readable.
+    /// Its command name, when readable.
     pub command: Option<String>,
     /// The socket owner's user id.
     pub uid: u32,
@@ -56,14 +56,10 @@ fn start_ticks(pid: u32) -> Option<u64> {
     stat_start_ticks(&fs::read_to_string(format!("/proc/{pid}/stat")).ok()?)
 }
 
-fn command_line(pid: u32) -> Option<String> {
-    let raw = fs::read(format!("/proc/{pid}/cmdline")).ok()?;
-    let words: Vec<String> = raw
-        .split(|b| *b == 0)
-        .filter(|w| !w.is_empty())
-        .map(|w| String::from_utf8_lossy(w).into_owned())
-        .collect();
-    (!words.is_empty()).then(|| words.join(" "))
+/// The process's command name (`/proc/<pid>/comm`, at most 15 characters).
+fn command_name(pid: u32) -> Option<String> {
+    let comm = fs::read_to_string(format!("/proc/{pid}/comm")).ok()?;
+    Some(comm.trim_end().to_owned()).filter(|c| !c.is_empty())
 }
 
 /// Records a server this library just started. Failures only cost the reclaim later: logged.
@@ -122,7 +118,7 @@ pub fn holder(port: u16, ip: IpAddr, protocol: Protocol) -> Option<PortHolder> {
     let pid = find_pid(row.inode);
     Some(PortHolder {
         pid,
-        command: pid.and_then(command_line),
+        command: pid.and_then(command_name),
         uid: row.uid,
     })
 }
@@ -174,12 +170,11 @@ pub async fn reclaim(port: u16, ip: IpAddr, protocol: Protocol, grace: Duration)
         (Some(r), Some(pid)) => {
             r.pid == pid
                 && start_ticks(pid) == Some(r.start_ticks)
+                // comm is the executable's name cut to 15 characters.
                 && holder
                     .command
                     .as_deref()
-                    .and_then(|c| c.split_whitespace().next())
-                    .and_then(|exe| Path::new(exe).file_name())
-                    .is_some_and(|exe| exe.to_string_lossy() == r.executable)
+                    .is_some_and(|comm| r.executable.starts_with(comm) && !comm.is_empty())
         }
         _ => false,
     };
