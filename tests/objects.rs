@@ -141,7 +141,9 @@ fn a_synth_of_a_synthdef_sent_with_it() {
     server.sync(None, None).unwrap();
     let info = synth.query(true).unwrap().unwrap();
     assert!(!info.is_group);
-    server.add_synthdefs(&[def.clone()], true).unwrap();
+    server
+        .add_synthdefs(std::slice::from_ref(&def), true)
+        .unwrap();
     server.free_synthdefs(vec![def.name.clone()], true).unwrap();
     server.quit(false).unwrap();
 }
@@ -366,5 +368,25 @@ fn reset_leaves_the_mirror_with_the_default_group_only() {
     server.reset().unwrap();
     assert!(server.as_async().node_children(root).is_empty());
     assert_eq!(server.as_async().node_children(0), vec![root]);
+    server.quit(false).unwrap();
+}
+
+#[test]
+fn synthdefs_too_many_for_one_datagram_go_in_several() {
+    let server = server();
+    let bytes = std::fs::read(format!("{SYNTHDEFS}/ref_large.scsyndef")).unwrap();
+    let large = SynthDef::decode(&bytes).expect("decode reference");
+    let defs: Vec<SynthDef> = (0..400)
+        .map(|i| SynthDef {
+            name: format!("large_{i}"),
+            ..large.clone()
+        })
+        .collect();
+    let total = SynthDef::compile_many(&defs).unwrap().len();
+    assert!(total > 65_507, "{total} bytes fit one datagram: make the test bigger");
+    let before = server.query_status(true).unwrap().unwrap().synthdef_count;
+    server.add_synthdefs(&defs, true).unwrap();
+    let after = server.query_status(true).unwrap().unwrap().synthdef_count;
+    assert_eq!(after - before, 400);
     server.quit(false).unwrap();
 }
