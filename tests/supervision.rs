@@ -590,3 +590,30 @@ fn buffers_read_from_files_are_read_again_after_a_restart() {
     block_on(supervisor.shutdown());
     std::fs::remove_file(path).ok();
 }
+
+#[test]
+fn a_users_own_quit_restarts_only_under_always() {
+    let (supervisor, events) = supervisor();
+    let always = block_on(supervisor.add(
+        "always",
+        Options {
+            restart: RestartPolicy::Always,
+            ..supervised_options()
+        },
+    ))
+    .unwrap();
+    let on_failure = block_on(supervisor.add("on-failure", supervised_options())).unwrap();
+    block_on(always.quit(false)).unwrap();
+    block_on(on_failure.quit(false)).unwrap();
+    events.wait("always", "restarted", Duration::from_secs(15));
+    block_on(always.sync(None, None)).expect("always: up again");
+    let children = block_on(supervisor.children());
+    let phase = |name: &str| children.iter().find(|c| c.name == name).unwrap().phase;
+    assert_eq!(
+        phase("on-failure"),
+        Phase::Stopped,
+        "a clean quit is no failure"
+    );
+    assert!(!events.names("on-failure").contains(&"restarting"));
+    block_on(supervisor.shutdown());
+}
