@@ -8,7 +8,7 @@
 use std::sync::Mutex;
 
 use rosc::OscPacket;
-use scserver_actors::server::notifications::SharedMirror;
+use scserver_actors::server::notifications::{RefreshMirror, RefreshMirrorAt, SharedMirror};
 use scserver_actors::{RequestError, ServerError};
 use scserver_core::bundle::{encode_checked, BundleError, Moment};
 use scserver_core::command::Command;
@@ -94,11 +94,16 @@ impl RequestContext {
         })?;
         self.server.send_encoded(vec![bytes])?;
         let burst: usize = moment.commands.iter().map(notifications).sum();
-        if moment.timestamp.is_none() && burst >= NOTIFICATION_FIFO {
-            // Some notifications of this burst may be lost: ask the server for the truth.
-            self.server
-                .actor()
-                .do_send(scserver_actors::server::notifications::RefreshMirror { group: 0 });
+        if burst >= NOTIFICATION_FIFO {
+            // Some notifications of this burst may be lost: ask the server for the truth, once
+            // the bundle has run.
+            match moment.timestamp {
+                None => self.server.actor().do_send(RefreshMirror { group: 0 }),
+                Some(seconds) => self.server.actor().do_send(RefreshMirrorAt {
+                    group: 0,
+                    at: seconds + self.server.latency().as_secs_f64(),
+                }),
+            }
         }
         Ok(Some(packet))
     }

@@ -383,10 +383,43 @@ fn synthdefs_too_many_for_one_datagram_go_in_several() {
         })
         .collect();
     let total = SynthDef::compile_many(&defs).unwrap().len();
-    assert!(total > 65_507, "{total} bytes fit one datagram: make the test bigger");
+    assert!(
+        total > 65_507,
+        "{total} bytes fit one datagram: make the test bigger"
+    );
     let before = server.query_status(true).unwrap().unwrap().synthdef_count;
     server.add_synthdefs(&defs, true).unwrap();
     let after = server.query_status(true).unwrap().unwrap().synthdef_count;
     assert_eq!(after - before, 400);
+    server.quit(false).unwrap();
+}
+
+#[test]
+fn the_mirror_is_refreshed_after_a_large_timed_bundle_has_run() {
+    common::init_tracing();
+    let server = Server::new(scserver::Options {
+        maximum_node_count: 8192,
+        ..common::options()
+    });
+    server.boot(None).expect("boot");
+    server.set_latency(Duration::from_millis(100));
+    let root = server.default_group().unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64();
+    let context = server.at(now);
+    let ids: Vec<i32> = (0..2000)
+        .map(|_| {
+            server
+                .add_group(Some(root), AddAction::AddToTail, false, false)
+                .unwrap()
+                .id()
+        })
+        .collect();
+    context.close().unwrap();
+    wait_until("2000 groups in the mirror", || {
+        server.as_async().node_children(root) == ids
+    });
     server.quit(false).unwrap();
 }

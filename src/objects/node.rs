@@ -177,8 +177,8 @@ pub(crate) use node_methods;
 impl AsyncServer {
     /// Makes the node mirror agree with the server's tree under `group` (everything when
     /// `None`): a `/sync`, then a `/g_queryTree`. scsynth drops node notifications beyond about
-    /// 1,024 per control period, so after a larger burst the mirror needs this; closing an
-    /// untimed request context that big does it by itself.
+    /// 1,024 per control period, so after a larger burst the mirror needs this; closing a
+    /// request context that big does it by itself (a timed one once its time has come).
     pub async fn refresh_mirror(&self, group: Option<i32>) -> Result<(), ServerError> {
         self.actor()
             .send(RefreshMirror {

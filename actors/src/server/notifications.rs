@@ -367,3 +367,30 @@ mod tests {
         assert_eq!(m.children(1).collect::<Vec<_>>(), vec![10]);
     }
 }
+
+/// [`RefreshMirror`] once a timed bundle has run: at `at` (Unix seconds), plus a margin.
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub struct RefreshMirrorAt {
+    /// The group whose subtree to refresh (0: everything).
+    pub group: i32,
+    /// When the bundle runs, as Unix seconds.
+    pub at: f64,
+}
+
+impl Handler<RefreshMirrorAt> for ServerActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: RefreshMirrorAt, ctx: &mut Self::Context) {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs_f64())
+            .unwrap_or(0.0);
+        // The bundle's notifications have left scsynth a few audio periods after it ran.
+        let delay = std::time::Duration::from_secs_f64((msg.at - now).max(0.0) + 0.05);
+        let group = msg.group;
+        ctx.run_later(delay, move |_, ctx| {
+            ctx.address().do_send(RefreshMirror { group });
+        });
+    }
+}
