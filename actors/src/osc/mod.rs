@@ -4,7 +4,6 @@
 
 pub mod tcp;
 
-use std::collections::VecDeque;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
@@ -35,34 +34,14 @@ pub const BURST_BYTES: usize = 64 << 10;
 /// The pacing interval of [`BURST_BYTES`].
 pub const PACE: std::time::Duration = std::time::Duration::from_millis(1);
 
-/// Counts bytes sent in the current pacing interval.
-#[derive(Debug)]
-struct Pacer {
-    since: std::time::Instant,
-    bytes: usize,
-}
-
-impl Pacer {
-    /// Whether `len` more bytes may leave now; counts them if so.
-    fn admit(&mut self, len: usize) -> bool {
-        let now = std::time::Instant::now();
-        if now.duration_since(self.since) >= PACE {
-            self.since = now;
-            self.bytes = 0;
-        }
-        if self.bytes > 0 && self.bytes + len > BURST_BYTES {
-            return false;
-        }
-        self.bytes += len;
-        true
-    }
-}
-
-/// How packets travel.
+/// How packets travel. Either way a writer task sends them in order, so the actor never waits
+/// on the socket; what waits for the actor to start sits in `pending`.
 enum Transport {
-    Udp(Arc<UdpSocket>),
-    /// Framed packets go to a writer task, which keeps their order; the halves wait in `pending`
-    /// until the actor starts.
+    Udp {
+        socket: Arc<UdpSocket>,
+        datagrams: mpsc::UnboundedSender<Vec<u8>>,
+        pending: Option<mpsc::UnboundedReceiver<Vec<u8>>>,
+    },
     Tcp {
         frames: mpsc::UnboundedSender<Vec<u8>>,
         local: SocketAddr,
@@ -77,8 +56,6 @@ pub struct OscActor {
     router: Recipient<Incoming>,
     /// Packets handed over since the last flush; sent when the mailbox is drained.
     outbox: Vec<Vec<u8>>,
-    backlog: VecDeque<Vec<u8>>,
-    pacer: Pacer,
     span: tracing::Span,
 }
 
@@ -104,12 +81,13 @@ impl OscActor {
         socket.set_nonblocking(true)?;
         socket.bind(&SocketAddr::new(local_ip, local_port).into())?;
         let socket = UdpSocket::from_std(socket.into())?;
-        Ok(Self::with_transport(
-            name,
-            server,
-            Transport::Udp(Arc::new(socket)),
-            router,
-        ))
+        let (datagrams, queue) = mpsc::unbounded_channel();
+        let transport = Transport::Udp {
+            socket: Arc::new(socket),
+            datagrams,
+            pending: Some(queue),
+        };
+        Ok(Self::with_transport(name, server, transport, router))
     }
 
     /// Connects over TCP to `server`, logging in with `password` if given; see [`tcp`].
@@ -163,11 +141,6 @@ impl OscActor {
             server,
             router,
             outbox: Vec::new(),
-            backlog: VecDeque::new(),
-            pacer: Pacer {
-                since: std::time::Instant::now(),
-                bytes: 0,
-            },
             span,
         }
     }
@@ -175,7 +148,7 @@ impl OscActor {
     /// The local address replies come to.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         match &self.transport {
-            Transport::Udp(socket) => socket.local_addr(),
+            Transport::Udp { socket, .. } => socket.local_addr(),
             Transport::Tcp { local, .. } => Ok(*local),
         }
     }
@@ -189,78 +162,52 @@ impl OscActor {
         self.outbox.push(bytes);
     }
 
-    fn send_now(&mut self, bytes: Vec<u8>, ctx: &mut Context<Self>) {
-        let socket = match &self.transport {
-            Transport::Udp(socket) => socket,
+    fn send_now(&mut self, bytes: Vec<u8>) {
+        let queued = match &self.transport {
+            Transport::Udp { datagrams, .. } => datagrams.send(bytes).is_ok(),
             Transport::Tcp { frames, .. } => {
-                let mut framed = Vec::new();
+                let mut framed = Vec::with_capacity(4 + bytes.len());
                 tcp::frame(&bytes, &mut framed);
-                if frames.send(framed).is_err() {
-                    let _enter = self.span.enter();
-                    tracing::warn!("send failed: the TCP connection is closed");
-                }
-                return;
+                frames.send(framed).is_ok()
             }
         };
-        if !self.backlog.is_empty() {
-            self.backlog.push_back(bytes);
-            return;
-        }
-        if !self.pacer.admit(bytes.len()) {
-            self.backlog.push_back(bytes);
-            self.drain_backlog(ctx);
-            return;
-        }
-        match socket.try_send_to(&bytes, self.server) {
-            Ok(_) => {}
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                // Keep order: everything after this waits behind it.
-                self.backlog.push_back(bytes);
-                self.drain_backlog(ctx);
-            }
-            Err(e) => {
-                let _enter = self.span.enter();
-                tracing::warn!(error = %e, "send failed");
-            }
+        if !queued {
+            let _enter = self.span.enter();
+            tracing::warn!("send failed: the socket's writer stopped");
         }
     }
+}
 
-    fn drain_backlog(&mut self, ctx: &mut Context<Self>) {
-        let Transport::Udp(socket) = &self.transport else {
+/// Sends queued datagrams in order, at most [`BURST_BYTES`] per [`PACE`], until the queue's
+/// sender is dropped. It holds the socket only while sending: the socket closes with the actor,
+/// so a reconnect can bind the same local port at once.
+async fn write_datagrams(
+    socket: std::sync::Weak<UdpSocket>,
+    server: SocketAddr,
+    mut datagrams: mpsc::UnboundedReceiver<Vec<u8>>,
+    span: tracing::Span,
+) {
+    let mut since = tokio::time::Instant::now();
+    let mut sent = 0;
+    while let Some(bytes) = datagrams.recv().await {
+        let now = tokio::time::Instant::now();
+        if now.duration_since(since) >= PACE {
+            since = now;
+            sent = 0;
+        }
+        if sent > 0 && sent + bytes.len() > BURST_BYTES {
+            tokio::time::sleep_until(since + PACE).await;
+            since = tokio::time::Instant::now();
+            sent = 0;
+        }
+        sent += bytes.len();
+        let Some(socket) = socket.upgrade() else {
             return;
         };
-        let socket = socket.clone();
-        let server = self.server;
-        let batch: Vec<_> = self.backlog.drain(..).collect();
-        // The actor waits (its mailbox keeps the order of later sends) while the batch leaves in
-        // paced bursts.
-        ctx.wait(
-            async move {
-                let mut burst = BURST_BYTES;
-                for bytes in batch {
-                    if burst + bytes.len() > BURST_BYTES {
-                        tokio::time::sleep(PACE).await;
-                        burst = 0;
-                    }
-                    burst += bytes.len();
-                    if let Err(e) = socket.send_to(&bytes, server).await {
-                        tracing::warn!(error = %e, "send failed");
-                    }
-                }
-                burst
-            }
-            .into_actor(self)
-            .map(|burst, act, ctx| {
-                // The last burst counts against the next interval.
-                act.pacer = Pacer {
-                    since: std::time::Instant::now(),
-                    bytes: burst,
-                };
-                if !act.backlog.is_empty() {
-                    act.drain_backlog(ctx);
-                }
-            }),
-        );
+        // Waits for room in the send buffer rather than failing.
+        if let Err(e) = socket.send_to(&bytes, server).await {
+            tracing::warn!(parent: &span, error = %e, "send failed");
+        }
     }
 }
 
@@ -293,21 +240,28 @@ impl Actor for OscActor {
         let server = self.server;
         let router = self.router.clone();
         let span = self.span.clone();
+        // Writers are tasks of their own, so the actor never waits on the socket; they end when
+        // the queue closes with the actor.
         let socket = match &mut self.transport {
-            Transport::Udp(socket) => socket.clone(),
+            Transport::Udp {
+                socket, pending, ..
+            } => {
+                if let Some(queue) = pending.take() {
+                    let weak = Arc::downgrade(socket);
+                    actix::spawn(write_datagrams(weak, server, queue, span.clone()));
+                }
+                socket.clone()
+            }
             Transport::Tcp { pending, .. } => {
                 let Some((connection, queue)) = pending.take() else {
                     return;
                 };
                 let write_span = span.clone();
-                ctx.spawn(
-                    async move {
-                        if let Err(e) = tcp::write_frames(connection.write, queue).await {
-                            tracing::warn!(parent: &write_span, error = %e, "TCP write failed");
-                        }
+                actix::spawn(async move {
+                    if let Err(e) = tcp::write_frames(connection.write, queue).await {
+                        tracing::warn!(parent: &write_span, error = %e, "TCP write failed");
                     }
-                    .into_actor(self),
-                );
+                });
                 let mut read = connection.read;
                 ctx.spawn(
                     async move {
@@ -392,10 +346,10 @@ struct Flush;
 impl Handler<Flush> for OscActor {
     type Result = ();
 
-    fn handle(&mut self, _: Flush, ctx: &mut Self::Context) {
+    fn handle(&mut self, _: Flush, _: &mut Self::Context) {
         let packets = std::mem::take(&mut self.outbox);
         for datagram in coalesce(packets, COALESCED_DATAGRAM) {
-            self.send_now(datagram, ctx);
+            self.send_now(datagram);
         }
     }
 }
