@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use actix::prelude::*;
-use rosc::{OscMessage, OscPacket, OscType};
+use rosc::{OscMessage, OscPacket};
 use scserver_actors::allocator::{Allocate, Free, IdKind};
 use scserver_actors::router::{AddCallback, OscReceived, RemoveCallback, Sink};
 use scserver_actors::server::boot::{Boot, Connect};
@@ -20,6 +20,7 @@ use scserver_actors::server::{
     LifecycleCallback, LifecycleNotice, ServerActor, ServerState, SignalProcess, Status, Watch,
 };
 use scserver_actors::{RequestError, ServerError};
+use scserver_core::command::Command;
 use scserver_core::{LifecycleEvent, Options, Pattern};
 use tokio::sync::watch;
 
@@ -136,17 +137,12 @@ impl AsyncServer {
             Some(id) => id,
             None => self.allocate(IdKind::Sync, 1).await?,
         };
-        let message = OscMessage {
-            addr: "/sync".into(),
-            args: vec![OscType::Int(id)],
-        };
+        let command = Command::Sync { id };
         let expect = Expectation {
-            command: "/sync".into(),
-            reply: Pattern::new("/synced").arg(id),
-            fail: None,
             timeout,
+            ..Expectation::of(&command).expect("/sync has a reply")
         };
-        self.request(OscPacket::Message(message), expect)
+        self.request(OscPacket::Message(command.to_message()), expect)
             .await
             .map(drop)
     }

@@ -1,11 +1,12 @@
 //! Boot (spawn, then connect) and Connect (attach to a server this client does not own).
 
 use actix::prelude::*;
-use rosc::{OscMessage, OscPacket, OscType};
-use scserver_core::{LifecycleEvent, Options, Pattern};
+use rosc::{OscMessage, OscType};
+use scserver_core::command::{AddAction, Command};
+use scserver_core::{LifecycleEvent, Options};
 
 use super::{shutdown, ServerActor, Status};
-use crate::allocator::{Allocate, Configure, IdKind};
+use crate::allocator::Configure;
 use crate::error::{BootError, RequestError, ServerError};
 use crate::osc::OscActor;
 use crate::process::{ProcessActor, Spawn, Spawned};
@@ -48,13 +49,6 @@ impl Handler<Connect> for ServerActor {
             return done(Err(e));
         }
         self.connect(ctx)
-    }
-}
-
-fn message(addr: &str, args: Vec<OscType>) -> OscMessage {
-    OscMessage {
-        addr: addr.to_owned(),
-        args,
     }
 }
 
@@ -124,22 +118,22 @@ impl ServerActor {
                 }
                 process.send(Spawn).await
             }
-                .into_actor(self)
-                .then(|spawned, act, ctx| match spawned {
-                    Ok(Ok(Spawned { pid, jack_pid })) => {
-                        act.set(|s| {
-                            s.pid = Some(pid);
-                            s.jack_pid = jack_pid;
-                        });
-                        if let Ok(exe) = crate::process::find_executable(&act.options()) {
-                            crate::stale::record(act.options().port, pid, &exe);
-                        }
-                        act.publish(LifecycleEvent::ProcessBooted, None);
-                        act.connect(ctx)
+            .into_actor(self)
+            .then(|spawned, act, ctx| match spawned {
+                Ok(Ok(Spawned { pid, jack_pid })) => {
+                    act.set(|s| {
+                        s.pid = Some(pid);
+                        s.jack_pid = jack_pid;
+                    });
+                    if let Ok(exe) = crate::process::find_executable(&act.options()) {
+                        crate::stale::record(act.options().port, pid, &exe);
                     }
-                    Ok(Err(e)) => act.boot_failed(e.into()),
-                    Err(e) => act.boot_failed(e.into()),
-                }),
+                    act.publish(LifecycleEvent::ProcessBooted, None);
+                    act.connect(ctx)
+                }
+                Ok(Err(e)) => act.boot_failed(e.into()),
+                Err(e) => act.boot_failed(e.into()),
+            }),
         )
     }
 
@@ -209,11 +203,10 @@ impl ServerActor {
         };
         let steps = async move {
             let notify = login
-                .call(
-                    message("/notify", vec![OscType::Int(1)]),
-                    Pattern::new("/done").arg("/notify"),
-                    true,
-                )
+                .execute(Command::Notify {
+                    enable: true,
+                    client_id: None,
+                })
                 .await;
             let (client_id, max_logins) = match notify {
                 Ok(reply) => parse_notify(&reply, options.maximum_logins)?,
@@ -265,30 +258,14 @@ impl ServerActor {
                 .await??;
             if owned {
                 // One permanent group per login, so every client finds its default group.
-                let groups = (1..=max_logins as i32)
-                    .flat_map(|id| [OscType::Int(id), OscType::Int(1), OscType::Int(0)])
-                    .collect();
-                link.send(&OscPacket::Message(message("/g_new", groups)))?;
-                let sync_id = allocator
-                    .send(Allocate {
-                        kind: IdKind::Sync,
-                        count: 1,
-                    })
-                    .await?
-                    .unwrap_or(0);
-                link.call(
-                    message("/sync", vec![OscType::Int(sync_id)]),
-                    Pattern::new("/synced").arg(sync_id),
-                    false,
-                )
-                .await?;
+                link.send_commands([Command::GNew {
+                    groups: (1..=max_logins as i32)
+                        .map(|id| (id, AddAction::AddToTail, 0))
+                        .collect(),
+                }]);
+                link.sync().await?;
             }
-            link.call(
-                message("/status", vec![]),
-                Pattern::new("/status.reply"),
-                false,
-            )
-            .await?;
+            link.execute(Command::Status).await?;
             Ok((client_id, max_logins))
         };
         Box::pin(

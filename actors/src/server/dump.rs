@@ -9,14 +9,11 @@
 use std::collections::VecDeque;
 
 use actix::prelude::*;
-use rosc::{OscMessage, OscPacket, OscType};
+use scserver_core::command::Command;
 use scserver_core::tree::{DumpLine, DumpTreeError, DumpTreeParser, QueryTreeGroup};
-use scserver_core::Pattern;
 use tokio::sync::oneshot;
 
-use super::request::Link;
 use super::ServerActor;
-use crate::allocator::{Allocate, AllocatorActor, IdKind};
 use crate::error::{RequestError, ServerError};
 use crate::process::ProcessActor;
 
@@ -77,30 +74,6 @@ pub struct DumpTree {
     pub include_controls: bool,
 }
 
-fn message(addr: &str, args: Vec<OscType>) -> OscPacket {
-    OscPacket::Message(OscMessage {
-        addr: addr.to_owned(),
-        args,
-    })
-}
-
-async fn sync(link: &Link, allocator: &Addr<AllocatorActor>) -> Result<(), ServerError> {
-    let id = allocator
-        .send(Allocate {
-            kind: IdKind::Sync,
-            count: 1,
-        })
-        .await?
-        .unwrap_or(0);
-    let sync = OscMessage {
-        addr: "/sync".into(),
-        args: vec![OscType::Int(id)],
-    };
-    link.call(sync, Pattern::new("/synced").arg(id), false)
-        .await?;
-    Ok(())
-}
-
 impl Handler<DumpTree> for ServerActor {
     type Result = ResponseFuture<Result<QueryTreeGroup, ServerError>>;
 
@@ -108,20 +81,17 @@ impl Handler<DumpTree> for ServerActor {
         let (Some(process), Some(link)) = (self.process.clone(), self.link()) else {
             return Box::pin(async { Err(ServerError::NotOwner) });
         };
-        let allocator = self.allocator.clone();
         Box::pin(async move {
             let capture = process.send(CaptureDump).await?;
-            let args = vec![
-                OscType::Int(msg.group),
-                OscType::Int(i32::from(msg.include_controls)),
-            ];
-            link.send(&message("/g_dumpTree", args))?;
-            sync(&link, &allocator).await?;
+            link.send_commands([Command::GDumpTree {
+                groups: vec![(msg.group, msg.include_controls)],
+            }]);
+            link.sync().await?;
             // An unindented line after the dump: scsynth printing the message that stops dumpOSC.
-            link.send(&message("/dumpOSC", vec![OscType::Int(1)]))?;
-            sync(&link, &allocator).await?;
-            link.send(&message("/dumpOSC", vec![OscType::Int(0)]))?;
-            sync(&link, &allocator).await?;
+            for mode in [1, 0] {
+                link.send_commands([Command::DumpOsc { mode }]);
+                link.sync().await?;
+            }
             let tree = tokio::time::timeout(link.timeout, capture)
                 .await
                 .map_err(|_| RequestError::Timeout {

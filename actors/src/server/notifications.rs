@@ -9,6 +9,7 @@
 use std::sync::{Arc, RwLock};
 
 use actix::prelude::*;
+use scserver_core::command::Command;
 use scserver_core::mirror::Mirror;
 use scserver_core::reply::{self, Reply};
 use scserver_core::tree::QueryTreeGroup;
@@ -271,25 +272,12 @@ impl Handler<RefreshMirror> for ServerActor {
             let link = link.ok_or(crate::error::RequestError::NotConnected)?;
             // /synced leaves scsynth after the notifications of everything sent before it, so
             // the tree that follows is newer than any notification still on its way.
-            let id = allocator
-                .send(crate::allocator::Allocate {
-                    kind: IdKind::Sync,
-                    count: 1,
+            link.sync().await?;
+            let reply = link
+                .execute(Command::GQueryTree {
+                    groups: vec![(msg.group, false)],
                 })
-                .await?
-                .unwrap_or(0);
-            let sync = rosc::OscMessage {
-                addr: "/sync".into(),
-                args: vec![rosc::OscType::Int(id)],
-            };
-            link.call(sync, Pattern::new("/synced").arg(id), false)
                 .await?;
-            let message = rosc::OscMessage {
-                addr: "/g_queryTree".into(),
-                args: vec![rosc::OscType::Int(msg.group), rosc::OscType::Int(0)],
-            };
-            let reply = Pattern::new("/g_queryTree.reply").arg(0).arg(msg.group);
-            let reply = link.call(message, reply, true).await?;
             let tree = scserver_core::tree::parse_query_tree(&reply).map_err(|e| {
                 crate::error::RequestError::BadReply {
                     command: "/g_queryTree".into(),

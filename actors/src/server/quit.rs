@@ -1,8 +1,8 @@
 //! Quit, Disconnect, Reboot, and what happens when the process dies on its own.
 
 use actix::prelude::*;
-use rosc::{OscMessage, OscType};
-use scserver_core::{LifecycleEvent, Pattern};
+use scserver_core::command::Command;
+use scserver_core::LifecycleEvent;
 
 use super::{shutdown, ServerActor, Status};
 use crate::error::ServerError;
@@ -66,8 +66,10 @@ impl Handler<Disconnect> for ServerActor {
             async move {
                 if let Some(link) = link {
                     // Frees the login slot: scsynth never expires registered clients by itself.
-                    let unregister =
-                        link.call(notify(0), Pattern::new("/done").arg("/notify"), true);
+                    let unregister = link.execute(Command::Notify {
+                        enable: false,
+                        client_id: None,
+                    });
                     let _ = tokio::time::timeout(timeout, unregister).await;
                 }
             }
@@ -99,13 +101,6 @@ impl Handler<Reboot> for ServerActor {
     }
 }
 
-fn notify(on: i32) -> OscMessage {
-    OscMessage {
-        addr: "/notify".into(),
-        args: vec![OscType::Int(on)],
-    }
-}
-
 impl ServerActor {
     pub(crate) fn quit(&mut self, force: bool) -> Transition {
         let (status, owned) = {
@@ -133,14 +128,10 @@ impl ServerActor {
         self.publish(LifecycleEvent::Quitting, None);
         let link = self.link();
         let timeout = self.options().quit_timeout;
-        let quit = OscMessage {
-            addr: "/quit".into(),
-            args: vec![],
-        };
         Box::pin(
             async move {
                 if let Some(link) = link {
-                    let asked = link.call(quit, Pattern::new("/done").arg("/quit"), true);
+                    let asked = link.execute(Command::Quit);
                     if tokio::time::timeout(timeout, asked).await.is_err() {
                         tracing::warn!("no /done /quit; stopping the process by signal");
                     }

@@ -2,11 +2,9 @@
 //! the packets it sent, so a supervisor can put it back after a restart.
 
 use actix::prelude::*;
-use rosc::{OscMessage, OscPacket, OscType};
-use scserver_core::Pattern;
+use rosc::OscPacket;
 
 use super::{ServerActor, Status};
-use crate::allocator::{Allocate, IdKind};
 use crate::error::{RequestError, ServerError};
 
 impl ServerActor {
@@ -31,27 +29,14 @@ impl Handler<Restore> for ServerActor {
             _ => return Box::pin(async { Err(RequestError::NotConnected.into()) }),
         };
         let messages = self.replay.messages();
-        let allocator = self.allocator.clone();
         let span = self.span.clone();
         Box::pin(async move {
             let n = messages.len();
             for m in messages {
                 link.send(&OscPacket::Message(m))?;
             }
-            let id = allocator
-                .send(Allocate {
-                    kind: IdKind::Sync,
-                    count: 1,
-                })
-                .await?
-                .unwrap_or(0);
-            let sync = OscMessage {
-                addr: "/sync".into(),
-                args: vec![OscType::Int(id)],
-            };
             // Loads go through scsynth's non-realtime queue: /synced comes after all of them.
-            link.call(sync, Pattern::new("/synced").arg(id), false)
-                .await?;
+            link.sync().await?;
             tracing::info!(parent: &span, replayed = n, "restored SynthDefs and buffers");
             Ok(n)
         })

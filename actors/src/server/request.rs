@@ -6,12 +6,14 @@
 use std::time::Duration;
 
 use actix::prelude::*;
-use rosc::{OscMessage, OscPacket};
+use rosc::OscPacket;
+use scserver_core::command::Command;
 use scserver_core::Pattern;
 use tokio::sync::oneshot;
 
 use super::{ServerActor, Status};
-use crate::error::RequestError;
+use crate::allocator::{Allocate, AllocatorActor, IdKind};
+use crate::error::{RequestError, ServerError};
 use crate::osc::{OscActor, SendBytes, MAX_DATAGRAM};
 use crate::router::{Expect, ReplyResult, RouterActor};
 
@@ -26,6 +28,19 @@ pub struct Expectation {
     pub fail: Option<Pattern>,
     /// How long to wait; the server's `request_timeout` when `None`.
     pub timeout: Option<Duration>,
+}
+
+impl Expectation {
+    /// What `command` waits for: the reply its table row names and the `/fail` that can answer it
+    /// instead. `None` for commands scsynth does not answer.
+    pub fn of(command: &Command) -> Option<Expectation> {
+        command.reply().map(|reply| Expectation {
+            command: command.address().to_owned(),
+            reply,
+            fail: command.fail_pattern(),
+            timeout: None,
+        })
+    }
 }
 
 /// Encodes a packet, refusing what does not fit one datagram.
@@ -75,25 +90,46 @@ pub(crate) async fn outcome(rx: oneshot::Receiver<ReplyResult>, command: &str) -
 pub(crate) struct Link {
     pub router: Addr<RouterActor>,
     pub osc: Addr<OscActor>,
+    pub allocator: Addr<AllocatorActor>,
     pub timeout: Duration,
 }
 
 impl Link {
-    /// Sends one message and awaits the reply matching `reply` (or its `/fail`, when `fail`).
-    pub async fn call(&self, message: OscMessage, reply: Pattern, fail: bool) -> ReplyResult {
-        let command = message.addr.clone();
-        let expect = Expectation {
-            fail: fail.then(|| Pattern::new("/fail").arg(command.as_str())),
-            command: command.clone(),
-            reply,
-            timeout: None,
-        };
-        let bytes = encode(&OscPacket::Message(message))?;
+    /// Sends a command and awaits the reply (or `/fail`) its table row names.
+    pub async fn execute(&self, command: Command) -> ReplyResult {
+        let expect = Expectation::of(&command).ok_or_else(|| RequestError::BadReply {
+            command: command.address().to_owned(),
+            message: "scsynth sends no reply to this command".to_owned(),
+        })?;
+        let address = expect.command.clone();
+        let bytes = encode(&OscPacket::Message(command.to_message()))?;
         outcome(
             dispatch(&self.router, &self.osc, bytes, expect, self.timeout),
-            &command,
+            &address,
         )
         .await
+    }
+
+    /// `/sync` with a fresh id from this client's range: everything sent before it, including
+    /// the non-realtime queue (SynthDef loads, buffer reads), is done when it returns.
+    pub async fn sync(&self) -> Result<(), ServerError> {
+        let id = self
+            .allocator
+            .send(Allocate {
+                kind: IdKind::Sync,
+                count: 1,
+            })
+            .await?
+            .unwrap_or(0);
+        self.execute(Command::Sync { id }).await?;
+        Ok(())
+    }
+
+    /// Sends commands in order, expecting nothing.
+    pub fn send_commands(&self, commands: impl IntoIterator<Item = Command>) {
+        for command in commands {
+            self.osc.do_send(SendBytes(command.to_bytes()));
+        }
     }
 
     /// Sends a packet expecting nothing.
@@ -109,6 +145,7 @@ impl ServerActor {
         self.osc.as_ref().map(|osc| Link {
             router: self.router.clone(),
             osc: osc.clone(),
+            allocator: self.allocator.clone(),
             timeout: self.options().request_timeout,
         })
     }
