@@ -208,31 +208,54 @@ fn buffers_written_and_read_back_from_a_file() {
 #[test]
 fn concurrent_failing_reads_each_get_their_own_fail() {
     let server = server();
-    let threads: Vec<_> = (0..4)
+    let source = server
+        .add_buffer(
+            BufferSource::Empty {
+                channels: 1,
+                frames: 64,
+            },
+            true,
+        )
+        .unwrap();
+    let dir = std::env::temp_dir().join(format!("scserver-reads-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let good = dir.join("good.wav").display().to_string();
+    source.write(&good, "wav", "float", true).unwrap();
+    // Reads in flight together, on distinct buffers, every other one of a missing file: a /fail
+    // must fail the request for the buffer it names, not the oldest /b_allocRead waiting (which
+    // may be one that succeeds).
+    let threads: Vec<_> = (0..8)
         .map(|i| {
             let server = server.clone();
+            let path = if i % 2 == 0 {
+                good.clone()
+            } else {
+                format!("/nonexistent/{i}.wav")
+            };
             std::thread::spawn(move || {
-                let source = BufferSource::File {
-                    path: format!("/nonexistent/{i}.wav"),
+                let command = scserver::Command::BAllocRead {
+                    buffer_id: 100 + i,
+                    path,
                     start_frame: 0,
                     frames: 0,
-                    channels: vec![],
+                    completion: vec![],
                 };
-                server.add_buffer(source, true)
+                (i, server.execute(command, true))
             })
         })
         .collect();
     for t in threads {
         match t.join().unwrap() {
-            Err(ServerError::Request(RequestError::Failed { command, args, .. })) => {
+            (i, Ok(_)) => assert_eq!(i % 2, 0, "read {i} of a missing file succeeded"),
+            (i, Err(ServerError::Request(RequestError::Failed { command, args, .. }))) => {
+                assert_eq!(i % 2, 1, "read {i} of a good file failed");
                 assert_eq!(command, "/b_allocRead");
-                // The buffer number scsynth named is the one this request allocated (and gave
-                // back): each request got its own /fail.
-                assert_eq!(args.len(), 1, "{args:?}");
+                assert_eq!(args, vec![scserver::osc::OscType::Int(100 + i)]);
             }
-            other => panic!("expected /fail /b_allocRead, got {other:?}"),
+            (i, other) => panic!("read {i}: {other:?}"),
         }
     }
+    let _ = std::fs::remove_dir_all(dir);
     server.quit(false).unwrap();
 }
 
