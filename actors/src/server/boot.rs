@@ -165,12 +165,23 @@ impl ServerActor {
         self.notifications.clear();
         let server = self.server_addr();
         let options = self.options();
-        let osc = match OscActor::open(
-            &self.name,
-            &options,
-            self.local_port,
-            self.router.clone().recipient(),
-        ) {
+        let router = self.router.clone().recipient();
+        let opened =
+            OscActor::open(&self.name, &options, self.local_port, router.clone()).or_else(|e| {
+                // The previous socket of this client may still be closing. After a disconnect
+                // (which sent /notify 0) any port will do; keeping it only matters for a
+                // reconnect to a server that still has this client registered.
+                if e.kind() == std::io::ErrorKind::AddrInUse && self.local_port != 0 {
+                    tracing::debug!(
+                        port = self.local_port,
+                        "previous local port busy; taking a new one"
+                    );
+                    OscActor::open(&self.name, &options, 0, router)
+                } else {
+                    Err(e)
+                }
+            });
+        let osc = match opened {
             Ok(osc) => osc,
             Err(e) => {
                 let error = ServerError::Request(RequestError::Transport {
