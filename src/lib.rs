@@ -16,10 +16,10 @@
 mod async_server;
 mod blocking;
 mod callbacks;
+pub mod config;
 mod context;
 mod failures;
 pub mod objects;
-pub mod config;
 pub mod probe;
 mod queries;
 mod runtime;
@@ -29,24 +29,24 @@ mod supervisor;
 pub use async_server::AsyncServer;
 pub use callbacks::{LifecycleCallbackHandle, OscCallbackHandle};
 pub use config::{Config, ConfigError, ServerConfig};
-pub use scserver_actors::allocator::IdKind;
-pub use scserver_actors::error::{BootError, RequestError, ServerError};
-pub use scserver_actors::server::request::Expectation;
-pub use scserver_actors::server::{LifecycleNotice, Status};
-pub use scserver_core::options::{RestartPolicy, SafetyClip};
-pub use scserver_core::{LifecycleEvent, Options, OptionsError, Pattern, Protocol};
-pub use server::Server;
 pub use context::RequestContext;
 pub use objects::{Buffer, BufferSource, Bus, BusGroup, BusId, Group, Rate, Synth};
-pub use scserver_core::synthdef::SynthDef;
+pub use scserver_actors::allocator::IdKind;
+pub use scserver_actors::error::{BootError, RequestError, ServerError};
 pub use scserver_actors::router::UnclaimedFailure;
 pub use scserver_actors::server::notifications::FailureSink;
-pub use scserver_core::command::{AddAction, Command, Control, Value};
-pub use scserver_core::reply::{BufferInfo, ControlValue, NodeInfo, StatusInfo, VersionInfo};
-pub use scserver_core::tree::{QueryTreeControl, QueryTreeGroup, QueryTreeNode, QueryTreeSynth};
-pub use supervisor::{Hook, LifecycleFn, Supervisor};
+pub use scserver_actors::server::request::Expectation;
+pub use scserver_actors::server::{LifecycleNotice, Status};
 pub use scserver_actors::supervisor::{ChildInfo, Phase, SupervisionError, SupervisionNotice};
+pub use scserver_core::command::{AddAction, Command, Control, Value};
+pub use scserver_core::options::{RestartPolicy, SafetyClip};
+pub use scserver_core::reply::{BufferInfo, ControlValue, NodeInfo, StatusInfo, VersionInfo};
 pub use scserver_core::supervision::SupervisionEvent;
+pub use scserver_core::synthdef::SynthDef;
+pub use scserver_core::tree::{QueryTreeControl, QueryTreeGroup, QueryTreeNode, QueryTreeSynth};
+pub use scserver_core::{LifecycleEvent, Options, OptionsError, Pattern, Protocol};
+pub use server::Server;
+pub use supervisor::{Hook, LifecycleFn, Supervisor};
 
 /// OSC types, re-exported from `rosc` so callers need no direct dependency.
 pub mod osc {

@@ -171,7 +171,10 @@ fn messages_sent_beside_a_bundle_all_take_effect() {
         .unwrap();
     buses.bus(2).unwrap().set(1.0, false).unwrap();
     server.send(set(0)).unwrap();
-    assert!(matches!(context.close().unwrap(), Some(OscPacket::Bundle(_))));
+    assert!(matches!(
+        context.close().unwrap(),
+        Some(OscPacket::Bundle(_))
+    ));
     server.send(set(3)).unwrap();
     server.sync(None, None).unwrap();
     assert_eq!(buses.get(true).unwrap().unwrap(), vec![1.0; 4]);

@@ -67,7 +67,9 @@ impl DummyJack {
         loop {
             tries -= 1;
             match Self::start_once(name.clone(), sample_rate, period, timeout).await {
-                Err(BootError::Jack { message }) if tries > 0 && message.contains("exited at start") => {
+                Err(BootError::Jack { message })
+                    if tries > 0 && message.contains("exited at start") =>
+                {
                     tracing::debug!(jack = %name, %message, "trying jackd again");
                     // The table may be full of our own dead servers' slots.
                     if crate::jack_registry::free_dead_slots() == 0 {

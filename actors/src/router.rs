@@ -183,9 +183,10 @@ impl RouterActor {
     fn route(&mut self, message: OscMessage) {
         let mut claimed = false;
         if message.addr == "/fail" {
-            if let Some(id) = self.take_indexed_failure(&message).or_else(|| {
-                take_oldest(&mut self.by_fail, &self.pending, &message, self.longest)
-            }) {
+            if let Some(id) = self
+                .take_indexed_failure(&message)
+                .or_else(|| take_oldest(&mut self.by_fail, &self.pending, &message, self.longest))
+            {
                 let pending = self
                     .pending
                     .remove(&id)

@@ -3,21 +3,21 @@
 //! ids come from allocators, and SynthDef graphs become SCgf bytes — all testable without scsynth.
 
 pub mod alloc;
+pub mod bundle;
 pub mod coalesce;
+pub mod command;
 pub mod lifecycle;
+pub mod mirror;
 pub mod options;
 pub mod output;
 pub mod pattern;
-pub mod synthdef;
-pub mod command;
-pub mod reply;
-pub mod tree;
-pub mod bundle;
-pub mod mirror;
-pub mod timetag;
 pub mod replay;
+pub mod reply;
 pub mod stale;
 pub mod supervision;
+pub mod synthdef;
+pub mod timetag;
+pub mod tree;
 
 pub use lifecycle::LifecycleEvent;
 pub use options::{Options, OptionsError, Protocol};

@@ -584,7 +584,10 @@ pub fn parse_dump_tree(text: &str) -> Result<QueryTreeGroup, DumpTreeError> {
 pub fn wide_reply(with_synths: bool) -> OscMessage {
     let mut args = vec![OscType::Int(1), OscType::Int(0), OscType::Int(2000)];
     for g in 0..2000 {
-        args.extend([OscType::Int(1000 + 2 * g), OscType::Int(i32::from(with_synths))]);
+        args.extend([
+            OscType::Int(1000 + 2 * g),
+            OscType::Int(i32::from(with_synths)),
+        ]);
         if with_synths {
             args.extend([
                 OscType::Int(1001 + 2 * g),
@@ -979,5 +982,4 @@ mod tests {
         };
         assert_eq!(tree.descendant_count(), 2000);
     }
-
 }
