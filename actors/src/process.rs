@@ -187,7 +187,10 @@ impl ProcessActor {
         }
         self.exit.send_replace(Some(info.clone()));
         // scsynth names its shared memory after its port and leaves it behind when killed.
-        let shm = PathBuf::from(format!("/dev/shm/SuperColliderServer_{}", self.options.port));
+        let shm = PathBuf::from(format!(
+            "/dev/shm/SuperColliderServer_{}",
+            self.options.port
+        ));
         if info.code != Some(0) && std::fs::remove_file(&shm).is_ok() {
             tracing::debug!(path = %shm.display(), "removed the shared memory of a killed scsynth");
         }
@@ -292,7 +295,11 @@ const AUDIO_RETRIES: u32 = 2;
 impl ProcessActor {
     /// One spawn of scsynth, waiting (bounded) for ready; retried on an audio failure when the
     /// JACK server is our own fresh one.
-    fn attempt(&mut self, ctx: &mut Context<Self>, retries: u32) -> ResponseActFuture<Self, Result<u32, BootError>> {
+    fn attempt(
+        &mut self,
+        ctx: &mut Context<Self>,
+        retries: u32,
+    ) -> ResponseActFuture<Self, Result<u32, BootError>> {
         let ready = self.spawn_child(ctx);
         let timeout = self.options.boot_timeout;
         Box::pin(
@@ -381,15 +388,17 @@ impl ProcessActor {
         .into_iter()
         .flatten()
         {
-            let lines =
-                futures::stream::unfold(BufReader::new(stream).lines(), move |mut lines| async move {
+            let lines = futures::stream::unfold(
+                BufReader::new(stream).lines(),
+                move |mut lines| async move {
                     lines
                         .next_line()
                         .await
                         .ok()
                         .flatten()
                         .map(|l| (Line(generation, l), lines))
-                });
+                },
+            );
             ctx.add_message_stream(lines.boxed_local());
         }
         ctx.spawn(
