@@ -23,7 +23,7 @@ use scserver_core::supervision::{Beat, Heartbeat};
 use scserver_core::{LifecycleEvent, Pattern};
 
 use super::boot::Connect;
-use super::{shutdown, ServerActor, Status};
+use super::{ServerActor, Status};
 use crate::osc::{SendBytes, MAX_DATAGRAM};
 use crate::process::{Kill, Signal};
 use crate::router::{AddCallback, Sink};
@@ -165,32 +165,12 @@ impl ServerActor {
                 process.do_send(Kill(Signal::SIGKILL));
             }
         }
-        self.publish(LifecycleEvent::Disconnecting, None);
-        self.close_osc();
-        let process = self.take_process();
-        ctx.wait(
-            async move {
-                if let Some((process, grace)) = process {
-                    shutdown(process, grace).await;
-                }
-            }
-            .into_actor(self)
-            .map(move |_, act, ctx| {
-                act.forget_connection();
-                act.publish(LifecycleEvent::Disconnected, None);
-                if owned {
-                    act.publish(LifecycleEvent::Quit, None);
-                    act.forget_process();
-                } else {
-                    act.start_probing(ctx);
-                }
-            }),
-        );
+        self.tear_down(ctx, owned);
     }
 
     /// Probes a silent server this client does not own, from the local port it was registered
     /// with, until it answers; then reconnects.
-    fn start_probing(&mut self, ctx: &mut Context<Self>) {
+    pub(crate) fn start_probing(&mut self, ctx: &mut Context<Self>) {
         self.heartbeat.generation += 1;
         self.heartbeat.probing = true;
         let generation = self.heartbeat.generation;

@@ -167,6 +167,35 @@ impl ServerActor {
     }
 }
 
+impl ServerActor {
+    /// The end of an unasked-for stop (a dead process, a silent server): Disconnecting, then —
+    /// once a process of ours and a JACK server it started are gone — Disconnected and, for an
+    /// owned server, Quit. A silent server this client does not own is probed until it answers.
+    pub(crate) fn tear_down(&mut self, ctx: &mut Context<Self>, owned: bool) {
+        self.publish(LifecycleEvent::Disconnecting, None);
+        self.close_osc();
+        let process = self.take_process();
+        ctx.wait(
+            async move {
+                if let Some((process, grace)) = process {
+                    shutdown(process, grace).await;
+                }
+            }
+            .into_actor(self)
+            .map(move |_, act, ctx| {
+                act.forget_connection();
+                act.publish(LifecycleEvent::Disconnected, None);
+                if owned {
+                    act.publish(LifecycleEvent::Quit, None);
+                    act.forget_process();
+                } else {
+                    act.start_probing(ctx);
+                }
+            }),
+        );
+    }
+}
+
 impl Handler<ProcessExited> for ServerActor {
     type Result = ();
 
@@ -183,24 +212,7 @@ impl Handler<ProcessExited> for ServerActor {
                 self.set(|s| s.status = Status::Quitting);
                 self.publish(LifecycleEvent::ProcessPanicked, Some(msg.0.to_string()));
                 self.publish(LifecycleEvent::OscPanicked, None);
-                self.publish(LifecycleEvent::Disconnecting, None);
-                self.close_osc();
-                let process = self.take_process();
-                // The scsynth is gone already; this stops a JACK server it started before Quit.
-                ctx.wait(
-                    async move {
-                        if let Some((process, grace)) = process {
-                            shutdown(process, grace).await;
-                        }
-                    }
-                    .into_actor(self)
-                    .map(|_, act, _| {
-                        act.forget_connection();
-                        act.publish(LifecycleEvent::Disconnected, None);
-                        act.publish(LifecycleEvent::Quit, None);
-                        act.forget_process();
-                    }),
-                );
+                self.tear_down(ctx, true);
             }
         }
     }
