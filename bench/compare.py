@@ -33,6 +33,12 @@ def fmt(v):
     return f"{v:.4f}"
 
 
+def fmt_kind(v, kind):
+    if v is not None and kind == "count":
+        return f"{v:.0f}"
+    return fmt(v)
+
+
 def ratio(num, den, kind):
     if num is None or den is None or num == 0 or den == 0 or kind == "count":
         return "n/a"
@@ -48,7 +54,7 @@ ROWS = [
     ("/status RTT p99", "µs", "time") + (("status_rtt_us", "p99"),) * 4,
     ("/sync RTT median", "µs", "time") + (("sync_rtt_us", "median"),) * 4,
     ("/sync RTT p99", "µs", "time") + (("sync_rtt_us", "p99"),) * 4,
-    ("10k /n_set send rate", "msg/s", "rate") + (("nset_throughput", "send_msgs_per_s"),) * 4,
+    ("10k /n_set send rate (scserver: send() returned; floors: datagram sent)", "msg/s", "rate") + (("nset_throughput", "send_msgs_per_s"),) * 4,
     ("10k /n_set send + /sync rate", "msg/s", "rate") + (("nset_throughput", "send_and_sync_msgs_per_s"),) * 4,
     ("1000 concurrent /status (gather; floors pipelined)", "ms", "time", ("async_gather", "gather_status_ms"), ("async_gather", "pipelined_status_ms"), ("async_gather", "gather_status_ms"), ("async_gather", "pipelined_status_ms")),
     ("1000 concurrent /sync", "ms", "time", ("async_gather", "gather_sync_ms"), ("async_gather", "pipelined_sync_ms"), ("async_gather", "gather_sync_ms"), ("async_gather", "pipelined_sync_ms")),
@@ -77,9 +83,9 @@ def main():
     print("|---|---|---|---|---|---|---|---|")
     for label, unit, kind, *paths in ROWS:
         vals = [get(side, *p) if p else None for side, p in zip(sides, paths)]
-        s, p, o, f = vals
-        print(f"| {label} | {unit} | {fmt(s)} | {fmt(p)} | **{fmt(o)}** | {fmt(f)} | "
-              f"{ratio(o, f, kind)} | {ratio(s, o, kind)} |")
+        s, p, o, f = (fmt_kind(v, kind) for v in vals)
+        print(f"| {label} | {unit} | {s} | {p} | **{o}** | {f} | "
+              f"{ratio(vals[2], vals[3], kind)} | {ratio(vals[0], vals[2], kind)} |")
     errors = [f"{name}.{k}: {v['error']}" for name, side in zip(["supriya", "raw_udp", "scserver", "raw_udp_rust"], sides)
               for k, v in side.items() if isinstance(v, dict) and "error" in v]
     if errors:
