@@ -63,7 +63,10 @@ impl fmt::Display for Location {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     /// The file could not be read.
-    #[error("cannot read config file {}: {error}", path.display())]
+    #[error(
+        "cannot read config file {}: {error}; check the path and that it is a readable file",
+        path.display()
+    )]
     Read {
         /// The file.
         path: PathBuf,

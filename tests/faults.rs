@@ -292,6 +292,10 @@ fn an_unreadable_config_is_a_typed_error_naming_the_file() {
             error.to_string().contains(&*path.to_string_lossy()),
             "{error}"
         );
+        assert!(
+            error.to_string().contains("readable file"),
+            "no remedy: {error}"
+        );
     }
     std::fs::remove_dir_all(&dir).ok();
 }
