@@ -1,6 +1,7 @@
 //! Faults scsynth cannot produce itself, injected from a second UDP socket, beside a real server.
 
 mod common;
+mod scenarios;
 
 use std::net::UdpSocket;
 use std::time::Duration;
@@ -109,104 +110,9 @@ fn a_fail_for_an_awaited_command_fails_it_at_once() {
     server.quit(false).unwrap();
 }
 
-/// Whether a reply is the one its request asked for.
-type Check = Box<dyn Fn(&OscMessage) -> bool>;
-
-/// A `/sync`, `/status` or `/n_query` as a request, and a check that the reply is its own.
-async fn mixed_request(server: &scserver::AsyncServer, i: i32, groups: i32) -> Result<(), String> {
-    let timeout = Some(Duration::from_secs(30));
-    let (message, expect, check): (OscMessage, Expectation, Check) = match i % 3 {
-        0 => {
-            let id = 1_000_000 + i;
-            (
-                OscMessage {
-                    addr: "/sync".into(),
-                    args: vec![OscType::Int(id)],
-                },
-                Expectation {
-                    command: "/sync".into(),
-                    reply: Pattern::new("/synced").arg(id),
-                    fail: None,
-                    timeout,
-                },
-                Box::new(move |r| r.addr == "/synced" && r.args == [OscType::Int(id)]),
-            )
-        }
-        1 => (
-            OscMessage {
-                addr: "/status".into(),
-                args: vec![],
-            },
-            Expectation {
-                command: "/status".into(),
-                reply: Pattern::new("/status.reply"),
-                fail: None,
-                timeout,
-            },
-            Box::new(|r| r.addr == "/status.reply" && r.args.len() >= 9),
-        ),
-        _ => {
-            let node = 3000 + i % groups;
-            (
-                OscMessage {
-                    addr: "/n_query".into(),
-                    args: vec![OscType::Int(node)],
-                },
-                Expectation {
-                    command: "/n_query".into(),
-                    reply: Pattern::new("/n_info").arg(node),
-                    fail: Some(Pattern::new("/fail").arg("/n_query")),
-                    timeout,
-                },
-                // /n_info node parent prev next is_group=1 head tail
-                Box::new(move |r| {
-                    r.addr == "/n_info"
-                        && r.args.first() == Some(&OscType::Int(node))
-                        && r.args.get(1) == Some(&OscType::Int(1))
-                        && r.args.get(4) == Some(&OscType::Int(1))
-                }),
-            )
-        }
-    };
-    match server.request(OscPacket::Message(message), expect).await {
-        Ok(reply) if check(&reply) => Ok(()),
-        Ok(reply) => Err(format!("request {i} got someone else's reply: {reply:?}")),
-        Err(e) => Err(format!("request {i}: {e}")),
-    }
-}
-
 #[test]
 fn ten_thousand_concurrent_mixed_requests_each_get_their_own_reply() {
-    common::init_tracing();
-    let server = Server::with_name("ten-thousand", options());
-    server.boot(None).unwrap();
-    let groups = 100;
-    let new_groups = (0..groups)
-        .flat_map(|g| [OscType::Int(3000 + g), OscType::Int(1), OscType::Int(1)])
-        .collect();
-    server
-        .send(OscPacket::Message(OscMessage {
-            addr: "/g_new".into(),
-            args: new_groups,
-        }))
-        .unwrap();
-    server.sync(None, None).unwrap();
-
-    let s = server.as_async().clone();
-    let started = std::time::Instant::now();
-    let results = futures::executor::block_on(futures::future::join_all((0..10_000).map(|i| {
-        let s = s.clone();
-        async move { mixed_request(&s, i, groups).await }
-    })));
-    let failures: Vec<&String> = results.iter().filter_map(|r| r.as_ref().err()).collect();
-    assert!(
-        failures.is_empty(),
-        "{} of 10000 failed, first: {:?}",
-        failures.len(),
-        failures.first()
-    );
-    tracing::info!(elapsed = ?started.elapsed(), "10,000 mixed requests answered");
-    server.quit(false).unwrap();
+    scenarios::ten_thousand_concurrent_mixed_requests_each_get_their_own_reply(options());
 }
 
 #[test]

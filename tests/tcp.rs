@@ -34,6 +34,7 @@ over_tcp!(
     reset_clears_nodes_and_restores_the_default_group,
     concurrent_syncs_each_get_their_own_reply,
     requests_time_out_with_a_typed_error,
+    ten_thousand_concurrent_mixed_requests_each_get_their_own_reply,
 );
 
 #[test]
