@@ -102,6 +102,11 @@ impl Server {
         self.inner.status()
     }
 
+    /// Whether the node mirror knows this node (no round trip).
+    pub fn contains_node(&self, node_id: i32) -> bool {
+        self.inner.contains_node(node_id)
+    }
+
     /// Whether this client booted the server.
     pub fn is_owner(&self) -> bool {
         self.inner.is_owner()

@@ -247,8 +247,7 @@ fn status_and_tree_of_a_running_server() {
         "NODE TREE Group 0\n   1 group\n"
     );
     // With a synth and its controls.
-    let def =
-        std::fs::read("/work/shared/reference/synthdefs/ref_sine.scsyndef").expect("ref_sine");
+    let def = std::fs::read(format!("{}/ref_sine.scsyndef", common::SYNTHDEFS)).expect("ref_sine");
     use scserver::osc::{OscMessage, OscPacket, OscType};
     let msg = |addr: &str, args| {
         OscPacket::Message(OscMessage {

@@ -11,7 +11,7 @@ use scserver::{
     SynthDef, Value,
 };
 
-const SYNTHDEFS: &str = "/work/shared/reference/synthdefs";
+use common::SYNTHDEFS;
 
 fn server() -> Server {
     common::init_tracing();
@@ -443,6 +443,34 @@ fn the_mirror_is_refreshed_after_a_large_timed_bundle_has_run() {
     context.close().unwrap();
     wait_until("2000 groups in the mirror", || {
         server.as_async().node_children(root) == ids
+    });
+    server.quit(false).unwrap();
+}
+
+#[test]
+fn the_mirror_recovers_from_notifications_scsynth_dropped() {
+    common::init_tracing();
+    let server = Server::new(scserver::Options {
+        maximum_node_count: 8192,
+        ..common::options()
+    });
+    server.boot(None).expect("boot");
+    // 2,000 groups in one raw fire-and-forget /g_new: no request context knows of them, and
+    // scsynth's 1,024-entry notification queue drops about half of their /n_go. The heartbeat's
+    // status replies count the server's nodes; the mirror must catch up from them.
+    let ids: Vec<i32> = (0..2000).map(|i| 100_000 + i).collect();
+    let command = scserver::Command::GNew {
+        groups: ids
+            .iter()
+            .map(|id| (*id, AddAction::AddToTail, 1))
+            .collect(),
+    };
+    server
+        .send(scserver::osc::OscPacket::Message(command.to_message()))
+        .unwrap();
+    server.sync(None, None).unwrap();
+    wait_until("2000 raw groups in the mirror", || {
+        ids.iter().all(|id| server.contains_node(*id))
     });
     server.quit(false).unwrap();
 }

@@ -11,7 +11,7 @@ use scserver::{
     QueryTreeNode, QueryTreeSynth, Rate, RequestError, Server, ServerError, Value,
 };
 
-const SYNTHDEFS: &str = "/work/shared/reference/synthdefs";
+use common::SYNTHDEFS;
 
 fn synthdef_path(name: &str) -> String {
     let dir = std::env::var("SCSERVER_SYNTHDEFS").unwrap_or_else(|_| SYNTHDEFS.to_owned());

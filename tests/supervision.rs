@@ -143,7 +143,7 @@ fn query_node(server: &AsyncServer, node: i32) -> Result<OscMessage, ServerError
 }
 
 fn load_sine(server: &AsyncServer) {
-    let bytes = std::fs::read("/work/shared/reference/synthdefs/ref_sine.scsyndef")
+    let bytes = std::fs::read(format!("{}/ref_sine.scsyndef", common::SYNTHDEFS))
         .or_else(|_| {
             std::fs::read(concat!(
                 env!("CARGO_MANIFEST_DIR"),

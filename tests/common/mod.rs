@@ -116,3 +116,6 @@ pub const QUIT: [LifecycleEvent; 6] = [
     LifecycleEvent::ProcessQuit,
     LifecycleEvent::Quit,
 ];
+
+/// The reference SynthDefs (compiled by supriya) beside the project.
+pub const SYNTHDEFS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/reference/synthdefs");

@@ -19,6 +19,8 @@ use std::time::{Duration, Instant};
 use actix::prelude::*;
 use rosc::{OscMessage, OscPacket};
 use scserver_core::reply::{Reply, StatusInfo};
+
+use super::notifications::RefreshMirror;
 use scserver_core::supervision::{Beat, Heartbeat};
 use scserver_core::{LifecycleEvent, Pattern};
 
@@ -65,6 +67,8 @@ pub(crate) struct HeartbeatState {
     generation: u64,
     callback: bool,
     probing: bool,
+    /// Status replies in a row whose node count disagrees with the mirror's.
+    mismatches: u32,
 }
 
 /// A `/status.reply` arrived (from any request, the heartbeat's included).
@@ -75,10 +79,39 @@ struct StatusReply(OscMessage);
 impl Handler<StatusReply> for ServerActor {
     type Result = ();
 
-    fn handle(&mut self, msg: StatusReply, _: &mut Self::Context) {
+    fn handle(&mut self, msg: StatusReply, ctx: &mut Self::Context) {
         match scserver_core::reply::parse(&msg.0) {
-            Ok(Reply::Status(info)) => self.set(|s| s.status_info = Some(info)),
+            Ok(Reply::Status(info)) => {
+                self.check_mirror(&info, ctx);
+                self.set(|s| s.status_info = Some(info));
+            }
             other => tracing::debug!(parent: &self.span, ?other, "unreadable /status.reply"),
+        }
+    }
+}
+
+impl ServerActor {
+    /// scsynth drops node notifications when a burst overflows its queue, and nothing says so.
+    /// Every status reply counts the server's groups and synths: when the mirror disagrees twice
+    /// in a row (once can be notifications still on their way), it is read again from the server.
+    fn check_mirror(&mut self, info: &StatusInfo, ctx: &mut Context<Self>) {
+        if self.status() != Status::Online {
+            return;
+        }
+        let server = (info.group_count + info.synth_count) as usize;
+        let mirrored = match self.notifications.mirror().read() {
+            Ok(mirror) => mirror.len(),
+            Err(_) => return,
+        };
+        if server == mirrored {
+            self.heartbeat.mismatches = 0;
+            return;
+        }
+        self.heartbeat.mismatches += 1;
+        if self.heartbeat.mismatches == 2 {
+            tracing::debug!(parent: &self.span, server, mirrored, "node mirror out of step; refreshing");
+            self.heartbeat.mismatches = 0;
+            ctx.address().do_send(RefreshMirror { group: 0 });
         }
     }
 }
