@@ -69,6 +69,9 @@ pub(crate) struct HeartbeatState {
     probing: bool,
     /// Status replies in a row whose node count disagrees with the mirror's.
     mismatches: u32,
+    /// The (server, mirror) counts a refresh was last asked for: one that could not fix them
+    /// (a tree too large for one reply) is not asked for again until the counts change.
+    refreshed_for: Option<(usize, usize)>,
 }
 
 /// A `/status.reply` arrived (from any request, the heartbeat's included).
@@ -105,10 +108,14 @@ impl ServerActor {
         };
         if server == mirrored {
             self.heartbeat.mismatches = 0;
+            self.heartbeat.refreshed_for = None;
             return;
         }
         self.heartbeat.mismatches += 1;
-        if self.heartbeat.mismatches == 2 {
+        if self.heartbeat.mismatches >= 2
+            && self.heartbeat.refreshed_for != Some((server, mirrored))
+        {
+            self.heartbeat.refreshed_for = Some((server, mirrored));
             tracing::debug!(parent: &self.span, server, mirrored, "node mirror out of step; refreshing");
             self.heartbeat.mismatches = 0;
             ctx.address().do_send(RefreshMirror { group: 0 });
