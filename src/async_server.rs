@@ -22,7 +22,7 @@ use scserver_actors::server::{
 use scserver_actors::{RequestError, ServerError};
 use scserver_core::command::Command;
 use scserver_core::{LifecycleEvent, Options, Pattern};
-use tokio::sync::watch;
+use tokio::sync::{oneshot, watch};
 
 use crate::callbacks::{LifecycleCallbackHandle, OscCallbackHandle};
 use crate::runtime::{self, RuntimeThread};
@@ -154,9 +154,10 @@ impl AsyncServer {
         expect: Expectation,
     ) -> Result<OscMessage, ServerError> {
         let bytes = encode(&packet)?;
-        let rx = self.inner.addr.send(Request { bytes, expect }).await??;
-        let result = rx.await.map_err(|_| RequestError::NotConnected)?;
-        Ok(result?)
+        let (tx, rx) = oneshot::channel();
+        self.inner.addr.do_send(Request { bytes, expect, tx });
+        // A dropped sender: the actor stopped before it could answer.
+        Ok(rx.await.map_err(|_| ServerError::ActorGone)??)
     }
 
     /// Sends any OSC message or bundle, expecting nothing.

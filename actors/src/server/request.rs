@@ -55,15 +55,15 @@ pub fn encode(packet: &OscPacket) -> Result<Vec<u8>, RequestError> {
     Ok(bytes)
 }
 
-/// Registers `expect` with the router and sends `bytes`; the receiver yields the reply.
+/// Registers `expect` with the router and sends `bytes`; `tx` gets the reply.
 pub(crate) fn dispatch(
     router: &Addr<RouterActor>,
     osc: &Addr<OscActor>,
     bytes: Vec<u8>,
     expect: Expectation,
     default_timeout: Duration,
-) -> oneshot::Receiver<ReplyResult> {
-    let (tx, rx) = oneshot::channel();
+    tx: oneshot::Sender<ReplyResult>,
+) {
     router.do_send(Expect {
         command: expect.command,
         reply: expect.reply,
@@ -72,7 +72,6 @@ pub(crate) fn dispatch(
         tx,
     });
     osc.do_send(SendBytes(bytes));
-    rx
 }
 
 /// Awaits a dispatched request; a dropped sender means the router went away.
@@ -104,7 +103,11 @@ impl Link {
         let address = expect.command.clone();
         let bytes = encode(&OscPacket::Message(command.to_message()))?;
         outcome(
-            dispatch(&self.router, &self.osc, bytes, expect, self.timeout),
+            {
+                let (tx, rx) = oneshot::channel();
+                dispatch(&self.router, &self.osc, bytes, expect, self.timeout, tx);
+                rx
+            },
             &address,
         )
         .await
@@ -158,34 +161,36 @@ impl ServerActor {
     }
 }
 
-/// Send encoded bytes and wait for the reply described by the expectation. Answers with a receiver
-/// so the actor is free while the caller waits.
+/// Send encoded bytes; the reply described by the expectation (or why there is none) goes to
+/// `tx`. The caller waits on its receiver alone: no answer from the actor is needed first.
 #[derive(Debug, Message)]
-#[rtype(result = "Result<oneshot::Receiver<ReplyResult>, RequestError>")]
+#[rtype(result = "()")]
 pub struct Request {
     /// The encoded packet.
     pub bytes: Vec<u8>,
     /// What the reply looks like.
     pub expect: Expectation,
+    /// Where the outcome goes.
+    pub tx: oneshot::Sender<ReplyResult>,
 }
 
 impl Handler<Request> for ServerActor {
-    type Result = Result<oneshot::Receiver<ReplyResult>, RequestError>;
+    type Result = ();
 
-    fn handle(&mut self, msg: Request, ctx: &mut Self::Context) -> Self::Result {
-        self.connected_osc()?;
+    fn handle(&mut self, msg: Request, ctx: &mut Self::Context) {
+        let osc = match self.connected_osc() {
+            Ok(osc) => osc.clone(),
+            Err(e) => {
+                let _ = msg.tx.send(Err(e));
+                return;
+            }
+        };
         self.remember(&msg.bytes);
         if super::window::uses_node_fifo(&msg.expect) {
-            return Ok(self.windowed(msg.bytes, msg.expect, ctx));
+            return self.windowed(msg.bytes, msg.expect, msg.tx, ctx);
         }
-        let osc = self.connected_osc()?;
-        Ok(dispatch(
-            &self.router,
-            osc,
-            msg.bytes,
-            msg.expect,
-            self.options().request_timeout,
-        ))
+        let timeout = self.options().request_timeout;
+        dispatch(&self.router, &osc, msg.bytes, msg.expect, timeout, msg.tx);
     }
 }
 

@@ -46,12 +46,11 @@ impl ServerActor {
         &mut self,
         bytes: Vec<u8>,
         expect: Expectation,
+        tx: oneshot::Sender<ReplyResult>,
         ctx: &mut Context<Self>,
-    ) -> oneshot::Receiver<ReplyResult> {
-        let (tx, rx) = oneshot::channel();
+    ) {
         self.window.queued.push_back((bytes, expect, tx));
         self.pump(ctx);
-        rx
     }
 
     fn pump(&mut self, ctx: &mut Context<Self>) {
@@ -66,7 +65,9 @@ impl ServerActor {
             };
             self.window.in_flight += 1;
             let timeout = self.options().request_timeout;
-            let rx = dispatch(&self.router, &osc, bytes, expect, timeout);
+            // The window frees its slot when the reply (or its failure) is in, then forwards it.
+            let (slot, rx) = oneshot::channel();
+            dispatch(&self.router, &osc, bytes, expect, timeout, slot);
             ctx.spawn(
                 async move {
                     let _ = tx.send(outcome(rx, &command).await);
