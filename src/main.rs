@@ -127,11 +127,7 @@ fn main() -> ExitCode {
                 Ok(a) => a,
                 Err(e) => return fail(&e),
             };
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("runtime");
-            match runtime.block_on(scserver::probe::query_status(address, target.timeout)) {
+            match block_on(scserver::probe::query_status(address, target.timeout)) {
                 Ok(info) if json => {
                     println!("{}", serde_json::to_string(&info).expect("status as JSON"));
                     ExitCode::SUCCESS
@@ -164,11 +160,7 @@ fn main() -> ExitCode {
                 Ok(a) => a,
                 Err(e) => return fail(&e),
             };
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("runtime");
-            match runtime.block_on(scserver::probe::query_tree(
+            match block_on(scserver::probe::query_tree(
                 address,
                 group,
                 controls,
@@ -182,6 +174,15 @@ fn main() -> ExitCode {
             }
         }
     }
+}
+
+/// Runs a one-shot query on a small runtime of its own (`status` and `tree` need no actors).
+fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a current-thread runtime")
+        .block_on(future)
 }
 
 fn check(path: &Path) -> ExitCode {
