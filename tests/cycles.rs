@@ -7,7 +7,6 @@ mod common;
 use std::time::{Duration, Instant};
 
 use scserver::{BootError, Options, Server, ServerError};
-use scserver_actors::jack::DummyJack;
 
 const CYCLES: usize = 200;
 const WARM_UP: usize = 5;
@@ -71,29 +70,8 @@ fn two_hundred_boot_quit_cycles_leak_nothing() {
     common::init_tracing();
     // One dummy JACK server for every cycle; this binary runs no other test, so the variable
     // that points scsynth at it is set before any thread of ours reads the environment.
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
     let name = format!("scserver-cycles-{}", std::process::id());
-    // jackd refuses to start while 8 JACK servers are registered on the machine (other test
-    // binaries start their own); wait, bounded, for a slot.
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let jack = loop {
-        match runtime.block_on(DummyJack::start(
-            name.clone(),
-            48000,
-            64,
-            Duration::from_secs(10),
-        )) {
-            Ok(jack) => break jack,
-            Err(e) if Instant::now() < deadline => {
-                eprintln!("jackd: {e}; trying again");
-                std::thread::sleep(Duration::from_secs(1));
-            }
-            Err(e) => panic!("jackd: {e}"),
-        }
-    };
+    let jack = common::Jack::start(&name);
     std::env::set_var("JACK_DEFAULT_SERVER", &name);
     let jack_pid = jack.pid();
     let options = Options {
@@ -164,5 +142,5 @@ fn two_hundred_boot_quit_cycles_leak_nothing() {
         grown_kb < 4 * 1024,
         "VmRSS grew by {grown_kb} kB over {CYCLES} cycles"
     );
-    runtime.block_on(jack.stop(Duration::from_secs(2)));
+    drop(jack);
 }

@@ -4,43 +4,10 @@
 
 mod common;
 
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use futures::executor::block_on;
 use scserver::{Config, Options, Supervisor};
-
-/// A dummy JACK server for this test, stopped by pid when dropped.
-struct Jack(Child);
-
-impl Drop for Jack {
-    fn drop(&mut self) {
-        // SIGTERM, not SIGKILL: a killed jackd leaves its entry in JACK's machine-wide table of
-        // 8 servers, and enough of those make every later jackd fail at start.
-        let _ = nix::sys::signal::kill(
-            nix::unistd::Pid::from_raw(self.0.id() as i32),
-            nix::sys::signal::Signal::SIGTERM,
-        );
-        let _ = self.0.wait();
-    }
-}
-
-fn start_jack(name: &str) -> Jack {
-    let child = Command::new("jackd")
-        .args(["-n", name, "-d", "dummy", "-r", "48000", "-p", "64"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("jackd");
-    let socket = format!("/dev/shm/jack_{name}_{}_0", nix::unistd::getuid().as_raw());
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while std::os::unix::net::UnixStream::connect(&socket).is_err() {
-        assert!(Instant::now() < deadline, "jackd did not listen");
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    Jack(child)
-}
 
 fn rss_kb() -> u64 {
     std::fs::read_to_string("/proc/self/status")
@@ -55,7 +22,7 @@ fn rss_kb() -> u64 {
 fn sixteen_servers_boot_concurrently() {
     common::init_tracing();
     let name = format!("scserver-many-{}", std::process::id());
-    let _jack = start_jack(&name);
+    let _jack = common::Jack::start(&name);
     // Only this test runs in this binary: setting the environment cannot race another test.
     std::env::set_var("JACK_DEFAULT_SERVER", &name);
     let rss_before = rss_kb();

@@ -5,7 +5,6 @@ mod common;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
 
 use common::{alive, options};
 use scserver::{BootError, LifecycleEvent as E, Server, ServerError};
@@ -48,25 +47,7 @@ fn a_stale_server_of_ours_is_reclaimed_at_boot() {
     // A scsynth "left over from an earlier run": started outside the library (so no
     // parent-death link to a server object), on its own dummy JACK server, and recorded.
     let jack_name = format!("scserver-stale-{}", std::process::id());
-    let _jack = Killed(
-        Command::new("jackd")
-            .args(["-n", &jack_name, "-d", "dummy", "-r", "48000", "-p", "64"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-        // SIGTERM lets jackd leave JACK's machine-wide server table (8 slots) clean.
-        nix::sys::signal::Signal::SIGTERM,
-    );
-    let socket = format!(
-        "/dev/shm/jack_{jack_name}_{}_0",
-        nix::unistd::getuid().as_raw()
-    );
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while std::os::unix::net::UnixStream::connect(&socket).is_err() {
-        assert!(Instant::now() < deadline, "jackd did not listen");
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    let _jack = common::Jack::start(&jack_name);
     let mut child = Command::new("scsynth")
         .args(["-u", &port.to_string(), "-R", "0", "-l", "1", "-D", "0"])
         .env("JACK_DEFAULT_SERVER", &jack_name)

@@ -63,12 +63,17 @@ impl DummyJack {
         // jackd exits at start with "Too many servers already active" while its machine-wide
         // table of servers (8 slots) is full, e.g. while other programs' or tests' dummy servers
         // are stopping: wait a little for a slot.
+        // Dead servers of ours keep their slots in JACK's table until freed; free them before
+        // they add up, not only once the table is full.
+        crate::jack_registry::free_dead_slots();
         let mut tries = 5;
         loop {
             tries -= 1;
             match Self::start_once(name.clone(), sample_rate, period, timeout).await {
                 Err(BootError::Jack { message })
-                    if tries > 0 && message.contains("exited at start") =>
+                    if tries > 0
+                        && (message.contains("exited at start")
+                            || message.contains("accepted no client")) =>
                 {
                     tracing::debug!(jack = %name, %message, "trying jackd again");
                     // The table may be full of our own dead servers' slots.
@@ -114,8 +119,43 @@ impl DummyJack {
             }
             tokio::time::sleep(Duration::from_millis(2)).await;
         }
-        tracing::debug!(jack = %name, pid = child.id(), "dummy JACK server started");
-        Ok(DummyJack { name, child })
+        let jack = DummyJack { name, child };
+        // The socket accepts a little before jackd accepts clients; scsynth started in that
+        // window fails with "Cannot open SuperCollider client". jack_wait (from jackd2 too)
+        // opens a real client, so once it succeeds scsynth can.
+        if let Err(e) = jack
+            .wait_for_clients(deadline.saturating_duration_since(Instant::now()))
+            .await
+        {
+            jack.stop(Duration::from_secs(2)).await;
+            return Err(e);
+        }
+        tracing::debug!(jack = %jack.name, pid = jack.pid(), "dummy JACK server started");
+        Ok(jack)
+    }
+
+    async fn wait_for_clients(&self, timeout: Duration) -> Result<(), BootError> {
+        let seconds = timeout.as_secs().max(1).to_string();
+        let waited = Command::new("jack_wait")
+            .args(["-s", &self.name, "-w", "-t", &seconds])
+            .env("JACK_NO_START_SERVER", "1")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .status();
+        match tokio::time::timeout(timeout.max(Duration::from_secs(1)), waited).await {
+            Ok(Ok(status)) if status.success() => Ok(()),
+            Ok(Ok(status)) => Err(BootError::Jack {
+                message: format!("jackd accepted no client ({status} from jack_wait)"),
+            }),
+            Ok(Err(e)) => Err(BootError::Jack {
+                message: format!("cannot run jack_wait: {e}"),
+            }),
+            Err(_) => Err(BootError::Jack {
+                message: format!("jackd accepted no client within {timeout:?}"),
+            }),
+        }
     }
 
     /// The jackd process id.

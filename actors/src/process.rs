@@ -250,8 +250,29 @@ impl Handler<Spawn> for ProcessActor {
     type Result = ResponseActFuture<Self, Result<Spawned, BootError>>;
 
     fn handle(&mut self, _: Spawn, _: &mut Self::Context) -> Self::Result {
+        Box::pin(self.boot_with_jack(JACK_RESTARTS).map(|result, act, _| {
+            result.map(|pid| Spawned {
+                pid,
+                jack_pid: act.jack.as_ref().and_then(DummyJack::pid),
+            })
+        }))
+    }
+}
+
+impl ProcessActor {
+    /// Starts a dummy JACK server when asked to and none runs, then scsynth on it. When even the
+    /// retries of [`Self::attempt`] find our own jackd refusing clients, that jackd is replaced
+    /// by a fresh one, `jack_restarts` times at most.
+    fn boot_with_jack(
+        &mut self,
+        jack_restarts: u32,
+    ) -> ResponseActFuture<Self, Result<u32, BootError>> {
         let options = self.options.clone();
-        let jack_name = format!("scserver-{}-{}", std::process::id(), options.port);
+        let attempt = JACK_RESTARTS - jack_restarts;
+        let jack_name = match attempt {
+            0 => format!("scserver-{}-{}", std::process::id(), options.port),
+            n => format!("scserver-{}-{}-{n}", std::process::id(), options.port),
+        };
         let jack = async move {
             if !options.start_jack || jack::is_running(&jack::default_server_name()) {
                 return Ok(None);
@@ -275,15 +296,28 @@ impl Handler<Spawn> for ProcessActor {
                     }
                     Err(e) => Box::pin(actix::fut::ready(Err(e))),
                 })
-                .map(|result, act, _| {
-                    result.map(|pid| Spawned {
-                        pid,
-                        jack_pid: act.jack.as_ref().and_then(DummyJack::pid),
-                    })
+                .then(move |result, act, _| -> ResponseActFuture<Self, Result<u32, BootError>> {
+                    match (result, act.jack.take()) {
+                        (Err(BootError::Audio { output }), Some(jack)) if jack_restarts > 0 => {
+                            tracing::warn!(parent: &act.span, ?output, "our JACK server keeps refusing scsynth; replacing it");
+                            Box::pin(
+                                jack.stop(Duration::from_secs(2))
+                                    .into_actor(act)
+                                    .then(move |_, act, _| act.boot_with_jack(jack_restarts - 1)),
+                            )
+                        }
+                        (result, jack) => {
+                            act.jack = jack;
+                            Box::pin(actix::fut::ready(result))
+                        }
+                    }
                 }),
         )
     }
 }
+
+/// How many times a refusing dummy JACK server of ours is replaced during one boot.
+const JACK_RESTARTS: u32 = 1;
 
 /// How long a dummy JACK server may take to listen.
 const JACK_START_TIMEOUT: Duration = Duration::from_secs(10);
@@ -320,10 +354,17 @@ impl ProcessActor {
                 }
             }
             .into_actor(self)
-            .then(move |result, act, ctx| match result {
+            .then(move |result, act, _| -> ResponseActFuture<Self, Result<u32, BootError>> {
+                match result {
                 Err(BootError::Audio { output }) if retries > 0 && act.jack.is_some() => {
                     tracing::warn!(parent: &act.span, ?output, "audio backend refused scsynth; trying again");
-                    act.attempt(ctx, retries - 1)
+                    // Give a busy JACK server a moment, longer each time (bounded: 100, 200 ms).
+                    let pause = Duration::from_millis(100 * u64::from(AUDIO_RETRIES + 1 - retries));
+                    Box::pin(
+                        tokio::time::sleep(pause)
+                            .into_actor(act)
+                            .then(move |_, act, ctx| act.attempt(ctx, retries - 1)),
+                    )
                 }
                 Err(BootError::Timeout { timeout, .. }) => {
                     let error = BootError::Timeout {
@@ -334,6 +375,7 @@ impl ProcessActor {
                     Box::pin(actix::fut::ready(Err(error)))
                 }
                 other => Box::pin(actix::fut::ready(other)),
+                }
             }),
         )
     }

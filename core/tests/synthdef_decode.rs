@@ -65,3 +65,15 @@ fn version_1_files_decode() {
         [scserver_core::synthdef::Input::Constant(0)]
     );
 }
+
+#[test]
+fn a_parameter_claiming_billions_of_values_prints_promptly() {
+    // Found by the property test above: a damaged index made one parameter span 4 billion values
+    // and the dump loop over them never ended.
+    let mut def = SynthDef::decode(&reference("ref_env_gate")).unwrap();
+    let last = def.param_names.len() - 1;
+    def.param_names[last].index = u32::MAX - 1;
+    def.param_names[0].index = 0;
+    let text = def.to_string();
+    assert!(text.contains(&def.param_names[0].name));
+}

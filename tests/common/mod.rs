@@ -119,3 +119,56 @@ pub const QUIT: [LifecycleEvent; 6] = [
 
 /// The reference SynthDefs (compiled by supriya) beside the project.
 pub const SYNTHDEFS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/reference/synthdefs");
+
+/// A dummy JACK server a test starts itself (through the library's own starter, which waits
+/// until jackd accepts clients), stopped with SIGTERM and waited for when dropped.
+pub struct Jack {
+    runtime: tokio::runtime::Runtime,
+    jack: Option<scserver_actors::jack::DummyJack>,
+}
+
+impl Jack {
+    /// Starts `jackd -n NAME -d dummy -r 48000 -p 64`. jackd refuses to start while JACK's
+    /// machine-wide table of 8 servers is full (other binaries' servers are stopping): try
+    /// again, bounded.
+    pub fn start(name: &str) -> Jack {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime for jackd");
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let jack = loop {
+            let start = scserver_actors::jack::DummyJack::start(
+                name.to_owned(),
+                48000,
+                64,
+                Duration::from_secs(10),
+            );
+            match runtime.block_on(start) {
+                Ok(jack) => break jack,
+                Err(e) if Instant::now() < deadline => {
+                    eprintln!("jackd: {e}; trying again");
+                    std::thread::sleep(Duration::from_secs(1));
+                }
+                Err(e) => panic!("jackd: {e}"),
+            }
+        };
+        Jack {
+            runtime,
+            jack: Some(jack),
+        }
+    }
+
+    /// The jackd process id.
+    pub fn pid(&self) -> Option<u32> {
+        self.jack.as_ref().and_then(|j| j.pid())
+    }
+}
+
+impl Drop for Jack {
+    fn drop(&mut self) {
+        if let Some(jack) = self.jack.take() {
+            self.runtime.block_on(jack.stop(Duration::from_secs(2)));
+        }
+    }
+}

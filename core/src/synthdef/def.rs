@@ -523,6 +523,9 @@ impl fmt::Display for SynthDef {
                     let Some((pname, first, count)) = self.param_at(k) else {
                         break;
                     };
+                    // A damaged file can name a parameter billions of values long: print no
+                    // more values than the file holds.
+                    let count = count.min(self.param_values.len().saturating_sub(first as usize));
                     for j in 0..count.max(1) {
                         let value = self
                             .param_values
