@@ -10,7 +10,7 @@ use std::sync::Mutex;
 use rosc::OscPacket;
 use scserver_actors::server::notifications::{RefreshMirror, RefreshMirrorAt, SharedMirror};
 use scserver_actors::{RequestError, ServerError};
-use scserver_core::bundle::{encode_checked, BundleError, Moment};
+use scserver_core::bundle::{encode_checked, Moment};
 use scserver_core::command::Command;
 
 use crate::AsyncServer;
@@ -89,9 +89,7 @@ impl RequestContext {
         let Some(packet) = moment.to_packet(self.server.latency()) else {
             return Ok(None);
         };
-        let bytes = encode_checked(&packet).map_err(|e| match e {
-            BundleError::TooLarge { size, limit } => RequestError::TooLarge { size, limit },
-        })?;
+        let bytes = encode_checked(&packet).map_err(RequestError::from)?;
         self.server.send_encoded(vec![bytes])?;
         let burst: usize = moment.commands.iter().map(notifications).sum();
         if burst >= NOTIFICATION_FIFO {

@@ -197,6 +197,16 @@ pub enum ServerError {
     ActorGone,
 }
 
+impl From<scserver_core::bundle::BundleError> for RequestError {
+    fn from(e: scserver_core::bundle::BundleError) -> Self {
+        match e {
+            scserver_core::bundle::BundleError::TooLarge { size, limit } => {
+                RequestError::TooLarge { size, limit }
+            }
+        }
+    }
+}
+
 impl From<actix::MailboxError> for ServerError {
     fn from(_: actix::MailboxError) -> Self {
         ServerError::ActorGone

@@ -22,7 +22,7 @@ use crate::router::Incoming;
 /// it at `net.core.rmem_max`).
 pub const RECEIVE_BUFFER: usize = 4 << 20;
 /// The largest UDP payload; replies are read whole.
-pub const MAX_DATAGRAM: usize = 65_507;
+pub const MAX_DATAGRAM: usize = scserver_core::bundle::MAX_UDP_PACKET;
 /// The size up to which queued packets are packed into one bundle. Well below the UDP limit so a
 /// burst still leaves as several datagrams that scsynth can take in across audio periods.
 pub const COALESCED_DATAGRAM: usize = 8192;

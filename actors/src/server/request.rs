@@ -14,7 +14,7 @@ use tokio::sync::oneshot;
 use super::{ServerActor, Status};
 use crate::allocator::{Allocate, AllocatorActor, IdKind};
 use crate::error::{RequestError, ServerError};
-use crate::osc::{OscActor, SendBytes, MAX_DATAGRAM};
+use crate::osc::{OscActor, SendBytes};
 use crate::router::{Expect, ReplyResult, RouterActor};
 
 /// What a request waits for.
@@ -45,14 +45,7 @@ impl Expectation {
 
 /// Encodes a packet, refusing what does not fit one datagram.
 pub fn encode(packet: &OscPacket) -> Result<Vec<u8>, RequestError> {
-    let bytes = rosc::encoder::encode(packet).map_err(|e| RequestError::Encode(e.to_string()))?;
-    if bytes.len() > MAX_DATAGRAM {
-        return Err(RequestError::TooLarge {
-            size: bytes.len(),
-            limit: MAX_DATAGRAM,
-        });
-    }
-    Ok(bytes)
+    Ok(scserver_core::bundle::encode_checked(packet)?)
 }
 
 /// Registers `expect` with the router and sends `bytes`; `tx` gets the reply.
