@@ -5,7 +5,8 @@
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use rosc::{OscMessage, OscPacket, OscType};
+use rosc::OscMessage;
+use scserver_core::command::Command;
 use scserver_core::reply::{Reply, StatusInfo};
 use scserver_core::tree::{parse_query_tree, QueryTreeGroup};
 use tokio::net::UdpSocket;
@@ -34,24 +35,22 @@ pub enum ProbeError {
     },
 }
 
+/// Sends `command` and waits for the reply its table row names.
 async fn ask(
     server: SocketAddr,
-    message: OscMessage,
-    reply: &str,
+    command: Command,
     timeout: Duration,
 ) -> Result<OscMessage, ProbeError> {
+    let reply = command
+        .reply()
+        .expect("probes send commands that scsynth answers");
     let local: SocketAddr = if server.is_ipv4() {
         "0.0.0.0:0".parse().expect("address")
     } else {
         "[::]:0".parse().expect("address")
     };
     let socket = UdpSocket::bind(local).await?;
-    let bytes =
-        rosc::encoder::encode(&OscPacket::Message(message)).map_err(|e| ProbeError::BadReply {
-            address: server,
-            message: e.to_string(),
-        })?;
-    socket.send_to(&bytes, server).await?;
+    socket.send_to(&command.to_bytes(), server).await?;
     let deadline = Instant::now() + timeout;
     let mut buf = vec![0u8; 65_536];
     let no_answer = || ProbeError::NoAnswer {
@@ -73,7 +72,7 @@ async fn ask(
             continue;
         };
         for m in scserver_core::reply::messages(packet) {
-            if m.addr == reply {
+            if reply.matches(&m) {
                 return Ok(m);
             }
         }
@@ -82,11 +81,7 @@ async fn ask(
 
 /// Sends `/status` and reads the reply.
 pub async fn query_status(server: SocketAddr, timeout: Duration) -> Result<StatusInfo, ProbeError> {
-    let message = OscMessage {
-        addr: "/status".into(),
-        args: vec![],
-    };
-    let reply = ask(server, message, "/status.reply", timeout).await?;
+    let reply = ask(server, Command::Status, timeout).await?;
     match scserver_core::reply::parse(&reply) {
         Ok(Reply::Status(info)) => Ok(info),
         other => Err(ProbeError::BadReply {
@@ -103,11 +98,10 @@ pub async fn query_tree(
     controls: bool,
     timeout: Duration,
 ) -> Result<QueryTreeGroup, ProbeError> {
-    let message = OscMessage {
-        addr: "/g_queryTree".into(),
-        args: vec![OscType::Int(group), OscType::Int(i32::from(controls))],
+    let command = Command::GQueryTree {
+        groups: vec![(group, controls)],
     };
-    let reply = ask(server, message, "/g_queryTree.reply", timeout).await?;
+    let reply = ask(server, command, timeout).await?;
     parse_query_tree(&reply).map_err(|e| ProbeError::BadReply {
         address: server,
         message: e.to_string(),

@@ -17,10 +17,11 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use actix::prelude::*;
-use rosc::{OscMessage, OscPacket};
+use rosc::OscMessage;
 use scserver_core::reply::{Reply, StatusInfo};
 
 use super::notifications::RefreshMirror;
+use scserver_core::command::Command;
 use scserver_core::supervision::{Beat, Heartbeat};
 use scserver_core::{LifecycleEvent, Pattern};
 
@@ -124,11 +125,7 @@ impl ServerActor {
 }
 
 fn status_bytes() -> Vec<u8> {
-    let packet = OscPacket::Message(OscMessage {
-        addr: "/status".into(),
-        args: vec![],
-    });
-    rosc::encoder::encode(&packet).expect("/status encodes")
+    Command::Status.to_bytes()
 }
 
 impl ServerActor {
