@@ -282,15 +282,15 @@ catalogue! {
     DelayC [ar kr] 1 [pure] { source(req ar) maximum_delay_time(0.2) delay_time(0.2) }
     DelayL [ar kr] 1 [pure] { source(req ar) maximum_delay_time(0.2) delay_time(0.2) }
     DelayN [ar kr] 1 [pure] { source(req ar) maximum_delay_time(0.2) delay_time(0.2) }
-    Delay1 [ar kr] 1 [pure] { source(req ar) x1(0.0) }
-    Delay2 [ar kr] 1 [pure] { source(req ar) x1(0.0) x2(0.0) }
+    Delay1 [ar kr] 1 [pure] { source(req ar) }
+    Delay2 [ar kr] 1 [pure] { source(req ar) }
     Dbrown [dr] 1 [] { length(f64::INFINITY) minimum(0.0) maximum(1.0) step(0.01) }
     Dbufrd [dr] 1 [] { buffer_id(0.0) phase(0.0) r#loop(1.0) }
     Dbufwr [dr] 1 [] { buffer_id(0.0) phase(0.0) source(0.0) r#loop(1.0) }
     Demand [ar kr] 1 [] { trigger(ar 0.0) reset(0.0) source(array) }
     DemandEnvGen [ar kr] 1 [] { level(req) duration(req) shape(1.0) curve(0.0) gate(1.0) reset(1.0) level_scale(1.0) level_bias(0.0) time_scale(1.0) done_action(0.0) }
     Dgeom [dr] 1 [] { length(f64::INFINITY) start(1.0) grow(2.0) }
-    Dibrown [dr] 1 [] { length(f64::INFINITY) minimum(0.0) maximum(12.0) step(1.0) }
+    Dibrown [dr] 1 [] { length(f64::INFINITY) minimum(0.0) maximum(1.0) step(0.01) }
     Diwhite [dr] 1 [] { length(f64::INFINITY) minimum(0.0) maximum(1.0) }
     Drand [dr] 1 [] { repeats(1.0) sequence(array) }
     Dreset [dr] 1 [] { source(req) reset(0.0) }
@@ -364,8 +364,8 @@ catalogue! {
     Slope [ar kr] 1 [pure] { source(req ar) }
     TwoPole [ar kr] 1 [pure] { source(req ar) frequency(440.0) radius(0.8) }
     TwoZero [ar kr] 1 [pure] { source(req ar) frequency(440.0) radius(0.8) }
-    Gendy1 [ar kr] 1 [] { ampdist(1.0) durdist(1.0) adparam(1.0) ddparam(1.0) minfrequency(440.0) maxfrequency(660.0) ampscale(0.5) durscale(0.5) init_cps(12.0) knum(auto) }
-    Gendy2 [ar kr] 1 [] { ampdist(1.0) durdist(1.0) adparam(1.0) ddparam(1.0) minfrequency(440.0) maxfrequency(660.0) ampscale(0.5) durscale(0.5) init_cps(12.0) knum(auto) a(1.17) c(0.31) }
+    Gendy1 [ar kr] 1 [] { ampdist(1.0) durdist(1.0) adparam(1.0) ddparam(1.0) minfrequency(by_rate 440.0 20.0) maxfrequency(by_rate 660.0 1000.0) ampscale(0.5) durscale(0.5) init_cps(12.0) knum(auto) }
+    Gendy2 [ar kr] 1 [] { ampdist(1.0) durdist(1.0) adparam(1.0) ddparam(1.0) minfrequency(by_rate 440.0 20.0) maxfrequency(by_rate 660.0 1000.0) ampscale(0.5) durscale(0.5) init_cps(12.0) knum(auto) a(1.17) c(0.31) }
     Gendy3 [ar kr] 1 [] { ampdist(1.0) durdist(1.0) adparam(1.0) ddparam(1.0) frequency(440.0) ampscale(0.5) durscale(0.5) init_cps(12.0) knum(auto) }
     GrainBuf [ar] 1 [channels] { trigger(0.0) duration(1.0) buffer_id(req) rate(1.0) position(0.0) interpolate(2.0) pan(0.0) envelope_buffer_id(-1.0) maximum_overlap(512.0) }
     GrainIn [ar] 1 [channels] { trigger(0.0) duration(1.0) source(req) position(0.0) envelope_buffer_id(-1.0) maximum_overlap(512.0) }
@@ -397,12 +397,12 @@ catalogue! {
     InFeedback [ar kr] 1 [input channels] { bus(0.0) }
     LocalIn [ar kr] 1 [channels] { default(array 0.0) }
     LocalOut [ar kr] 0 [] { source(array ar) }
-    OffsetOut [ar kr] 0 [output] { bus(0.0) source(array ar) }
+    OffsetOut [ar] 0 [output] { bus(0.0) source(array ar) }
     Out [ar kr] 0 [output] { bus(0.0) source(array ar) }
     ReplaceOut [ar kr] 0 [output] { bus(0.0) source(array ar) }
     XOut [ar kr] 0 [output] { bus(0.0) crossfade(0.0) source(array ar) }
     A2K [kr] 1 [pure] { source(req) }
-    AmpComp [ar kr ir] 1 [pure] { frequency(1000.0) root(0.0) exp(0.3333) }
+    AmpComp [ar kr ir] 1 [pure] { frequency(261.6255653005986) root(261.6255653005986) exp(0.3333) }
     AmpCompA [ar kr ir] 1 [pure] { frequency(1000.0) root(0.0) min_amp(0.32) root_amp(1.0) }
     DC [ar kr] 1 [pure] { source(req) }
     K2A [ar] 1 [pure] { source(req) }
