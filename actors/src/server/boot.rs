@@ -109,14 +109,19 @@ impl ServerActor {
                 // A stale scsynth of ours on the port is killed; anyone else is named.
                 let (port, ip) = (options.port, options.ip_address);
                 let grace = options.quit_timeout;
-                if let Reclaim::Held(holder) = reclaim(port, ip, options.protocol, grace).await {
-                    return Ok(Err(BootError::PortInUse {
-                        port,
-                        output: vec![],
-                        holder: Some(holder.to_string()),
-                    }));
-                }
-                process.send(Spawn).await
+                let (holder, owner) = match reclaim(port, ip, options.protocol, grace).await {
+                    Reclaim::Free | Reclaim::Reclaimed(_) => return process.send(Spawn).await,
+                    Reclaim::Held(holder) => (holder.to_string(), None),
+                    Reclaim::InUse { pid, owner } => {
+                        (format!("scsynth pid {pid}"), Some(owner.to_string()))
+                    }
+                };
+                Ok(Err(BootError::PortInUse {
+                    port,
+                    output: vec![],
+                    holder: Some(holder),
+                    owner,
+                }))
             }
             .into_actor(self)
             .then(|spawned, act, ctx| match spawned {
@@ -125,8 +130,11 @@ impl ServerActor {
                         s.pid = Some(pid);
                         s.jack_pid = jack_pid;
                     });
-                    if let Ok(exe) = crate::process::find_executable(&act.options()) {
-                        crate::stale::record(act.options().port, pid, &exe);
+                    let owner = crate::stale::owner(std::process::id(), &act.name);
+                    if let (Ok(exe), Some(owner)) =
+                        (crate::process::find_executable(&act.options()), owner)
+                    {
+                        crate::stale::record(act.options().port, pid, &exe, owner);
                     }
                     act.publish(LifecycleEvent::ProcessBooted, None);
                     act.connect(ctx)
