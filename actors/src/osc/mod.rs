@@ -3,9 +3,10 @@
 //! share the coalescing outbox and hand decoded messages to the router the same way.
 
 pub mod tcp;
+pub mod udp;
 
 use std::io;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use actix::prelude::*;
@@ -68,19 +69,7 @@ impl OscActor {
         local_port: u16,
         router: Recipient<Incoming>,
     ) -> io::Result<OscActor> {
-        let local_ip = if server.ip().is_loopback() {
-            server.ip()
-        } else {
-            IpAddr::V4(Ipv4Addr::UNSPECIFIED)
-        };
-        let domain = socket2::Domain::for_address(server);
-        let socket = socket2::Socket::new(domain, socket2::Type::DGRAM, None)?;
-        if let Err(e) = socket.set_recv_buffer_size(RECEIVE_BUFFER) {
-            tracing::warn!(error = %e, "could not enlarge the UDP receive buffer");
-        }
-        socket.set_nonblocking(true)?;
-        socket.bind(&SocketAddr::new(local_ip, local_port).into())?;
-        let socket = UdpSocket::from_std(socket.into())?;
+        let socket = udp::bind(server, local_port, Some(RECEIVE_BUFFER))?;
         let (datagrams, queue) = mpsc::unbounded_channel();
         let transport = Transport::Udp {
             socket: Arc::new(socket),
