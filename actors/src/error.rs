@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use scserver_core::alloc::AllocError;
+use scserver_core::validate::InvalidArgument;
 use scserver_core::OptionsError;
 
 /// Why a server could not be started.
@@ -143,6 +144,9 @@ pub enum RequestError {
     /// The packet could not be encoded.
     #[error("could not encode OSC packet: {0}")]
     Encode(String),
+    /// An argument scsynth would ignore or mishandle; nothing was sent.
+    #[error(transparent)]
+    InvalidArgument(#[from] InvalidArgument),
     /// The reply did not have the expected shape.
     #[error("unexpected reply to {command}: {message}")]
     BadReply {
@@ -216,6 +220,12 @@ impl From<scserver_core::bundle::BundleError> for RequestError {
                 RequestError::TooLarge { size, limit }
             }
         }
+    }
+}
+
+impl From<InvalidArgument> for ServerError {
+    fn from(e: InvalidArgument) -> Self {
+        ServerError::Request(e.into())
     }
 }
 
