@@ -26,6 +26,10 @@ mod runtime;
 mod server;
 mod supervisor;
 
+/// The SynthDef compiler (the `scserver-synthdef` crate): build UGen graphs in Rust and send
+/// them with [`AsyncServer::add_synthdefs`].
+pub use scserver_synthdef as synthdef;
+
 pub use async_server::AsyncServer;
 pub use callbacks::{LifecycleCallbackHandle, OscCallbackHandle};
 pub use config::{Config, ConfigError, ServerConfig};
@@ -42,10 +46,10 @@ pub use scserver_core::command::{AddAction, Command, Control, Value};
 pub use scserver_core::options::{RestartPolicy, SafetyClip};
 pub use scserver_core::reply::{BufferInfo, ControlValue, NodeInfo, StatusInfo, VersionInfo};
 pub use scserver_core::supervision::SupervisionEvent;
-pub use scserver_core::synthdef::SynthDef;
 pub use scserver_core::tree::{QueryTreeControl, QueryTreeGroup, QueryTreeNode, QueryTreeSynth};
 pub use scserver_core::validate::InvalidArgument;
 pub use scserver_core::{LifecycleEvent, Options, OptionsError, Pattern, Protocol};
+pub use scserver_synthdef::SynthDef;
 pub use server::Server;
 pub use supervisor::{Hook, LifecycleFn, Supervisor};
 

@@ -5,7 +5,7 @@
 mod fixtures;
 mod reference_defs;
 
-use scserver_core::synthdef::SynthDef;
+use scserver_synthdef::SynthDef;
 
 const DIR: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),

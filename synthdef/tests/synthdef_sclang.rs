@@ -5,8 +5,8 @@
 
 use std::collections::BTreeMap;
 
-use scserver_core::synthdef::catalogue::{self, flags, InputDefault, UGenInfo};
-use scserver_core::synthdef::Rate;
+use scserver_synthdef::catalogue::{self, flags, InputDefault, UGenInfo};
+use scserver_synthdef::Rate;
 
 const FACTS: &str = include_str!("data/sclang_ugens.txt");
 const EXCEPTIONS: &str = include_str!("data/sclang_exceptions.txt");

@@ -5,12 +5,12 @@
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 
-use super::catalogue::{self, flags, InputDefault, UGenInfo};
-use super::def::{Input, ParamName, SynthDef, UGenSpec};
-use super::error::SynthDefError;
-use super::rate::{ParamRate, Rate};
-use super::signal::{Output, Signal};
-use super::special;
+use crate::catalogue::{self, flags, InputDefault, UGenInfo};
+use crate::def::{Input, ParamName, SynthDef, UGenSpec};
+use crate::error::SynthDefError;
+use crate::rate::{ParamRate, Rate};
+use crate::signal::{Output, Signal};
+use crate::special;
 
 /// Where a node input comes from.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -147,7 +147,7 @@ impl Default for Limits {
 }
 
 /// Builds one SynthDef: make controls with [`kr`](Self::kr) and friends, UGens with the
-/// typed constructors in [`ugens`](super::ugens) or by name with [`ugen`](Self::ugen),
+/// typed constructors in [`ugens`](crate::ugens) or by name with [`ugen`](Self::ugen),
 /// combine signals with operators, then call [`build`](Self::build).
 ///
 /// Mistakes (unknown inputs, wrong rates, signals from another builder, ...) do not

@@ -7,7 +7,7 @@
 //! UGen is adding a row; it then works by name ([`SynthDefBuilder::ugen`]) and as a type:
 //!
 //! ```
-//! use scserver_core::synthdef::{ugens::SinOsc, SynthDefBuilder};
+//! use scserver_synthdef::{ugens::SinOsc, SynthDefBuilder};
 //! let b = SynthDefBuilder::new("doc");
 //! let sig = SinOsc::ar(&b).frequency(220.0).finish() * 0.1;
 //! # let _ = sig;
@@ -15,10 +15,10 @@
 
 #![allow(clippy::upper_case_acronyms, non_camel_case_types)]
 
-use super::builder::{SynthDefBuilder, UGenCall};
-use super::catalogue::{flags, InputDefault, InputInfo, UGenInfo};
-use super::rate::Rate;
-use super::signal::Signal;
+use crate::builder::{SynthDefBuilder, UGenCall};
+use crate::catalogue::{flags, InputDefault, InputInfo, UGenInfo};
+use crate::rate::Rate;
+use crate::signal::Signal;
 
 macro_rules! rate_of {
     (ar) => {

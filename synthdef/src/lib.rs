@@ -2,7 +2,7 @@
 //! byte for byte what supriya compiles for the same graph.
 //!
 //! ```
-//! use scserver_core::synthdef::{ugens::{Out, SinOsc}, SynthDefBuilder};
+//! use scserver_synthdef::{ugens::{Out, SinOsc}, SynthDefBuilder};
 //!
 //! let b = SynthDefBuilder::new("sine");
 //! let (freq, amp, out) = (b.kr("freq", 440.0), b.kr("amp", 0.1), b.kr("out", 0.0));

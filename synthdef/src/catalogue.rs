@@ -1,8 +1,8 @@
 //! The UGen catalogue: one data row per UGen (name, rates, inputs with defaults, outputs,
-//! flags). The rows themselves live in [`super::ugens`], which also derives a typed
+//! flags). The rows themselves live in [`crate::ugens`], which also derives a typed
 //! constructor per row from the same data.
 
-use super::rate::Rate;
+use crate::rate::Rate;
 
 /// How an input gets its value when none is given.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -102,7 +102,7 @@ impl UGenInfo {
 
 /// Every catalogue row.
 pub fn all() -> &'static [UGenInfo] {
-    super::ugens::CATALOGUE
+    crate::ugens::CATALOGUE
 }
 
 /// The catalogue row for a UGen class name.

@@ -6,11 +6,11 @@ use std::fmt;
 use std::ops;
 use std::rc::Rc;
 
-use super::builder::{
+use crate::builder::{
     active_graph, add_node, expand, map_expanded, src_of, GraphRef, Node, NodeKind,
 };
-use super::ops::{BinaryOp, UnaryOp};
-use super::rate::Rate;
+use crate::ops::{BinaryOp, UnaryOp};
+use crate::rate::Rate;
 
 /// One output of a UGen in a builder's graph.
 #[derive(Clone)]
@@ -152,7 +152,7 @@ fn binary_expanded(left: Signal, right: Signal, op: BinaryOp, graph: Option<&Gra
 fn empty_input(graph: Option<&GraphRef>, op: &str) -> Signal {
     if let Some(g) = graph {
         g.borrow_mut()
-            .fail(super::error::SynthDefError::EmptyInput {
+            .fail(crate::error::SynthDefError::EmptyInput {
                 ugen: op.to_string(),
                 input: "operand".into(),
             });

@@ -1,7 +1,7 @@
 //! The decoder never panics on damaged input, and whatever it accepts re-encodes exactly.
 
 use proptest::prelude::*;
-use scserver_core::synthdef::SynthDef;
+use scserver_synthdef::SynthDef;
 
 const DIR: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -60,10 +60,7 @@ fn version_1_files_decode() {
     b.extend([0, 0]); // no variants
     let def = SynthDef::decode(&b).unwrap();
     assert_eq!(def.ugens[0].class, "DC");
-    assert_eq!(
-        def.ugens[0].inputs,
-        [scserver_core::synthdef::Input::Constant(0)]
-    );
+    assert_eq!(def.ugens[0].inputs, [scserver_synthdef::Input::Constant(0)]);
 }
 
 #[test]
