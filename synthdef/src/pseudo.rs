@@ -1,8 +1,9 @@
 //! Pseudo-UGens: helpers that expand into ordinary UGens and operators.
 
-use crate::builder::{expand, map_expanded, SynthDefBuilder};
+use crate::builder::SynthDefBuilder;
+use crate::graph::Signal;
+use crate::graph::{active_graph, expand, map_expanded};
 use crate::rate::Rate;
-use crate::signal::Signal;
 use crate::special;
 
 impl SynthDefBuilder {
@@ -117,7 +118,7 @@ impl Signal {
             .graph()
             .or_else(|| mul.graph())
             .or_else(|| add.graph())
-            .or_else(crate::builder::active_graph);
+            .or_else(active_graph);
         match graph {
             Some(g) => {
                 let values = [self.clone(), mul, add];
@@ -136,7 +137,7 @@ impl Signal {
     /// channel's own rate (`ir` falls back to `kr` where the UGen has no `ir`), like
     /// supriya's `clip`/`lagged` helpers.
     fn map_ugen(&self, name: &'static str, inputs: &[(&str, Signal)]) -> Signal {
-        let Some(graph) = self.graph().or_else(crate::builder::active_graph) else {
+        let Some(graph) = self.graph().or_else(active_graph) else {
             return self.clone();
         };
         let Some(info) = crate::catalogue::lookup(name) else {

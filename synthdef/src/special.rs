@@ -2,12 +2,12 @@
 //! for every row, plus the few UGens whose construction has rules of its own (`MulAdd`,
 //! `Sum3`/`Sum4`, `LocalBuf`, `FFT`, `Demand`, ...).
 
-use crate::builder::{add_node, expand, map_expanded, src_of, GraphRef, Node, NodeKind};
 use crate::catalogue::{self, flags, UGenInfo};
 use crate::error::SynthDefError;
+use crate::graph::{add_node, expand, map_expanded, src_of, GraphRef, Node, NodeKind, Signal};
 use crate::ops::BinaryOp;
 use crate::rate::Rate;
-use crate::signal::{binary_single, unary_single, Signal};
+use crate::signal::{binary_single, unary_single};
 
 /// Makes the UGen(s) for a prepared call: `values` has one entry per catalogue input,
 /// `None` only for inputs whose default is [`InputDefault::Auto`](crate::catalogue::InputDefault::Auto).
