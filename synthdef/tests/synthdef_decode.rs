@@ -3,13 +3,9 @@
 use proptest::prelude::*;
 use scserver_synthdef::SynthDef;
 
-const DIR: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/reference/synthdefs/"
-);
-
 fn reference(name: &str) -> Vec<u8> {
-    std::fs::read(format!("{DIR}{name}.scsyndef")).expect("reference file")
+    let dir = scserver_testdata::SYNTHDEFS;
+    std::fs::read(format!("{dir}/{name}.scsyndef")).expect("reference file")
 }
 
 const NAMES: [&str; 3] = ["ref_env_gate", "ref_multi_output", "ref_buffers"];
