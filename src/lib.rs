@@ -47,7 +47,7 @@ pub use scserver_core::tree::{QueryTreeControl, QueryTreeGroup, QueryTreeNode, Q
 pub use scserver_core::validate::InvalidArgument;
 pub use scserver_core::{LifecycleEvent, Options, OptionsError, Pattern, Protocol};
 pub use server::Server;
-pub use supervisor::{Hook, LifecycleFn, Supervisor};
+pub use supervisor::{Hook, LifecycleFn, ServerSupervisor};
 
 /// OSC types, re-exported from `rosc` so callers need no direct dependency.
 pub mod osc {

@@ -139,18 +139,18 @@ pub type SupervisionCallback = Box<dyn FnMut(&SupervisionNotice) + Send>;
 
 /// Supervises servers one-for-one.
 #[derive(Default)]
-pub struct Supervisor {
+pub struct SupervisorActor {
     children: BTreeMap<String, Child>,
     subscribers: Vec<Recipient<SupervisionNotice>>,
     callbacks: Vec<SupervisionCallback>,
     shutting_down: bool,
 }
 
-impl Actor for Supervisor {
+impl Actor for SupervisorActor {
     type Context = Context<Self>;
 }
 
-impl Supervisor {
+impl SupervisorActor {
     fn publish(&mut self, name: &str, event: SupervisionEvent, detail: Option<String>) {
         let Some(child) = self.children.get(name) else {
             return;
@@ -341,7 +341,7 @@ impl Supervisor {
     }
 }
 
-impl Handler<LifecycleNotice> for Supervisor {
+impl Handler<LifecycleNotice> for SupervisorActor {
     type Result = ();
 
     /// Panics mark the run as failed; a Quit of a running server is a stop to decide about.
@@ -376,7 +376,7 @@ impl Handler<LifecycleNotice> for Supervisor {
     }
 }
 
-type Answer<T> = ResponseActFuture<Supervisor, Result<T, SupervisionError>>;
+type Answer<T> = ResponseActFuture<SupervisorActor, Result<T, SupervisionError>>;
 
 fn answer<T: 'static>(result: Result<T, SupervisionError>) -> Answer<T> {
     Box::pin(actix::fut::ready(result))
@@ -395,7 +395,7 @@ pub struct Supervise {
     pub hook: Option<RestartHook>,
 }
 
-impl Handler<Supervise> for Supervisor {
+impl Handler<Supervise> for SupervisorActor {
     type Result = Answer<()>;
 
     fn handle(&mut self, msg: Supervise, _: &mut Self::Context) -> Answer<()> {
@@ -461,7 +461,7 @@ fn child<'a>(
 #[rtype(result = "Result<(), SupervisionError>")]
 pub struct StopServer(pub String);
 
-impl Handler<StopServer> for Supervisor {
+impl Handler<StopServer> for SupervisorActor {
     type Result = Answer<()>;
 
     fn handle(&mut self, msg: StopServer, _: &mut Self::Context) -> Answer<()> {
@@ -481,7 +481,7 @@ impl Handler<StopServer> for Supervisor {
 #[rtype(result = "Vec<(String, Result<(), ServerError>)>")]
 pub struct StopAll;
 
-impl Handler<StopAll> for Supervisor {
+impl Handler<StopAll> for SupervisorActor {
     type Result = ResponseActFuture<Self, Vec<(String, Result<(), ServerError>)>>;
 
     fn handle(&mut self, _: StopAll, _: &mut Self::Context) -> Self::Result {
@@ -509,7 +509,7 @@ impl Handler<StopAll> for Supervisor {
 #[rtype(result = "Result<(), SupervisionError>")]
 pub struct RebootServer(pub String);
 
-impl Handler<RebootServer> for Supervisor {
+impl Handler<RebootServer> for SupervisorActor {
     type Result = Answer<()>;
 
     fn handle(&mut self, msg: RebootServer, _: &mut Self::Context) -> Answer<()> {
@@ -540,7 +540,7 @@ impl Handler<RebootServer> for Supervisor {
 #[rtype(result = "Result<(), SupervisionError>")]
 pub struct ResetServer(pub String);
 
-impl Handler<ResetServer> for Supervisor {
+impl Handler<ResetServer> for SupervisorActor {
     type Result = Answer<()>;
 
     fn handle(&mut self, msg: ResetServer, _: &mut Self::Context) -> Answer<()> {
@@ -558,7 +558,7 @@ impl Handler<ResetServer> for Supervisor {
 #[rtype(result = "Result<(), SupervisionError>")]
 pub struct RestartServer(pub String);
 
-impl Handler<RestartServer> for Supervisor {
+impl Handler<RestartServer> for SupervisorActor {
     type Result = Answer<()>;
 
     fn handle(&mut self, msg: RestartServer, _: &mut Self::Context) -> Answer<()> {
@@ -593,7 +593,7 @@ impl Handler<RestartServer> for Supervisor {
 #[rtype(result = "Vec<ChildInfo>")]
 pub struct Children;
 
-impl Handler<Children> for Supervisor {
+impl Handler<Children> for SupervisorActor {
     type Result = MessageResult<Children>;
 
     fn handle(&mut self, _: Children, _: &mut Self::Context) -> Self::Result {
@@ -617,7 +617,7 @@ impl Handler<Children> for Supervisor {
 #[rtype(result = "Option<Addr<ServerActor>>")]
 pub struct ServerByName(pub String);
 
-impl Handler<ServerByName> for Supervisor {
+impl Handler<ServerByName> for SupervisorActor {
     type Result = Option<Addr<ServerActor>>;
 
     fn handle(&mut self, msg: ServerByName, _: &mut Self::Context) -> Self::Result {
@@ -630,7 +630,7 @@ impl Handler<ServerByName> for Supervisor {
 #[rtype(result = "()")]
 pub struct SubscribeSupervision(pub Recipient<SupervisionNotice>);
 
-impl Handler<SubscribeSupervision> for Supervisor {
+impl Handler<SubscribeSupervision> for SupervisorActor {
     type Result = ();
 
     fn handle(&mut self, msg: SubscribeSupervision, _: &mut Self::Context) {
@@ -644,7 +644,7 @@ impl Handler<SubscribeSupervision> for Supervisor {
 #[rtype(result = "()")]
 pub struct OnSupervision(pub SupervisionCallback);
 
-impl Handler<OnSupervision> for Supervisor {
+impl Handler<OnSupervision> for SupervisorActor {
     type Result = ();
 
     fn handle(&mut self, msg: OnSupervision, _: &mut Self::Context) {
