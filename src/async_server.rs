@@ -17,7 +17,7 @@ use scserver_actors::server::quit::{Disconnect, Quit, Reboot};
 use scserver_actors::server::request::{encode, Expectation, Request, Send};
 use scserver_actors::server::reset::Reset;
 use scserver_actors::server::{
-    LifecycleCallback, LifecycleNotice, ServerActor, ServerState, SignalProcess, Status, Watch,
+    lifecycle_callback, LifecycleNotice, ServerActor, ServerState, SignalProcess, Status, Watch,
 };
 use scserver_actors::{RequestError, ServerError};
 use scserver_core::command::Command;
@@ -324,12 +324,12 @@ impl AsyncServer {
         let events: HashSet<_> = events.into_iter().collect();
         self.inner
             .addr
-            .do_send(RegisterLifecycleCallback(LifecycleCallback {
+            .do_send(RegisterLifecycleCallback(lifecycle_callback(
                 id,
-                events: (!events.is_empty()).then_some(events),
+                events,
                 once,
-                procedure: Box::new(procedure),
-            }));
+                Box::new(procedure),
+            )));
         LifecycleCallbackHandle(id)
     }
 

@@ -12,6 +12,7 @@ pub mod allocator;
 pub mod error;
 pub mod jack;
 pub mod jack_registry;
+pub mod listeners;
 pub mod osc;
 pub mod process;
 pub mod router;

@@ -17,6 +17,7 @@ use scserver_core::LifecycleEvent;
 use tokio::sync::watch;
 
 use crate::error::ServerError;
+use crate::listeners::{Callback, Listeners};
 use crate::server::boot::Boot;
 use crate::server::events::Subscribe;
 use crate::server::quit::{Quit, Reboot};
@@ -141,8 +142,7 @@ pub type SupervisionCallback = Box<dyn FnMut(&SupervisionNotice) + Send>;
 #[derive(Default)]
 pub struct SupervisorActor {
     children: BTreeMap<String, Child>,
-    subscribers: Vec<Recipient<SupervisionNotice>>,
-    callbacks: Vec<SupervisionCallback>,
+    listeners: Listeners<SupervisionNotice>,
     shutting_down: bool,
 }
 
@@ -163,13 +163,7 @@ impl SupervisorActor {
             detail,
         };
         tracing::info!(parent: &child.span, event = %event, detail = notice.detail.as_deref(), "supervision");
-        self.subscribers.retain(|s| s.connected());
-        for s in &self.subscribers {
-            s.do_send(notice.clone());
-        }
-        for cb in &mut self.callbacks {
-            cb(&notice);
-        }
+        self.listeners.publish(&notice);
     }
 
     /// Boots a child and reports the outcome to `after`.
@@ -634,7 +628,7 @@ impl Handler<SubscribeSupervision> for SupervisorActor {
     type Result = ();
 
     fn handle(&mut self, msg: SubscribeSupervision, _: &mut Self::Context) {
-        self.subscribers.push(msg.0);
+        self.listeners.subscribe(msg.0);
     }
 }
 
@@ -648,6 +642,6 @@ impl Handler<OnSupervision> for SupervisorActor {
     type Result = ();
 
     fn handle(&mut self, msg: OnSupervision, _: &mut Self::Context) {
-        self.callbacks.push(msg.0);
+        self.listeners.add(Callback::every(msg.0));
     }
 }
