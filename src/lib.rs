@@ -51,7 +51,7 @@ pub use scserver_core::validate::InvalidArgument;
 pub use scserver_core::{LifecycleEvent, Options, OptionsError, Pattern, Protocol};
 pub use scserver_synthdef::SynthDef;
 pub use server::Server;
-pub use supervisor::{Hook, LifecycleFn, Supervisor};
+pub use supervisor::{Hook, LifecycleFn, ServerSupervisor};
 
 /// OSC types, re-exported from `rosc` so callers need no direct dependency.
 pub mod osc {
