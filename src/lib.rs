@@ -24,6 +24,7 @@ pub mod probe;
 mod queries;
 mod runtime;
 mod server;
+mod shm;
 mod supervisor;
 
 pub use async_server::AsyncServer;
@@ -46,6 +47,9 @@ pub use scserver_core::synthdef::SynthDef;
 pub use scserver_core::tree::{QueryTreeControl, QueryTreeGroup, QueryTreeNode, QueryTreeSynth};
 pub use scserver_core::{LifecycleEvent, Options, OptionsError, Pattern, Protocol};
 pub use server::Server;
+pub use shm::{
+    Access, FrequencyScale, Scope, ScopeFrame, ScopeInput, SharedMemory, SharedMemoryError,
+};
 pub use supervisor::{Hook, LifecycleFn, Supervisor};
 
 /// OSC types, re-exported from `rosc` so callers need no direct dependency.

@@ -13,6 +13,7 @@ pub mod output;
 pub mod pattern;
 pub mod replay;
 pub mod reply;
+pub mod shm;
 pub mod stale;
 pub mod supervision;
 pub mod synthdef;
