@@ -285,7 +285,9 @@ impl Drop for Scope {
         let free = Command::NFree {
             node_ids: vec![self.synth.id()],
         };
-        let _ = self.server.send(rosc::OscPacket::Message(free.to_message()));
+        let _ = self
+            .server
+            .send(rosc::OscPacket::Message(free.to_message()));
     }
 }
 
