@@ -149,7 +149,7 @@ pub fn resolve(
     }
     let target = i64::try_from(at).ok()?.checked_add(stored)?;
     let target = usize::try_from(target).ok()?;
-    (target % align == 0 && target.checked_add(len)? <= segment_len).then_some(target)
+    (target.is_multiple_of(align) && target.checked_add(len)? <= segment_len).then_some(target)
 }
 
 fn pointer(bytes: &[u8], at: usize, len: usize, what: &'static str) -> Result<usize, LayoutError> {
@@ -252,7 +252,7 @@ fn named_header_fits(bytes: &[u8], object: usize, name_len: usize) -> bool {
     let chars = bytes
         .get(header + 8..header + 10)
         .map(|b| u16::from_le_bytes([b[0], b[1]]) as usize);
-    object % 8 == 0 && chars == Some(name_len)
+    object.is_multiple_of(8) && chars == Some(name_len)
 }
 
 fn find_all<'a>(haystack: &'a [u8], needle: &'a [u8]) -> impl Iterator<Item = usize> + 'a {

@@ -41,7 +41,7 @@ impl Mapping {
     /// The atomic of type `A` (size and alignment `size`) at `offset`, if it lies inside.
     fn cell<A>(&self, offset: usize, size: usize) -> Option<&A> {
         debug_assert_eq!(std::mem::size_of::<A>(), size);
-        if offset % size != 0 || offset.checked_add(size)? > self.len() {
+        if !offset.is_multiple_of(size) || offset.checked_add(size)? > self.len() {
             return None;
         }
         // SAFETY: the mapping is page-aligned, so `offset % size == 0` makes the address aligned
@@ -113,7 +113,7 @@ impl Mapping {
     /// `count` consecutive 4-byte atomics from `offset`, checked once.
     fn cells(&self, offset: usize, count: usize) -> Option<&[AtomicU32]> {
         let bytes = count.checked_mul(4)?;
-        if offset % 4 != 0 || offset.checked_add(bytes)? > self.len() {
+        if !offset.is_multiple_of(4) || offset.checked_add(bytes)? > self.len() {
             return None;
         }
         // SAFETY: as in `cell`: aligned (page-aligned base, offset a multiple of 4), inside the

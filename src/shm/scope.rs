@@ -403,7 +403,7 @@ impl AsyncServer {
                 "FFT size {fft_size}; use a power of two from 256 to 8192"
             )));
         }
-        if rate == 0 || fft_size % rate != 0 {
+        if rate == 0 || !fft_size.is_multiple_of(rate) {
             return Err(invalid(format!(
                 "rate {rate} does not divide FFT size {fft_size}"
             )));
