@@ -13,6 +13,9 @@
 //! server.quit(false).unwrap();
 //! ```
 
+// Only the shared-memory mapping (`shm::map`) may use `unsafe`.
+#![deny(unsafe_code)]
+
 mod async_server;
 mod blocking;
 mod callbacks;

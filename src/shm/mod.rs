@@ -10,6 +10,7 @@
 //! assert_eq!(shm.get_bus(3).unwrap(), 0.25);
 //! ```
 
+#[allow(unsafe_code)]
 mod map;
 mod scope;
 
