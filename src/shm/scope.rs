@@ -208,11 +208,11 @@ impl Scope {
         let taken = map
             .swap_i32(base + scope::STAGE, out, Ordering::Acquire)
             .ok_or_else(unwritable)?;
-        map.store_i32(base + scope::OUT, taken)
-            .ok_or_else(unwritable)?;
         if !(0..scope::REGIONS).contains(&taken) {
             return Err(self.state_error(format!("staged region {taken}")));
         }
+        map.store_i32(base + scope::OUT, taken)
+            .ok_or_else(unwritable)?;
         self.copy_region(taken).map(Some)
     }
 
