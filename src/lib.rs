@@ -13,6 +13,9 @@
 //! server.quit(false).unwrap();
 //! ```
 
+// Only the shared-memory mapping (`shm::map`) may use `unsafe`.
+#![deny(unsafe_code)]
+
 mod async_server;
 mod blocking;
 mod callbacks;
@@ -24,6 +27,7 @@ pub mod probe;
 mod queries;
 mod runtime;
 mod server;
+mod shm;
 mod supervisor;
 
 /// The SynthDef compiler (the `scserver-synthdef` crate): build UGen graphs in Rust and send
@@ -51,6 +55,9 @@ pub use scserver_core::validate::InvalidArgument;
 pub use scserver_core::{LifecycleEvent, Options, OptionsError, Pattern, Protocol};
 pub use scserver_synthdef::SynthDef;
 pub use server::Server;
+pub use shm::{
+    Access, FrequencyScale, Scope, ScopeFrame, ScopeInput, SharedMemory, SharedMemoryError,
+};
 pub use supervisor::{Hook, LifecycleFn, ServerSupervisor};
 
 /// OSC types, re-exported from `rosc` so callers need no direct dependency.

@@ -14,6 +14,7 @@ pub mod output;
 pub mod pattern;
 pub mod replay;
 pub mod reply;
+pub mod shm;
 pub mod stale;
 pub mod supervision;
 pub mod timetag;
