@@ -33,14 +33,20 @@ pub use context::RequestContext;
 pub use objects::{Buffer, BufferSource, Bus, BusGroup, BusId, Group, Rate, Synth};
 pub use scserver_actors::allocator::IdKind;
 pub use scserver_actors::error::{BootError, RequestError, ServerError};
+pub use scserver_actors::render::{
+    Canceller, Commands, Render, RenderError, RenderEvent, RenderJob, RenderReport,
+};
 pub use scserver_actors::router::UnclaimedFailure;
 pub use scserver_actors::server::notifications::FailureSink;
 pub use scserver_actors::server::request::Expectation;
 pub use scserver_actors::server::{LifecycleNotice, Status};
 pub use scserver_actors::supervisor::{ChildInfo, Phase, SupervisionError, SupervisionNotice};
 pub use scserver_core::command::{AddAction, Command, Control, Value};
+pub use scserver_core::nrt::RenderSettings;
 pub use scserver_core::options::{RestartPolicy, SafetyClip};
 pub use scserver_core::reply::{BufferInfo, ControlValue, NodeInfo, StatusInfo, VersionInfo};
+pub use scserver_core::score::{Score, ScoreError};
+pub use scserver_core::soundfile::{HeaderFormat, SampleFormat, UnknownFormat};
 pub use scserver_core::supervision::SupervisionEvent;
 pub use scserver_core::synthdef::SynthDef;
 pub use scserver_core::tree::{QueryTreeControl, QueryTreeGroup, QueryTreeNode, QueryTreeSynth};

@@ -221,7 +221,7 @@ fn display_paths(paths: &[PathBuf]) -> String {
         .join(", ")
 }
 
-fn output_tail(lines: &[String]) -> String {
+pub(crate) fn output_tail(lines: &[String]) -> String {
     if lines.is_empty() {
         String::new()
     } else {

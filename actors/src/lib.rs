@@ -14,6 +14,7 @@ pub mod jack;
 pub mod jack_registry;
 pub mod osc;
 pub mod process;
+pub mod render;
 pub mod router;
 pub mod server;
 pub mod stale;

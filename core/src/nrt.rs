@@ -2,7 +2,8 @@
 //! prints while rendering means.
 //!
 //! In non-realtime mode scsynth has no port and sends no replies, so its output is the only
-//! report: `nextOSCPacket <seconds>` each time it reads a bundle (progress), `FAILURE IN SERVER`
+//! report: `start time <seconds>` and then `nextOSCPacket <seconds>` each time it reads a bundle
+//! (progress; a bundle runs after it is read), `FAILURE IN SERVER`
 //! for a command that failed (it goes on rendering and exits 0), and one line before aborting on
 //! a file it cannot open or read (exit status 134).
 
@@ -60,7 +61,8 @@ pub fn render_args(
 /// The meaning of one line of output of `scsynth -N`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum NrtLine {
-    /// scsynth has read the bundle at this time (seconds from the start).
+    /// scsynth has read the bundle at this time (seconds from the start): the bundles before it
+    /// have run, and the audio up to it is being rendered. Failures printed next belong to it.
     Progress(f64),
     /// A command failed: `/s_new` named a SynthDef nobody defined.
     SynthDefNotFound(String),
@@ -93,7 +95,11 @@ pub enum NrtFile {
 /// Classifies one line of `scsynth -N` output.
 pub fn classify(line: &str) -> NrtLine {
     let line = line.trim();
-    if let Some(time) = line.strip_prefix("nextOSCPacket ") {
+    // `start time` names the first bundle, `nextOSCPacket` each one after it.
+    if let Some(time) = line
+        .strip_prefix("nextOSCPacket ")
+        .or_else(|| line.strip_prefix("start time "))
+    {
         if let Ok(time) = time.trim().parse() {
             return NrtLine::Progress(time);
         }
@@ -213,6 +219,6 @@ mod tests {
             classify("*** ERROR: open directory failed '/root/x'"),
             NrtLine::Info
         );
-        assert_eq!(classify("start time 0"), NrtLine::Info);
+        assert_eq!(classify("start time 0.5"), NrtLine::Progress(0.5));
     }
 }
