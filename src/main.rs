@@ -13,6 +13,8 @@ use scserver::{
 };
 use tracing_subscriber::EnvFilter;
 
+mod cli_render;
+
 #[derive(Parser)]
 #[command(
     name = "scserver",
@@ -55,6 +57,8 @@ enum Command {
         #[arg(long, default_value_t = 0)]
         group: i32,
     },
+    /// Render a command file offline (`scsynth -N`) into a sound file, with a progress bar.
+    Render(cli_render::RenderArgs),
     /// Validate a config file and print what would start.
     Check {
         /// The configuration file.
@@ -122,6 +126,7 @@ fn main() -> ExitCode {
             Err(e) => fail(&e),
         },
         Command::Check { config } => check(&config),
+        Command::Render(args) => cli_render::render(args),
         Command::Status { target, json } => {
             let address = match target.address() {
                 Ok(a) => a,

@@ -257,3 +257,37 @@ async fn a_cancelled_render_leaves_no_process() {
     assert_eq!(error, RenderError::Cancelled { path: output });
     assert!(!common::alive(pid), "scsynth {pid} still runs");
 }
+
+#[test]
+fn the_cli_renders_a_command_file() {
+    let dir = out_dir();
+    let score_file = dir.join("cli.osc");
+    let bytes = sine_score(1.0).to_bytes(44_100, 64).unwrap();
+    std::fs::write(&score_file, bytes).unwrap();
+    let output = dir.join("cli.wav");
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_scserver"))
+        .args(["render", "--sample-rate", "44100", "--channels", "1"])
+        .arg(&score_file)
+        .arg(&output)
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{run:?}");
+    let audio = Audio::read(&output);
+    assert_eq!(audio.sample_rate, 44_100);
+    // 44,100 frames are 689.06 blocks: rounded up to 690 whole blocks.
+    assert_eq!(audio.frames(), 690 * 64);
+    let frequency = audio::frequency(&audio.channels[0], audio.sample_rate);
+    assert!((frequency - 440.0).abs() < 0.5, "frequency {frequency}");
+
+    let failed = std::process::Command::new(env!("CARGO_BIN_EXE_scserver"))
+        .args(["render", "/nonexistent/score.osc"])
+        .arg(&output)
+        .output()
+        .unwrap();
+    assert!(!failed.status.success());
+    let stderr = String::from_utf8_lossy(&failed.stderr);
+    assert!(
+        stderr.contains("cannot open the command file /nonexistent/score.osc"),
+        "{stderr}"
+    );
+}
