@@ -22,6 +22,7 @@ mod failures;
 pub mod objects;
 pub mod probe;
 mod queries;
+mod record;
 mod runtime;
 mod server;
 mod supervisor;
@@ -31,6 +32,7 @@ pub use callbacks::{LifecycleCallbackHandle, OscCallbackHandle};
 pub use config::{Config, ConfigError, ServerConfig};
 pub use context::RequestContext;
 pub use objects::{Buffer, BufferSource, Bus, BusGroup, BusId, Group, Rate, Synth};
+pub use record::{RecordError, RecordOptions, Recording};
 pub use scserver_actors::allocator::IdKind;
 pub use scserver_actors::error::{BootError, RequestError, ServerError};
 pub use scserver_actors::render::{

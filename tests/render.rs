@@ -4,22 +4,11 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::audio::{self, Audio};
+use common::audio::{self, sine_def, Audio};
 use scserver::{
     AddAction, Command, Commands, Options, Render, RenderError, RenderEvent, RenderJob,
     RenderSettings, Score, ScoreError,
 };
-use scserver_core::synthdef::ugens::{Out, SinOsc};
-use scserver_core::synthdef::SynthDefBuilder;
-
-/// `SinOsc.ar(freq) * amp` on bus `out`.
-fn sine_def() -> Vec<u8> {
-    let b = SynthDefBuilder::new("test_sine");
-    let (freq, amp, out) = (b.kr("freq", 440.0), b.kr("amp", 0.25), b.kr("out", 0.0));
-    let sig = SinOsc::ar(&b).frequency(freq).finish() * amp;
-    Out::ar(&b).bus(out).source(sig).finish();
-    b.build().unwrap().compile()
-}
 
 fn synth(score: &mut Score, time: f64, synthdef: &str, controls: &[(&str, f32)]) -> i32 {
     let node_id = score.allocate_node();
@@ -54,9 +43,7 @@ fn define(score: &mut Score, data: Vec<u8>) {
 }
 
 fn out_dir() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("scserver-render-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    audio::scratch_dir("render")
 }
 
 fn job(commands: Commands, output: &Path, channels: u32) -> RenderJob {

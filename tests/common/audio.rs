@@ -2,6 +2,25 @@
 
 use std::path::Path;
 
+use scserver_core::synthdef::ugens::{Out, SinOsc};
+use scserver_core::synthdef::SynthDefBuilder;
+
+/// The SynthDef `test_sine`: `SinOsc.ar(freq) * amp` on bus `out`, 440 Hz at 0.25 by default.
+pub fn sine_def() -> Vec<u8> {
+    let b = SynthDefBuilder::new("test_sine");
+    let (freq, amp, out) = (b.kr("freq", 440.0), b.kr("amp", 0.25), b.kr("out", 0.0));
+    let sig = SinOsc::ar(&b).frequency(freq).finish() * amp;
+    Out::ar(&b).bus(out).source(sig).finish();
+    b.build().unwrap().compile()
+}
+
+/// A directory for the sound files of one test binary.
+pub fn scratch_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("scserver-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
 /// A sound file's samples, one `Vec` per channel, and its sample rate.
 pub struct Audio {
     pub sample_rate: u32,
