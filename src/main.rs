@@ -13,6 +13,7 @@ use scserver::{
 };
 use tracing_subscriber::EnvFilter;
 
+mod cli_record;
 mod cli_render;
 
 #[derive(Parser)]
@@ -56,6 +57,13 @@ enum Command {
         /// The group to start from.
         #[arg(long, default_value_t = 0)]
         group: i32,
+    },
+    /// Record a running server's output into a sound file.
+    Record {
+        #[command(flatten)]
+        target: Target,
+        #[command(flatten)]
+        args: cli_record::RecordArgs,
     },
     /// Render a command file offline (`scsynth -N`) into a sound file, with a progress bar.
     Render(cli_render::RenderArgs),
@@ -127,6 +135,10 @@ fn main() -> ExitCode {
         },
         Command::Check { config } => check(&config),
         Command::Render(args) => cli_render::render(args),
+        Command::Record { target, args } => match target.address() {
+            Ok(address) => cli_record::record(address, args),
+            Err(e) => fail(&e),
+        },
         Command::Status { target, json } => {
             let address = match target.address() {
                 Ok(a) => a,

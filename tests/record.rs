@@ -209,3 +209,35 @@ fn bad_record_options_are_refused() {
     assert!(error.to_string().contains("/b_write"), "{error}");
     server.quit(false).unwrap();
 }
+
+#[test]
+fn the_cli_records_a_running_server_for_its_duration() {
+    common::init_tracing();
+    let options = Options {
+        maximum_logins: 2,
+        ..common::options()
+    };
+    let port = options.port;
+    let server = Server::new(options);
+    server.boot(None).unwrap();
+    server.add_synthdef_bytes(sine_def(), true).unwrap();
+    server
+        .add_synth("test_sine", vec![], None, AddAction::AddToHead, true)
+        .unwrap();
+    let path = scratch_dir("record").join("cli.wav");
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_scserver"))
+        .args(["record", "--port", &port.to_string(), "--duration", "1s"])
+        .args(["--channels", "1"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{run:?}");
+    let (audio, frequency, _) = measure(&path);
+    assert!(
+        audio.frames().abs_diff(audio.sample_rate as usize) <= BLOCK,
+        "{} frames for 1 s",
+        audio.frames()
+    );
+    assert!((frequency - 440.0).abs() < 0.5, "{frequency} Hz");
+    server.quit(false).unwrap();
+}
