@@ -21,6 +21,7 @@ use scserver_actors::server::{
 };
 use scserver_actors::{RequestError, ServerError};
 use scserver_core::command::Command;
+use scserver_core::validate::{self, Limits};
 use scserver_core::{LifecycleEvent, Options, Pattern};
 use tokio::sync::{oneshot, watch};
 
@@ -185,8 +186,10 @@ impl AsyncServer {
         Ok(())
     }
 
-    /// Allocates ids from this client's share (see `IdKind`); `None` when offline or exhausted.
+    /// Allocates `count` contiguous ids from this client's share (see `IdKind`); `Exhausted`
+    /// when offline or none are left, `InvalidArgument` for a count below 1.
     pub async fn allocate(&self, kind: IdKind, count: i32) -> Result<i32, ServerError> {
+        validate::at_least("allocate", "count", count, 1)?;
         self.inner
             .addr
             .send(Allocate { kind, count })
@@ -234,6 +237,12 @@ impl AsyncServer {
     /// The process id of a dummy JACK server started for this server.
     pub fn jack_pid(&self) -> Option<u32> {
         self.inner.state.borrow().jack_pid
+    }
+
+    /// The buffer and bus counts of the current or last boot or connect, which bound the
+    /// arguments the client sends.
+    pub(crate) fn limits(&self) -> Limits {
+        Limits::of(&self.inner.state.borrow().options)
     }
 
     /// The options of the current or last boot or connect.

@@ -52,6 +52,7 @@ pub use scserver_core::soundfile::{HeaderFormat, SampleFormat, UnknownFormat};
 pub use scserver_core::supervision::SupervisionEvent;
 pub use scserver_core::synthdef::SynthDef;
 pub use scserver_core::tree::{QueryTreeControl, QueryTreeGroup, QueryTreeNode, QueryTreeSynth};
+pub use scserver_core::validate::InvalidArgument;
 pub use scserver_core::{LifecycleEvent, Options, OptionsError, Pattern, Protocol};
 pub use server::Server;
 pub use supervisor::{Hook, LifecycleFn, Supervisor};

@@ -164,6 +164,11 @@ impl ProcessActor {
                 port: self.options.port,
                 output: output(),
                 holder: None,
+                owner: None,
+            }),
+            OutputLine::SocketFailure => self.fail_boot(BootError::Socket {
+                line,
+                output: output(),
             }),
             OutputLine::AudioFailure => self.fail_boot(BootError::Audio { output: output() }),
             OutputLine::Fatal => self.fail_boot(BootError::Fatal {

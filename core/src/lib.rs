@@ -21,6 +21,7 @@ pub mod supervision;
 pub mod synthdef;
 pub mod timetag;
 pub mod tree;
+pub mod validate;
 
 pub use lifecycle::LifecycleEvent;
 pub use options::{Options, OptionsError, Protocol};

@@ -45,14 +45,16 @@ impl fmt::Display for Protocol {
     }
 }
 
-/// What the supervisor does when a server dies without being asked to.
+/// What the supervisor does when a server dies without being asked to. The default is
+/// `on-failure`: a supervisor is there to keep its servers up (as OTP's children are permanent
+/// unless declared otherwise), yet leaves down a server its user quit.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum RestartPolicy {
     /// Never restart.
-    #[default]
     Never,
     /// Restart after a crash, a hang or a failed boot, but not after a clean quit.
+    #[default]
     OnFailure,
     /// Restart whenever the server stops, however it stopped.
     Always,
@@ -228,7 +230,8 @@ pub struct Options {
     pub heartbeat_interval: Duration,
     /// Consecutive unanswered probes after which the server counts as hung.
     pub heartbeat_misses: u32,
-    /// When the supervisor restarts this server.
+    /// When the supervisor restarts this server (`on-failure` unless set; a server that no
+    /// supervisor runs ignores it).
     pub restart: RestartPolicy,
     /// The most restarts within `restart_window` before the supervisor gives up.
     pub max_restarts: u32,
@@ -288,7 +291,7 @@ impl Default for Options {
             jack_period: 64,
             heartbeat_interval: Duration::from_millis(250),
             heartbeat_misses: 4,
-            restart: RestartPolicy::Never,
+            restart: RestartPolicy::OnFailure,
             max_restarts: 3,
             restart_window: Duration::from_secs(30),
             backoff_min: Duration::from_millis(100),
@@ -775,6 +778,13 @@ mod tests {
         }
         pairs.sort_by(|a, b| a[0].cmp(&b[0]));
         pairs.concat()
+    }
+
+    #[test]
+    fn a_supervised_server_is_restarted_after_a_failure_by_default() {
+        assert_eq!(Options::default().restart, RestartPolicy::OnFailure);
+        let options: Options = toml::from_str("port = 57200").unwrap();
+        assert_eq!(options.restart, RestartPolicy::OnFailure);
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! source beside it; the compiled bytes must equal the reference file byte for byte, and
 //! the graph dump must equal supriya's `.txt` dump.
 
+mod fixtures;
 mod reference_defs;
 
 use scserver_core::synthdef::SynthDef;
@@ -11,12 +12,23 @@ const DIR: &str = concat!(
     "/../../shared/reference/synthdefs/"
 );
 
+/// supriya's output for the cases the shared reference files do not cover.
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/");
+
 fn reference(name: &str) -> Vec<u8> {
-    std::fs::read(format!("{DIR}{name}.scsyndef")).expect("reference file")
+    reference_in(DIR, name)
+}
+
+fn reference_in(dir: &str, name: &str) -> Vec<u8> {
+    std::fs::read(format!("{dir}{name}.scsyndef")).expect("reference file")
 }
 
 fn reference_dump(name: &str) -> String {
-    std::fs::read_to_string(format!("{DIR}{name}.txt")).expect("reference dump")
+    reference_dump_in(DIR, name)
+}
+
+fn reference_dump_in(dir: &str, name: &str) -> String {
+    std::fs::read_to_string(format!("{dir}{name}.txt")).expect("reference dump")
 }
 
 fn first_difference(a: &[u8], b: &[u8]) -> Option<usize> {
@@ -27,15 +39,19 @@ fn first_difference(a: &[u8], b: &[u8]) -> Option<usize> {
 }
 
 fn check(def: SynthDef) {
+    check_in(DIR, def);
+}
+
+fn check_in(dir: &str, def: SynthDef) {
     let name = def.name.clone();
     let dump = def.to_string();
     assert_eq!(
         dump.trim_end(),
-        reference_dump(&name).trim_end(),
+        reference_dump_in(dir, &name).trim_end(),
         "dump of {name}"
     );
     let bytes = def.compile();
-    let expected = reference(&name);
+    let expected = reference_in(dir, &name);
     assert!(
         bytes == expected,
         "{name}: bytes differ at {:?} (len {} vs {})",
@@ -88,6 +104,45 @@ fn ref_multi_output() {
 #[test]
 fn ref_pan_stereo() {
     check(reference_defs::ref_pan_stereo());
+}
+
+/// `Dbufwr`'s inputs in scsynth's order: buffer, phase, source, loop.
+#[test]
+fn fix_dbufwr() {
+    check_in(FIXTURES, fixtures::fix_dbufwr());
+}
+
+/// `LeakDC`'s default coefficient is 0.995 at audio rate and 0.9 at control rate.
+#[test]
+fn fix_leakdc() {
+    check_in(FIXTURES, fixtures::fix_leakdc());
+}
+
+/// An ADSR with UGen peak, sustain and bias builds its operators in supriya's order.
+#[test]
+fn fix_adsr_bias() {
+    check_in(FIXTURES, fixtures::fix_adsr_bias());
+}
+
+/// Multichannel silence is one `DC` read by every channel.
+#[test]
+fn fix_silence() {
+    check_in(FIXTURES, fixtures::fix_silence());
+}
+
+#[test]
+fn every_fixture_has_a_test() {
+    let mut names: Vec<String> = std::fs::read_dir(FIXTURES)
+        .expect("fixtures dir")
+        .filter_map(|e| {
+            let p = e.ok()?.path();
+            (p.extension()? == "scsyndef")
+                .then(|| p.file_stem().map(|s| s.to_string_lossy().into_owned()))?
+        })
+        .collect();
+    names.sort();
+    let built: Vec<String> = fixtures::all().into_iter().map(|d| d.name).collect();
+    assert_eq!(names, built);
 }
 
 fn reference_names() -> Vec<String> {

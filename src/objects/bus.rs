@@ -252,8 +252,9 @@ impl AsyncServer {
         })
     }
 
-    /// `count` contiguous buses from this client's share.
+    /// `count` (at least 1) contiguous buses from this client's share.
     pub async fn add_bus_group(&self, rate: Rate, count: i32) -> Result<BusGroup, ServerError> {
+        scserver_core::validate::at_least("add_bus_group", "count", count, 1)?;
         let id = self.allocate(rate.kind(), count).await?;
         Ok(BusGroup {
             server: self.clone(),

@@ -486,7 +486,9 @@ impl UGenCall {
         for (slot, input) in values.iter_mut().zip(info.inputs) {
             if slot.is_none() {
                 match input.default {
-                    InputDefault::Value(v) => *slot = Some(Signal::Const(v)),
+                    InputDefault::Value(_) | InputDefault::ByRate { .. } => {
+                        *slot = input.default.value(rate).map(Signal::Const)
+                    }
                     InputDefault::Required => {
                         return Err(SynthDefError::MissingInput {
                             ugen: info.name.to_string(),

@@ -14,14 +14,23 @@ pub enum InputDefault {
     /// Derived from other inputs when the UGen is made (e.g. `FFT`'s buffer becomes a
     /// `LocalBuf`, `Dwrand`'s length is the sequence length).
     Auto,
+    /// A constant that depends on the UGen's rate (e.g. `LeakDC`'s coefficient).
+    ByRate {
+        /// The default at audio rate.
+        audio: f64,
+        /// The default at every other rate.
+        control: f64,
+    },
 }
 
 impl InputDefault {
-    /// The default as a constant, if it is one.
-    pub fn value(self) -> Option<f64> {
+    /// The default as a constant for a UGen running at `rate`, if it is one.
+    pub fn value(self, rate: Option<Rate>) -> Option<f64> {
         match self {
             InputDefault::Value(v) => Some(v),
-            _ => None,
+            InputDefault::ByRate { audio, .. } if rate == Some(Rate::Audio) => Some(audio),
+            InputDefault::ByRate { control, .. } => Some(control),
+            InputDefault::Required | InputDefault::Auto => None,
         }
     }
 }

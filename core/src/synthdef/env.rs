@@ -111,10 +111,13 @@ impl Env {
     ) -> Env {
         let peak = peak.into();
         let bias = bias.into();
+        // The sustain level's product comes first, then each level plus the bias in turn:
+        // the order supriya builds them in, which fixes the order of the UGens they make.
+        let sustained = &peak * sustain.into();
         let levels = vec![
             Signal::Const(0.0) + &bias,
             &peak + &bias,
-            &peak * sustain.into() + &bias,
+            sustained + &bias,
             Signal::Const(0.0) + &bias,
         ];
         Env::new(

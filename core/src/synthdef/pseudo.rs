@@ -59,13 +59,13 @@ impl SynthDefBuilder {
         self.mul_add(source, scale, offset)
     }
 
-    /// `channels` channels of audio-rate silence (`DC.ar(0)` each).
+    /// `channels` channels of audio-rate silence: one `DC.ar(0)` read by every channel.
     pub fn silence(&self, channels: usize) -> Signal {
-        let one = || self.ugen("DC", Rate::Audio).input("source", 0.0).finish();
+        let dc = self.ugen("DC", Rate::Audio).input("source", 0.0).finish();
         if channels == 1 {
-            one()
+            dc
         } else {
-            Signal::Array((0..channels).map(|_| one()).collect())
+            Signal::Array(vec![dc; channels])
         }
     }
 

@@ -1,8 +1,9 @@
 //! Typed constructors for every catalogue UGen, generated from the catalogue table below.
 //!
 //! Each row reads `Name [rates] outputs [flags] { input(spec) ... }`, where a spec is a default
-//! value, `req` (required), `array` (an array input, optionally with a default or `auto`), `auto`
-//! (derived when the UGen is made) and `ar` (must be audio rate when the UGen is). Adding a
+//! value, `by_rate A C` (A at audio rate, C at the other rates), `req` (required), `array` (an
+//! array input, optionally with a default or `auto`), `auto` (derived when the UGen is made)
+//! and `ar` (must be audio rate when the UGen is). Adding a
 //! UGen is adding a row; it then works by name ([`SynthDefBuilder::ugen`]) and as a type:
 //!
 //! ```
@@ -126,6 +127,17 @@ macro_rules! input_info {
         InputInfo {
             raw: stringify!($name),
             default: InputDefault::Auto,
+            array: false,
+            audio: false,
+        }
+    };
+    ($name:ident, by_rate $audio:literal $control:literal) => {
+        InputInfo {
+            raw: stringify!($name),
+            default: InputDefault::ByRate {
+                audio: $audio,
+                control: $control,
+            },
             array: false,
             audio: false,
         }
@@ -274,7 +286,7 @@ catalogue! {
     Delay2 [ar kr] 1 [pure] { source(req ar) x1(0.0) x2(0.0) }
     Dbrown [dr] 1 [] { length(f64::INFINITY) minimum(0.0) maximum(1.0) step(0.01) }
     Dbufrd [dr] 1 [] { buffer_id(0.0) phase(0.0) r#loop(1.0) }
-    Dbufwr [dr] 1 [] { source(0.0) buffer_id(0.0) phase(0.0) r#loop(1.0) }
+    Dbufwr [dr] 1 [] { buffer_id(0.0) phase(0.0) source(0.0) r#loop(1.0) }
     Demand [ar kr] 1 [] { trigger(ar 0.0) reset(0.0) source(array) }
     DemandEnvGen [ar kr] 1 [] { level(req) duration(req) shape(1.0) curve(0.0) gate(1.0) reset(1.0) level_scale(1.0) level_bias(0.0) time_scale(1.0) done_action(0.0) }
     Dgeom [dr] 1 [] { length(f64::INFINITY) start(1.0) grow(2.0) }
@@ -334,7 +346,7 @@ catalogue! {
     Lag2UD [ar kr] 1 [pure] { source(req ar) lag_time_up(0.1) lag_time_down(0.1) }
     Lag3 [ar kr] 1 [pure] { source(req ar) lag_time(0.1) }
     Lag3UD [ar kr] 1 [pure] { source(req ar) lag_time_up(0.1) lag_time_down(0.1) }
-    LeakDC [ar kr] 1 [pure] { source(req ar) coefficient(0.995) }
+    LeakDC [ar kr] 1 [pure] { source(req ar) coefficient(by_rate 0.995 0.9) }
     LPF [ar kr] 1 [pure] { source(req ar) frequency(440.0) }
     LPZ1 [ar kr] 1 [pure] { source(req ar) }
     LPZ2 [ar kr] 1 [pure] { source(req ar) }
