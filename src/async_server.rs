@@ -42,6 +42,7 @@ struct Inner {
     latency: Mutex<Duration>,
     next_id: AtomicU64,
     session: crate::context::Session,
+    recordings: crate::record::Recordings,
     // Dropped last: stopping the runtime stops the actors.
     runtime: Option<RuntimeThread>,
 }
@@ -75,6 +76,7 @@ impl AsyncServer {
                 latency: Mutex::new(latency),
                 next_id: AtomicU64::new(1),
                 session: crate::context::Session::new(mirror),
+                recordings: Default::default(),
                 runtime,
             }),
         }
@@ -83,6 +85,11 @@ impl AsyncServer {
     /// Request contexts and the node mirror of this server.
     pub(crate) fn session(&self) -> &crate::context::Session {
         &self.inner.session
+    }
+
+    /// Recordings whose files are still open.
+    pub(crate) fn recordings(&self) -> &crate::record::Recordings {
+        &self.inner.recordings
     }
 
     /// The server's name.
@@ -111,16 +118,19 @@ impl AsyncServer {
 
     /// Quits the server; a server this client does not own needs `force`.
     pub async fn quit(&self, force: bool) -> Result<(), ServerError> {
+        self.close_recordings().await;
         self.inner.addr.send(Quit { force }).await?
     }
 
     /// Quits and boots again with the same options.
     pub async fn reboot(&self) -> Result<(), ServerError> {
+        self.close_recordings().await;
         self.inner.addr.send(Reboot).await?
     }
 
     /// Clears nodes, scheduled bundles, SynthDefs and ids; puts the default group back.
     pub async fn reset(&self) -> Result<(), ServerError> {
+        self.close_recordings().await;
         self.inner.addr.send(Reset).await??;
         // `/g_freeAll 0` ends every node at once; scsynth may drop some of those `/n_end`s.
         self.refresh_mirror(None).await

@@ -15,6 +15,7 @@ pub mod jack_registry;
 pub mod listeners;
 pub mod osc;
 pub mod process;
+pub mod render;
 pub mod router;
 pub mod server;
 pub mod stale;
