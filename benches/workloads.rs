@@ -9,6 +9,10 @@
 //! Workloads (`--only`): boot_quit, status_rtt, sync_rtt, throughput, async_gather,
 //! concurrent_10k, query_tree, rss, boot4, boot16, crash_detect, hang_detect. `rss` runs this
 //! binary again as a fresh child (`--child-rss N`) so the figure is a client process's own.
+//!
+//! A reply lost on the way (a flood of notifications can crowd it out) is asked for again and
+//! counted in the workload's `lost_replies`, its sample left out of the latencies; a workload
+//! that still cannot finish shows `{"error": ...}` in place of its figures, and the run goes on.
 
 use std::collections::BTreeSet;
 use std::net::UdpSocket;
@@ -133,7 +137,41 @@ fn message(addr: &str, args: Vec<OscType>) -> OscPacket {
     })
 }
 
-async fn status(server: &AsyncServer) {
+/// How often a request whose reply was lost is sent again before the workload gives up.
+const RETRIES: usize = 3;
+
+/// A workload that could not finish: its socket failed, or a reply stayed lost through every
+/// retry. The bench reports it in place of the workload's figures and goes on.
+#[derive(Debug)]
+struct Failed {
+    during: String,
+    error: String,
+}
+
+impl Failed {
+    fn new(during: impl Into<String>, error: impl std::fmt::Display) -> Failed {
+        Failed {
+            during: during.into(),
+            error: error.to_string(),
+        }
+    }
+}
+
+impl std::fmt::Display for Failed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.during, self.error)
+    }
+}
+
+/// The workload's figures, or its failure as `{"error": ...}`.
+fn figure(result: Result<Value, Failed>) -> Value {
+    result.unwrap_or_else(|e| {
+        eprintln!("workload failed: {e}");
+        json!({ "error": e.to_string() })
+    })
+}
+
+async fn status(server: &AsyncServer) -> Result<(), Failed> {
     let expect = Expectation {
         command: "/status".into(),
         reply: Pattern::new("/status.reply"),
@@ -143,7 +181,8 @@ async fn status(server: &AsyncServer) {
     server
         .request(message("/status", vec![]), expect)
         .await
-        .expect("status");
+        .map(drop)
+        .map_err(|e| Failed::new("/status", e))
 }
 
 async fn boot(port: u16) -> AsyncServer {
@@ -170,45 +209,66 @@ async fn boot_quit(args: &Args) -> (Value, Value) {
     )
 }
 
-async fn rtt(server: &AsyncServer, n: usize, sync: bool) -> Value {
+/// Round trips; a request whose reply was lost (its timeout passed) is left out of the
+/// latencies, counted in `lost_replies` and sent again, at most [`RETRIES`] times in a row.
+async fn rtt(server: &AsyncServer, n: usize, sync: bool) -> Result<Value, Failed> {
     let mut samples = Vec::with_capacity(n);
-    for i in 0..n + 20 {
+    let (mut lost, mut lost_in_a_row) = (0, 0);
+    let mut i = 0;
+    while i < n + 20 {
         let t = Instant::now();
-        if sync {
-            server.sync(Some(i as i32 + 1), None).await.expect("sync");
+        let answered = if sync {
+            let id = i as i32 + 1;
+            server
+                .sync(Some(id), None)
+                .await
+                .map_err(|e| Failed::new("/sync", e))
         } else {
-            status(server).await;
+            status(server).await
+        };
+        match answered {
+            Ok(()) => lost_in_a_row = 0,
+            Err(e) if lost_in_a_row == RETRIES => return Err(e),
+            Err(_) => {
+                lost += 1;
+                lost_in_a_row += 1;
+                continue;
+            }
         }
         if i >= 20 {
             samples.push(t.elapsed());
         }
+        i += 1;
     }
-    summary_us(&samples)
+    let mut figure = summary_us(&samples);
+    figure["lost_replies"] = json!(lost);
+    Ok(figure)
 }
 
-async fn throughput(server: &AsyncServer, n: usize) -> Value {
-    server.sync(None, None).await.unwrap();
+async fn throughput(server: &AsyncServer, n: usize) -> Result<Value, Failed> {
+    let sync_failed = |e| Failed::new("/sync", e);
+    server.sync(None, None).await.map_err(sync_failed)?;
     let t = Instant::now();
     for _ in 0..n {
         let m = message(
             "/n_set",
             vec![OscType::Int(1), "freq".into(), OscType::Float(440.0)],
         );
-        server.send(m).expect("send");
+        server.send(m).map_err(|e| Failed::new("/n_set", e))?;
     }
     let send_s = t.elapsed().as_secs_f64();
     server
         .sync(None, Some(Duration::from_secs(30)))
         .await
-        .expect("final sync");
+        .map_err(sync_failed)?;
     let total_s = t.elapsed().as_secs_f64();
-    json!({
+    Ok(json!({
         "n": n,
         "send_msgs_per_s": (n as f64 / send_s).round(),
         "send_and_sync_msgs_per_s": (n as f64 / total_s).round(),
         "send_s": send_s,
         "send_and_sync_s": total_s,
-    })
+    }))
 }
 
 async fn gather(server: &AsyncServer, n: usize) -> Value {
@@ -346,21 +406,24 @@ fn tree_summary(groups: usize, nodes_seen: usize, drops: i64, times_ms: &mut [f6
 
 /// Workload 5: build the tree fire-and-forget, sync, then time `/g_queryTree 0 1` to a parsed
 /// tree (scserver-core's parser).
-async fn query_tree(server: &AsyncServer, n_groups: usize, reps: usize) -> Value {
+async fn query_tree(server: &AsyncServer, n_groups: usize, reps: usize) -> Result<Value, Failed> {
     let before = rcvbuf_errors();
     let groups = tree_groups(n_groups);
     for &(id, parent) in &groups {
-        server.send(g_new(id, parent)).expect("g_new");
+        server
+            .send(g_new(id, parent))
+            .map_err(|e| Failed::new("/g_new", e))?;
     }
     server
         .sync(None, Some(Duration::from_secs(10)))
         .await
-        .expect("sync after the build");
+        .map_err(|e| Failed::new("/sync after the build", e))?;
     tokio::time::sleep(Duration::from_millis(500)).await;
     let drops = rcvbuf_errors() - before;
     let mut times = Vec::with_capacity(reps);
     let mut nodes_seen = 0;
-    for _ in 0..reps {
+    let (mut lost, mut lost_in_a_row) = (0, 0);
+    while times.len() < reps {
         let t = Instant::now();
         let expect = Expectation {
             command: "/g_queryTree".into(),
@@ -368,22 +431,32 @@ async fn query_tree(server: &AsyncServer, n_groups: usize, reps: usize) -> Value
             fail: Some(Pattern::new("/fail").arg("/g_queryTree")),
             timeout: Some(Duration::from_secs(5)),
         };
-        let reply = server
-            .request(
-                message("/g_queryTree", vec![OscType::Int(0), OscType::Int(1)]),
-                expect,
-            )
-            .await
-            .expect("/g_queryTree");
-        let tree = scserver_core::tree::parse_query_tree(&reply).expect("a readable tree");
+        let query = message("/g_queryTree", vec![OscType::Int(0), OscType::Int(1)]);
+        let reply = match server.request(query, expect).await {
+            Ok(reply) => reply,
+            Err(e) if lost_in_a_row == RETRIES => return Err(Failed::new("/g_queryTree", e)),
+            Err(_) => {
+                lost += 1;
+                lost_in_a_row += 1;
+                continue;
+            }
+        };
+        lost_in_a_row = 0;
+        let tree = scserver_core::tree::parse_query_tree(&reply)
+            .map_err(|e| Failed::new("reading the tree", e))?;
         times.push(t.elapsed().as_secs_f64() * 1e3);
         nodes_seen = tree.descendant_count();
     }
     server
         .send(message("/g_freeAll", vec![OscType::Int(1)]))
-        .unwrap();
-    server.sync(None, None).await.expect("sync after the free");
-    tree_summary(groups.len(), nodes_seen, drops, &mut times)
+        .map_err(|e| Failed::new("/g_freeAll", e))?;
+    server
+        .sync(None, None)
+        .await
+        .map_err(|e| Failed::new("/sync after the free", e))?;
+    let mut figure = tree_summary(groups.len(), nodes_seen, drops, &mut times);
+    figure["lost_replies"] = json!(lost);
+    Ok(figure)
 }
 
 /// `n` concurrent `/sync` with distinct ids, all awaited together.
@@ -436,10 +509,15 @@ fn child_rss(servers: usize, port: u16) {
         .unwrap();
     let out = runtime.block_on(async {
         if servers == 0 {
-            let (child, socket) = floor::boot(port);
+            let (child, socket) = match floor::boot(port) {
+                Ok(booted) => booted,
+                Err(e) => return figure(Err(e)),
+            };
             tokio::time::sleep(Duration::from_secs(1)).await;
             let booted = rss_mb();
-            floor::quit(child, &socket);
+            if let Err(e) = floor::quit(child, &socket) {
+                return figure(Err(e));
+            }
             return json!({"before_import_mb": before, "after_import_mb": before, "booted_mb": booted});
         }
         let all: Vec<AsyncServer> = (0..servers)
@@ -447,7 +525,9 @@ fn child_rss(servers: usize, port: u16) {
             .collect();
         let booted = join_all(all.iter().map(|s| s.boot(None))).await;
         for s in &all {
-            status(s).await;
+            if let Err(e) = status(s).await {
+                return figure(Err(e));
+            }
         }
         tokio::time::sleep(Duration::from_secs(1)).await;
         let booted_mb = rss_mb();
@@ -486,91 +566,135 @@ fn run_child_rss(servers: usize, port: u16) -> Value {
 /// The floor: one std socket, blocking round trips, one datagram per message.
 mod floor {
     use super::*;
-    use std::io::{BufRead, BufReader};
+    use std::io::{self, BufRead, BufReader};
     use std::process::{Child, Command, Stdio};
 
-    pub fn socket(port: u16) -> UdpSocket {
-        let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
-        socket2::SockRef::from(&socket)
-            .set_recv_buffer_size(4 << 20)
-            .unwrap();
-        socket.connect(("127.0.0.1", port)).unwrap();
-        socket
-            .set_read_timeout(Some(Duration::from_secs(5)))
-            .unwrap();
-        socket
+    fn failed(during: impl Into<String>) -> impl FnOnce(io::Error) -> Failed {
+        let during = during.into();
+        move |error| Failed::new(during, error)
+    }
+
+    fn timed_out(error: &io::Error) -> bool {
+        matches!(
+            error.kind(),
+            io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+        )
+    }
+
+    pub fn socket(port: u16) -> Result<UdpSocket, Failed> {
+        let open = || {
+            let socket = UdpSocket::bind("127.0.0.1:0")?;
+            socket2::SockRef::from(&socket).set_recv_buffer_size(4 << 20)?;
+            socket.connect(("127.0.0.1", port))?;
+            socket.set_read_timeout(Some(Duration::from_secs(5)))?;
+            Ok(socket)
+        };
+        open().map_err(failed("opening the floor socket"))
     }
 
     fn encode(packet: &OscPacket) -> Vec<u8> {
-        rosc::encoder::encode(packet).unwrap()
+        rosc::encoder::encode(packet).expect("the bench's messages encode")
     }
 
-    pub fn rtt(socket: &UdpSocket, n: usize, sync: bool) -> Value {
-        let mut buf = [0u8; 65536];
+    fn send(socket: &UdpSocket, packet: &OscPacket) -> Result<(), Failed> {
+        socket
+            .send(&encode(packet))
+            .map(drop)
+            .map_err(failed("sending"))
+    }
+
+    /// Sends `packet` and reads until a message `addr` (with first argument `first`, if
+    /// given) arrives. A read timeout means the reply was lost (notifications can crowd it
+    /// out of the socket buffer): the request goes again, at most [`RETRIES`] times, and
+    /// each loss adds one to `lost`.
+    fn ask(
+        socket: &UdpSocket,
+        packet: &OscPacket,
+        addr: &str,
+        first: Option<i32>,
+        lost: &mut usize,
+    ) -> Result<OscMessage, Failed> {
+        let mut buf = vec![0u8; 65536];
+        let mut tries = 0;
+        send(socket, packet)?;
+        loop {
+            let n = match socket.recv(&mut buf) {
+                Ok(n) => n,
+                Err(e) if timed_out(&e) && tries < RETRIES => {
+                    tries += 1;
+                    *lost += 1;
+                    send(socket, packet)?;
+                    continue;
+                }
+                Err(e) => {
+                    return Err(failed(format!(
+                        "waiting for {addr} after {} tries",
+                        tries + 1
+                    ))(e))
+                }
+            };
+            let Ok((_, OscPacket::Message(m))) = rosc::decoder::decode_udp(&buf[..n]) else {
+                continue;
+            };
+            if m.addr == addr && first.is_none_or(|f| m.args.first() == Some(&OscType::Int(f))) {
+                return Ok(m);
+            }
+        }
+    }
+
+    /// Round trips; a sample whose reply was lost (and asked again) is left out of the
+    /// latencies and counted in `lost_replies`.
+    pub fn rtt(socket: &UdpSocket, n: usize, sync: bool) -> Result<Value, Failed> {
         let mut samples = Vec::with_capacity(n);
+        let mut lost = 0;
         for i in 0..n + 20 {
             let t = Instant::now();
-            let packet = if sync {
-                message("/sync", vec![OscType::Int(i as i32)])
+            let lost_before = lost;
+            if sync {
+                let packet = message("/sync", vec![OscType::Int(i as i32)]);
+                ask(socket, &packet, "/synced", Some(i as i32), &mut lost)?;
             } else {
-                message("/status", vec![])
-            };
-            socket.send(&encode(&packet)).unwrap();
-            socket.recv(&mut buf).unwrap();
-            if i >= 20 {
+                let packet = message("/status", vec![]);
+                ask(socket, &packet, "/status.reply", None, &mut lost)?;
+            }
+            if i >= 20 && lost == lost_before {
                 samples.push(t.elapsed());
             }
         }
-        summary_us(&samples)
+        let mut figure = summary_us(&samples);
+        figure["lost_replies"] = json!(lost);
+        Ok(figure)
     }
 
-    pub fn throughput(socket: &UdpSocket, n: usize) -> Value {
+    pub fn throughput(socket: &UdpSocket, n: usize) -> Result<Value, Failed> {
         let t = Instant::now();
         for _ in 0..n {
             let m = message(
                 "/n_set",
                 vec![OscType::Int(1), "freq".into(), OscType::Float(440.0)],
             );
-            socket.send(&encode(&m)).unwrap();
+            send(socket, &m)?;
         }
         let send_s = t.elapsed().as_secs_f64();
-        socket
-            .send(&encode(&message("/sync", vec![OscType::Int(-7)])))
-            .unwrap();
-        let mut buf = [0u8; 65536];
-        loop {
-            let n = socket.recv(&mut buf).unwrap();
-            if n >= 8 && &buf[..7] == b"/synced" {
-                break;
-            }
-        }
+        let mut lost = 0;
+        let sync = message("/sync", vec![OscType::Int(-7)]);
+        ask(socket, &sync, "/synced", Some(-7), &mut lost)?;
         let total_s = t.elapsed().as_secs_f64();
-        json!({
+        Ok(json!({
             "n": n,
             "send_msgs_per_s": (n as f64 / send_s).round(),
             "send_and_sync_msgs_per_s": (n as f64 / total_s).round(),
             "send_s": send_s,
             "send_and_sync_s": total_s,
-        })
-    }
-
-    fn recv_until(socket: &UdpSocket, addr: &str, first: Option<i32>) {
-        let mut buf = [0u8; 65536];
-        loop {
-            let n = socket.recv(&mut buf).expect("reply");
-            let Ok((_, OscPacket::Message(m))) = rosc::decoder::decode_udp(&buf[..n]) else {
-                continue;
-            };
-            if m.addr == addr && first.is_none_or(|f| m.args.first() == Some(&OscType::Int(f))) {
-                return;
-            }
-        }
+            "lost_replies": lost,
+        }))
     }
 
     /// The peer's raw boot: spawn, read stdout to the ready line, `/notify 1`, `/g_new 1 1 0`,
     /// `/sync`. No library code on this path.
-    pub fn boot(port: u16) -> (Child, UdpSocket) {
-        let executable = scserver_actors::process::find_executable(&options(port)).unwrap();
+    pub fn boot(port: u16) -> Result<(Child, UdpSocket), Failed> {
+        let executable = scserver_actors::process::find_executable(&options(port))
+            .map_err(|e| failed("finding scsynth")(io::Error::other(e.to_string())))?;
         let mut child = Command::new(executable)
             .args(options(port).to_args(false))
             .env("JACK_NO_START_SERVER", "1")
@@ -578,56 +702,76 @@ mod floor {
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
-            .expect("spawn scsynth");
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+            .map_err(failed("spawning scsynth"))?;
+        match connect(&mut child, port) {
+            Ok(socket) => Ok((child, socket)),
+            Err(e) => {
+                // No orphan: the half-booted scsynth goes with the failed workload.
+                let _ = child.kill();
+                let _ = child.wait();
+                Err(e)
+            }
+        }
+    }
+
+    fn connect(child: &mut Child, port: u16) -> Result<UdpSocket, Failed> {
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let mut lines = BufReader::new(stdout).lines();
         loop {
             match lines.next() {
                 Some(Ok(line)) if line.starts_with("SuperCollider 3 server ready") => break,
                 Some(_) => {}
-                None => panic!("scsynth exited during boot"),
+                None => {
+                    return Err(failed("booting")(io::Error::other(
+                        "scsynth exited during boot",
+                    )))
+                }
             }
         }
         // Keep draining so the pipe never fills.
         std::thread::spawn(move || lines.for_each(drop));
-        let socket = socket(port);
-        socket
-            .send(&encode(&message("/notify", vec![OscType::Int(1)])))
-            .unwrap();
-        recv_until(&socket, "/done", None);
+        let socket = socket(port)?;
+        let mut lost = 0;
+        let notify = message("/notify", vec![OscType::Int(1)]);
+        ask(&socket, &notify, "/done", None, &mut lost)?;
         let group = message(
             "/g_new",
             vec![OscType::Int(1), OscType::Int(1), OscType::Int(0)],
         );
-        socket.send(&encode(&group)).unwrap();
-        socket
-            .send(&encode(&message("/sync", vec![OscType::Int(1)])))
-            .unwrap();
-        recv_until(&socket, "/synced", Some(1));
-        (child, socket)
+        send(&socket, &group)?;
+        let sync = message("/sync", vec![OscType::Int(1)]);
+        ask(&socket, &sync, "/synced", Some(1), &mut lost)?;
+        Ok(socket)
     }
 
     /// `/quit`, `/done`, then the process's own exit.
-    pub fn quit(mut child: Child, socket: &UdpSocket) {
-        socket.send(&encode(&message("/quit", vec![]))).unwrap();
-        recv_until(socket, "/done", None);
-        child.wait().unwrap();
+    pub fn quit(mut child: Child, socket: &UdpSocket) -> Result<(), Failed> {
+        let mut lost = 0;
+        let answered = ask(socket, &message("/quit", vec![]), "/done", None, &mut lost);
+        if answered.is_err() {
+            let _ = child.kill();
+        }
+        child
+            .wait()
+            .map_err(failed("waiting for scsynth to exit"))?;
+        answered.map(drop)
     }
 
-    pub fn boot_quit(port: u16, runs: usize) -> (Value, Value) {
+    pub fn boot_quit(port: u16, runs: usize) -> Result<(Value, Value), Failed> {
         let (mut boots, mut quits) = (Vec::new(), Vec::new());
         for _ in 0..runs {
             let t = Instant::now();
-            let (child, socket) = boot(port);
+            let (child, socket) = boot(port)?;
             boots.push(t.elapsed().as_secs_f64());
             let t = Instant::now();
-            quit(child, &socket);
+            quit(child, &socket)?;
             quits.push(t.elapsed().as_secs_f64());
             std::thread::sleep(Duration::from_millis(300));
         }
-        (
+        Ok((
             json!({"median": median(&mut boots.clone()), "runs": boots}),
             json!({"median": median(&mut quits.clone()), "runs": quits}),
-        )
+        ))
     }
 
     /// Counts nodes of a `/g_queryTree.reply` the bare way (no model): walk the flat arguments.
@@ -661,76 +805,63 @@ mod floor {
         nodes
     }
 
-    pub fn query_tree(socket: &UdpSocket, n_groups: usize, reps: usize) -> Value {
+    pub fn query_tree(socket: &UdpSocket, n_groups: usize, reps: usize) -> Result<Value, Failed> {
         let before = rcvbuf_errors();
         let groups = tree_groups(n_groups);
         for &(id, parent) in &groups {
-            socket.send(&encode(&g_new(id, parent))).unwrap();
+            send(socket, &g_new(id, parent))?;
         }
-        socket
-            .send(&encode(&message("/sync", vec![OscType::Int(9)])))
-            .unwrap();
-        recv_until(socket, "/synced", Some(9));
+        let mut lost = 0;
+        let sync = |id| message("/sync", vec![OscType::Int(id)]);
+        ask(socket, &sync(9), "/synced", Some(9), &mut lost)?;
         std::thread::sleep(Duration::from_millis(500));
         let drops = rcvbuf_errors() - before;
-        let mut buf = vec![0u8; 65536];
         let mut times = Vec::new();
         let mut nodes_seen = 0;
-        let query = encode(&message(
-            "/g_queryTree",
-            vec![OscType::Int(0), OscType::Int(1)],
-        ));
+        let query = message("/g_queryTree", vec![OscType::Int(0), OscType::Int(1)]);
         for _ in 0..reps {
             let t = Instant::now();
-            socket.send(&query).unwrap();
-            loop {
-                let n = socket.recv(&mut buf).unwrap();
-                if let Ok((_, OscPacket::Message(m))) = rosc::decoder::decode_udp(&buf[..n]) {
-                    if m.addr == "/g_queryTree.reply" {
-                        nodes_seen = count_tree(&m.args);
-                        break;
-                    }
-                }
+            let lost_before = lost;
+            let reply = ask(socket, &query, "/g_queryTree.reply", None, &mut lost)?;
+            nodes_seen = count_tree(&reply.args);
+            if lost == lost_before {
+                times.push(t.elapsed().as_secs_f64() * 1e3);
             }
-            times.push(t.elapsed().as_secs_f64() * 1e3);
         }
-        socket
-            .send(&encode(&message("/g_freeAll", vec![OscType::Int(1)])))
-            .unwrap();
-        socket
-            .send(&encode(&message("/sync", vec![OscType::Int(10)])))
-            .unwrap();
-        recv_until(socket, "/synced", Some(10));
-        tree_summary(groups.len(), nodes_seen, drops, &mut times)
+        send(socket, &message("/g_freeAll", vec![OscType::Int(1)]))?;
+        ask(socket, &sync(10), "/synced", Some(10), &mut lost)?;
+        let mut figure = tree_summary(groups.len(), nodes_seen, drops, &mut times);
+        figure["lost_replies"] = json!(lost);
+        Ok(figure)
     }
 
     /// `n` pipelined `/sync` on one socket, read until all replies or a 5 s silence.
-    pub fn pipelined_syncs(socket: &UdpSocket, n: usize) -> Value {
+    pub fn pipelined_syncs(socket: &UdpSocket, n: usize) -> Result<Value, Failed> {
         let mut buf = [0u8; 65536];
         let before = rcvbuf_errors();
         let t = Instant::now();
         for i in 0..n {
             let sync = message("/sync", vec![OscType::Int(3_000_000 + i as i32)]);
-            socket.send(&encode(&sync)).unwrap();
+            send(socket, &sync)?;
         }
         let mut synced = 0;
         while synced < n && socket.recv(&mut buf).is_ok() {
             synced += 1;
         }
-        json!({
+        Ok(json!({
             "n": n,
             "pipelined_sync_ms": t.elapsed().as_secs_f64() * 1e3,
             "pipelined_sync_missing": n - synced,
             "udp_rcvbuf_drops": rcvbuf_errors() - before,
-        })
+        }))
     }
 
-    pub fn pipelined(socket: &UdpSocket, n: usize) -> Value {
+    pub fn pipelined(socket: &UdpSocket, n: usize) -> Result<Value, Failed> {
         let mut buf = [0u8; 65536];
         let before = rcvbuf_errors();
         let t = Instant::now();
         for _ in 0..n {
-            socket.send(&encode(&message("/status", vec![]))).unwrap();
+            send(socket, &message("/status", vec![]))?;
         }
         let mut status_replies = 0;
         while status_replies < n && socket.recv(&mut buf).is_ok() {
@@ -739,22 +870,20 @@ mod floor {
         let status_ms = t.elapsed().as_secs_f64() * 1e3;
         let t = Instant::now();
         for i in 0..n {
-            socket
-                .send(&encode(&message("/sync", vec![OscType::Int(i as i32)])))
-                .unwrap();
+            send(socket, &message("/sync", vec![OscType::Int(i as i32)]))?;
         }
         let mut synced = 0;
         while synced < n && socket.recv(&mut buf).is_ok() {
             synced += 1;
         }
-        json!({
+        Ok(json!({
             "n": n,
             "pipelined_status_ms": status_ms,
             "pipelined_status_replies": status_replies,
             "pipelined_sync_ms": t.elapsed().as_secs_f64() * 1e3,
             "pipelined_sync_missing": n - synced,
             "udp_rcvbuf_drops": rcvbuf_errors() - before,
-        })
+        }))
     }
 }
 
@@ -798,48 +927,50 @@ fn main() {
             let (b, q) = boot_quit(&args).await;
             ours.insert("boot_s".into(), b);
             ours.insert("quit_s".into(), q);
-            let (b, q) = floor::boot_quit(port, args.boot_runs);
-            floor_side.insert("boot_s".into(), b);
-            floor_side.insert("quit_s".into(), q);
+            match floor::boot_quit(port, args.boot_runs) {
+                Ok((b, q)) => {
+                    floor_side.insert("boot_s".into(), b);
+                    floor_side.insert("quit_s".into(), q);
+                }
+                Err(e) => {
+                    let failed = figure(Err(e));
+                    floor_side.insert("boot_s".into(), failed.clone());
+                    floor_side.insert("quit_s".into(), failed);
+                }
+            }
         }
         let server = boot(port).await;
         if wanted(&args, "status_rtt") {
             eprintln!("status_rtt");
-            ours.insert(
-                "status_rtt_us".into(),
-                rtt(&server, args.rtt_n, false).await,
-            );
-            let socket = floor::socket(port);
-            floor_side.insert(
-                "status_rtt_us".into(),
-                floor::rtt(&socket, args.rtt_n, false),
-            );
+            let result = rtt(&server, args.rtt_n, false).await;
+            ours.insert("status_rtt_us".into(), figure(result));
+            let floor_figure = floor::socket(port).and_then(|s| floor::rtt(&s, args.rtt_n, false));
+            floor_side.insert("status_rtt_us".into(), figure(floor_figure));
         }
         if wanted(&args, "sync_rtt") {
             eprintln!("sync_rtt");
-            ours.insert("sync_rtt_us".into(), rtt(&server, args.rtt_n, true).await);
-            let socket = floor::socket(port);
-            floor_side.insert("sync_rtt_us".into(), floor::rtt(&socket, args.rtt_n, true));
+            let result = rtt(&server, args.rtt_n, true).await;
+            ours.insert("sync_rtt_us".into(), figure(result));
+            let floor_figure = floor::socket(port).and_then(|s| floor::rtt(&s, args.rtt_n, true));
+            floor_side.insert("sync_rtt_us".into(), figure(floor_figure));
         }
         if wanted(&args, "throughput") {
             eprintln!("throughput");
-            ours.insert(
-                "nset_throughput".into(),
-                throughput(&server, args.throughput_n).await,
-            );
-            let socket = floor::socket(port);
-            floor_side.insert(
-                "nset_throughput".into(),
-                floor::throughput(&socket, args.throughput_n),
-            );
+            let result = throughput(&server, args.throughput_n).await;
+            ours.insert("nset_throughput".into(), figure(result));
+            let floor_figure =
+                floor::socket(port).and_then(|s| floor::throughput(&s, args.throughput_n));
+            floor_side.insert("nset_throughput".into(), figure(floor_figure));
         }
         if wanted(&args, "query_tree") {
             eprintln!("query_tree");
             for n in [500, 2000] {
                 let key = format!("query_tree_{n}");
-                ours.insert(key.clone(), query_tree(&server, n, args.tree_reps).await);
-                let socket = floor::socket(port);
-                floor_side.insert(key, floor::query_tree(&socket, n, args.tree_reps));
+                let result = query_tree(&server, n, args.tree_reps).await;
+                ours.insert(key.clone(), figure(result));
+                let floor_figure =
+                    floor::socket(port).and_then(|s| floor::query_tree(&s, n, args.tree_reps));
+                floor_side.insert(key, figure(floor_figure));
             }
         }
         server.quit(false).await.unwrap();
@@ -847,11 +978,9 @@ fn main() {
             eprintln!("async_gather");
             let server = boot(port).await;
             ours.insert("async_gather".into(), gather(&server, args.gather_n).await);
-            let socket = floor::socket(port);
-            floor_side.insert(
-                "async_gather".into(),
-                floor::pipelined(&socket, args.gather_n),
-            );
+            let floor_figure =
+                floor::socket(port).and_then(|s| floor::pipelined(&s, args.gather_n));
+            floor_side.insert("async_gather".into(), figure(floor_figure));
             server.quit(false).await.unwrap();
         }
         if wanted(&args, "concurrent_10k") {
@@ -861,11 +990,8 @@ fn main() {
                 "concurrent_10k".into(),
                 concurrent_syncs(&server, 10_000).await,
             );
-            let socket = floor::socket(port);
-            floor_side.insert(
-                "concurrent_10k".into(),
-                floor::pipelined_syncs(&socket, 10_000),
-            );
+            let floor_figure = floor::socket(port).and_then(|s| floor::pipelined_syncs(&s, 10_000));
+            floor_side.insert("concurrent_10k".into(), figure(floor_figure));
             server.quit(false).await.unwrap();
         }
         if wanted(&args, "rss") {

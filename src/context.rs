@@ -12,6 +12,7 @@ use scserver_actors::server::notifications::{RefreshMirror, RefreshMirrorAt, Sha
 use scserver_actors::{RequestError, ServerError};
 use scserver_core::bundle::{encode_checked, Moment};
 use scserver_core::command::Command;
+use scserver_core::validate;
 
 use crate::AsyncServer;
 
@@ -69,6 +70,16 @@ pub struct RequestContext {
     server: AsyncServer,
     depth: usize,
     closed: bool,
+}
+
+impl std::fmt::Debug for RequestContext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RequestContext")
+            .field("server", &self.server.name())
+            .field("depth", &self.depth)
+            .field("closed", &self.closed)
+            .finish()
+    }
 }
 
 impl RequestContext {
@@ -154,9 +165,11 @@ impl AsyncServer {
         self.open_context(Moment::new())
     }
 
-    /// Opens a request context whose commands run at Unix time `seconds` plus the latency.
-    pub fn at(&self, seconds: f64) -> RequestContext {
-        self.open_context(Moment::at(seconds))
+    /// Opens a request context whose commands run at Unix time `seconds` plus the latency. A
+    /// time that is not finite or before 1970 is an [`crate::InvalidArgument`].
+    pub fn at(&self, seconds: f64) -> Result<RequestContext, ServerError> {
+        validate::unix_time("at", "seconds", seconds)?;
+        Ok(self.open_context(Moment::at(seconds)))
     }
 
     fn open_context(&self, moment: Moment) -> RequestContext {
@@ -175,7 +188,7 @@ impl crate::Server {
     }
 
     /// Opens a request context at Unix time `seconds` plus the latency (see [`AsyncServer::at`]).
-    pub fn at(&self, seconds: f64) -> RequestContext {
+    pub fn at(&self, seconds: f64) -> Result<RequestContext, ServerError> {
         self.as_async().at(seconds)
     }
 }

@@ -9,9 +9,13 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use scserver::{
-    Config, LifecycleEvent, LifecycleNotice, Phase, SupervisionEvent, SupervisionNotice, Supervisor,
+    Config, LifecycleEvent, LifecycleNotice, Phase, ServerSupervisor, SupervisionEvent,
+    SupervisionNotice,
 };
 use tracing_subscriber::EnvFilter;
+
+mod cli_record;
+mod cli_render;
 
 #[derive(Parser)]
 #[command(
@@ -55,6 +59,15 @@ enum Command {
         #[arg(long, default_value_t = 0)]
         group: i32,
     },
+    /// Record a running server's output into a sound file.
+    Record {
+        #[command(flatten)]
+        target: Target,
+        #[command(flatten)]
+        args: cli_record::RecordArgs,
+    },
+    /// Render a command file offline (`scsynth -N`) into a sound file, with a progress bar.
+    Render(cli_render::RenderArgs),
     /// Validate a config file and print what would start.
     Check {
         /// The configuration file.
@@ -108,11 +121,22 @@ impl Target {
     }
 }
 
+/// Whether logs are coloured: only on a terminal, and never when `NO_COLOR` is set to anything
+/// but the empty string (<https://no-color.org>).
+fn colour(terminal: bool, no_color: Option<std::ffi::OsString>) -> bool {
+    terminal && no_color.is_none_or(|v| v.is_empty())
+}
+
 fn main() -> ExitCode {
+    use std::io::IsTerminal;
     tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn")),
         )
+        .with_ansi(colour(
+            std::io::stderr().is_terminal(),
+            std::env::var_os("NO_COLOR"),
+        ))
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
@@ -122,6 +146,11 @@ fn main() -> ExitCode {
             Err(e) => fail(&e),
         },
         Command::Check { config } => check(&config),
+        Command::Render(args) => cli_render::render(args),
+        Command::Record { target, args } => match target.address() {
+            Ok(address) => cli_record::record(address, args),
+            Err(e) => fail(&e),
+        },
         Command::Status { target, json } => {
             let address = match target.address() {
                 Ok(a) => a,
@@ -278,7 +307,7 @@ fn print_supervision(n: &SupervisionNotice, json: bool) {
 }
 
 async fn run(config: Config, json: bool) -> ExitCode {
-    let supervisor = Supervisor::new();
+    let supervisor = ServerSupervisor::new();
     // Something stopped for good, maybe: look whether anything is left running.
     let (changed, mut changes) = tokio::sync::mpsc::unbounded_channel::<()>();
     let on_stop = changed.clone();
@@ -349,7 +378,7 @@ async fn run(config: Config, json: bool) -> ExitCode {
 }
 
 /// Whether every server is down for good (stopped by policy or given up); says why if so.
-async fn all_down(supervisor: &Supervisor) -> bool {
+async fn all_down(supervisor: &ServerSupervisor) -> bool {
     let children = supervisor.children().await;
     let down = children
         .iter()
@@ -377,4 +406,17 @@ fn stop_signals() -> std::io::Result<impl std::future::Future<Output = ()>> {
             _ = term.recv() => {}
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::colour;
+
+    #[test]
+    fn logs_are_coloured_only_on_a_terminal_without_no_color() {
+        assert!(colour(true, None));
+        assert!(colour(true, Some("".into())));
+        assert!(!colour(true, Some("1".into())));
+        assert!(!colour(false, None));
+    }
 }

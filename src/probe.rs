@@ -3,13 +3,13 @@
 //! `maximum_logins = 1` still answers) and leave nothing behind on the server.
 
 use std::net::SocketAddr;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use rosc::OscMessage;
+use scserver_actors::osc::udp;
 use scserver_core::command::Command;
 use scserver_core::reply::{Reply, StatusInfo};
 use scserver_core::tree::{parse_query_tree, QueryTreeGroup};
-use tokio::net::UdpSocket;
 
 /// Why a one-shot query failed.
 #[derive(Debug, thiserror::Error)]
@@ -44,39 +44,22 @@ async fn ask(
     let reply = command
         .reply()
         .expect("probes send commands that scsynth answers");
-    let local: SocketAddr = if server.is_ipv4() {
-        "0.0.0.0:0".parse().expect("address")
-    } else {
-        "[::]:0".parse().expect("address")
-    };
-    let socket = UdpSocket::bind(local).await?;
-    socket.send_to(&command.to_bytes(), server).await?;
-    let deadline = Instant::now() + timeout;
-    let mut buf = vec![0u8; 65_536];
-    let no_answer = || ProbeError::NoAnswer {
-        address: server,
-        timeout,
-    };
-    loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        let (n, from) = match tokio::time::timeout(left, socket.recv_from(&mut buf)).await {
-            Err(_) => return Err(no_answer()),
-            // ICMP port unreachable: nobody listens there.
-            Ok(Err(_)) => return Err(no_answer()),
-            Ok(Ok(r)) => r,
-        };
-        if from != server {
-            continue;
-        }
-        let Ok((_, packet)) = rosc::decoder::decode_udp(&buf[..n]) else {
-            continue;
-        };
-        for m in scserver_core::reply::messages(packet) {
-            if reply.matches(&m) {
-                return Ok(m);
-            }
-        }
-    }
+    let socket = udp::bind(server, 0, None)?;
+    let answer = udp::exchange(&socket, server, &command.to_bytes(), timeout, |datagram| {
+        let (_, packet) = rosc::decoder::decode_udp(datagram).ok()?;
+        scserver_core::reply::messages(packet)
+            .into_iter()
+            .find(|m| reply.matches(m))
+    })
+    .await;
+    answer.map_err(|e| match e {
+        udp::Unanswered::Send(e) => ProbeError::Socket(e),
+        // ICMP port unreachable: nobody listens there.
+        udp::Unanswered::Silent | udp::Unanswered::Unreachable(_) => ProbeError::NoAnswer {
+            address: server,
+            timeout,
+        },
+    })
 }
 
 /// Sends `/status` and reads the reply.

@@ -12,6 +12,7 @@ use scserver_core::reply::{
     self, BufferInfo, ControlValue, NodeInfo, Reply, StatusInfo, VersionInfo,
 };
 use scserver_core::tree::{self, QueryTreeGroup};
+use scserver_core::validate;
 
 use scserver_actors::server::dump::DumpTree;
 use scserver_actors::server::notifications::RefreshMirror;
@@ -45,9 +46,10 @@ fn typed<T>(
 }
 
 impl AsyncServer {
-    /// Sends `command`. With `sync`, waits for its reply (or its `/fail`, as a typed
-    /// [`RequestError::Failed`]) and answers it; for a command scsynth does not answer, the
-    /// answer only says that scsynth has performed it. Without
+    /// Sends `command`, after refusing arguments scsynth would ignore or mishandle with
+    /// [`RequestError::InvalidArgument`] (nothing is sent then). With `sync`, waits for its reply
+    /// (or its `/fail`, as a typed [`RequestError::Failed`]) and answers it; for a command scsynth
+    /// does not answer, the answer only says that scsynth has performed it. Without
     /// `sync`, adds it to the innermost open request context (or sends it at once when none is
     /// open) and answers `None`.
     pub async fn execute(
@@ -55,6 +57,7 @@ impl AsyncServer {
         command: Command,
         sync: bool,
     ) -> Result<Option<OscMessage>, ServerError> {
+        validate::command(&command, &self.limits())?;
         // scsynth may drop some of a large burst of node notifications: refresh the mirror after.
         let burst = (notifications(&command) >= NOTIFICATION_FIFO).then(|| burst_group(&command));
         if !sync {
@@ -158,12 +161,14 @@ impl AsyncServer {
         sync: bool,
     ) -> Result<Option<QueryTreeGroup>, ServerError> {
         let group = group.unwrap_or(0);
+        let command = Command::GDumpTree {
+            groups: vec![(group, include_controls)],
+        };
         if !sync {
-            let command = Command::GDumpTree {
-                groups: vec![(group, include_controls)],
-            };
             return self.execute(command, false).await.map(|_| None);
         }
+        // The dump is read from scsynth's output, not through `execute`: check it here.
+        validate::command(&command, &self.limits())?;
         let dump = DumpTree {
             group,
             include_controls,

@@ -175,6 +175,30 @@ fn run_restarts_a_killed_server() {
     std::fs::remove_file(config).ok();
 }
 
+#[test]
+fn the_shipped_config_restarts_a_killed_server() {
+    let shipped = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config.toml"))
+        .expect("the shipped config.toml");
+    assert!(shipped.contains("port = 57110\n"), "{shipped}");
+    let config = config_file(
+        "shipped",
+        &shipped.replace("port = 57110\n", &format!("port = {}\n", free_port())),
+    );
+    let mut run = Run::start(&config);
+    let pid = run.wait_event("booted", Duration::from_secs(20))["pid"]
+        .as_u64()
+        .unwrap() as u32;
+    kill(Pid::from_raw(pid as i32), Signal::SIGKILL).unwrap();
+    assert_eq!(
+        run.wait_event("restarting", Duration::from_secs(5))["attempt"],
+        1
+    );
+    run.wait_event("restarted", Duration::from_secs(20));
+    kill(Pid::from_raw(run.child.id() as i32), Signal::SIGINT).unwrap();
+    assert_eq!(run.wait_exit(Duration::from_secs(15)).code(), Some(0));
+    std::fs::remove_file(config).ok();
+}
+
 fn scserver(args: &[&str]) -> Output {
     Command::new(BIN)
         .args(args)
@@ -359,5 +383,31 @@ fn run_exits_1_when_every_server_is_down_for_good() {
         "{stderr}"
     );
     assert!(stderr.contains("every server is down"), "{stderr}");
+    std::fs::remove_file(config).ok();
+}
+
+#[test]
+fn logs_to_a_pipe_carry_no_colour_codes() {
+    let holder = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let port = holder.local_addr().unwrap().port();
+    let config = config_file(
+        "nocolour",
+        &format!(
+            "[[server]]\nname = \"plain\"\nport = {port}\nstart_jack = true\nrestart = \"never\"\n"
+        ),
+    );
+    let out = Command::new(BIN)
+        .args(["run", config.to_str().unwrap()])
+        .env("RUST_LOG", "warn")
+        .env_remove("NO_COLOR")
+        .stdout(Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("WARN"), "a log line was written: {stderr}");
+    assert!(
+        !stderr.contains('\x1b'),
+        "colour codes in a pipe: {stderr:?}"
+    );
     std::fs::remove_file(config).ok();
 }

@@ -120,7 +120,7 @@ fn nested_contexts_collect_into_the_innermost_and_outside_any_commands_go_at_onc
     let bus = server.add_bus(Rate::Control).unwrap();
     let outer = server.bundle();
     bus.set(1.0, false).unwrap();
-    let inner = server.at(1.0e9);
+    let inner = server.at(1.0e9).unwrap();
     bus.set(2.0, false).unwrap();
     server
         .add_group(Some(1), AddAction::AddToHead, false, false)

@@ -172,6 +172,33 @@ fn jack_absent_with_auto_start_off_is_a_typed_error_with_a_remedy() {
 }
 
 #[test]
+fn an_ipv6_bind_address_reports_scsynths_own_reason_not_a_port_in_use() {
+    common::init_tracing();
+    let server = Server::with_name(
+        "ipv6",
+        scserver::Options {
+            ip_address: "::1".parse().unwrap(),
+            ..options()
+        },
+    );
+    let error = server.boot(None).unwrap_err();
+    let text = error.to_string();
+    match &error {
+        ServerError::Boot(scserver::BootError::Socket { line, .. }) => {
+            assert!(
+                line.contains("failed to open UDP socket")
+                    && line.contains("Address family not supported by protocol"),
+                "{line}"
+            );
+        }
+        other => panic!("expected the socket failure scsynth printed: {other}"),
+    }
+    assert!(!text.contains("in use"), "{text}");
+    assert!(text.contains("ip_address"), "{text}");
+    assert!(server.pid().is_none());
+}
+
+#[test]
 fn an_unreadable_config_is_a_typed_error_naming_the_file() {
     let dir = std::env::temp_dir().join(format!("scserver-config-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -252,7 +279,7 @@ impl Noise {
 }
 
 fn reference_replies() -> Vec<Vec<u8>> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/reference/osc");
+    let dir = scserver_testdata::OSC;
     let mut out: Vec<Vec<u8>> = std::fs::read_dir(dir)
         .map(|d| {
             d.filter_map(Result::ok)

@@ -431,7 +431,7 @@ fn the_mirror_is_refreshed_after_a_large_timed_bundle_has_run() {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs_f64();
-    let context = server.at(now);
+    let context = server.at(now).unwrap();
     let ids: Vec<i32> = (0..2000)
         .map(|_| {
             server

@@ -322,7 +322,7 @@ fn fifty_deferred_operations_are_one_bundle_taking_effect_together() {
         .duration_since(SystemTime::UNIX_EPOCH)
         .unwrap()
         .as_secs_f64();
-    let context = server.at(now);
+    let context = server.at(now).unwrap();
     let mut groups = Vec::new();
     for i in 0..25 {
         // Alternating kinds: nothing merges, so 50 messages.

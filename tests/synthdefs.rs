@@ -3,10 +3,15 @@
 
 mod common;
 
-#[path = "../core/tests/reference_defs/mod.rs"]
+#[path = "../synthdef/tests/reference_defs/mod.rs"]
 mod reference_defs;
 
-use scserver::{AddAction, ControlValue, QueryTreeNode, Server};
+#[path = "../synthdef/tests/fixtures/mod.rs"]
+mod fixtures;
+
+use std::time::{Duration, Instant};
+
+use scserver::{AddAction, BufferSource, ControlValue, QueryTreeNode, Server};
 
 #[test]
 fn every_reference_synthdef_loads_starts_and_shows_its_defaults() {
@@ -52,5 +57,47 @@ fn every_reference_synthdef_loads_starts_and_shows_its_defaults() {
             );
         }
     }
+    server.quit(false).unwrap();
+}
+
+/// A `Dbufwr` compiled in Rust writes into the buffer in scsynth: its inputs reach the server
+/// in the order the plugin reads them (buffer, phase, source, loop).
+#[test]
+fn dbufwr_writes_the_buffer() {
+    common::init_tracing();
+    let server = Server::with_name("dbufwr", common::options());
+    server.boot(None).unwrap();
+    let buffer = server
+        .add_buffer(
+            BufferSource::Empty {
+                channels: 1,
+                frames: 8,
+            },
+            true,
+        )
+        .unwrap();
+    server
+        .add_synthdefs(&[fixtures::fix_dbufwr()], true)
+        .expect("the SynthDef loads");
+    server
+        .add_synth(
+            "fix_dbufwr",
+            vec![("buf".into(), f64::from(buffer.id()).into())],
+            None,
+            AddAction::AddToTail,
+            true,
+        )
+        .unwrap();
+    // Eight writes at 200 Hz take 40 ms; the bound leaves room for a loaded machine.
+    let expected: Vec<f32> = (1..=8).map(|v| v as f32).collect();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut samples = Vec::new();
+    while Instant::now() < deadline {
+        samples = buffer.get_range(0, 8, true).unwrap().unwrap();
+        if samples == expected {
+            break;
+        }
+    }
+    assert_eq!(samples, expected, "what Dbufwr wrote");
     server.quit(false).unwrap();
 }

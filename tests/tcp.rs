@@ -154,3 +154,54 @@ fn connection_refused_is_a_typed_error() {
         [E::Connecting, E::Disconnecting, E::Disconnected]
     );
 }
+
+#[actix::test]
+async fn a_tcp_connect_that_hangs_leaves_the_arbiter_free() {
+    common::init_tracing();
+    // A listener whose accept queue is full drops further SYNs: a connect to it hangs.
+    let listener =
+        socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+    listener
+        .bind(&std::net::SocketAddr::from(([127, 0, 0, 1], 0)).into())
+        .unwrap();
+    listener.listen(0).unwrap();
+    let address = listener.local_addr().unwrap().as_socket().unwrap();
+    let _queued = std::net::TcpStream::connect(address).unwrap();
+    let timeout = Duration::from_millis(1500);
+    let server = scserver::AsyncServer::with_name(
+        "black-hole",
+        Options {
+            port: address.port(),
+            request_timeout: timeout,
+            ..tcp()
+        },
+    );
+    let started = Instant::now();
+    // Ticks of a task on the same arbiter as the server's actors, while the connect is pending.
+    let ticks = async {
+        let mut longest = Duration::ZERO;
+        let mut last = Instant::now();
+        while started.elapsed() < timeout {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            longest = longest.max(last.elapsed());
+            last = Instant::now();
+        }
+        longest
+    };
+    let (result, longest) = tokio::join!(server.connect(None), ticks);
+    assert!(
+        matches!(
+            result,
+            Err(ServerError::Request(RequestError::Transport { .. }))
+        ),
+        "{result:?}"
+    );
+    assert!(
+        started.elapsed() >= timeout,
+        "the connect is bounded by request_timeout"
+    );
+    assert!(
+        longest < timeout / 3,
+        "the arbiter froze for {longest:?} during the connect"
+    );
+}

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use scserver_core::alloc::AllocError;
+use scserver_core::validate::InvalidArgument;
 use scserver_core::OptionsError;
 
 /// Why a server could not be started.
@@ -28,14 +29,26 @@ pub enum BootError {
         message: String,
     },
     /// The port is taken by another process.
-    #[error("port {port} is already in use{}; choose another `port` or stop the process that holds it{}", .holder.as_ref().map(|h| format!(" by {h}")).unwrap_or_default(), output_tail(.output))]
+    #[error("{}{}", port_in_use(*.port, .holder.as_deref(), .owner.as_deref()), output_tail(.output))]
     PortInUse {
         /// The port asked for.
         port: u16,
         /// The last lines the server printed.
         output: Vec<String>,
-        /// Who holds the port (`pid 123 (command)`), when it could be found before booting.
+        /// Who holds the port (`pid 123 (command)`, `scsynth pid 123`), when it could be found
+        /// before booting.
         holder: Option<String>,
+        /// The process that started the holding server, when it is a server of this library
+        /// (`scserver pid 120 (server "main")`).
+        owner: Option<String>,
+    },
+    /// scsynth could not open its UDP or TCP socket for a reason other than a taken port.
+    #[error("scsynth could not open its socket: {line}; {}{}", socket_hint(.line), output_tail(.output))]
+    Socket {
+        /// scsynth's line, as it printed it.
+        line: String,
+        /// The last lines the server printed.
+        output: Vec<String>,
     },
     /// The audio backend (JACK) could not be started.
     #[error(
@@ -134,6 +147,9 @@ pub enum RequestError {
     /// The packet could not be encoded.
     #[error("could not encode OSC packet: {0}")]
     Encode(String),
+    /// An argument scsynth would ignore or mishandle; nothing was sent.
+    #[error(transparent)]
+    InvalidArgument(#[from] InvalidArgument),
     /// The reply did not have the expected shape.
     #[error("unexpected reply to {command}: {message}")]
     BadReply {
@@ -210,6 +226,12 @@ impl From<scserver_core::bundle::BundleError> for RequestError {
     }
 }
 
+impl From<InvalidArgument> for ServerError {
+    fn from(e: InvalidArgument) -> Self {
+        ServerError::Request(e.into())
+    }
+}
+
 impl From<actix::MailboxError> for ServerError {
     fn from(_: actix::MailboxError) -> Self {
         ServerError::ActorGone
@@ -224,7 +246,29 @@ fn display_paths(paths: &[PathBuf]) -> String {
         .join(", ")
 }
 
-fn output_tail(lines: &[String]) -> String {
+fn port_in_use(port: u16, holder: Option<&str>, owner: Option<&str>) -> String {
+    match (holder, owner) {
+        (Some(holder), Some(owner)) => format!(
+            "port {port} is held by {holder}, started by {owner}; quit that server first or \
+             choose another `port`"
+        ),
+        (holder, _) => format!(
+            "port {port} is already in use{}; choose another `port` or stop the process that \
+             holds it",
+            holder.map(|h| format!(" by {h}")).unwrap_or_default()
+        ),
+    }
+}
+
+fn socket_hint(line: &str) -> &'static str {
+    if line.contains("Address family not supported") {
+        "scsynth binds IPv4 only; set `ip_address` to an IPv4 address such as 127.0.0.1"
+    } else {
+        "check that `ip_address` is an address of this machine"
+    }
+}
+
+pub(crate) fn output_tail(lines: &[String]) -> String {
     if lines.is_empty() {
         String::new()
     } else {

@@ -55,7 +55,7 @@ pub struct ExitInfo {
 }
 
 impl ExitInfo {
-    fn from_status(status: ExitStatus) -> Self {
+    pub(crate) fn from_status(status: ExitStatus) -> Self {
         use std::os::unix::process::ExitStatusExt;
         ExitInfo {
             code: status.code(),
@@ -164,6 +164,11 @@ impl ProcessActor {
                 port: self.options.port,
                 output: output(),
                 holder: None,
+                owner: None,
+            }),
+            OutputLine::SocketFailure => self.fail_boot(BootError::Socket {
+                line,
+                output: output(),
             }),
             OutputLine::AudioFailure => self.fail_boot(BootError::Audio { output: output() }),
             OutputLine::Fatal => self.fail_boot(BootError::Fatal {

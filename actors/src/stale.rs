@@ -1,19 +1,26 @@
-//! Stale servers: pid files under the runtime directory record every scsynth this library
-//! started; at boot, a port held by one of them (still alive, still the same process) is
-//! reclaimed by killing exactly that pid. A port held by anything else is named in the error.
-//! Never a global `killall`.
+//! Stale servers: pid files in a private per-user directory record every scsynth this library
+//! started and the process that started it. At boot, a port held by one of them whose owner is
+//! gone (an owner killed before it could quit its server) is reclaimed by killing exactly that
+//! pid. A port held by a server whose owner still runs, in this process or another, or by
+//! anything else, is named in the error. Never a global `killall`.
 
 use std::fs;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
+use std::{
+    io, os::unix::fs::DirBuilderExt, os::unix::fs::MetadataExt, os::unix::fs::PermissionsExt,
+};
 
 use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
 use scserver_core::stale::{
-    addresses_clash, parse_net_table, socket_inode, stat_start_ticks, PidRecord,
+    addresses_clash, judge, parse_net_table, socket_inode, stat_start_ticks, Holding, PidRecord,
+    Verdict,
 };
 use scserver_core::Protocol;
+
+pub use scserver_core::stale::Owner;
 
 /// Who holds a port.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,6 +59,53 @@ fn pid_file(port: u16) -> PathBuf {
     runtime_dir().join(format!("scsynth-{port}.pid"))
 }
 
+fn this_user() -> u32 {
+    nix::unistd::getuid().as_raw()
+}
+
+/// The runtime directory, created `0700` if missing; refused when it is not a directory of
+/// this user's (in the shared temporary directory anyone could have made it first).
+fn private_dir() -> io::Result<PathBuf> {
+    let dir = runtime_dir();
+    match fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(&dir)
+    {
+        Ok(()) => {}
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+        Err(e) => return Err(e),
+    }
+    check_private(&dir)?;
+    Ok(dir)
+}
+
+fn check_private(dir: &Path) -> io::Result<()> {
+    let meta = fs::symlink_metadata(dir)?;
+    if !meta.is_dir() || meta.uid() != this_user() {
+        return Err(io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            format!("{} is not a directory of this user's", dir.display()),
+        ));
+    }
+    if meta.mode() & 0o077 != 0 {
+        fs::set_permissions(dir, fs::Permissions::from_mode(0o700))?;
+    }
+    Ok(())
+}
+
+/// The record of `port`, if its directory and file are this user's own.
+fn trusted_record(port: u16) -> Option<PidRecord> {
+    check_private(&runtime_dir()).ok()?;
+    let path = pid_file(port);
+    let meta = fs::symlink_metadata(&path).ok()?;
+    if !meta.is_file() || meta.uid() != this_user() {
+        tracing::warn!(path = %path.display(), "ignoring a pid file that is not this user's own");
+        return None;
+    }
+    PidRecord::parse(&fs::read_to_string(path).ok()?)
+}
+
 fn start_ticks(pid: u32) -> Option<u64> {
     stat_start_ticks(&fs::read_to_string(format!("/proc/{pid}/stat")).ok()?)
 }
@@ -62,8 +116,19 @@ fn command_name(pid: u32) -> Option<String> {
     Some(comm.trim_end().to_owned()).filter(|c| !c.is_empty())
 }
 
-/// Records a server this library just started. Failures only cost the reclaim later: logged.
-pub fn record(port: u16, pid: u32, executable: &Path) {
+/// The running process `pid` as the owner of `server`; `None` when it is not running.
+pub fn owner(pid: u32, server: &str) -> Option<Owner> {
+    Some(Owner {
+        pid,
+        start_ticks: start_ticks(pid)?,
+        program: command_name(pid).unwrap_or_default(),
+        server: server.to_owned(),
+    })
+}
+
+/// Records a server this library just started for `owner`. Failures only cost the reclaim
+/// later: logged.
+pub fn record(port: u16, pid: u32, executable: &Path, owner: Owner) {
     let Some(start_ticks) = start_ticks(pid) else {
         return;
     };
@@ -77,25 +142,25 @@ pub fn record(port: u16, pid: u32, executable: &Path) {
         executable: executable
             .file_name()
             .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
+        owner,
     };
-    let dir = runtime_dir();
-    let written = fs::create_dir_all(&dir).and_then(|()| {
-        use std::os::unix::fs::PermissionsExt;
-        fs::set_permissions(&dir, fs::Permissions::from_mode(0o700))?;
-        fs::write(pid_file(port), record.to_text())
+    let written = private_dir().and_then(|_| {
+        let path = pid_file(port);
+        // Another user's file is never overwritten (nor trusted when read).
+        if fs::symlink_metadata(&path).is_ok_and(|m| m.uid() != this_user() || !m.is_file()) {
+            fs::remove_file(&path)?;
+        }
+        fs::write(path, record.to_text())
     });
     if let Err(e) = written {
-        tracing::warn!(error = %e, dir = %dir.display(), "cannot write the pid file");
+        tracing::warn!(error = %e, dir = %runtime_dir().display(), "cannot write the pid file");
     }
 }
 
 /// Removes the pid file of `port` if it records `pid`.
 pub fn forget(port: u16, pid: u32) {
     let path = pid_file(port);
-    if let Some(r) = fs::read_to_string(&path)
-        .ok()
-        .and_then(|t| PidRecord::parse(&t))
-    {
+    if let Some(r) = trusted_record(port) {
         if r.pid == pid {
             let _ = fs::remove_file(path);
         }
@@ -153,6 +218,13 @@ pub enum Reclaim {
     Free,
     /// A stale server of ours held it and was killed.
     Reclaimed(u32),
+    /// A server of ours whose owner still runs holds it.
+    InUse {
+        /// The scsynth process id.
+        pid: u32,
+        /// The process that started it.
+        owner: Owner,
+    },
     /// Something else holds it.
     Held(PortHolder),
 }
@@ -163,29 +235,28 @@ pub async fn reclaim(port: u16, ip: IpAddr, protocol: Protocol, grace: Duration)
     let Some(holder) = holder(port, ip, protocol) else {
         return Reclaim::Free;
     };
-    let recorded = fs::read_to_string(pid_file(port))
-        .ok()
-        .and_then(|t| PidRecord::parse(&t));
-    let ours = match (&recorded, holder.pid) {
-        (Some(r), Some(pid)) => {
-            r.pid == pid
-                && start_ticks(pid) == Some(r.start_ticks)
-                // comm is the executable's name cut to 15 characters.
-                && holder
-                    .command
-                    .as_deref()
-                    .is_some_and(|comm| r.executable.starts_with(comm) && !comm.is_empty())
-        }
-        _ => false,
+    let record = trusted_record(port);
+    let holding = Holding {
+        pid: holder.pid,
+        start_ticks: holder.pid.and_then(start_ticks),
+        command: holder.command.as_deref(),
     };
-    if !ours {
-        return Reclaim::Held(holder);
-    }
-    let pid = holder.pid.expect("checked above");
+    let owner_now = record.as_ref().and_then(|r| start_ticks(r.owner.pid));
+    let (pid, record) = match (judge(record.as_ref(), &holding, owner_now), record) {
+        (Verdict::Stale, Some(record)) => (record.pid, record),
+        (Verdict::InUse, Some(record)) => {
+            return Reclaim::InUse {
+                pid: record.pid,
+                owner: record.owner,
+            }
+        }
+        _ => return Reclaim::Held(holder),
+    };
     tracing::warn!(
         pid,
         port,
-        "reclaiming the port from a stale scsynth this library started"
+        owner = %record.owner,
+        "reclaiming the port from a stale scsynth whose owner is gone"
     );
     let _ = kill(Pid::from_raw(pid as i32), Signal::SIGKILL);
     let deadline = Instant::now() + grace;

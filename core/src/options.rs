@@ -45,14 +45,16 @@ impl fmt::Display for Protocol {
     }
 }
 
-/// What the supervisor does when a server dies without being asked to.
+/// What the supervisor does when a server dies without being asked to. The default is
+/// `on-failure`: a supervisor is there to keep its servers up (as OTP's children are permanent
+/// unless declared otherwise), yet leaves down a server its user quit.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum RestartPolicy {
     /// Never restart.
-    #[default]
     Never,
     /// Restart after a crash, a hang or a failed boot, but not after a clean quit.
+    #[default]
     OnFailure,
     /// Restart whenever the server stops, however it stopped.
     Always,
@@ -228,7 +230,8 @@ pub struct Options {
     pub heartbeat_interval: Duration,
     /// Consecutive unanswered probes after which the server counts as hung.
     pub heartbeat_misses: u32,
-    /// When the supervisor restarts this server.
+    /// When the supervisor restarts this server (`on-failure` unless set; a server that no
+    /// supervisor runs ignores it).
     pub restart: RestartPolicy,
     /// The most restarts within `restart_window` before the supervisor gives up.
     pub max_restarts: u32,
@@ -288,7 +291,7 @@ impl Default for Options {
             jack_period: 64,
             heartbeat_interval: Duration::from_millis(250),
             heartbeat_misses: 4,
-            restart: RestartPolicy::Never,
+            restart: RestartPolicy::OnFailure,
             max_restarts: 3,
             restart_window: Duration::from_secs(30),
             backoff_min: Duration::from_millis(100),
@@ -458,6 +461,15 @@ impl<'de> Deserializer<'de> for FieldNames<'_> {
     }
 }
 
+/// Flags sorted by their text, each followed by its values.
+fn flatten(mut flags: Vec<(&'static str, Vec<String>)>) -> Vec<String> {
+    flags.sort_by(|a, b| a.0.cmp(b.0));
+    flags
+        .into_iter()
+        .flat_map(|(name, values)| std::iter::once(name.to_owned()).chain(values))
+        .collect()
+}
+
 impl Options {
     /// The names of all options as written in TOML, in declaration order.
     pub fn field_names() -> &'static [&'static str] {
@@ -481,6 +493,23 @@ impl Options {
     /// Meant for validated options: a path that is not UTF-8 is converted lossily, and an
     /// `output_device` without an `input_device` is left out.
     pub fn to_args(&self, supernova: bool) -> Vec<String> {
+        flatten(self.flags(supernova))
+    }
+
+    /// The flags that apply to a non-realtime render (`scsynth -N …`): those of
+    /// [`to_args`](Self::to_args) without the network, device, login and hardware ones, which
+    /// mean nothing without a port or an audio driver. The sample rate is a positional argument
+    /// of `-N`, so `-S` is left out too.
+    pub fn to_nrt_args(&self, supernova: bool) -> Vec<String> {
+        const REALTIME_ONLY: [&str; 11] = [
+            "-B", "-H", "-I", "-O", "-R", "-S", "-Z", "-l", "-p", "-t", "-u",
+        ];
+        let mut flags = self.flags(supernova);
+        flags.retain(|(name, _)| !REALTIME_ONLY.contains(name));
+        flatten(flags)
+    }
+
+    fn flags(&self, supernova: bool) -> Vec<(&'static str, Vec<String>)> {
         let mut flags: Vec<(&'static str, Vec<String>)> = Vec::new();
         let mut flag = |name: &'static str, values: Vec<String>| flags.push((name, values));
 
@@ -560,11 +589,7 @@ impl Options {
             flag("-V", vec![self.verbosity.to_string()]);
         }
 
-        flags.sort_by(|a, b| a.0.cmp(b.0));
         flags
-            .into_iter()
-            .flat_map(|(name, values)| std::iter::once(name.to_owned()).chain(values))
-            .collect()
     }
 
     /// Checks what scsynth would reject, or what would make the server unusable, before spawning.
@@ -762,6 +787,13 @@ mod tests {
         }
         pairs.sort_by(|a, b| a[0].cmp(&b[0]));
         pairs.concat()
+    }
+
+    #[test]
+    fn a_supervised_server_is_restarted_after_a_failure_by_default() {
+        assert_eq!(Options::default().restart, RestartPolicy::OnFailure);
+        let options: Options = toml::from_str("port = 57200").unwrap();
+        assert_eq!(options.restart, RestartPolicy::OnFailure);
     }
 
     #[test]
@@ -996,6 +1028,28 @@ mod tests {
             ..Options::default()
         };
         assert_eq!(args(&options), strs(&["-R", "0", "-l", "1", "-t", "57999"]));
+    }
+
+    #[test]
+    fn nrt_args_keep_engine_flags_and_drop_realtime_ones() {
+        let options = Options {
+            protocol: Protocol::Tcp,
+            ip_address: IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1)),
+            input_device: Some("hw".into()),
+            sample_rate: Some(44100),
+            hardware_buffer_size: Some(256),
+            password: Some("x".into()),
+            output_bus_channel_count: 2,
+            input_bus_channel_count: 0,
+            block_size: 32,
+            buffer_count: 2048,
+            load_synthdefs: false,
+            ..Options::default()
+        };
+        assert_eq!(
+            options.to_nrt_args(false),
+            strs(&["-D", "0", "-b", "2048", "-i", "0", "-o", "2", "-z", "32"])
+        );
     }
 
     #[test]

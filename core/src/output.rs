@@ -8,8 +8,11 @@
 pub enum OutputLine {
     /// The server is ready for OSC.
     Ready,
-    /// The UDP or TCP port could not be opened (usually: already in use).
+    /// The UDP or TCP port is already in use.
     PortInUse,
+    /// The UDP or TCP socket could not be opened for another reason (an address family scsynth
+    /// cannot bind, an address not of this machine).
+    SocketFailure,
     /// The audio backend (JACK, CoreAudio, PortAudio) could not start.
     AudioFailure,
     /// Any other line that scsynth only prints when it is about to give up.
@@ -25,14 +28,14 @@ pub fn classify(line: &str) -> OutputLine {
         return OutputLine::Ready;
     }
     let lower = line.to_ascii_lowercase();
-    if (lower.contains("udp socket")
+    let socket = lower.contains("udp socket")
         || lower.contains("tcp socket")
-        || lower.contains("world_open"))
-        && (lower.contains("address in use") || lower.contains("address already in use"))
-        || lower.contains("failed to open udp socket")
-        || lower.contains("failed to open tcp socket")
-    {
+        || lower.contains("world_open");
+    if socket && (lower.contains("address in use") || lower.contains("address already in use")) {
         return OutputLine::PortInUse;
+    }
+    if lower.contains("failed to open udp socket") || lower.contains("failed to open tcp socket") {
+        return OutputLine::SocketFailure;
     }
     if lower.contains("could not initialize audio")
         || lower.contains("jack server is not running")
@@ -79,6 +82,20 @@ mod tests {
         );
         assert_eq!(
             classify("Exception in World_OpenUDP: bind: Address already in use"),
+            OutputLine::PortInUse
+        );
+    }
+
+    #[test]
+    fn other_socket_failures_are_not_a_port_in_use() {
+        for line in [
+            "*** ERROR: failed to open UDP socket: bind: Address family not supported by protocol",
+            "*** ERROR: failed to open TCP socket: bind: Cannot assign requested address",
+        ] {
+            assert_eq!(classify(line), OutputLine::SocketFailure, "{line}");
+        }
+        assert_eq!(
+            classify("*** ERROR: failed to open UDP socket: bind: Address already in use"),
             OutputLine::PortInUse
         );
     }

@@ -5,6 +5,30 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
+/// The process that started a server: while it lives, the server is not stale.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Owner {
+    /// Its process id.
+    pub pid: u32,
+    /// Its start time in clock ticks since boot, which tells it from a later process that
+    /// reused its pid.
+    pub start_ticks: u64,
+    /// Its command name (`/proc/<pid>/comm`), for messages.
+    pub program: String,
+    /// The name of the server it started.
+    pub server: String,
+}
+
+impl std::fmt::Display for Owner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} pid {} (server {:?})",
+            self.program, self.pid, self.server
+        )
+    }
+}
+
 /// A server this library started, as recorded in its pid file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PidRecord {
@@ -18,18 +42,35 @@ pub struct PidRecord {
     pub started_unix: u64,
     /// The executable's file name (`scsynth`, `supernova`).
     pub executable: String,
+    /// Who started it.
+    pub owner: Owner,
+}
+
+/// One line per value: a line break in a name would end its field early.
+fn one_line(text: &str) -> String {
+    text.replace(['\n', '\r'], " ")
 }
 
 impl PidRecord {
     /// The file's text: one `key=value` per line.
     pub fn to_text(&self) -> String {
         format!(
-            "pid={}\nport={}\nstart_ticks={}\nstarted_unix={}\nexecutable={}\n",
-            self.pid, self.port, self.start_ticks, self.started_unix, self.executable
+            "pid={}\nport={}\nstart_ticks={}\nstarted_unix={}\nexecutable={}\n\
+             owner_pid={}\nowner_start_ticks={}\nowner_program={}\nserver={}\n",
+            self.pid,
+            self.port,
+            self.start_ticks,
+            self.started_unix,
+            one_line(&self.executable),
+            self.owner.pid,
+            self.owner.start_ticks,
+            one_line(&self.owner.program),
+            one_line(&self.owner.server),
         )
     }
 
-    /// Parses [`PidRecord::to_text`]'s output; `None` for anything else.
+    /// Parses [`PidRecord::to_text`]'s output; `None` for anything else, including records
+    /// that do not name their owner.
     pub fn parse(text: &str) -> Option<PidRecord> {
         let get = |key: &str| {
             text.lines()
@@ -42,7 +83,61 @@ impl PidRecord {
             start_ticks: get("start_ticks")?.parse().ok()?,
             started_unix: get("started_unix")?.parse().ok()?,
             executable: get("executable")?.to_owned(),
+            owner: Owner {
+                pid: get("owner_pid")?.parse().ok()?,
+                start_ticks: get("owner_start_ticks")?.parse().ok()?,
+                program: get("owner_program")?.to_owned(),
+                server: get("server")?.to_owned(),
+            },
         })
+    }
+}
+
+/// What holds a port, as far as the operating system tells.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Holding<'a> {
+    /// The holding process, when visible.
+    pub pid: Option<u32>,
+    /// Its start time, when readable.
+    pub start_ticks: Option<u64>,
+    /// Its command name (at most 15 characters), when readable.
+    pub command: Option<&'a str>,
+}
+
+/// Who a port's holder is, judged against the pid file of that port.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// Not the recorded server (or nothing trustworthy is recorded): never touched.
+    Foreign,
+    /// The recorded server, and the process that started it still runs: it is in use.
+    InUse,
+    /// The recorded server, whose owner is gone: stale, safe to stop.
+    Stale,
+}
+
+/// Judges the holder of a port: it is ours only when it is the recorded process (same pid,
+/// same start time, same executable), and stale only when the recorded owner no longer runs
+/// (`owner_start_ticks` is the start time of whatever process now has the owner's pid).
+pub fn judge(
+    record: Option<&PidRecord>,
+    holding: &Holding<'_>,
+    owner_start_ticks: Option<u64>,
+) -> Verdict {
+    let Some(record) = record else {
+        return Verdict::Foreign;
+    };
+    let ours = holding.pid == Some(record.pid)
+        && holding.start_ticks == Some(record.start_ticks)
+        // comm is the executable's name cut to 15 characters.
+        && holding
+            .command
+            .is_some_and(|comm| !comm.is_empty() && record.executable.starts_with(comm));
+    if !ours {
+        Verdict::Foreign
+    } else if owner_start_ticks == Some(record.owner.start_ticks) {
+        Verdict::InUse
+    } else {
+        Verdict::Stale
     }
 }
 
@@ -117,18 +212,81 @@ pub fn socket_inode(link: &str) -> Option<u64> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn records_round_trip() {
-        let r = PidRecord {
+    fn record() -> PidRecord {
+        PidRecord {
             pid: 42,
             port: 57110,
             start_ticks: 123456,
             started_unix: 1_800_000_000,
             executable: "scsynth".into(),
-        };
+            owner: Owner {
+                pid: 7,
+                start_ticks: 99,
+                program: "scserver".into(),
+                server: "main".into(),
+            },
+        }
+    }
+
+    #[test]
+    fn records_round_trip() {
+        let r = record();
         assert_eq!(PidRecord::parse(&r.to_text()), Some(r));
         assert_eq!(PidRecord::parse("pid=1\n"), None);
         assert_eq!(PidRecord::parse(""), None);
+        let mut named = record();
+        named.owner.server = "two\nlines".into();
+        assert_eq!(
+            PidRecord::parse(&named.to_text()).unwrap().owner.server,
+            "two lines"
+        );
+        // A record without its owner cannot tell a stale server from a live one.
+        let ownerless = "pid=42\nport=57110\nstart_ticks=1\nstarted_unix=2\nexecutable=scsynth\n";
+        assert_eq!(PidRecord::parse(ownerless), None);
+    }
+
+    #[test]
+    fn owners_read_as_in_messages() {
+        assert_eq!(
+            record().owner.to_string(),
+            "scserver pid 7 (server \"main\")"
+        );
+    }
+
+    #[test]
+    fn only_the_recorded_server_of_a_dead_owner_is_stale() {
+        let r = record();
+        let holding = Holding {
+            pid: Some(42),
+            start_ticks: Some(123456),
+            command: Some("scsynth"),
+        };
+        assert_eq!(judge(Some(&r), &holding, Some(99)), Verdict::InUse);
+        assert_eq!(judge(Some(&r), &holding, None), Verdict::Stale);
+        // The owner's pid now belongs to a later process.
+        assert_eq!(judge(Some(&r), &holding, Some(100)), Verdict::Stale);
+        assert_eq!(judge(None, &holding, None), Verdict::Foreign);
+        for other in [
+            Holding {
+                pid: Some(43),
+                ..holding.clone()
+            },
+            Holding {
+                start_ticks: Some(1),
+                ..holding.clone()
+            },
+            Holding {
+                command: Some("python3"),
+                ..holding.clone()
+            },
+            Holding {
+                pid: None,
+                start_ticks: None,
+                command: None,
+            },
+        ] {
+            assert_eq!(judge(Some(&r), &other, None), Verdict::Foreign, "{other:?}");
+        }
     }
 
     #[test]

@@ -3,9 +3,10 @@
 //! share the coalescing outbox and hand decoded messages to the router the same way.
 
 pub mod tcp;
+pub mod udp;
 
 use std::io;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use actix::prelude::*;
@@ -68,19 +69,7 @@ impl OscActor {
         local_port: u16,
         router: Recipient<Incoming>,
     ) -> io::Result<OscActor> {
-        let local_ip = if server.ip().is_loopback() {
-            server.ip()
-        } else {
-            IpAddr::V4(Ipv4Addr::UNSPECIFIED)
-        };
-        let domain = socket2::Domain::for_address(server);
-        let socket = socket2::Socket::new(domain, socket2::Type::DGRAM, None)?;
-        if let Err(e) = socket.set_recv_buffer_size(RECEIVE_BUFFER) {
-            tracing::warn!(error = %e, "could not enlarge the UDP receive buffer");
-        }
-        socket.set_nonblocking(true)?;
-        socket.bind(&SocketAddr::new(local_ip, local_port).into())?;
-        let socket = UdpSocket::from_std(socket.into())?;
+        let socket = udp::bind(server, local_port, Some(RECEIVE_BUFFER))?;
         let (datagrams, queue) = mpsc::unbounded_channel();
         let transport = Transport::Udp {
             socket: Arc::new(socket),
@@ -91,41 +80,58 @@ impl OscActor {
     }
 
     /// Connects over TCP to `server`, logging in with `password` if given; see [`tcp`].
-    pub fn connect_tcp(
-        name: &str,
+    pub async fn connect_tcp(
+        name: String,
         server: SocketAddr,
-        password: Option<&str>,
+        password: Option<String>,
         timeout: std::time::Duration,
         router: Recipient<Incoming>,
     ) -> io::Result<OscActor> {
-        let connection = tcp::connect(server, password, timeout)?;
+        let connection = tcp::connect(server, password, timeout).await?;
         let (frames, queue) = mpsc::unbounded_channel();
         let transport = Transport::Tcp {
             frames,
             local: connection.local,
             pending: Some((connection, queue)),
         };
-        Ok(Self::with_transport(name, server, transport, router))
+        Ok(Self::with_transport(&name, server, transport, router))
     }
 
-    /// Opens the transport `options` ask for (`protocol`, address, `password`); `local_port` is
-    /// used by UDP only.
-    pub fn open(
-        name: &str,
-        options: &Options,
+    /// Opens the transport `options` ask for (`protocol`, address, `password`). Over UDP the
+    /// socket binds `local_port` when it is free, else any port (see [`Self::bind`]); `local_port`
+    /// is not used over TCP.
+    pub async fn open(
+        name: String,
+        options: Options,
         local_port: u16,
         router: Recipient<Incoming>,
     ) -> io::Result<OscActor> {
         let server = SocketAddr::new(options.ip_address, options.port);
         match options.protocol {
-            Protocol::Udp => Self::bind(name, server, local_port, router),
-            Protocol::Tcp => Self::connect_tcp(
-                name,
-                server,
-                options.password.as_deref(),
-                options.request_timeout,
-                router,
-            ),
+            Protocol::Udp => Self::bind(&name, server, local_port, router.clone()).or_else(|e| {
+                // The previous socket of this client may still be closing. After a disconnect
+                // (which sent /notify 0) any port will do; keeping it only matters for a
+                // reconnect to a server that still has this client registered.
+                if e.kind() == io::ErrorKind::AddrInUse && local_port != 0 {
+                    tracing::debug!(
+                        port = local_port,
+                        "previous local port busy; taking a new one"
+                    );
+                    Self::bind(&name, server, 0, router)
+                } else {
+                    Err(e)
+                }
+            }),
+            Protocol::Tcp => {
+                Self::connect_tcp(
+                    name,
+                    server,
+                    options.password,
+                    options.request_timeout,
+                    router,
+                )
+                .await
+            }
         }
     }
 

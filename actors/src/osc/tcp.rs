@@ -10,7 +10,7 @@
 //! Each connection takes one of scsynth's `maximum_logins` connection slots; when none is left
 //! the connection is accepted by the kernel but never read.
 
-use std::io::{self, Write};
+use std::io;
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -63,26 +63,32 @@ pub struct Connection {
     pub local: SocketAddr,
 }
 
-/// Connects to `server` (bounded by `timeout`) and logs in with `password`, if any.
-///
-/// Connecting blocks the calling thread for at most `timeout`; on loopback and a LAN it is
-/// immediate, and a refused connection fails at once instead of as a timed-out `/notify`.
-pub fn connect(
+/// Connects to `server` and logs in with `password`, if any; each step is bounded by
+/// `timeout`. A refused connection fails at once instead of as a timed-out `/notify`.
+pub async fn connect(
     server: SocketAddr,
-    password: Option<&str>,
+    password: Option<String>,
     timeout: Duration,
 ) -> io::Result<Connection> {
-    let login = password.map(password_frame).transpose()?;
-    let mut stream = std::net::TcpStream::connect_timeout(&server, timeout)?;
+    let login = password.as_deref().map(password_frame).transpose()?;
+    let timed_out = |step: &str| {
+        io::Error::new(
+            io::ErrorKind::TimedOut,
+            format!("{step} took longer than {timeout:?}"),
+        )
+    };
+    let mut stream = tokio::time::timeout(timeout, tokio::net::TcpStream::connect(server))
+        .await
+        .map_err(|_| timed_out("connecting"))??;
     // Requests are small and latency-bound; scsynth sets TCP_NODELAY on its side too.
     stream.set_nodelay(true)?;
     if let Some(login) = login {
-        stream.set_write_timeout(Some(timeout))?;
-        stream.write_all(&login)?;
+        tokio::time::timeout(timeout, stream.write_all(&login))
+            .await
+            .map_err(|_| timed_out("sending the password"))??;
     }
-    stream.set_nonblocking(true)?;
     let local = stream.local_addr()?;
-    let (read, write) = tokio::net::TcpStream::from_std(stream)?.into_split();
+    let (read, write) = stream.into_split();
     Ok(Connection { read, write, local })
 }
 

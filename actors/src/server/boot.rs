@@ -110,14 +110,19 @@ impl ServerActor {
                 // A stale scsynth of ours on the port is killed; anyone else is named.
                 let (port, ip) = (options.port, options.ip_address);
                 let grace = options.quit_timeout;
-                if let Reclaim::Held(holder) = reclaim(port, ip, options.protocol, grace).await {
-                    return Ok(Err(BootError::PortInUse {
-                        port,
-                        output: vec![],
-                        holder: Some(holder.to_string()),
-                    }));
-                }
-                process.send(Spawn).await
+                let (holder, owner) = match reclaim(port, ip, options.protocol, grace).await {
+                    Reclaim::Free | Reclaim::Reclaimed(_) => return process.send(Spawn).await,
+                    Reclaim::Held(holder) => (holder.to_string(), None),
+                    Reclaim::InUse { pid, owner } => {
+                        (format!("scsynth pid {pid}"), Some(owner.to_string()))
+                    }
+                };
+                Ok(Err(BootError::PortInUse {
+                    port,
+                    output: vec![],
+                    holder: Some(holder),
+                    owner,
+                }))
             }
             .into_actor(self)
             .then(|spawned, act, ctx| match spawned {
@@ -126,8 +131,11 @@ impl ServerActor {
                         s.pid = Some(pid);
                         s.jack_pid = jack_pid;
                     });
-                    if let Ok(exe) = crate::process::find_executable(&act.options()) {
-                        crate::stale::record(act.options().port, pid, &exe);
+                    let owner = crate::stale::owner(std::process::id(), &act.name);
+                    if let (Ok(exe), Some(owner)) =
+                        (crate::process::find_executable(&act.options()), owner)
+                    {
+                        crate::stale::record(act.options().port, pid, &exe, owner);
                     }
                     act.publish(LifecycleEvent::ProcessBooted, None);
                     act.connect(ctx)
@@ -158,41 +166,40 @@ impl ServerActor {
         )
     }
 
-    /// Opens the transport, registers with `/notify`, partitions ids, creates the default groups
-    /// (owned servers) and waits for the first status reply.
-    fn connect(&mut self, ctx: &mut Context<Self>) -> Transition {
+    /// Opens the transport, then registers (see [`Self::register`]). Opening never blocks the
+    /// actor: a TCP connect may take up to `request_timeout`.
+    fn connect(&mut self, _: &mut Context<Self>) -> Transition {
         self.publish(LifecycleEvent::Connecting, None);
         // A new connection: the node tree seen on the last one is not this server's.
         self.notifications.clear();
-        let server = self.server_addr();
         let options = self.options();
-        let router = self.router.clone().recipient();
-        let opened =
-            OscActor::open(&self.name, &options, self.local_port, router.clone()).or_else(|e| {
-                // The previous socket of this client may still be closing. After a disconnect
-                // (which sent /notify 0) any port will do; keeping it only matters for a
-                // reconnect to a server that still has this client registered.
-                if e.kind() == std::io::ErrorKind::AddrInUse && self.local_port != 0 {
-                    tracing::debug!(
-                        port = self.local_port,
-                        "previous local port busy; taking a new one"
-                    );
-                    OscActor::open(&self.name, &options, 0, router)
-                } else {
-                    Err(e)
-                }
-            });
-        let osc = match opened {
-            Ok(osc) => osc,
-            Err(e) => {
-                let error = ServerError::Request(RequestError::Transport {
-                    protocol: options.protocol.to_string(),
-                    address: server.to_string(),
-                    message: e.to_string(),
-                });
-                return self.connect_failed(error, ctx);
-            }
-        };
+        let (protocol, server) = (options.protocol, self.server_addr());
+        let opened = OscActor::open(
+            self.name.clone(),
+            options,
+            self.local_port,
+            self.router.clone().recipient(),
+        );
+        Box::pin(
+            opened
+                .into_actor(self)
+                .then(move |opened, act, ctx| match opened {
+                    Ok(osc) => act.register(osc),
+                    Err(e) => {
+                        let error = ServerError::Request(RequestError::Transport {
+                            protocol: protocol.to_string(),
+                            address: server.to_string(),
+                            message: e.to_string(),
+                        });
+                        act.connect_failed(error, ctx)
+                    }
+                }),
+        )
+    }
+
+    /// Registers with `/notify` on the opened transport, partitions ids, creates the default
+    /// groups (owned servers) and waits for the first status reply.
+    fn register(&mut self, osc: OscActor) -> Transition {
         let local = osc.local_addr().ok();
         if let Some(local) = local {
             self.local_port = local.port();

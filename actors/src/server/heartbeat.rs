@@ -27,7 +27,7 @@ use scserver_core::{LifecycleEvent, Pattern};
 
 use super::boot::Connect;
 use super::{ServerActor, Status};
-use crate::osc::{SendBytes, MAX_DATAGRAM};
+use crate::osc::{udp, SendBytes};
 use crate::process::{Kill, Signal};
 use crate::router::{AddCallback, Sink};
 
@@ -223,72 +223,53 @@ impl ServerActor {
             return;
         }
         let server = self.server_addr();
-        let local = SocketAddr::new(local_ip(server), self.local_port);
         let interval = self.options().heartbeat_interval;
-        ctx.spawn(probe_once(local, server, interval).into_actor(self).map(
-            move |answered, act, ctx| {
-                if generation != act.heartbeat.generation || act.status() != Status::Offline {
-                    return;
-                }
-                if answered {
-                    act.heartbeat.probing = false;
-                    tracing::info!(parent: &act.span, "the server answers again; reconnecting");
-                    let me = ctx.address();
-                    actix::spawn(async move {
-                        match me.send(Connect(None)).await {
-                            Ok(Ok(())) => {}
-                            Ok(Err(e)) => tracing::warn!(error = %e, "reconnect failed"),
-                            Err(_) => {}
-                        }
-                    });
-                } else {
-                    act.probe(generation, ctx);
-                }
-            },
-        ));
-    }
-}
-
-fn local_ip(server: SocketAddr) -> std::net::IpAddr {
-    if server.ip().is_loopback() {
-        server.ip()
-    } else if server.is_ipv4() {
-        std::net::Ipv4Addr::UNSPECIFIED.into()
-    } else {
-        std::net::Ipv6Addr::UNSPECIFIED.into()
+        ctx.spawn(
+            probe_once(server, self.local_port, interval)
+                .into_actor(self)
+                .map(move |answered, act, ctx| {
+                    if generation != act.heartbeat.generation || act.status() != Status::Offline {
+                        return;
+                    }
+                    if answered {
+                        act.heartbeat.probing = false;
+                        tracing::info!(parent: &act.span, "the server answers again; reconnecting");
+                        let me = ctx.address();
+                        actix::spawn(async move {
+                            match me.send(Connect(None)).await {
+                                Ok(Ok(())) => {}
+                                Ok(Err(e)) => tracing::warn!(error = %e, "reconnect failed"),
+                                Err(_) => {}
+                            }
+                        });
+                    } else {
+                        act.probe(generation, ctx);
+                    }
+                }),
+        );
     }
 }
 
 /// One probe: bind the old local port, send `/status`, wait `wait` for any datagram from the
 /// server. The socket is closed before this returns, so a reconnect can bind the port again.
-async fn probe_once(local: SocketAddr, server: SocketAddr, wait: Duration) -> bool {
+async fn probe_once(server: SocketAddr, local_port: u16, wait: Duration) -> bool {
     let started = Instant::now();
-    let socket = match tokio::net::UdpSocket::bind(local).await {
+    let socket = match udp::bind(server, local_port, None) {
         Ok(s) => s,
         Err(e) => {
             // The old connection's socket may still be closing; try again next time.
-            tracing::debug!(error = %e, %local, "cannot bind the probe socket yet");
+            tracing::debug!(error = %e, local_port, "cannot bind the probe socket yet");
             tokio::time::sleep(wait).await;
             return false;
         }
     };
-    if socket.send_to(&status_bytes(), server).await.is_err() {
-        tokio::time::sleep(wait.saturating_sub(started.elapsed())).await;
-        return false;
-    }
-    let mut buf = vec![0u8; MAX_DATAGRAM + 1];
-    let deadline = started + wait;
-    loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        match tokio::time::timeout(left, socket.recv_from(&mut buf)).await {
-            Ok(Ok((_, from))) if from == server => return true,
-            Ok(Ok(_)) => continue,
-            // ICMP "port unreachable" while the server is down: wait out the interval.
-            Ok(Err(_)) => {
-                tokio::time::sleep(deadline.saturating_duration_since(Instant::now())).await;
-                return false;
-            }
-            Err(_) => return false,
+    match udp::exchange(&socket, server, &status_bytes(), wait, |_| Some(())).await {
+        Ok(()) => true,
+        Err(udp::Unanswered::Silent) => false,
+        // ICMP "port unreachable" while the server is down: wait out the interval.
+        Err(udp::Unanswered::Unreachable(_) | udp::Unanswered::Send(_)) => {
+            tokio::time::sleep(wait.saturating_sub(started.elapsed())).await;
+            false
         }
     }
 }
