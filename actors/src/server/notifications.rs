@@ -150,19 +150,6 @@ fn apply(mirror: &SharedMirror, allocator: &Addr<AllocatorActor>, message: &rosc
     }
 }
 
-/// The shared node mirror.
-#[derive(Debug, Message)]
-#[rtype(result = "SharedMirror")]
-pub struct GetMirror;
-
-impl Handler<GetMirror> for ServerActor {
-    type Result = MessageResult<GetMirror>;
-
-    fn handle(&mut self, _: GetMirror, _: &mut Self::Context) -> Self::Result {
-        MessageResult(self.notifications.mirror())
-    }
-}
-
 impl Handler<SubscribeFailures> for ServerActor {
     type Result = ();
 
