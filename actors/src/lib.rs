@@ -10,6 +10,7 @@
 
 pub mod allocator;
 pub mod error;
+pub mod heard;
 pub mod jack;
 pub mod jack_registry;
 pub mod listeners;

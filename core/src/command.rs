@@ -5,12 +5,14 @@
 //! its failure ([`Command::fail_pattern`], [`Command::matches_failure`]) and whether it can absorb
 //! the next command into one message ([`Command::merge`]). The actors never build OSC by hand.
 
+pub use crate::value::Control;
+
+use crate::fifo;
 use crate::pattern::Pattern;
 use crate::reply::Fail;
 use crate::timetag;
 use rosc::{OscArray, OscBundle, OscMessage, OscPacket, OscType};
 use serde::{Deserialize, Serialize};
-use std::fmt;
 
 /// Where a new or moved node goes relative to its target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
@@ -40,52 +42,6 @@ impl AddAction {
             4 => AddAction::Replace,
             _ => return None,
         })
-    }
-}
-
-/// A synth control, addressed by name or by index.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum Control {
-    /// The control's index in the SynthDef's parameter list.
-    Index(i32),
-    /// The control's name.
-    Name(String),
-}
-
-impl Control {
-    /// The OSC argument naming this control.
-    pub fn to_osc(&self) -> OscType {
-        match self {
-            Control::Index(i) => OscType::Int(*i),
-            Control::Name(n) => OscType::String(n.clone()),
-        }
-    }
-}
-
-impl fmt::Display for Control {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Control::Index(i) => write!(f, "{i}"),
-            Control::Name(n) => f.write_str(n),
-        }
-    }
-}
-
-impl From<i32> for Control {
-    fn from(i: i32) -> Self {
-        Control::Index(i)
-    }
-}
-
-impl From<&str> for Control {
-    fn from(s: &str) -> Self {
-        Control::Name(s.to_owned())
-    }
-}
-
-impl From<String> for Control {
-    fn from(s: String) -> Self {
-        Control::Name(s)
     }
 }
 
@@ -1101,6 +1057,36 @@ impl Command {
                 (Some(ours), Some(theirs)) => ours == theirs,
                 _ => true,
             }
+    }
+
+    /// How many node notifications this command makes at most: a whole FIFO's worth for the
+    /// commands whose count the client cannot know.
+    pub fn node_notifications(&self) -> usize {
+        match self {
+            Command::GNew { groups } | Command::PNew { groups } => groups.len(),
+            Command::SNew { .. } => 1,
+            Command::NFree { node_ids } | Command::NOrder { node_ids, .. } => node_ids.len(),
+            Command::NBefore { pairs }
+            | Command::NAfter { pairs }
+            | Command::GHead { pairs }
+            | Command::GTail { pairs } => pairs.len(),
+            Command::NRun { items } => items.len(),
+            Command::GFreeAll { .. } | Command::GDeepFree { .. } => fifo::NODE_FIFO,
+            _ => 0,
+        }
+    }
+
+    /// The group whose subtree a burst of this command's notifications touches (the root when
+    /// unknown).
+    pub fn burst_group(&self) -> i32 {
+        match self {
+            Command::GFreeAll { group_ids } | Command::GDeepFree { group_ids }
+                if group_ids.len() == 1 =>
+            {
+                group_ids[0]
+            }
+            _ => 0,
+        }
     }
 
     /// Whether this kind of command can absorb others of its kind with [`Command::merge`].
