@@ -29,21 +29,7 @@ pub type SharedMirror = Arc<RwLock<Mirror>>;
 const MIRROR_CALLBACK: u64 = u64::MAX - 100;
 
 /// Where a `/fail` nobody awaited goes.
-pub enum FailureSink {
-    /// An actix recipient.
-    Recipient(Recipient<UnclaimedFailure>),
-    /// A closure, run on the failure hub's thread; it must not block.
-    Fn(Box<dyn FnMut(&UnclaimedFailure) + Send>),
-}
-
-impl std::fmt::Debug for FailureSink {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            FailureSink::Recipient(_) => "FailureSink::Recipient",
-            FailureSink::Fn(_) => "FailureSink::Fn",
-        })
-    }
-}
+pub type FailureSink = Sink<UnclaimedFailure>;
 
 /// Fans unclaimed failures out to every subscriber (the router keeps only one sink).
 #[derive(Default)]
