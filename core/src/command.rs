@@ -2,14 +2,13 @@
 //!
 //! Every request scserver sends is a [`Command`]: a plain value that knows its OSC encoding
 //! ([`Command::to_message`]), the reply that answers it ([`Command::reply`]), how scsynth reports
-//! its failure ([`Command::fail_pattern`], [`Command::matches_failure`]) and whether it can absorb
+//! its failure ([`Command::fail_pattern`]) and whether it can absorb
 //! the next command into one message ([`Command::merge`]). The actors never build OSC by hand.
 
 pub use crate::value::Control;
 
 use crate::fifo;
 use crate::pattern::Pattern;
-use crate::reply::Fail;
 use crate::timetag;
 use rosc::{OscArray, OscBundle, OscMessage, OscPacket, OscType};
 use serde::{Deserialize, Serialize};
@@ -979,10 +978,9 @@ impl Command {
 
     /// The `/fail` that reports this command's failure, for commands with a reply to pair it with.
     ///
-    /// scsynth's `/fail` is `command message [index]`: the index (a buffer number, for the file
-    /// commands listed by [`Command::fail_index`]) comes after the free-text message, so a prefix
-    /// pattern can only name the command; use [`Command::matches_failure`] to tell apart several
-    /// pending requests of the same command.
+    /// scsynth's `/fail` is `command message [index]`, so a prefix pattern can only name the
+    /// command; which of several pending requests of one command failed is told by the order of
+    /// scsynth's replies (see the request path's fences).
     pub fn fail_pattern(&self) -> Option<Pattern> {
         match self {
             // These cannot fail once scsynth is running.
@@ -991,28 +989,6 @@ impl Command {
                 .reply()
                 .map(|_| Pattern::new("/fail").arg(self.address())),
         }
-    }
-
-    /// The number scsynth appends to this command's `/fail` when it names the failed item.
-    pub fn fail_index(&self) -> Option<i32> {
-        match self {
-            Command::BAllocRead { buffer_id, .. }
-            | Command::BAllocReadChannel { buffer_id, .. }
-            | Command::BRead { buffer_id, .. }
-            | Command::BReadChannel { buffer_id, .. }
-            | Command::BWrite { buffer_id, .. } => Some(*buffer_id),
-            _ => None,
-        }
-    }
-
-    /// Whether `fail` reports the failure of this command: same command and, where both carry
-    /// one, the same index.
-    pub fn matches_failure(&self, fail: &Fail) -> bool {
-        fail.command == self.address()
-            && match (self.fail_index(), fail.index()) {
-                (Some(ours), Some(theirs)) => ours == theirs,
-                _ => true,
-            }
     }
 
     /// How many node notifications this command makes at most: a whole FIFO's worth for the
@@ -1420,7 +1396,7 @@ mod tests {
     }
 
     #[test]
-    fn fail_patterns_name_the_command_and_pair_by_index() {
+    fn fail_patterns_name_the_command() {
         let read = Command::BAllocRead {
             buffer_id: 2,
             path: "/nonexistent/file.wav".into(),
@@ -1432,14 +1408,6 @@ mod tests {
             read.fail_pattern(),
             Some(Pattern::new("/fail").arg("/b_allocRead"))
         );
-        let fail = |index: Option<i32>| Fail {
-            command: "/b_allocRead".into(),
-            message: "File could not be opened".into(),
-            args: index.map(OscType::Int).into_iter().collect(),
-        };
-        assert!(read.matches_failure(&fail(Some(2))));
-        assert!(!read.matches_failure(&fail(Some(3))));
-        assert!(read.matches_failure(&fail(None)));
         assert_eq!(Command::Sync { id: 1 }.fail_pattern(), None);
         assert_eq!(
             Command::Notify {
