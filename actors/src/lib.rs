@@ -13,6 +13,7 @@
 
 pub mod allocator;
 pub mod error;
+pub mod heard;
 pub mod jack;
 pub mod listeners;
 pub mod osc;

@@ -132,7 +132,7 @@ pub struct RouterActor {
     longest: usize,
     callbacks: Vec<Callback>,
     failure_sink: Option<Recipient<UnclaimedFailure>>,
-    heard: std::sync::Arc<crate::server::heartbeat::LastHeard>,
+    heard: std::sync::Arc<crate::heard::LastHeard>,
 }
 
 impl Actor for RouterActor {
@@ -176,7 +176,7 @@ fn string_arg(message: &OscMessage, i: usize) -> String {
 
 impl RouterActor {
     /// When the last message from the server arrived, shared with the heartbeat.
-    pub fn last_heard(&self) -> std::sync::Arc<crate::server::heartbeat::LastHeard> {
+    pub fn last_heard(&self) -> std::sync::Arc<crate::heard::LastHeard> {
         self.heard.clone()
     }
 
