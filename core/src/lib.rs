@@ -8,6 +8,7 @@ pub mod bundle;
 pub mod coalesce;
 pub mod command;
 pub mod lifecycle;
+pub mod login;
 pub mod mirror;
 pub mod nrt;
 pub mod options;

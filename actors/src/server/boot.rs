@@ -1,8 +1,8 @@
 //! Boot (spawn, then connect) and Connect (attach to a server this client does not own).
 
 use actix::prelude::*;
-use rosc::{OscMessage, OscType};
 use scserver_core::command::{AddAction, Command};
+use scserver_core::login::{login, Login, LoginRefused, NotifyAnswer};
 use scserver_core::{LifecycleEvent, Options};
 
 use super::{shutdown, ServerActor, Status};
@@ -52,21 +52,24 @@ impl Handler<Connect> for ServerActor {
     }
 }
 
-/// Reads `/done /notify client_id [max_logins]`; supernova omits the second number.
-fn parse_notify(reply: &OscMessage, configured: u32) -> Result<(i32, u32), RequestError> {
-    let bad = |m: &str| RequestError::BadReply {
-        command: "/notify".into(),
-        message: m.into(),
-    };
-    let client_id = match reply.args.get(1) {
-        Some(OscType::Int(c)) => *c,
-        _ => return Err(bad("no client id")),
-    };
-    let max_logins = match reply.args.get(2) {
-        Some(OscType::Int(l)) if *l > 0 => *l as u32,
-        _ => configured,
-    };
-    Ok((client_id, max_logins))
+/// The error a refused login reaches the user as.
+fn refused(refusal: LoginRefused, options: &Options) -> ServerError {
+    match refusal {
+        LoginRefused::TooManyClients => ServerError::TooManyClients {
+            address: format!("{}:{}", options.ip_address, options.port),
+        },
+        LoginRefused::Failed { message, args } => RequestError::Failed {
+            command: "/notify".into(),
+            message,
+            args,
+        }
+        .into(),
+        other => RequestError::BadReply {
+            command: "/notify".into(),
+            message: other.to_string(),
+        }
+        .into(),
+    }
 }
 
 impl ServerActor {
@@ -212,7 +215,7 @@ impl ServerActor {
             (s.options.clone(), s.owned)
         };
         // scsynth answers nothing for a second after a TCP password login (see `osc::tcp`).
-        let login = match (options.protocol, &options.password) {
+        let first = match (options.protocol, &options.password) {
             (scserver_core::Protocol::Tcp, Some(_)) => crate::server::request::Link {
                 timeout: link.timeout + std::time::Duration::from_secs(1),
                 ..link.clone()
@@ -220,53 +223,24 @@ impl ServerActor {
             _ => link.clone(),
         };
         let steps = async move {
-            let notify = login
+            let notify = first
                 .execute(Command::Notify {
                     enable: true,
                     client_id: None,
                 })
                 .await;
-            let (client_id, max_logins) = match notify {
-                Ok(reply) => parse_notify(&reply, options.maximum_logins)?,
-                // A fresh TCP connection cannot have registered before: scsynth 3.13.0 leaves
-                // the TCP reply address uninitialised (fixed after it, supercollider#6647), so
-                // every TCP client looks like the first. Adopting its id would share its ids.
-                Err(RequestError::Failed { message, .. })
-                    if message.contains("already registered")
-                        && options.protocol == scserver_core::Protocol::Tcp =>
-                {
-                    return Err(RequestError::BadReply {
-                        command: "/notify".into(),
-                        message: "scsynth took this TCP connection for another client that is \
-                                  already registered (a bug of scsynth 3.13.0 with several TCP \
-                                  clients); connect over UDP, or use a newer scsynth"
-                            .into(),
-                    }
-                    .into());
+            let answer = match &notify {
+                Ok(reply) => NotifyAnswer::Done(reply),
+                Err(RequestError::Failed { message, args, .. }) => {
+                    NotifyAnswer::Failed { message, args }
                 }
-                // Registered earlier from this very address: adopt the id it reports.
-                Err(RequestError::Failed { message, args, .. })
-                    if message.contains("already registered") =>
-                {
-                    match args.first() {
-                        Some(OscType::Int(c)) => (*c, options.maximum_logins),
-                        _ => {
-                            return Err(RequestError::Failed {
-                                command: "/notify".into(),
-                                message,
-                                args,
-                            }
-                            .into())
-                        }
-                    }
-                }
-                Err(RequestError::Failed { message, .. }) if message.contains("too many") => {
-                    return Err(ServerError::TooManyClients {
-                        address: format!("{}:{}", options.ip_address, options.port),
-                    })
-                }
-                Err(e) => return Err(e.into()),
+                Err(e) => return Err(e.clone().into()),
             };
+            let Login {
+                client_id,
+                max_logins,
+            } = login(answer, options.protocol, options.maximum_logins)
+                .map_err(|r| refused(r, &options))?;
             allocator
                 .send(Configure {
                     client_id,
