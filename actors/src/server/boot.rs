@@ -87,9 +87,10 @@ impl ServerActor {
                 status: status.name(),
             });
         }
-        let options = options.unwrap_or_else(|| self.options());
+        let options = options.unwrap_or_else(|| self.options.clone());
         options.validate().map_err(BootError::from)?;
         self.span = tracing::info_span!("server", server = %self.name, port = options.port);
+        self.options = options.clone();
         self.set(|s| {
             s.options = options;
             s.owned = owned;
@@ -104,15 +105,19 @@ impl ServerActor {
         }
         self.publish(LifecycleEvent::Booting, None);
         let process =
-            ProcessActor::new(&self.name, self.options(), ctx.address().recipient()).start();
+            ProcessActor::new(&self.name, self.options.clone(), ctx.address().recipient()).start();
         self.process = Some(process.clone());
-        let options = self.options();
+        let Options {
+            port,
+            ip_address: ip,
+            protocol,
+            quit_timeout: grace,
+            ..
+        } = self.options;
         Box::pin(
             async move {
                 // A stale scsynth of ours on the port is killed; anyone else is named.
-                let (port, ip) = (options.port, options.ip_address);
-                let grace = options.quit_timeout;
-                let (holder, owner) = match reclaim(port, ip, options.protocol, grace).await {
+                let (holder, owner) = match reclaim(port, ip, protocol, grace).await {
                     Reclaim::Free | Reclaim::Reclaimed(_) => return process.send(Spawn).await,
                     Reclaim::Held(holder) => (holder.to_string(), None),
                     Reclaim::InUse { pid, owner } => {
@@ -135,9 +140,9 @@ impl ServerActor {
                     });
                     let owner = crate::stale::owner(std::process::id(), &act.name);
                     if let (Ok(exe), Some(owner)) =
-                        (crate::process::find_executable(&act.options()), owner)
+                        (crate::process::find_executable(&act.options), owner)
                     {
-                        crate::stale::record(act.options().port, pid, &exe, owner);
+                        crate::stale::record(act.options.port, pid, &exe, owner);
                     }
                     act.publish(LifecycleEvent::ProcessBooted, None);
                     act.connect(ctx)
@@ -174,7 +179,7 @@ impl ServerActor {
         self.publish(LifecycleEvent::Connecting, None);
         // A new connection: the node tree seen on the last one is not this server's.
         self.notifications.clear();
-        let options = self.options();
+        let options = self.options.clone();
         let (protocol, server) = (options.protocol, self.server_addr());
         let opened = OscActor::open(
             self.name.clone(),
@@ -210,10 +215,7 @@ impl ServerActor {
         self.set(|s| s.local_addr = local);
         let link = self.link().expect("socket just opened");
         let allocator = self.allocator.clone();
-        let (options, owned) = {
-            let s = self.state.borrow();
-            (s.options.clone(), s.owned)
-        };
+        let (options, owned) = (self.options.clone(), self.state.borrow().owned);
         // scsynth answers nothing for a second after a TCP password login (see `osc::tcp`).
         let first = match (options.protocol, &options.password) {
             (scserver_core::Protocol::Tcp, Some(_)) => crate::server::request::Link {

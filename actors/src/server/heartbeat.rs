@@ -116,11 +116,12 @@ impl ServerActor {
         self.heartbeat.generation += 1;
         self.heartbeat.probing = false;
         let generation = self.heartbeat.generation;
-        let options = self.options();
-        let monitor = Heartbeat::new(options.heartbeat_misses);
-        tracing::debug!(parent: &self.span, interval = ?options.heartbeat_interval,
-            misses = options.heartbeat_misses, "heartbeat started");
-        self.beat(generation, monitor, options.heartbeat_interval, ctx);
+        let (interval, misses) = (
+            self.options.heartbeat_interval,
+            self.options.heartbeat_misses,
+        );
+        tracing::debug!(parent: &self.span, ?interval, misses, "heartbeat started");
+        self.beat(generation, Heartbeat::new(misses), interval, ctx);
     }
 
     /// Stops probing (quit, disconnect, death); harmless when not running.

@@ -86,6 +86,8 @@ impl ServerState {
 /// Owns one server's lifecycle.
 pub struct ServerActor {
     name: String,
+    /// The options of the current (or last) boot or connect; the state shows a copy to handles.
+    options: Options,
     state: watch::Sender<ServerState>,
     router: Addr<RouterActor>,
     allocator: Addr<AllocatorActor>,
@@ -110,6 +112,7 @@ impl ServerActor {
         let heard = router.last_heard();
         ServerActor {
             name: name.to_owned(),
+            options: options.clone(),
             state: watch::channel(ServerState {
                 status: Status::Offline,
                 owned: false,
@@ -150,13 +153,12 @@ impl ServerActor {
         self.state.send_modify(f);
     }
 
-    fn options(&self) -> Options {
-        self.state.borrow().options.clone()
+    fn options(&self) -> &Options {
+        &self.options
     }
 
     fn server_addr(&self) -> SocketAddr {
-        let s = self.state.borrow();
-        SocketAddr::new(s.options.ip_address, s.options.port)
+        SocketAddr::new(self.options.ip_address, self.options.port)
     }
 
     /// Publishes one lifecycle event to every subscriber and matching callback, in order.
@@ -165,7 +167,7 @@ impl ServerActor {
             let s = self.state.borrow();
             LifecycleNotice {
                 server: self.name.clone(),
-                port: s.options.port,
+                port: self.options.port,
                 event,
                 pid: s.pid,
                 jack_pid: s.jack_pid,
@@ -201,14 +203,14 @@ impl ServerActor {
     /// Takes the process actor for a bounded shutdown; its pids stay readable until the last
     /// event of the transition is published (see [`Self::forget_process`]).
     fn take_process(&mut self) -> Option<(Addr<ProcessActor>, Duration)> {
-        let grace = self.state.borrow().options.quit_timeout;
+        let grace = self.options.quit_timeout;
         self.process.take().map(|p| (p, grace))
     }
 
     /// Forgets an owned process after its last event.
     fn forget_process(&mut self) {
         if let Some(pid) = self.state.borrow().pid {
-            crate::stale::forget(self.state.borrow().options.port, pid);
+            crate::stale::forget(self.options.port, pid);
         }
         self.set(|s| {
             s.pid = None;
