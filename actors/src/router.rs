@@ -162,7 +162,7 @@ pub struct RouterActor {
     fenced: Option<u64>,
     callbacks: Vec<Callback>,
     failure_sink: Option<Recipient<UnclaimedFailure>>,
-    heard: std::sync::Arc<crate::server::heartbeat::LastHeard>,
+    heard: std::sync::Arc<crate::heard::LastHeard>,
 }
 
 impl Actor for RouterActor {
@@ -206,7 +206,7 @@ fn string_arg(message: &OscMessage, i: usize) -> String {
 
 impl RouterActor {
     /// When the last message from the server arrived, shared with the heartbeat.
-    pub fn last_heard(&self) -> std::sync::Arc<crate::server::heartbeat::LastHeard> {
+    pub fn last_heard(&self) -> std::sync::Arc<crate::heard::LastHeard> {
         self.heard.clone()
     }
 

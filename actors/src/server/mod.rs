@@ -96,7 +96,7 @@ pub struct ServerActor {
     span: tracing::Span,
     window: window::Window,
     heartbeat: heartbeat::HeartbeatState,
-    heard: std::sync::Arc<heartbeat::LastHeard>,
+    heard: std::sync::Arc<crate::heard::LastHeard>,
     fences: std::sync::Arc<request::Fences>,
     replay: scserver_core::replay::ReplayLog,
     notifications: notifications::Notifications,
