@@ -17,7 +17,7 @@ use scserver_actors::server::quit::{Disconnect, Quit, Reboot};
 use scserver_actors::server::request::{encode, Expectation, Request, Send};
 use scserver_actors::server::reset::Reset;
 use scserver_actors::server::{
-    LifecycleCallback, LifecycleNotice, ServerActor, ServerState, SignalProcess, Status, Watch,
+    lifecycle_callback, LifecycleNotice, ServerActor, ServerState, SignalProcess, Status, Watch,
 };
 use scserver_actors::{RequestError, ServerError};
 use scserver_core::command::Command;
@@ -42,6 +42,7 @@ struct Inner {
     latency: Mutex<Duration>,
     next_id: AtomicU64,
     session: crate::context::Session,
+    recordings: crate::record::Recordings,
     // Dropped last: stopping the runtime stops the actors.
     runtime: Option<RuntimeThread>,
 }
@@ -60,15 +61,13 @@ impl AsyncServer {
     pub(crate) fn start(name: &str, options: Options, dedicated: bool) -> AsyncServer {
         let latency = options.latency;
         let owned_name = name.to_owned();
-        // The actor is built on its runtime; it hands back the node mirror it will keep.
-        let (mirror_tx, mirror_rx) = std::sync::mpsc::channel();
+        // The actor is built and started on its runtime (its sub-actors start with it).
         let make = move || {
             let actor = ServerActor::new(&owned_name, options);
-            let _ = mirror_tx.send(actor.mirror());
-            actor
+            let (state, mirror) = (actor.watch(), actor.mirror());
+            (actor.start(), state, mirror)
         };
-        let ((addr, state), runtime) = runtime::start(name, make, dedicated);
-        let mirror = mirror_rx.recv().expect("the server actor was built");
+        let ((addr, state, mirror), runtime) = runtime::start(name, make, dedicated);
         AsyncServer {
             inner: Arc::new(Inner {
                 name: name.to_owned(),
@@ -77,6 +76,7 @@ impl AsyncServer {
                 latency: Mutex::new(latency),
                 next_id: AtomicU64::new(1),
                 session: crate::context::Session::new(mirror),
+                recordings: Default::default(),
                 runtime,
             }),
         }
@@ -85,6 +85,11 @@ impl AsyncServer {
     /// Request contexts and the node mirror of this server.
     pub(crate) fn session(&self) -> &crate::context::Session {
         &self.inner.session
+    }
+
+    /// Recordings whose files are still open.
+    pub(crate) fn recordings(&self) -> &crate::record::Recordings {
+        &self.inner.recordings
     }
 
     /// The server's name.
@@ -113,16 +118,19 @@ impl AsyncServer {
 
     /// Quits the server; a server this client does not own needs `force`.
     pub async fn quit(&self, force: bool) -> Result<(), ServerError> {
+        self.close_recordings().await;
         self.inner.addr.send(Quit { force }).await?
     }
 
     /// Quits and boots again with the same options.
     pub async fn reboot(&self) -> Result<(), ServerError> {
+        self.close_recordings().await;
         self.inner.addr.send(Reboot).await?
     }
 
     /// Clears nodes, scheduled bundles, SynthDefs and ids; puts the default group back.
     pub async fn reset(&self) -> Result<(), ServerError> {
+        self.close_recordings().await;
         self.inner.addr.send(Reset).await??;
         // `/g_freeAll 0` ends every node at once; scsynth may drop some of those `/n_end`s.
         self.refresh_mirror(None).await
@@ -326,12 +334,12 @@ impl AsyncServer {
         let events: HashSet<_> = events.into_iter().collect();
         self.inner
             .addr
-            .do_send(RegisterLifecycleCallback(LifecycleCallback {
+            .do_send(RegisterLifecycleCallback(lifecycle_callback(
                 id,
-                events: (!events.is_empty()).then_some(events),
+                events,
                 once,
-                procedure: Box::new(procedure),
-            }));
+                Box::new(procedure),
+            )));
         LifecycleCallbackHandle(id)
     }
 

@@ -14,8 +14,8 @@ use nix::unistd::Pid;
 use scserver::osc::{OscMessage, OscPacket, OscType};
 use scserver::{
     AsyncServer, BootError, Expectation, LifecycleEvent as E, LifecycleNotice, Options, Pattern,
-    Phase, RestartPolicy, Server, ServerError, SupervisionError, SupervisionEvent,
-    SupervisionNotice, Supervisor,
+    Phase, RestartPolicy, Server, ServerError, ServerSupervisor, SupervisionError,
+    SupervisionEvent, SupervisionNotice,
 };
 
 /// One recorded event: a lifecycle event or a supervision event, with when and why.
@@ -102,9 +102,9 @@ impl Events {
     }
 }
 
-fn supervisor() -> (Supervisor, Events) {
+fn supervisor() -> (ServerSupervisor, Events) {
     common::init_tracing();
-    let supervisor = Supervisor::new();
+    let supervisor = ServerSupervisor::new();
     let events = Events::default();
     let e = events.clone();
     supervisor.on_lifecycle(Arc::new(move |n: &LifecycleNotice| {

@@ -265,7 +265,7 @@ fn socket_hint(line: &str) -> &'static str {
     }
 }
 
-fn output_tail(lines: &[String]) -> String {
+pub(crate) fn output_tail(lines: &[String]) -> String {
     if lines.is_empty() {
         String::new()
     } else {

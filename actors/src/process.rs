@@ -55,7 +55,7 @@ pub struct ExitInfo {
 }
 
 impl ExitInfo {
-    fn from_status(status: ExitStatus) -> Self {
+    pub(crate) fn from_status(status: ExitStatus) -> Self {
         use std::os::unix::process::ExitStatusExt;
         ExitInfo {
             code: status.code(),

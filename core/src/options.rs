@@ -457,6 +457,15 @@ impl<'de> Deserializer<'de> for FieldNames<'_> {
     }
 }
 
+/// Flags sorted by their text, each followed by its values.
+fn flatten(mut flags: Vec<(&'static str, Vec<String>)>) -> Vec<String> {
+    flags.sort_by(|a, b| a.0.cmp(b.0));
+    flags
+        .into_iter()
+        .flat_map(|(name, values)| std::iter::once(name.to_owned()).chain(values))
+        .collect()
+}
+
 impl Options {
     /// The names of all options as written in TOML, in declaration order.
     pub fn field_names() -> &'static [&'static str] {
@@ -480,6 +489,23 @@ impl Options {
     /// Meant for validated options: a path that is not UTF-8 is converted lossily, and an
     /// `output_device` without an `input_device` is left out.
     pub fn to_args(&self, supernova: bool) -> Vec<String> {
+        flatten(self.flags(supernova))
+    }
+
+    /// The flags that apply to a non-realtime render (`scsynth -N …`): those of
+    /// [`to_args`](Self::to_args) without the network, device, login and hardware ones, which
+    /// mean nothing without a port or an audio driver. The sample rate is a positional argument
+    /// of `-N`, so `-S` is left out too.
+    pub fn to_nrt_args(&self, supernova: bool) -> Vec<String> {
+        const REALTIME_ONLY: [&str; 11] = [
+            "-B", "-H", "-I", "-O", "-R", "-S", "-Z", "-l", "-p", "-t", "-u",
+        ];
+        let mut flags = self.flags(supernova);
+        flags.retain(|(name, _)| !REALTIME_ONLY.contains(name));
+        flatten(flags)
+    }
+
+    fn flags(&self, supernova: bool) -> Vec<(&'static str, Vec<String>)> {
         let mut flags: Vec<(&'static str, Vec<String>)> = Vec::new();
         let mut flag = |name: &'static str, values: Vec<String>| flags.push((name, values));
 
@@ -559,11 +585,7 @@ impl Options {
             flag("-V", vec![self.verbosity.to_string()]);
         }
 
-        flags.sort_by(|a, b| a.0.cmp(b.0));
         flags
-            .into_iter()
-            .flat_map(|(name, values)| std::iter::once(name.to_owned()).chain(values))
-            .collect()
     }
 
     /// Checks what scsynth would reject, or what would make the server unusable, before spawning.
@@ -997,6 +1019,28 @@ mod tests {
             ..Options::default()
         };
         assert_eq!(args(&options), strs(&["-R", "0", "-l", "1", "-t", "57999"]));
+    }
+
+    #[test]
+    fn nrt_args_keep_engine_flags_and_drop_realtime_ones() {
+        let options = Options {
+            protocol: Protocol::Tcp,
+            ip_address: IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1)),
+            input_device: Some("hw".into()),
+            sample_rate: Some(44100),
+            hardware_buffer_size: Some(256),
+            password: Some("x".into()),
+            output_bus_channel_count: 2,
+            input_bus_channel_count: 0,
+            block_size: 32,
+            buffer_count: 2048,
+            load_synthdefs: false,
+            ..Options::default()
+        };
+        assert_eq!(
+            options.to_nrt_args(false),
+            strs(&["-D", "0", "-b", "2048", "-i", "0", "-o", "2", "-z", "32"])
+        );
     }
 
     #[test]

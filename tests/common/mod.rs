@@ -5,6 +5,8 @@ use std::net::UdpSocket;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
+pub mod audio;
+
 use scserver::{LifecycleEvent, LifecycleNotice, Options};
 
 /// A UDP port on loopback that nothing holds right now (the kernel picks it).
