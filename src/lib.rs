@@ -19,6 +19,7 @@ mod callbacks;
 pub mod config;
 mod context;
 mod failures;
+mod meters;
 pub mod objects;
 pub mod probe;
 mod queries;
@@ -26,11 +27,13 @@ mod record;
 mod runtime;
 mod server;
 mod supervisor;
+mod volume;
 
 pub use async_server::AsyncServer;
 pub use callbacks::{LifecycleCallbackHandle, OscCallbackHandle};
 pub use config::{Config, ConfigError, ServerConfig};
 pub use context::RequestContext;
+pub use meters::{Level, MeterReading, MeterSource, Meters};
 pub use objects::{Buffer, BufferSource, Bus, BusGroup, BusId, Group, Rate, Synth};
 pub use record::{RecordError, RecordOptions, Recording};
 pub use scserver_actors::allocator::IdKind;
@@ -56,6 +59,7 @@ pub use scserver_core::validate::InvalidArgument;
 pub use scserver_core::{LifecycleEvent, Options, OptionsError, Pattern, Protocol};
 pub use server::Server;
 pub use supervisor::{Hook, LifecycleFn, Supervisor};
+pub use volume::Volume;
 
 /// OSC types, re-exported from `rosc` so callers need no direct dependency.
 pub mod osc {
