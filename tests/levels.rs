@@ -139,3 +139,46 @@ fn volume_scales_mutes_and_survives_reset() {
     meters.stop();
     server.quit(false).unwrap();
 }
+
+#[test]
+fn volume_survives_a_supervised_restart() {
+    use futures::executor::block_on;
+    use scserver::{RestartPolicy, SupervisionEvent, Supervisor};
+
+    common::init_tracing();
+    let supervisor = Supervisor::new();
+    let (restarted_tx, restarted) = mpsc::channel();
+    supervisor.on_event(move |n| {
+        if matches!(n.event, SupervisionEvent::Restarted { .. }) {
+            let _ = restarted_tx.send(());
+        }
+    });
+    let options = scserver::Options {
+        restart: RestartPolicy::OnFailure,
+        ..common::options()
+    };
+    let server = block_on(supervisor.add("restarted", options)).unwrap();
+    block_on(server.volume().set_db(-20.0 * 2f64.log10())).unwrap();
+    let pid = server.pid().unwrap();
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid as i32),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .unwrap();
+    restarted
+        .recv_timeout(Duration::from_secs(20))
+        .expect("restarted within 20 s");
+
+    block_on(server.add_synthdef_bytes(sine_def(), true)).unwrap();
+    block_on(server.add_synth("test_sine", vec![], None, AddAction::AddToHead, true)).unwrap();
+    let (tx, readings) = mpsc::channel();
+    let mut meters = block_on(server.meters(20.0, move |reading| {
+        let _ = tx.send(reading);
+    }))
+    .unwrap();
+    wait_for(&readings, "half the peak after the restart", |r| {
+        close(r.levels[0].peak, SINE_PEAK / 2.0, 0.01) && r.levels[0].rms > 0.05
+    });
+    block_on(meters.stop());
+    block_on(supervisor.shutdown());
+}
