@@ -12,8 +12,8 @@ use std::process::{Command as Process, Stdio};
 use std::time::{Duration, Instant};
 
 use scserver::{AddAction, Command, Commands, Options, Render, RenderJob, RenderSettings, Score};
-use scserver_core::synthdef::ugens::{Out, Pan2, Saw, SinOsc, RLPF};
-use scserver_core::synthdef::SynthDefBuilder;
+use scserver_synthdef::ugens::{Out, Pan2, Saw, SinOsc, RLPF};
+use scserver_synthdef::SynthDefBuilder;
 use serde_json::json;
 
 const SECONDS: f64 = 60.0;

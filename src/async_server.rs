@@ -17,7 +17,7 @@ use scserver_actors::server::quit::{Disconnect, Quit, Reboot};
 use scserver_actors::server::request::{encode, Expectation, Request, Send};
 use scserver_actors::server::reset::Reset;
 use scserver_actors::server::{
-    LifecycleCallback, LifecycleNotice, ServerActor, ServerState, SignalProcess, Status, Watch,
+    lifecycle_callback, LifecycleNotice, ServerActor, ServerState, SignalProcess, Status, Watch,
 };
 use scserver_actors::{RequestError, ServerError};
 use scserver_core::command::Command;
@@ -62,15 +62,13 @@ impl AsyncServer {
     pub(crate) fn start(name: &str, options: Options, dedicated: bool) -> AsyncServer {
         let latency = options.latency;
         let owned_name = name.to_owned();
-        // The actor is built on its runtime; it hands back the node mirror it will keep.
-        let (mirror_tx, mirror_rx) = std::sync::mpsc::channel();
+        // The actor is built and started on its runtime (its sub-actors start with it).
         let make = move || {
             let actor = ServerActor::new(&owned_name, options);
-            let _ = mirror_tx.send(actor.mirror());
-            actor
+            let (state, mirror) = (actor.watch(), actor.mirror());
+            (actor.start(), state, mirror)
         };
-        let ((addr, state), runtime) = runtime::start(name, make, dedicated);
-        let mirror = mirror_rx.recv().expect("the server actor was built");
+        let ((addr, state, mirror), runtime) = runtime::start(name, make, dedicated);
         AsyncServer {
             inner: Arc::new(Inner {
                 name: name.to_owned(),
@@ -346,12 +344,12 @@ impl AsyncServer {
         let events: HashSet<_> = events.into_iter().collect();
         self.inner
             .addr
-            .do_send(RegisterLifecycleCallback(LifecycleCallback {
+            .do_send(RegisterLifecycleCallback(lifecycle_callback(
                 id,
-                events: (!events.is_empty()).then_some(events),
+                events,
                 once,
-                procedure: Box::new(procedure),
-            }));
+                Box::new(procedure),
+            )));
         LifecycleCallbackHandle(id)
     }
 

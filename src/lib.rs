@@ -13,6 +13,9 @@
 //! server.quit(false).unwrap();
 //! ```
 
+// Only the shared-memory mapping (`shm::map`) may use `unsafe`.
+#![deny(unsafe_code)]
+
 mod async_server;
 mod blocking;
 mod callbacks;
@@ -26,8 +29,13 @@ mod queries;
 mod record;
 mod runtime;
 mod server;
+mod shm;
 mod supervisor;
 mod volume;
+
+/// The SynthDef compiler (the `scserver-synthdef` crate): build UGen graphs in Rust and send
+/// them with [`AsyncServer::add_synthdefs`].
+pub use scserver_synthdef as synthdef;
 
 pub use async_server::AsyncServer;
 pub use callbacks::{LifecycleCallbackHandle, OscCallbackHandle};
@@ -53,12 +61,15 @@ pub use scserver_core::reply::{BufferInfo, ControlValue, NodeInfo, StatusInfo, V
 pub use scserver_core::score::{Score, ScoreError};
 pub use scserver_core::soundfile::{HeaderFormat, SampleFormat, UnknownFormat};
 pub use scserver_core::supervision::SupervisionEvent;
-pub use scserver_core::synthdef::SynthDef;
 pub use scserver_core::tree::{QueryTreeControl, QueryTreeGroup, QueryTreeNode, QueryTreeSynth};
 pub use scserver_core::validate::InvalidArgument;
 pub use scserver_core::{LifecycleEvent, Options, OptionsError, Pattern, Protocol};
+pub use scserver_synthdef::SynthDef;
 pub use server::Server;
-pub use supervisor::{Hook, LifecycleFn, Supervisor};
+pub use shm::{
+    Access, FrequencyScale, Scope, ScopeFrame, ScopeInput, SharedMemory, SharedMemoryError,
+};
+pub use supervisor::{Hook, LifecycleFn, ServerSupervisor};
 pub use volume::Volume;
 
 /// OSC types, re-exported from `rosc` so callers need no direct dependency.

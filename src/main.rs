@@ -9,7 +9,8 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use scserver::{
-    Config, LifecycleEvent, LifecycleNotice, Phase, SupervisionEvent, SupervisionNotice, Supervisor,
+    Config, LifecycleEvent, LifecycleNotice, Phase, ServerSupervisor, SupervisionEvent,
+    SupervisionNotice,
 };
 use tracing_subscriber::EnvFilter;
 
@@ -306,7 +307,7 @@ fn print_supervision(n: &SupervisionNotice, json: bool) {
 }
 
 async fn run(config: Config, json: bool) -> ExitCode {
-    let supervisor = Supervisor::new();
+    let supervisor = ServerSupervisor::new();
     // Something stopped for good, maybe: look whether anything is left running.
     let (changed, mut changes) = tokio::sync::mpsc::unbounded_channel::<()>();
     let on_stop = changed.clone();
@@ -377,7 +378,7 @@ async fn run(config: Config, json: bool) -> ExitCode {
 }
 
 /// Whether every server is down for good (stopped by policy or given up); says why if so.
-async fn all_down(supervisor: &Supervisor) -> bool {
+async fn all_down(supervisor: &ServerSupervisor) -> bool {
     let children = supervisor.children().await;
     let down = children
         .iter()

@@ -9,9 +9,9 @@ use scserver_actors::ServerError;
 use scserver_core::command::{AddAction, Command};
 use scserver_core::levels::parse_peak_rms;
 pub use scserver_core::levels::Level;
-use scserver_core::synthdef::ugens::{In, SendPeakRMS};
-use scserver_core::synthdef::SynthDefBuilder;
 use scserver_core::Pattern;
+use scserver_synthdef::ugens::{In, SendPeakRMS};
+use scserver_synthdef::SynthDefBuilder;
 
 use crate::{AsyncServer, IdKind, OscCallbackHandle, Server};
 

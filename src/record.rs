@@ -17,9 +17,9 @@ use scserver_actors::server::request::{encode, Send};
 use scserver_actors::ServerError;
 use scserver_core::command::{AddAction, Command};
 use scserver_core::soundfile::{HeaderFormat, SampleFormat};
-use scserver_core::synthdef::ugens::{DiskOut, In, Line};
-use scserver_core::synthdef::SynthDefBuilder;
 use scserver_core::Pattern;
+use scserver_synthdef::ugens::{DiskOut, In, Line};
+use scserver_synthdef::SynthDefBuilder;
 use tokio::sync::watch;
 
 use crate::objects::Face;

@@ -9,8 +9,8 @@ use std::time::Duration;
 use scserver_actors::ServerError;
 use scserver_core::command::{AddAction, Command};
 use scserver_core::levels::db_to_amplitude;
-use scserver_core::synthdef::ugens::{In, Lag, ReplaceOut};
-use scserver_core::synthdef::SynthDefBuilder;
+use scserver_synthdef::ugens::{In, Lag, ReplaceOut};
+use scserver_synthdef::SynthDefBuilder;
 
 use crate::objects::Face;
 use crate::{AsyncServer, IdKind, Server, Status};

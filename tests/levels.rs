@@ -143,10 +143,10 @@ fn volume_scales_mutes_and_survives_reset() {
 #[test]
 fn volume_survives_a_supervised_restart() {
     use futures::executor::block_on;
-    use scserver::{RestartPolicy, SupervisionEvent, Supervisor};
+    use scserver::{RestartPolicy, ServerSupervisor, SupervisionEvent};
 
     common::init_tracing();
-    let supervisor = Supervisor::new();
+    let supervisor = ServerSupervisor::new();
     let (restarted_tx, restarted) = mpsc::channel();
     supervisor.on_event(move |n| {
         if matches!(n.event, SupervisionEvent::Restarted { .. }) {

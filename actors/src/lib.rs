@@ -6,12 +6,13 @@
 //! - [`RouterActor`]: requests waiting for replies, and OSC callbacks;
 //! - [`AllocatorActor`]: node, bus, buffer and sync ids of one client;
 //! - [`ServerActor`]: the lifecycle state machine that composes the four;
-//! - [`Supervisor`]: many servers, restart policies and backoff, one-for-one.
+//! - [`SupervisorActor`]: many servers, restart policies and backoff, one-for-one.
 
 pub mod allocator;
 pub mod error;
 pub mod jack;
 pub mod jack_registry;
+pub mod listeners;
 pub mod osc;
 pub mod process;
 pub mod render;
@@ -26,4 +27,4 @@ pub use osc::OscActor;
 pub use process::ProcessActor;
 pub use router::RouterActor;
 pub use server::ServerActor;
-pub use supervisor::Supervisor;
+pub use supervisor::SupervisorActor;

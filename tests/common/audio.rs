@@ -2,8 +2,8 @@
 
 use std::path::Path;
 
-use scserver_core::synthdef::ugens::{Out, SinOsc};
-use scserver_core::synthdef::SynthDefBuilder;
+use scserver_synthdef::ugens::{Out, SinOsc};
+use scserver_synthdef::SynthDefBuilder;
 
 /// The SynthDef `test_sine`: `SinOsc.ar(freq) * amp` on bus `out`, 440 Hz at 0.25 by default.
 pub fn sine_def() -> Vec<u8> {

@@ -22,10 +22,11 @@ use scserver_core::{LifecycleEvent, Options};
 use tokio::sync::watch;
 
 use crate::allocator::{AllocatorActor, Clear};
+use crate::listeners::Listeners;
 use crate::osc::OscActor;
 use crate::process::{ProcessActor, Shutdown};
 use crate::router::{FailAll, RouterActor};
-pub use events::{LifecycleCallback, LifecycleNotice};
+pub use events::{lifecycle_callback, LifecycleCallback, LifecycleNotice};
 
 /// Where a server is in its life (supriya's `BootStatus`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -91,8 +92,7 @@ pub struct ServerActor {
     osc: Option<Addr<OscActor>>,
     process: Option<Addr<ProcessActor>>,
     local_port: u16,
-    subscribers: Vec<Recipient<LifecycleNotice>>,
-    callbacks: Vec<LifecycleCallback>,
+    listeners: Listeners<LifecycleNotice>,
     span: tracing::Span,
     window: window::Window,
     heartbeat: heartbeat::HeartbeatState,
@@ -127,8 +127,7 @@ impl ServerActor {
             osc: None,
             process: None,
             local_port: 0,
-            subscribers: Vec::new(),
-            callbacks: Vec::new(),
+            listeners: Listeners::default(),
             span,
             window: Default::default(),
             heartbeat: Default::default(),
@@ -177,11 +176,7 @@ impl ServerActor {
         };
         let _enter = self.span.enter();
         tracing::info!(event = %event, detail = notice.detail.as_deref(), "lifecycle");
-        self.subscribers.retain(|s| s.connected());
-        for s in &self.subscribers {
-            s.do_send(notice.clone());
-        }
-        self.callbacks.retain_mut(|cb| cb.call(&notice));
+        self.listeners.publish(&notice);
     }
 
     /// Closes the OSC side: fails waiting requests and drops the socket.

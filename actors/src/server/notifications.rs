@@ -17,6 +17,7 @@ use scserver_core::Pattern;
 
 use super::ServerActor;
 use crate::allocator::{AllocatorActor, Free, IdKind};
+use crate::listeners::{Callback, Listeners};
 use crate::router::{AddCallback, RouterActor, SetFailureSink, Sink, UnclaimedFailure};
 
 /// The node mirror shared read-only with handles; only the router's callbacks write it.
@@ -45,7 +46,7 @@ impl std::fmt::Debug for FailureSink {
 /// Fans unclaimed failures out to every subscriber (the router keeps only one sink).
 #[derive(Default)]
 struct FailureHub {
-    sinks: Vec<FailureSink>,
+    listeners: Listeners<UnclaimedFailure>,
 }
 
 impl Actor for FailureHub {
@@ -56,16 +57,7 @@ impl Handler<UnclaimedFailure> for FailureHub {
     type Result = ();
 
     fn handle(&mut self, msg: UnclaimedFailure, _: &mut Self::Context) {
-        self.sinks.retain_mut(|sink| match sink {
-            FailureSink::Recipient(r) => {
-                r.do_send(msg.clone());
-                r.connected()
-            }
-            FailureSink::Fn(f) => {
-                f(&msg);
-                true
-            }
-        });
+        self.listeners.publish(&msg);
     }
 }
 
@@ -78,7 +70,10 @@ impl Handler<SubscribeFailures> for FailureHub {
     type Result = ();
 
     fn handle(&mut self, msg: SubscribeFailures, _: &mut Self::Context) {
-        self.sinks.push(msg.0);
+        match msg.0 {
+            FailureSink::Recipient(r) => self.listeners.subscribe(r),
+            FailureSink::Fn(f) => self.listeners.add(Callback::every(f)),
+        }
     }
 }
 

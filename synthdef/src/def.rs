@@ -3,10 +3,10 @@
 
 use std::fmt;
 
-use super::catalogue;
-use super::error::SynthDefError;
-use super::ops::{BinaryOp, UnaryOp};
-use super::rate::Rate;
+use crate::catalogue;
+use crate::error::SynthDefError;
+use crate::ops::{BinaryOp, UnaryOp};
+use crate::rate::Rate;
 
 /// Where a UGen input comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,7 +55,7 @@ pub struct Variant {
     pub values: Vec<f64>,
 }
 
-/// A SynthDef ready to encode: what [`SynthDefBuilder::build`](super::SynthDefBuilder::build)
+/// A SynthDef ready to encode: what [`SynthDefBuilder::build`](crate::SynthDefBuilder::build)
 /// produces and what [`SynthDef::decode`] reads. Numbers are kept as `f64` so a graph
 /// built from `f64` arithmetic dedupes constants like supriya; they are written as `f32`.
 #[derive(Debug, Clone, PartialEq)]

@@ -2,7 +2,7 @@
 //! byte for byte what supriya compiles for the same graph.
 //!
 //! ```
-//! use scserver_core::synthdef::{ugens::{Out, SinOsc}, SynthDefBuilder};
+//! use scserver_synthdef::{ugens::{Out, SinOsc}, SynthDefBuilder};
 //!
 //! let b = SynthDefBuilder::new("sine");
 //! let (freq, amp, out) = (b.kr("freq", 440.0), b.kr("amp", 0.1), b.kr("out", 0.0));
@@ -46,9 +46,11 @@ pub mod catalogue;
 mod def;
 mod env;
 mod error;
+mod graph;
 mod ops;
 mod pseudo;
 mod rate;
+mod rows;
 mod signal;
 mod special;
 pub mod ugens;
@@ -57,6 +59,6 @@ pub use builder::{ControlValues, Limits, SynthDefBuilder, UGenCall};
 pub use def::{Input, ParamName, SynthDef, UGenSpec, Variant};
 pub use env::{Curve, Env};
 pub use error::SynthDefError;
+pub use graph::{Output, Signal};
 pub use ops::{BinaryOp, UnaryOp};
 pub use rate::{ParamRate, Rate};
-pub use signal::{Output, Signal};

@@ -1,8 +1,8 @@
 //! Graph rules shared with supriya: folding, operator shortcuts, `MulAdd`/`Sum` rules,
 //! unused-UGen elimination, width-first ordering, PV chain copies, control grouping.
 
-use scserver_core::synthdef::ugens::*;
-use scserver_core::synthdef::{Env, Input, Rate, Signal, SynthDef, SynthDefBuilder};
+use scserver_synthdef::ugens::*;
+use scserver_synthdef::{Env, Input, Rate, Signal, SynthDef, SynthDefBuilder};
 
 fn classes(def: &SynthDef) -> Vec<String> {
     def.ugens
@@ -422,5 +422,5 @@ fn large_graphs_build_quickly() {
 fn compiled_synthdefs_can_cross_threads() {
     fn send_sync<T: Send + Sync + 'static>() {}
     send_sync::<SynthDef>();
-    send_sync::<scserver_core::synthdef::SynthDefError>();
+    send_sync::<scserver_synthdef::SynthDefError>();
 }

@@ -2,15 +2,15 @@
 //! for every row, plus the few UGens whose construction has rules of its own (`MulAdd`,
 //! `Sum3`/`Sum4`, `LocalBuf`, `FFT`, `Demand`, ...).
 
-use super::builder::{add_node, expand, map_expanded, src_of, GraphRef, Node, NodeKind};
-use super::catalogue::{self, flags, UGenInfo};
-use super::error::SynthDefError;
-use super::ops::BinaryOp;
-use super::rate::Rate;
-use super::signal::{binary_single, unary_single, Signal};
+use crate::catalogue::{self, flags, UGenInfo};
+use crate::error::SynthDefError;
+use crate::graph::{add_node, expand, map_expanded, src_of, GraphRef, Node, NodeKind, Signal};
+use crate::ops::BinaryOp;
+use crate::rate::Rate;
+use crate::signal::{binary_single, unary_single};
 
 /// Makes the UGen(s) for a prepared call: `values` has one entry per catalogue input,
-/// `None` only for inputs whose default is [`InputDefault::Auto`](super::catalogue::InputDefault::Auto).
+/// `None` only for inputs whose default is [`InputDefault::Auto`](crate::catalogue::InputDefault::Auto).
 pub(crate) fn make(
     graph: &GraphRef,
     info: &'static UGenInfo,
@@ -256,7 +256,7 @@ pub(crate) fn mul_add(graph: &GraphRef, source: &Signal, mul: &Signal, add_: &Si
         return source.clone();
     }
     if minus && no_add {
-        return unary_single(source, super::ops::UnaryOp::Neg, Some(graph));
+        return unary_single(source, crate::ops::UnaryOp::Neg, Some(graph));
     }
     if no_add {
         return binary_single(source, mul, BinaryOp::Mul, Some(graph));

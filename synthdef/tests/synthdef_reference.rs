@@ -5,22 +5,19 @@
 mod fixtures;
 mod reference_defs;
 
-use scserver_core::synthdef::SynthDef;
+use scserver_synthdef::SynthDef;
 
-const DIR: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/reference/synthdefs/"
-);
+use scserver_testdata::SYNTHDEFS as DIR;
 
 /// supriya's output for the cases the shared reference files do not cover.
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/");
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
 
 fn reference(name: &str) -> Vec<u8> {
     reference_in(DIR, name)
 }
 
 fn reference_in(dir: &str, name: &str) -> Vec<u8> {
-    std::fs::read(format!("{dir}{name}.scsyndef")).expect("reference file")
+    std::fs::read(format!("{dir}/{name}.scsyndef")).expect("reference file")
 }
 
 fn reference_dump(name: &str) -> String {
@@ -28,7 +25,7 @@ fn reference_dump(name: &str) -> String {
 }
 
 fn reference_dump_in(dir: &str, name: &str) -> String {
-    std::fs::read_to_string(format!("{dir}{name}.txt")).expect("reference dump")
+    std::fs::read_to_string(format!("{dir}/{name}.txt")).expect("reference dump")
 }
 
 fn first_difference(a: &[u8], b: &[u8]) -> Option<usize> {

@@ -1,15 +1,11 @@
 //! The decoder never panics on damaged input, and whatever it accepts re-encodes exactly.
 
 use proptest::prelude::*;
-use scserver_core::synthdef::SynthDef;
-
-const DIR: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/reference/synthdefs/"
-);
+use scserver_synthdef::SynthDef;
 
 fn reference(name: &str) -> Vec<u8> {
-    std::fs::read(format!("{DIR}{name}.scsyndef")).expect("reference file")
+    let dir = scserver_testdata::SYNTHDEFS;
+    std::fs::read(format!("{dir}/{name}.scsyndef")).expect("reference file")
 }
 
 const NAMES: [&str; 3] = ["ref_env_gate", "ref_multi_output", "ref_buffers"];
@@ -60,10 +56,7 @@ fn version_1_files_decode() {
     b.extend([0, 0]); // no variants
     let def = SynthDef::decode(&b).unwrap();
     assert_eq!(def.ugens[0].class, "DC");
-    assert_eq!(
-        def.ugens[0].inputs,
-        [scserver_core::synthdef::Input::Constant(0)]
-    );
+    assert_eq!(def.ugens[0].inputs, [scserver_synthdef::Input::Constant(0)]);
 }
 
 #[test]

@@ -1,8 +1,8 @@
 //! The UGen catalogue: one data row per UGen (name, rates, inputs with defaults, outputs,
-//! flags). The rows themselves live in [`super::ugens`], which also derives a typed
-//! constructor per row from the same data.
+//! flags), read from the rows of `rows.rs`, from which [`crate::ugens`] also derives a typed
+//! constructor per row.
 
-use super::rate::Rate;
+use crate::rate::Rate;
 
 /// How an input gets its value when none is given.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -102,10 +102,158 @@ impl UGenInfo {
 
 /// Every catalogue row.
 pub fn all() -> &'static [UGenInfo] {
-    super::ugens::CATALOGUE
+    CATALOGUE
 }
 
 /// The catalogue row for a UGen class name.
 pub fn lookup(name: &str) -> Option<&'static UGenInfo> {
     all().iter().find(|u| u.name == name)
 }
+
+macro_rules! rate_const {
+    (ar) => {
+        Rate::Audio
+    };
+    (kr) => {
+        Rate::Control
+    };
+    (ir) => {
+        Rate::Scalar
+    };
+    (dr) => {
+        Rate::Demand
+    };
+}
+
+macro_rules! flag {
+    (pure) => {
+        flags::PURE
+    };
+    (width_first) => {
+        flags::WIDTH_FIRST
+    };
+    (done_flag) => {
+        flags::DONE_FLAG
+    };
+    (input) => {
+        flags::INPUT
+    };
+    (output) => {
+        flags::OUTPUT
+    };
+    (channels) => {
+        flags::CHANNELS
+    };
+}
+
+macro_rules! input_info {
+    ($name:ident, req) => {
+        InputInfo {
+            raw: stringify!($name),
+            default: InputDefault::Required,
+            array: false,
+            audio: false,
+        }
+    };
+    ($name:ident, req ar) => {
+        InputInfo {
+            raw: stringify!($name),
+            default: InputDefault::Required,
+            array: false,
+            audio: true,
+        }
+    };
+    ($name:ident, array) => {
+        InputInfo {
+            raw: stringify!($name),
+            default: InputDefault::Required,
+            array: true,
+            audio: false,
+        }
+    };
+    ($name:ident, array ar) => {
+        InputInfo {
+            raw: stringify!($name),
+            default: InputDefault::Required,
+            array: true,
+            audio: true,
+        }
+    };
+    ($name:ident, array auto) => {
+        InputInfo {
+            raw: stringify!($name),
+            default: InputDefault::Auto,
+            array: true,
+            audio: false,
+        }
+    };
+    ($name:ident, array $v:expr) => {
+        InputInfo {
+            raw: stringify!($name),
+            default: InputDefault::Value($v),
+            array: true,
+            audio: false,
+        }
+    };
+    ($name:ident, auto) => {
+        InputInfo {
+            raw: stringify!($name),
+            default: InputDefault::Auto,
+            array: false,
+            audio: false,
+        }
+    };
+    ($name:ident, by_rate $audio:literal $control:literal) => {
+        InputInfo {
+            raw: stringify!($name),
+            default: InputDefault::ByRate {
+                audio: $audio,
+                control: $control,
+            },
+            array: false,
+            audio: false,
+        }
+    };
+    ($name:ident, ar $v:expr) => {
+        InputInfo {
+            raw: stringify!($name),
+            default: InputDefault::Value($v),
+            array: false,
+            audio: true,
+        }
+    };
+    ($name:ident, $v:expr) => {
+        InputInfo {
+            raw: stringify!($name),
+            default: InputDefault::Value($v),
+            array: false,
+            audio: false,
+        }
+    };
+}
+
+macro_rules! rates_of {
+    (new) => {
+        &[]
+    };
+    ($($r:ident)*) => {
+        &[$(rate_const!($r)),*]
+    };
+}
+
+macro_rules! table {
+    ($($name:ident [$($rate:ident)*] $outs:literal [$($flag:ident)*] { $($input:ident ( $($spec:tt)* ))* })*) => {
+        /// The catalogue table: every UGen this crate knows by name.
+        static CATALOGUE: &[UGenInfo] = &[
+            $(UGenInfo {
+                name: stringify!($name),
+                rates: rates_of!($($rate)*),
+                outputs: $outs,
+                flags: 0 $(| flag!($flag))*,
+                inputs: &[$(input_info!($input, $($spec)*)),*],
+            },)*
+        ];
+    };
+}
+
+crate::rows::catalogue_rows!(table);

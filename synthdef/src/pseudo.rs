@@ -1,9 +1,10 @@
 //! Pseudo-UGens: helpers that expand into ordinary UGens and operators.
 
-use super::builder::{expand, map_expanded, SynthDefBuilder};
-use super::rate::Rate;
-use super::signal::Signal;
-use super::special;
+use crate::builder::SynthDefBuilder;
+use crate::graph::Signal;
+use crate::graph::{active_graph, expand, map_expanded};
+use crate::rate::Rate;
+use crate::special;
 
 impl SynthDefBuilder {
     /// Sums signals into one channel like supriya's `Mix`: `Sum4` per four inputs, `Sum3`
@@ -117,7 +118,7 @@ impl Signal {
             .graph()
             .or_else(|| mul.graph())
             .or_else(|| add.graph())
-            .or_else(super::builder::active_graph);
+            .or_else(active_graph);
         match graph {
             Some(g) => {
                 let values = [self.clone(), mul, add];
@@ -136,10 +137,10 @@ impl Signal {
     /// channel's own rate (`ir` falls back to `kr` where the UGen has no `ir`), like
     /// supriya's `clip`/`lagged` helpers.
     fn map_ugen(&self, name: &'static str, inputs: &[(&str, Signal)]) -> Signal {
-        let Some(graph) = self.graph().or_else(super::builder::active_graph) else {
+        let Some(graph) = self.graph().or_else(active_graph) else {
             return self.clone();
         };
-        let Some(info) = super::catalogue::lookup(name) else {
+        let Some(info) = crate::catalogue::lookup(name) else {
             return self.clone();
         };
         let channels = match self {
@@ -153,7 +154,7 @@ impl Signal {
                 if !info.rates.contains(&rate) {
                     rate = Rate::Control;
                 }
-                let mut call = super::builder::UGenCall::on_graph(&graph, info, Some(rate))
+                let mut call = crate::builder::UGenCall::on_graph(&graph, info, Some(rate))
                     .input("source", channel);
                 for (k, v) in inputs {
                     call = call.input(k, v.clone());

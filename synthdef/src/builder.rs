@@ -3,124 +3,14 @@
 //! graph the way supriya does, drops unused pure UGens and produces a [`SynthDef`].
 
 use std::cell::RefCell;
-use std::rc::{Rc, Weak};
+use std::rc::Rc;
 
-use super::catalogue::{self, flags, InputDefault, UGenInfo};
-use super::def::{Input, ParamName, SynthDef, UGenSpec};
-use super::error::SynthDefError;
-use super::rate::{ParamRate, Rate};
-use super::signal::{Output, Signal};
-use super::special;
-
-/// Where a node input comes from.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) enum Src {
-    Const(f64),
-    Node(usize, u32),
-}
-
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) enum NodeKind {
-    UGen,
-    Param(usize),
-    LocalBuf,
-    MaxLocalBufs,
-}
-
-#[derive(Debug, Clone)]
-pub(crate) struct Node {
-    pub class: &'static str,
-    pub rate: Rate,
-    pub special: u16,
-    pub inputs: Vec<Src>,
-    pub outputs: u32,
-    pub pure: bool,
-    pub width_first: bool,
-    pub kind: NodeKind,
-}
-
-#[derive(Debug, Clone)]
-pub(crate) struct Param {
-    pub name: String,
-    pub values: Vec<f64>,
-    pub rate: ParamRate,
-    pub lag: Option<f64>,
-    pub node: usize,
-}
-
-/// The mutable state shared by a builder and every signal made from it.
-#[derive(Debug, Default)]
-pub(crate) struct Graph {
-    pub nodes: Vec<Node>,
-    pub params: Vec<Param>,
-    pub error: Option<SynthDefError>,
-}
-
-pub(crate) type GraphRef = Rc<RefCell<Graph>>;
-
-impl Graph {
-    /// Keeps the first error: later ones are usually consequences of it.
-    pub fn fail(&mut self, error: SynthDefError) {
-        if self.error.is_none() {
-            self.error = Some(error);
-        }
-    }
-}
-
-thread_local! {
-    // Builders alive on this thread, newest last: operators on plain numbers that supriya
-    // keeps as UGens (e.g. `rand`) need a graph to live in.
-    static ACTIVE: RefCell<Vec<Weak<RefCell<Graph>>>> = const { RefCell::new(Vec::new()) };
-}
-
-pub(crate) fn active_graph() -> Option<GraphRef> {
-    ACTIVE.with(|a| a.borrow().iter().rev().find_map(Weak::upgrade))
-}
-
-/// Converts a scalar signal into a node input, checking that it belongs to `graph`.
-pub(crate) fn src_of(graph: &GraphRef, signal: &Signal) -> Src {
-    match signal {
-        Signal::Const(v) => Src::Const(*v),
-        Signal::Output(o) => {
-            if !Rc::ptr_eq(&o.graph, graph) {
-                graph.borrow_mut().fail(SynthDefError::ForeignSignal);
-            }
-            Src::Node(o.node, o.index)
-        }
-        // Expansion guarantees scalars here; an array would be a bug, so fail softly.
-        Signal::Array(_) => {
-            graph.borrow_mut().fail(SynthDefError::EmptyInput {
-                ugen: "?".into(),
-                input: "?".into(),
-            });
-            Src::Const(0.0)
-        }
-    }
-}
-
-/// Adds a node and returns its outputs as a signal (a scalar for one output).
-pub(crate) fn add_node(graph: &GraphRef, node: Node) -> Signal {
-    let rate = node.rate;
-    let outputs = node.outputs;
-    let index = {
-        let mut g = graph.borrow_mut();
-        g.nodes.push(node);
-        g.nodes.len() - 1
-    };
-    let out = |i| {
-        Signal::Output(Output {
-            graph: graph.clone(),
-            node: index,
-            index: i,
-            rate,
-        })
-    };
-    if outputs == 1 {
-        out(0)
-    } else {
-        Signal::Array((0..outputs).map(out).collect())
-    }
-}
+use crate::catalogue::{self, flags, InputDefault, UGenInfo};
+use crate::def::{Input, ParamName, SynthDef, UGenSpec};
+use crate::error::SynthDefError;
+use crate::graph::{self, add_node, src_of, Graph, GraphRef, Node, NodeKind, Param, Signal, Src};
+use crate::rate::{ParamRate, Rate};
+use crate::special;
 
 /// Limits a built graph must respect. The defaults are the hard limits of SCgf version 2;
 /// tighter limits reject graphs early (for instance to keep a `/d_recv` within a datagram).
@@ -147,7 +37,7 @@ impl Default for Limits {
 }
 
 /// Builds one SynthDef: make controls with [`kr`](Self::kr) and friends, UGens with the
-/// typed constructors in [`ugens`](super::ugens) or by name with [`ugen`](Self::ugen),
+/// typed constructors in [`ugens`](crate::ugens) or by name with [`ugen`](Self::ugen),
 /// combine signals with operators, then call [`build`](Self::build).
 ///
 /// Mistakes (unknown inputs, wrong rates, signals from another builder, ...) do not
@@ -169,9 +59,7 @@ impl std::fmt::Debug for SynthDefBuilder {
 
 impl Drop for SynthDefBuilder {
     fn drop(&mut self) {
-        let me = Rc::downgrade(&self.graph);
-        // try_with: the thread-local may already be gone during thread teardown.
-        let _ = ACTIVE.try_with(|a| a.borrow_mut().retain(|w| !w.ptr_eq(&me)));
+        graph::unregister(&self.graph);
     }
 }
 
@@ -179,11 +67,7 @@ impl SynthDefBuilder {
     /// Starts an empty graph for a SynthDef called `name`.
     pub fn new(name: impl Into<String>) -> Self {
         let graph: GraphRef = Rc::new(RefCell::new(Graph::default()));
-        ACTIVE.with(|a| {
-            let mut a = a.borrow_mut();
-            a.retain(|w| w.strong_count() > 0);
-            a.push(Rc::downgrade(&graph));
-        });
+        graph::register(&graph);
         SynthDefBuilder {
             name: name.into(),
             graph,
@@ -500,63 +384,6 @@ impl UGenCall {
             }
         }
         Ok((info, rate, values, self.channels))
-    }
-}
-
-/// Multichannel expansion of UGen inputs, as supriya does it: an array given to a plain
-/// input makes one UGen per element (shorter arrays wrap around); an array input keeps a
-/// flat array whole and expands only over nested arrays.
-pub(crate) enum Expanded {
-    One(Vec<Signal>),
-    Many(Vec<Expanded>),
-}
-
-pub(crate) fn expand(values: &[Signal], array: &[bool]) -> Result<Expanded, usize> {
-    let mut size = 0;
-    for (i, (v, &arr)) in values.iter().zip(array).enumerate() {
-        if let Signal::Array(items) = v {
-            let nested = items.iter().any(|x| matches!(x, Signal::Array(_)));
-            if !arr || nested {
-                if items.is_empty() {
-                    return Err(i);
-                }
-                size = size.max(items.len());
-            }
-        }
-    }
-    if size == 0 {
-        return Ok(Expanded::One(values.to_vec()));
-    }
-    let mut out = Vec::with_capacity(size);
-    for n in 0..size {
-        let row: Vec<Signal> = values
-            .iter()
-            .zip(array)
-            .map(|(v, &arr)| match v {
-                Signal::Array(items)
-                    if !arr || items.iter().any(|x| matches!(x, Signal::Array(_))) =>
-                {
-                    items[n % items.len()].clone()
-                }
-                other => other.clone(),
-            })
-            .collect();
-        out.push(expand(&row, array)?);
-    }
-    if out.len() == 1 {
-        return Ok(out.pop().expect("one element"));
-    }
-    Ok(Expanded::Many(out))
-}
-
-/// Applies `make` to every expanded set of inputs and assembles the results like supriya:
-/// a single set gives the UGen's own signal, several give an array.
-pub(crate) fn map_expanded(e: Expanded, make: &mut dyn FnMut(Vec<Signal>) -> Signal) -> Signal {
-    match e {
-        Expanded::One(v) => make(v),
-        Expanded::Many(items) => {
-            Signal::Array(items.into_iter().map(|x| map_expanded(x, make)).collect())
-        }
     }
 }
 

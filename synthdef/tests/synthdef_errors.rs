@@ -1,7 +1,7 @@
 //! Bad graphs are typed errors when the SynthDef is built (or decoded), not a `/fail` later.
 
-use scserver_core::synthdef::ugens::*;
-use scserver_core::synthdef::{Limits, Rate, SynthDef, SynthDefBuilder, SynthDefError};
+use scserver_synthdef::ugens::*;
+use scserver_synthdef::{Limits, Rate, SynthDef, SynthDefBuilder, SynthDefError};
 
 fn sine_def(name: &str) -> SynthDefBuilder {
     let b = SynthDefBuilder::new(name);
@@ -269,7 +269,7 @@ fn bad_files_are_decode_errors() {
 fn forward_references_in_a_file_are_rejected() {
     let mut def = sine_def("fwd").build().unwrap();
     // Make the SinOsc (UGen 0) read the Out (UGen 1): a cycle in file order.
-    def.ugens[0].inputs[0] = scserver_core::synthdef::Input::UGen {
+    def.ugens[0].inputs[0] = scserver_synthdef::Input::UGen {
         index: 1,
         output: 0,
     };
@@ -286,7 +286,7 @@ fn forward_references_in_a_file_are_rejected() {
         Err(SynthDefError::BadReference { .. })
     ));
     let mut def = sine_def("const").build().unwrap();
-    def.ugens[0].inputs[0] = scserver_core::synthdef::Input::Constant(99);
+    def.ugens[0].inputs[0] = scserver_synthdef::Input::Constant(99);
     assert!(def.validate().is_err());
 }
 

@@ -1,6 +1,6 @@
 //! Typed errors for building, compiling and decoding SynthDefs.
 
-use super::rate::Rate;
+use crate::rate::Rate;
 
 /// Everything that can be wrong with a SynthDef graph, found when it is built, compiled or
 /// decoded rather than reported later by scsynth as `/fail`.

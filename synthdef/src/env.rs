@@ -1,6 +1,6 @@
 //! Breakpoint envelopes for `EnvGen`, serialised the way scsynth expects.
 
-use super::signal::Signal;
+use crate::graph::Signal;
 
 /// The shape of one envelope segment.
 #[derive(Debug, Clone, PartialEq)]

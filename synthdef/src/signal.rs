@@ -1,126 +1,14 @@
-//! Signals: constants, UGen outputs and arrays of them, with arithmetic that builds
-//! `BinaryOpUGen`/`UnaryOpUGen` nodes (after supriya's constant folding and algebraic
-//! shortcuts, so the compiled bytes match).
+//! Arithmetic on signals: operators build `BinaryOpUGen`/`UnaryOpUGen` nodes (after supriya's
+//! constant folding and algebraic shortcuts, so the compiled bytes match).
 
-use std::fmt;
 use std::ops;
-use std::rc::Rc;
 
-use super::builder::{
-    active_graph, add_node, expand, map_expanded, src_of, GraphRef, Node, NodeKind,
+use crate::graph::{
+    active_graph, add_node, expand, map_expanded, src_of, GraphRef, Node, NodeKind, Signal,
 };
-use super::ops::{BinaryOp, UnaryOp};
-use super::rate::Rate;
-
-/// One output of a UGen in a builder's graph.
-#[derive(Clone)]
-pub struct Output {
-    pub(crate) graph: GraphRef,
-    pub(crate) node: usize,
-    pub(crate) index: u32,
-    pub(crate) rate: Rate,
-}
-
-impl Output {
-    /// The output's rate.
-    pub fn rate(&self) -> Rate {
-        self.rate
-    }
-
-    /// Which output of its UGen this is.
-    pub fn index(&self) -> u32 {
-        self.index
-    }
-}
-
-impl fmt::Debug for Output {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let g = self.graph.borrow();
-        let class = g.nodes.get(self.node).map(|n| n.class).unwrap_or("?");
-        write!(f, "{class}#{}.{}[{}]", self.node, self.rate, self.index)
-    }
-}
-
-impl PartialEq for Output {
-    fn eq(&self, other: &Self) -> bool {
-        Rc::ptr_eq(&self.graph, &other.graph)
-            && self.node == other.node
-            && self.index == other.index
-    }
-}
-
-/// A value usable as a UGen input: a constant, one UGen output, or an array of signals
-/// (multichannel: operators and UGens expand over arrays).
-#[derive(Debug, Clone, PartialEq)]
-pub enum Signal {
-    /// A number, stored in the SynthDef's constant table.
-    Const(f64),
-    /// A UGen output.
-    Output(Output),
-    /// Several signals, e.g. the outputs of `Pan2` or an expanded `SinOsc`.
-    Array(Vec<Signal>),
-}
+use crate::ops::{BinaryOp, UnaryOp};
 
 impl Signal {
-    /// The fastest rate in this signal (`ir` for constants).
-    pub fn rate(&self) -> Rate {
-        match self {
-            Signal::Const(_) => Rate::Scalar,
-            Signal::Output(o) => o.rate,
-            Signal::Array(items) => items.iter().map(Signal::rate).max().unwrap_or(Rate::Scalar),
-        }
-    }
-
-    /// The number of channels (1 unless an array).
-    pub fn len(&self) -> usize {
-        match self {
-            Signal::Array(items) => items.len(),
-            _ => 1,
-        }
-    }
-
-    /// Whether this is an empty array (the "output" of UGens like `Out`).
-    pub fn is_empty(&self) -> bool {
-        matches!(self, Signal::Array(items) if items.is_empty())
-    }
-
-    /// Channel `i` of an array (wrapping around), or the signal itself when not an array.
-    pub fn at(&self, i: usize) -> Signal {
-        match self {
-            Signal::Array(items) if !items.is_empty() => items[i % items.len()].clone(),
-            other => other.clone(),
-        }
-    }
-
-    /// The constant value, if this is a constant.
-    pub fn as_const(&self) -> Option<f64> {
-        match self {
-            Signal::Const(v) => Some(*v),
-            _ => None,
-        }
-    }
-
-    /// All scalar signals in order, with nested arrays flattened.
-    pub fn flatten(&self) -> Vec<Signal> {
-        match self {
-            Signal::Array(items) => items.iter().flat_map(Signal::flatten).collect(),
-            other => vec![other.clone()],
-        }
-    }
-
-    pub(crate) fn graph(&self) -> Option<GraphRef> {
-        match self {
-            Signal::Const(_) => None,
-            Signal::Output(o) => Some(o.graph.clone()),
-            Signal::Array(items) => items.iter().find_map(Signal::graph),
-        }
-    }
-
-    /// Whether this is the number `v` (supriya compares operands with numbers this way).
-    pub(crate) fn is(&self, v: f64) -> bool {
-        matches!(self, Signal::Const(c) if *c == v)
-    }
-
     /// Applies a unary operator (folded for constants where supriya folds).
     pub fn unary(&self, op: UnaryOp) -> Signal {
         let graph = self.graph().or_else(active_graph);
@@ -152,7 +40,7 @@ fn binary_expanded(left: Signal, right: Signal, op: BinaryOp, graph: Option<&Gra
 fn empty_input(graph: Option<&GraphRef>, op: &str) -> Signal {
     if let Some(g) = graph {
         g.borrow_mut()
-            .fail(super::error::SynthDefError::EmptyInput {
+            .fail(crate::error::SynthDefError::EmptyInput {
                 ugen: op.to_string(),
                 input: "operand".into(),
             });
@@ -261,42 +149,6 @@ pub(crate) fn binary_single(
             kind: NodeKind::UGen,
         },
     )
-}
-
-impl From<f64> for Signal {
-    fn from(v: f64) -> Self {
-        Signal::Const(v)
-    }
-}
-
-impl From<f32> for Signal {
-    fn from(v: f32) -> Self {
-        Signal::Const(v as f64)
-    }
-}
-
-impl From<i32> for Signal {
-    fn from(v: i32) -> Self {
-        Signal::Const(v as f64)
-    }
-}
-
-impl From<&Signal> for Signal {
-    fn from(v: &Signal) -> Self {
-        v.clone()
-    }
-}
-
-impl<T: Into<Signal>> From<Vec<T>> for Signal {
-    fn from(v: Vec<T>) -> Self {
-        Signal::Array(v.into_iter().map(Into::into).collect())
-    }
-}
-
-impl<T: Into<Signal>, const N: usize> From<[T; N]> for Signal {
-    fn from(v: [T; N]) -> Self {
-        Signal::Array(v.into_iter().map(Into::into).collect())
-    }
 }
 
 macro_rules! binary_trait {

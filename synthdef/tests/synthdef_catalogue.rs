@@ -1,8 +1,8 @@
 //! The UGen catalogue: breadth, and every row usable at every rate it lists.
 
-use scserver_core::synthdef::catalogue::{self, flags, InputDefault, UGenInfo};
-use scserver_core::synthdef::ugens::*;
-use scserver_core::synthdef::{Env, Rate, Signal, SynthDef, SynthDefBuilder};
+use scserver_synthdef::catalogue::{self, flags, InputDefault, UGenInfo};
+use scserver_synthdef::ugens::*;
+use scserver_synthdef::{Env, Rate, Signal, SynthDef, SynthDefBuilder};
 
 #[test]
 fn catalogue_is_broad_and_names_are_unique() {
@@ -262,8 +262,8 @@ fn multichannel_expansion_makes_one_ugen_per_channel() {
     let sines: Vec<_> = def.ugens.iter().filter(|u| u.class == "SinOsc").collect();
     assert_eq!(sines.len(), 3);
     // Shorter arrays wrap: the third SinOsc gets phase 0.0 again.
-    let phase = |u: &scserver_core::synthdef::UGenSpec| match u.inputs[1] {
-        scserver_core::synthdef::Input::Constant(c) => def.constants[c as usize],
+    let phase = |u: &scserver_synthdef::UGenSpec| match u.inputs[1] {
+        scserver_synthdef::Input::Constant(c) => def.constants[c as usize],
         _ => panic!(),
     };
     assert_eq!(

@@ -3,8 +3,8 @@
 //! real-server tests of `scserver`.
 #![allow(dead_code)]
 
-use scserver_core::synthdef::ugens::*;
-use scserver_core::synthdef::{Env, SynthDef, SynthDefBuilder};
+use scserver_synthdef::ugens::*;
+use scserver_synthdef::{Env, SynthDef, SynthDefBuilder};
 
 // @synthdef() def ref_sine(freq=440, amp=0.1, out=0)
 /// The Rust rebuild of `ref_sine.py`.
