@@ -89,6 +89,7 @@ impl ServerActor {
         }
         let options = options.unwrap_or_else(|| self.options.clone());
         options.validate().map_err(BootError::from)?;
+        self.revive();
         self.span = tracing::info_span!("server", server = %self.name, port = options.port);
         self.options = options.clone();
         self.set(|s| {
@@ -218,10 +219,11 @@ impl ServerActor {
         let (options, owned) = (self.options.clone(), self.state.borrow().owned);
         // scsynth answers nothing for a second after a TCP password login (see `osc::tcp`).
         let first = match (options.protocol, &options.password) {
-            (scserver_core::Protocol::Tcp, Some(_)) => crate::server::request::Link {
-                timeout: link.timeout + std::time::Duration::from_secs(1),
-                ..link.clone()
-            },
+            (scserver_core::Protocol::Tcp, Some(_)) => {
+                let mut first = link.clone();
+                first.route.timeout += std::time::Duration::from_secs(1);
+                first
+            }
             _ => link.clone(),
         };
         let steps = async move {

@@ -41,12 +41,12 @@ impl Handler<DumpTree> for ServerActor {
                 link.send_commands([Command::DumpOsc { mode }]);
                 link.sync().await?;
             }
-            let tree = tokio::time::timeout(link.timeout, capture)
+            let tree = tokio::time::timeout(link.route.timeout, capture)
                 .await
                 .map_err(|_| RequestError::Timeout {
                     command: "/g_dumpTree".into(),
                     expected: "the end of the tree on scsynth's output".into(),
-                    timeout: link.timeout,
+                    timeout: link.route.timeout,
                 })?
                 .map_err(|_| RequestError::Disconnected {
                     command: "/g_dumpTree".into(),

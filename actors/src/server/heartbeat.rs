@@ -37,7 +37,8 @@ const STATUS_CALLBACK: u64 = u64::MAX - 1;
 pub(crate) struct HeartbeatState {
     /// Bumped at every start and stop; a tick of an older generation ends its chain.
     generation: u64,
-    callback: bool,
+    /// Whether the router has the `/status.reply` callback (a new router has not).
+    pub(super) callback: bool,
     probing: bool,
     /// Status replies in a row whose node count disagrees with the mirror's.
     mismatches: u32,
