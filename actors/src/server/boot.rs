@@ -185,8 +185,8 @@ impl ServerActor {
         let opened = OscActor::open(
             self.name.clone(),
             options,
-            self.local_port,
-            self.router.clone().recipient(),
+            self.conn.local_port,
+            self.conn.router.clone().recipient(),
         );
         Box::pin(
             opened
@@ -210,9 +210,9 @@ impl ServerActor {
     fn register(&mut self, osc: OscActor) -> Transition {
         let local = osc.local_addr().ok();
         if let Some(local) = local {
-            self.local_port = local.port();
+            self.conn.local_port = local.port();
         }
-        self.osc = Some(osc.start());
+        self.conn.osc = Some(osc.start());
         self.set(|s| s.local_addr = local);
         let link = self.link().expect("socket just opened");
         let allocator = self.allocator.clone();

@@ -106,7 +106,7 @@ impl ServerActor {
         if !self.heartbeat.callback {
             self.heartbeat.callback = true;
             let me = ctx.address();
-            self.router.do_send(AddCallback {
+            self.conn.router.do_send(AddCallback {
                 id: STATUS_CALLBACK,
                 pattern: Pattern::new("/status.reply"),
                 failure_pattern: None,
@@ -140,10 +140,10 @@ impl ServerActor {
         if generation != self.heartbeat.generation || self.status() != Status::Online {
             return;
         }
-        let Some(osc) = self.osc.clone() else {
+        let Some(osc) = self.conn.osc.clone() else {
             return;
         };
-        match monitor.tick(Instant::now(), self.heard.get()) {
+        match monitor.tick(Instant::now(), self.conn.heard.get()) {
             Beat::Hung { missed } => {
                 self.stop_heartbeat();
                 self.hung(missed, interval, ctx);
@@ -197,7 +197,7 @@ impl ServerActor {
         let server = self.server_addr();
         let interval = self.options().heartbeat_interval;
         ctx.spawn(
-            probe_once(server, self.local_port, interval)
+            probe_once(server, self.conn.local_port, interval)
                 .into_actor(self)
                 .map(move |answered, act, ctx| {
                     if generation != act.heartbeat.generation || act.status() != Status::Offline {

@@ -4,6 +4,7 @@
 //! [`request`] (requests and plain sends), [`reset`], [`events`] (subscriptions).
 
 pub mod boot;
+mod connection;
 pub mod dump;
 pub mod events;
 pub mod heartbeat;
@@ -23,9 +24,8 @@ use tokio::sync::watch;
 
 use crate::allocator::{AllocatorActor, Clear};
 use crate::listeners::Listeners;
-use crate::osc::OscActor;
 use crate::process::{ProcessActor, Shutdown};
-use crate::router::{FailAll, RouterActor};
+use connection::Connection;
 pub use events::{lifecycle_callback, LifecycleCallback, LifecycleNotice};
 
 /// Where a server is in its life (supriya's `BootStatus`).
@@ -89,16 +89,12 @@ pub struct ServerActor {
     /// The options of the current (or last) boot or connect; the state shows a copy to handles.
     options: Options,
     state: watch::Sender<ServerState>,
-    router: Addr<RouterActor>,
+    conn: Connection,
     allocator: Addr<AllocatorActor>,
-    osc: Option<Addr<OscActor>>,
     process: Option<Addr<ProcessActor>>,
-    local_port: u16,
     listeners: Listeners<LifecycleNotice>,
     span: tracing::Span,
-    window: window::Window,
     heartbeat: heartbeat::HeartbeatState,
-    heard: std::sync::Arc<crate::heard::LastHeard>,
     fences: std::sync::Arc<request::Fences>,
     replay: scserver_core::replay::ReplayLog,
     notifications: notifications::Notifications,
@@ -109,8 +105,6 @@ impl ServerActor {
     /// boot or connect.
     pub fn new(name: &str, options: Options) -> Self {
         let span = tracing::info_span!("server", server = %name, port = options.port);
-        let router = RouterActor::default();
-        let heard = router.last_heard();
         ServerActor {
             name: name.to_owned(),
             options: options.clone(),
@@ -126,16 +120,12 @@ impl ServerActor {
                 status_info: None,
             })
             .0,
-            router: router.start(),
+            conn: Connection::new(),
             allocator: AllocatorActor::default().start(),
-            osc: None,
             process: None,
-            local_port: 0,
             listeners: Listeners::default(),
             span,
-            window: Default::default(),
             heartbeat: Default::default(),
-            heard,
             fences: Default::default(),
             replay: Default::default(),
             notifications: Default::default(),
@@ -186,13 +176,10 @@ impl ServerActor {
     /// Starts the router or allocator actor again if it stopped, so that a boot or connect (and
     /// so a reboot) starts whole: no input panics them, but an actor that stops is gone for good.
     fn revive(&mut self) {
-        let router = !self.router.connected();
+        let router = self.conn.revive_router();
         let allocator = !self.allocator.connected();
         if router {
-            tracing::warn!(parent: &self.span, "the router actor had stopped; starting a new one");
-            let actor = RouterActor::default();
-            self.heard = actor.last_heard();
-            self.router = actor.start();
+            tracing::warn!(parent: &self.span, "the router actor had stopped; started a new one");
             self.heartbeat.callback = false;
         }
         if allocator {
@@ -200,16 +187,13 @@ impl ServerActor {
             self.allocator = AllocatorActor::default().start();
         }
         if router || allocator {
-            self.notifications.start(&self.router, &self.allocator);
+            self.notifications.start(&self.conn.router, &self.allocator);
         }
     }
 
     /// Closes the OSC side: fails waiting requests and drops the socket.
     fn close_osc(&mut self) {
-        self.router.do_send(FailAll);
-        if let Some(osc) = self.osc.take() {
-            osc.do_send(crate::osc::Close);
-        }
+        self.conn.close();
         self.set(|s| s.local_addr = None);
     }
 
@@ -255,7 +239,7 @@ impl Actor for ServerActor {
     type Context = Context<Self>;
 
     fn started(&mut self, _: &mut Self::Context) {
-        self.notifications.start(&self.router, &self.allocator);
+        self.notifications.start(&self.conn.router, &self.allocator);
     }
 
     fn stopping(&mut self, _: &mut Self::Context) -> Running {
@@ -344,7 +328,7 @@ mod tests {
             ..Options::default()
         };
         let mut server = ServerActor::new("revive", options);
-        server.router = stopped();
+        server.conn.router = stopped();
         server.allocator = stopped();
         let server = server.start();
         // Before the fix the allocator's mailbox error surfaced as ActorGone.
