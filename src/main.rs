@@ -14,6 +14,9 @@ use scserver::{
 };
 use tracing_subscriber::EnvFilter;
 
+mod cli_record;
+mod cli_render;
+
 #[derive(Parser)]
 #[command(
     name = "scserver",
@@ -56,6 +59,15 @@ enum Command {
         #[arg(long, default_value_t = 0)]
         group: i32,
     },
+    /// Record a running server's output into a sound file.
+    Record {
+        #[command(flatten)]
+        target: Target,
+        #[command(flatten)]
+        args: cli_record::RecordArgs,
+    },
+    /// Render a command file offline (`scsynth -N`) into a sound file, with a progress bar.
+    Render(cli_render::RenderArgs),
     /// Validate a config file and print what would start.
     Check {
         /// The configuration file.
@@ -134,6 +146,11 @@ fn main() -> ExitCode {
             Err(e) => fail(&e),
         },
         Command::Check { config } => check(&config),
+        Command::Render(args) => cli_render::render(args),
+        Command::Record { target, args } => match target.address() {
+            Ok(address) => cli_record::record(address, args),
+            Err(e) => fail(&e),
+        },
         Command::Status { target, json } => {
             let address = match target.address() {
                 Ok(a) => a,

@@ -144,12 +144,6 @@ fn query_node(server: &AsyncServer, node: i32) -> Result<OscMessage, ServerError
 
 fn load_sine(server: &AsyncServer) {
     let bytes = std::fs::read(format!("{}/ref_sine.scsyndef", common::SYNTHDEFS))
-        .or_else(|_| {
-            std::fs::read(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../shared/reference/synthdefs/ref_sine.scsyndef"
-            ))
-        })
         .expect("ref_sine.scsyndef");
     block_on(server.request(
         message("/d_recv", vec![OscType::Blob(bytes)]),

@@ -3,7 +3,7 @@
 use scserver_actors::ServerError;
 use scserver_core::command::{AddAction, Command, Control, Value};
 use scserver_core::reply::ControlValue;
-use scserver_core::synthdef::SynthDef;
+use scserver_synthdef::SynthDef;
 
 use super::node::node_methods;
 use super::Face;

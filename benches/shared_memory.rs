@@ -1,0 +1,155 @@
+//! Control-bus reads through shared memory beside the `/c_get` round trip, printed as one JSON
+//! object in the style of the `workloads` bench.
+//!
+//! ```sh
+//! cargo bench --bench shared_memory -- --jack-period 64
+//! ```
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use scserver::{Access, AsyncServer, Options};
+use serde_json::{json, Value};
+
+struct Args {
+    jack_period: Option<u32>,
+    port: u16,
+    reads: usize,
+    rtt_n: usize,
+}
+
+fn parse_args() -> Args {
+    let mut args = Args {
+        jack_period: None,
+        port: 57480,
+        reads: 100_000,
+        rtt_n: 2000,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(a) = it.next() {
+        let mut value = || it.next().unwrap_or_default();
+        match a.as_str() {
+            "--jack-period" => args.jack_period = value().parse().ok(),
+            "--port" => args.port = value().parse().unwrap_or(args.port),
+            "--reads" => args.reads = value().parse().unwrap_or(args.reads),
+            "--rtt-n" => args.rtt_n = value().parse().unwrap_or(args.rtt_n),
+            _ => {} // cargo bench passes --bench
+        }
+    }
+    args
+}
+
+/// Median, p99, min and max of `samples` in `unit`s (1e6 for µs, 1e9 for ns).
+fn summary(samples: &[Duration], unit: f64) -> Value {
+    let mut values: Vec<f64> = samples.iter().map(|d| d.as_secs_f64() * unit).collect();
+    values.sort_by(f64::total_cmp);
+    let at = |q: f64| {
+        let k = ((q / 100.0 * values.len() as f64).ceil() as usize).clamp(1, values.len()) - 1;
+        (values[k] * 10.0).round() / 10.0
+    };
+    json!({
+        "n": values.len(),
+        "median": at(50.0),
+        "p99": at(99.0),
+        "min": at(0.0),
+        "max": at(100.0),
+    })
+}
+
+/// Times `n` calls of `f` one by one.
+fn time(n: usize, mut f: impl FnMut()) -> Vec<Duration> {
+    (0..n)
+        .map(|_| {
+            let t = Instant::now();
+            f();
+            t.elapsed()
+        })
+        .collect()
+}
+
+fn median_of(value: &Value) -> f64 {
+    value["median"].as_f64().unwrap_or(f64::NAN)
+}
+
+fn main() {
+    let args = parse_args();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let out = runtime.block_on(async {
+        let jack = match args.jack_period {
+            Some(period) => {
+                let name = format!("scserver-shm-bench-{}", std::process::id());
+                let jack = scserver_actors::jack::DummyJack::start(
+                    name.clone(),
+                    48000,
+                    period,
+                    Duration::from_secs(10),
+                )
+                .await
+                .expect("jackd");
+                std::env::set_var("JACK_DEFAULT_SERVER", &name);
+                Some(jack)
+            }
+            None => None,
+        };
+        let options = Options {
+            port: args.port,
+            load_synthdefs: false,
+            ..Options::default()
+        };
+        let server = AsyncServer::with_name("bench", options.clone());
+        server.boot(None).await.expect("boot");
+        let shm = server
+            .shared_memory(Access::ReadWrite)
+            .expect("shared memory");
+        shm.set_bus(7, 0.5).unwrap();
+
+        eprintln!("shm reads");
+        let one = time(args.reads, || {
+            black_box(shm.get_bus(black_box(7)).unwrap());
+        });
+        let mut buses = vec![0.0f32; 1000];
+        let thousand = time(args.reads / 10, || {
+            shm.read_buses(black_box(0), &mut buses).unwrap();
+            black_box(&buses);
+        });
+        let write = time(args.reads, || {
+            shm.set_bus(black_box(7), black_box(0.5)).unwrap();
+        });
+        eprintln!("c_get");
+        let mut rtt = Vec::with_capacity(args.rtt_n);
+        for i in 0..args.rtt_n + 20 {
+            let t = Instant::now();
+            server.get_bus(7, true).await.expect("c_get");
+            if i >= 20 {
+                rtt.push(t.elapsed());
+            }
+        }
+        server.quit(false).await.unwrap();
+        if let Some(jack) = jack {
+            jack.stop(Duration::from_secs(2)).await;
+        }
+
+        let one = summary(&one, 1e9);
+        let c_get = summary(&rtt, 1e6);
+        let speedup = (median_of(&c_get) * 1000.0 / median_of(&one)).round();
+        json!({
+            "meta": {
+                "scsynth": "scsynth",
+                "cpus": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+                "jack": args.jack_period.map(|p| format!("dummy -r 48000 -p {p}")),
+                "scsynth_cmd": format!("scsynth {}", options.to_args(false).join(" ")),
+            },
+            "scserver": {
+                "shm_bus_read_ns": one,
+                "shm_1000_buses_read_us": summary(&thousand, 1e6),
+                "shm_bus_write_ns": summary(&write, 1e9),
+                "c_get_rtt_us": c_get,
+                "shm_read_speedup_over_c_get": speedup,
+            },
+        })
+    });
+    println!("{}", serde_json::to_string_pretty(&out).unwrap());
+}
