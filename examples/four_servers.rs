@@ -2,7 +2,7 @@
 //!
 //! `cargo run --example four_servers`
 
-use scserver::{Config, Supervisor};
+use scserver::{Config, ServerSupervisor};
 
 const CONFIG: &str = r#"
 [defaults]
@@ -32,7 +32,7 @@ max_restarts = 10
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let config = Config::from_str(CONFIG, "four_servers.toml".as_ref())?;
     // Outside an actix system the supervisor runs on a thread of its own.
-    let supervisor = Supervisor::new();
+    let supervisor = ServerSupervisor::new();
     let started = std::time::Instant::now();
     for (name, result) in futures::executor::block_on(supervisor.start(&config)) {
         let server = result?;

@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use actix::prelude::*;
-use scserver::{LifecycleNotice, Options, RestartPolicy, SupervisionNotice, Supervisor};
+use scserver::{LifecycleNotice, Options, RestartPolicy, ServerSupervisor, SupervisionNotice};
 
 /// Prints what it hears.
 struct Monitor;
@@ -41,7 +41,7 @@ impl Handler<SupervisionNotice> for Monitor {
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let port = std::env::args().nth(1).map_or(Ok(57120), |p| p.parse())?;
     let monitor = Monitor.start();
-    let supervisor = Supervisor::new();
+    let supervisor = ServerSupervisor::new();
     supervisor.subscribe(monitor.clone().recipient());
     let options = Options {
         port,

@@ -2,14 +2,17 @@
 
 /// `forward! { Type => via; fn name(args) -> Ret; … }` implements, on `Type`, blocking methods
 /// that wait for `self.via().name(args)`. The actors run on their own thread, so waiting here
-/// never blocks them.
+/// never blocks them. `fn name(args) -> Ret => on;` also moves the handle the async method made
+/// onto `self` with its `on` method, so a blocking face makes blocking handles.
 macro_rules! forward {
-    ($ty:ty => $via:ident; $($(#[$doc:meta])* fn $name:ident($($arg:ident: $argty:ty),*) -> $ret:ty;)*) => {
+    ($ty:ty => $via:ident; $($(#[$doc:meta])* fn $name:ident($($arg:ident: $argty:ty),*) -> $ret:ty $(=> $on:ident)?;)*) => {
         impl $ty {
             $(
                 $(#[$doc])*
                 pub fn $name(&self, $($arg: $argty),*) -> $ret {
-                    futures::executor::block_on(self.$via().$name($($arg),*))
+                    let answer = futures::executor::block_on(self.$via().$name($($arg),*));
+                    $(let answer = answer.map(|handle| handle.$on(self));)?
+                    answer
                 }
             )*
         }

@@ -22,39 +22,55 @@ mod callbacks;
 pub mod config;
 mod context;
 mod failures;
+mod meters;
 pub mod objects;
 pub mod probe;
 mod queries;
+mod record;
 mod runtime;
 mod server;
 mod shm;
 mod supervisor;
+mod volume;
+
+/// The SynthDef compiler (the `scserver-synthdef` crate): build UGen graphs in Rust and send
+/// them with [`AsyncServer::add_synthdefs`].
+pub use scserver_synthdef as synthdef;
 
 pub use async_server::AsyncServer;
 pub use callbacks::{LifecycleCallbackHandle, OscCallbackHandle};
 pub use config::{Config, ConfigError, ServerConfig};
 pub use context::RequestContext;
+pub use meters::{Level, MeterReading, MeterSource, Meters};
 pub use objects::{Buffer, BufferSource, Bus, BusGroup, BusId, Group, Rate, Synth};
+pub use record::{RecordError, RecordOptions, Recording};
 pub use scserver_actors::allocator::IdKind;
 pub use scserver_actors::error::{BootError, RequestError, ServerError};
+pub use scserver_actors::render::{
+    Canceller, Commands, Render, RenderError, RenderEvent, RenderJob, RenderReport,
+};
 pub use scserver_actors::router::UnclaimedFailure;
 pub use scserver_actors::server::notifications::FailureSink;
 pub use scserver_actors::server::request::Expectation;
 pub use scserver_actors::server::{LifecycleNotice, Status};
 pub use scserver_actors::supervisor::{ChildInfo, Phase, SupervisionError, SupervisionNotice};
 pub use scserver_core::command::{AddAction, Command, Control, Value};
+pub use scserver_core::nrt::RenderSettings;
 pub use scserver_core::options::{RestartPolicy, SafetyClip};
 pub use scserver_core::reply::{BufferInfo, ControlValue, NodeInfo, StatusInfo, VersionInfo};
+pub use scserver_core::score::{Score, ScoreError};
+pub use scserver_core::soundfile::{HeaderFormat, SampleFormat, UnknownFormat};
 pub use scserver_core::supervision::SupervisionEvent;
-pub use scserver_core::synthdef::SynthDef;
 pub use scserver_core::tree::{QueryTreeControl, QueryTreeGroup, QueryTreeNode, QueryTreeSynth};
 pub use scserver_core::validate::InvalidArgument;
 pub use scserver_core::{LifecycleEvent, Options, OptionsError, Pattern, Protocol};
+pub use scserver_synthdef::SynthDef;
 pub use server::Server;
 pub use shm::{
     Access, FrequencyScale, Scope, ScopeFrame, ScopeInput, SharedMemory, SharedMemoryError,
 };
-pub use supervisor::{Hook, LifecycleFn, Supervisor};
+pub use supervisor::{Hook, LifecycleFn, ServerSupervisor};
+pub use volume::Volume;
 
 /// OSC types, re-exported from `rosc` so callers need no direct dependency.
 pub mod osc {

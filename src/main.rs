@@ -9,9 +9,13 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use scserver::{
-    Config, LifecycleEvent, LifecycleNotice, Phase, SupervisionEvent, SupervisionNotice, Supervisor,
+    Config, LifecycleEvent, LifecycleNotice, Phase, ServerSupervisor, SupervisionEvent,
+    SupervisionNotice,
 };
 use tracing_subscriber::EnvFilter;
+
+mod cli_record;
+mod cli_render;
 
 #[derive(Parser)]
 #[command(
@@ -55,6 +59,15 @@ enum Command {
         #[arg(long, default_value_t = 0)]
         group: i32,
     },
+    /// Record a running server's output into a sound file.
+    Record {
+        #[command(flatten)]
+        target: Target,
+        #[command(flatten)]
+        args: cli_record::RecordArgs,
+    },
+    /// Render a command file offline (`scsynth -N`) into a sound file, with a progress bar.
+    Render(cli_render::RenderArgs),
     /// Validate a config file and print what would start.
     Check {
         /// The configuration file.
@@ -133,6 +146,11 @@ fn main() -> ExitCode {
             Err(e) => fail(&e),
         },
         Command::Check { config } => check(&config),
+        Command::Render(args) => cli_render::render(args),
+        Command::Record { target, args } => match target.address() {
+            Ok(address) => cli_record::record(address, args),
+            Err(e) => fail(&e),
+        },
         Command::Status { target, json } => {
             let address = match target.address() {
                 Ok(a) => a,
@@ -289,7 +307,7 @@ fn print_supervision(n: &SupervisionNotice, json: bool) {
 }
 
 async fn run(config: Config, json: bool) -> ExitCode {
-    let supervisor = Supervisor::new();
+    let supervisor = ServerSupervisor::new();
     // Something stopped for good, maybe: look whether anything is left running.
     let (changed, mut changes) = tokio::sync::mpsc::unbounded_channel::<()>();
     let on_stop = changed.clone();
@@ -360,7 +378,7 @@ async fn run(config: Config, json: bool) -> ExitCode {
 }
 
 /// Whether every server is down for good (stopped by policy or given up); says why if so.
-async fn all_down(supervisor: &Supervisor) -> bool {
+async fn all_down(supervisor: &ServerSupervisor) -> bool {
     let children = supervisor.children().await;
     let down = children
         .iter()

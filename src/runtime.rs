@@ -1,22 +1,9 @@
-//! Where the actors run: on the caller's actix arbiter when there is one, else on a thread of
-//! their own with its own actix system.
+//! Where actors run: on the caller's actix arbiter when there is one, else on a thread of their
+//! own with its own actix system. Servers and the supervisor start theirs here.
 
+use std::future::Future;
 use std::thread::JoinHandle;
-
-use actix::prelude::*;
-use scserver_actors::server::ServerState;
-use scserver_actors::ServerActor;
-use tokio::sync::watch;
-
-/// A started server actor and the receiver of its state.
-pub(crate) type Started = (Addr<ServerActor>, watch::Receiver<ServerState>);
-
-/// Builds the actor inside the runtime that runs it (its sub-actors start with it).
-fn start_here(make: impl FnOnce() -> ServerActor) -> Started {
-    let actor = make();
-    let state = actor.watch();
-    (actor.start(), state)
-}
+use std::time::Duration;
 
 /// A dedicated actix system thread; stopping it stops every actor on it.
 pub(crate) struct RuntimeThread {
@@ -25,24 +12,26 @@ pub(crate) struct RuntimeThread {
 }
 
 impl RuntimeThread {
-    /// Starts a thread and the server actor on it. The thread also spawns scsynth, so the
-    /// child's parent-death signal is tied to it and it lives as long as the server object.
-    pub fn start(
+    /// Starts a thread named `scserver-{name}` and runs `make` inside its system, where it
+    /// starts its actors; answers what `make` returned. The thread also spawns scsynth, so the
+    /// child's parent-death signal is tied to it and it lives as long as the object that owns
+    /// this thread.
+    fn start<T: Send + 'static>(
         name: &str,
-        make: impl FnOnce() -> ServerActor + Send + 'static,
-    ) -> (Started, RuntimeThread) {
+        make: impl FnOnce() -> T + Send + 'static,
+    ) -> (T, RuntimeThread) {
         let (tx, rx) = std::sync::mpsc::channel();
         let thread = std::thread::Builder::new()
             .name(format!("scserver-{name}"))
             .spawn(move || {
                 let system = actix::System::new();
                 system.block_on(async move {
-                    let _ = tx.send((start_here(make), actix::System::current()));
+                    let _ = tx.send((make(), actix::System::current()));
                 });
                 let _ = system.run();
             })
             .expect("spawning the scserver runtime thread");
-        let (started, system) = rx.recv().expect("the runtime thread starts its actor");
+        let (started, system) = rx.recv().expect("the runtime thread starts its actors");
         (
             started,
             RuntimeThread {
@@ -51,14 +40,12 @@ impl RuntimeThread {
             },
         )
     }
-}
 
-impl RuntimeThread {
     /// Runs `future` on the runtime thread and waits for it from this (non-async) thread, at most
     /// `timeout`.
-    pub fn block_on<F>(&self, future: F, timeout: std::time::Duration) -> Option<F::Output>
+    pub fn block_on<F>(&self, future: F, timeout: Duration) -> Option<F::Output>
     where
-        F: std::future::Future + Send + 'static,
+        F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
         let (tx, rx) = std::sync::mpsc::sync_channel(1);
@@ -83,18 +70,18 @@ impl Drop for RuntimeThread {
     }
 }
 
-/// Starts the actor on the current arbiter when called inside an actix system, else on a new
-/// runtime thread.
-pub(crate) fn start(
+/// Runs `make` (which starts actors) on the current arbiter when called inside an actix system,
+/// unless `dedicated`; else on a new runtime thread, which is returned too.
+pub(crate) fn start<T: Send + 'static>(
     name: &str,
-    make: impl FnOnce() -> ServerActor + Send + 'static,
+    make: impl FnOnce() -> T + Send + 'static,
     dedicated: bool,
-) -> (Started, Option<RuntimeThread>) {
+) -> (T, Option<RuntimeThread>) {
     if !dedicated
         && actix::Arbiter::try_current().is_some()
         && actix::System::try_current().is_some()
     {
-        (start_here(make), None)
+        (make(), None)
     } else {
         let (started, thread) = RuntimeThread::start(name, make);
         (started, Some(thread))

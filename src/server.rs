@@ -19,19 +19,6 @@ pub struct Server {
     inner: AsyncServer,
 }
 
-/// Forwards blocking methods to the async server. The actor runs on its own thread, so waiting
-/// here never blocks it.
-macro_rules! blocking {
-    ($($(#[$doc:meta])* fn $name:ident($($arg:ident: $ty:ty),*) -> $ret:ty;)*) => {
-        $(
-            $(#[$doc])*
-            pub fn $name(&self, $($arg: $ty),*) -> $ret {
-                futures::executor::block_on(self.inner.$name($($arg),*))
-            }
-        )*
-    };
-}
-
 impl Server {
     /// A server named "scsynth" with these options.
     pub fn new(options: Options) -> Server {
@@ -43,29 +30,6 @@ impl Server {
         Server {
             inner: AsyncServer::start(name, options, true),
         }
-    }
-
-    blocking! {
-        /// Boots scsynth with `options` (or the last ones) and connects to it.
-        fn boot(options: Option<Options>) -> Result<(), ServerError>;
-        /// Connects to a running server without owning it.
-        fn connect(options: Option<Options>) -> Result<(), ServerError>;
-        /// Disconnects from a server this client does not own.
-        fn disconnect() -> Result<(), ServerError>;
-        /// Quits the server; a server this client does not own needs `force`.
-        fn quit(force: bool) -> Result<(), ServerError>;
-        /// Quits and boots again with the same options.
-        fn reboot() -> Result<(), ServerError>;
-        /// Clears nodes, scheduled bundles, SynthDefs and ids; puts the default group back.
-        fn reset() -> Result<(), ServerError>;
-        /// Sends `/sync id` and waits for `/synced id`.
-        fn sync(sync_id: Option<i32>, timeout: Option<Duration>) -> Result<(), ServerError>;
-        /// Sends a packet and waits for the reply `expect` describes.
-        fn request(packet: OscPacket, expect: Expectation) -> Result<OscMessage, ServerError>;
-        /// Removes an OSC callback.
-        fn unregister_osc_callback(handle: OscCallbackHandle) -> bool;
-        /// Removes a lifecycle callback.
-        fn unregister_lifecycle_callback(handle: LifecycleCallbackHandle) -> bool;
     }
 
     /// Sends any OSC message or bundle, expecting nothing.
@@ -148,4 +112,27 @@ impl Server {
     pub fn as_async(&self) -> &AsyncServer {
         &self.inner
     }
+}
+
+crate::blocking::forward! { Server => as_async;
+    /// Boots scsynth with `options` (or the last ones) and connects to it.
+    fn boot(options: Option<Options>) -> Result<(), ServerError>;
+    /// Connects to a running server without owning it.
+    fn connect(options: Option<Options>) -> Result<(), ServerError>;
+    /// Disconnects from a server this client does not own.
+    fn disconnect() -> Result<(), ServerError>;
+    /// Quits the server; a server this client does not own needs `force`.
+    fn quit(force: bool) -> Result<(), ServerError>;
+    /// Quits and boots again with the same options.
+    fn reboot() -> Result<(), ServerError>;
+    /// Clears nodes, scheduled bundles, SynthDefs and ids; puts the default group back.
+    fn reset() -> Result<(), ServerError>;
+    /// Sends `/sync id` and waits for `/synced id`.
+    fn sync(sync_id: Option<i32>, timeout: Option<Duration>) -> Result<(), ServerError>;
+    /// Sends a packet and waits for the reply `expect` describes.
+    fn request(packet: OscPacket, expect: Expectation) -> Result<OscMessage, ServerError>;
+    /// Removes an OSC callback.
+    fn unregister_osc_callback(handle: OscCallbackHandle) -> bool;
+    /// Removes a lifecycle callback.
+    fn unregister_lifecycle_callback(handle: LifecycleCallbackHandle) -> bool;
 }

@@ -3,7 +3,6 @@
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
 use std::time::Duration;
 
 use actix::prelude::*;
@@ -11,7 +10,7 @@ use futures::future::BoxFuture;
 use scserver_actors::server::LifecycleNotice;
 use scserver_actors::supervisor::{
     self as sup, ChildInfo, OnSupervision, RestartContext, SubscribeSupervision, Supervise,
-    SupervisionError, SupervisionNotice,
+    SupervisionError, SupervisionNotice, SupervisorActor,
 };
 use scserver_actors::ServerError;
 use scserver_core::Options;
@@ -19,6 +18,7 @@ use tokio::sync::oneshot;
 
 use crate::async_server::AsyncServer;
 use crate::config::Config;
+use crate::runtime::{self, RuntimeThread};
 
 /// Re-creates a user's nodes after a restart, like sclang's `ServerTree`: called with the server
 /// (booted, its SynthDefs and buffers already back) and the restart's attempt number.
@@ -34,54 +34,36 @@ pub type LifecycleFn = Arc<dyn Fn(&LifecycleNotice) + Send + Sync>;
 /// Inside an actix system the supervisor and its servers run on the caller's arbiter; elsewhere
 /// on a thread of their own (which is also the thread scsynth's parent-death signal follows).
 #[derive(Clone)]
-pub struct Supervisor {
+pub struct ServerSupervisor {
     inner: Arc<Inner>,
 }
 
 struct Inner {
-    addr: Addr<sup::Supervisor>,
+    addr: Addr<SupervisorActor>,
     arbiter: ArbiterHandle,
     servers: Mutex<BTreeMap<String, AsyncServer>>,
     lifecycle: Mutex<Vec<LifecycleFn>>,
-    runtime: Option<(System, Option<JoinHandle<()>>)>,
+    // Dropped last: stopping the runtime stops the actors.
+    runtime: Option<RuntimeThread>,
 }
 
-impl Default for Supervisor {
+impl Default for ServerSupervisor {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl Supervisor {
+impl ServerSupervisor {
     /// A supervisor with no servers.
-    pub fn new() -> Supervisor {
-        let in_system = actix::Arbiter::try_current().is_some() && System::try_current().is_some();
-        let (addr, arbiter, runtime) = if in_system {
+    pub fn new() -> ServerSupervisor {
+        let make = || {
             (
-                sup::Supervisor::default().start(),
+                SupervisorActor::default().start(),
                 actix::Arbiter::current(),
-                None,
             )
-        } else {
-            let (tx, rx) = std::sync::mpsc::channel();
-            let thread = std::thread::Builder::new()
-                .name("scserver-supervisor".into())
-                .spawn(move || {
-                    let system = System::new();
-                    system.block_on(async move {
-                        let _ = tx.send((
-                            sup::Supervisor::default().start(),
-                            actix::Arbiter::current(),
-                            System::current(),
-                        ));
-                    });
-                    let _ = system.run();
-                })
-                .expect("spawning the supervisor thread");
-            let (addr, arbiter, system) = rx.recv().expect("the supervisor thread starts");
-            (addr, arbiter, Some((system, Some(thread))))
         };
-        Supervisor {
+        let ((addr, arbiter), runtime) = runtime::start("supervisor", make, false);
+        ServerSupervisor {
             inner: Arc::new(Inner {
                 addr,
                 arbiter,
@@ -98,7 +80,7 @@ impl Supervisor {
         self.add_with_hook(name, options, None).await
     }
 
-    /// Like [`Supervisor::add`], with a hook run after every restart.
+    /// Like [`ServerSupervisor::add`], with a hook run after every restart.
     pub async fn add_with_hook(
         &self,
         name: &str,
@@ -124,17 +106,26 @@ impl Supervisor {
             .lock()
             .expect("servers lock")
             .insert(name.to_owned(), server.clone());
-        let hook = hook.map(|mut hook| {
-            let server = server.clone();
-            Box::new(move |ctx: RestartContext| hook(server.clone(), ctx.attempt))
-                as sup::RestartHook
-        });
+        // The volume is the client's setting: put it back before the user's nodes return.
+        let mut user = hook;
+        let restarted = server.clone();
+        let hook = Box::new(move |ctx: RestartContext| {
+            let server = restarted.clone();
+            let user = user.as_mut().map(|hook| hook(server.clone(), ctx.attempt));
+            Box::pin(async move {
+                server.restore_volume().await?;
+                match user {
+                    Some(user) => user.await,
+                    None => Ok(()),
+                }
+            }) as BoxFuture<'static, Result<(), ServerError>>
+        }) as sup::RestartHook;
         self.inner
             .addr
             .send(Supervise {
                 name: name.to_owned(),
                 server: server.actor(),
-                hook,
+                hook: Some(hook),
             })
             .await??;
         Ok(server)
@@ -233,31 +224,19 @@ impl Supervisor {
     }
 
     /// The supervisor actor, for actix applications that talk to it directly.
-    pub fn actor(&self) -> Addr<sup::Supervisor> {
+    pub fn actor(&self) -> Addr<SupervisorActor> {
         self.inner.addr.clone()
     }
 }
 
 impl Drop for Inner {
     fn drop(&mut self) {
-        match &mut self.runtime {
-            Some((system, thread)) => {
-                let (tx, rx) = std::sync::mpsc::sync_channel(1);
-                let addr = self.addr.clone();
-                let spawned = self.arbiter.spawn(async move {
-                    let _ = tx.send(addr.send(sup::StopAll).await);
-                });
-                if spawned {
-                    // Each quit is bounded by its own timeouts; this bounds them all.
-                    let _ = rx.recv_timeout(Duration::from_secs(15));
-                }
+        match &self.runtime {
+            // Our own thread: wait for the quits, each bounded by its own timeouts; this bounds
+            // them all. The thread stops when `runtime` is dropped, after this.
+            Some(runtime) => {
+                let _ = runtime.block_on(self.addr.send(sup::StopAll), Duration::from_secs(15));
                 self.servers.lock().expect("servers lock").clear();
-                system.stop();
-                if let Some(thread) = thread.take() {
-                    if thread.thread().id() != std::thread::current().id() {
-                        let _ = thread.join();
-                    }
-                }
             }
             None => self.addr.do_send(sup::StopAll),
         }

@@ -279,7 +279,7 @@ impl Noise {
 }
 
 fn reference_replies() -> Vec<Vec<u8>> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/reference/osc");
+    let dir = scserver_testdata::OSC;
     let mut out: Vec<Vec<u8>> = std::fs::read_dir(dir)
         .map(|d| {
             d.filter_map(Result::ok)

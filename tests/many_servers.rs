@@ -7,7 +7,7 @@ mod common;
 use std::time::Instant;
 
 use futures::executor::block_on;
-use scserver::{Config, Options, Supervisor};
+use scserver::{Config, Options, ServerSupervisor};
 
 fn rss_kb() -> u64 {
     std::fs::read_to_string("/proc/self/status")
@@ -27,7 +27,7 @@ fn sixteen_servers_boot_concurrently() {
     std::env::set_var("JACK_DEFAULT_SERVER", &name);
     let rss_before = rss_kb();
 
-    let supervisor = Supervisor::new();
+    let supervisor = ServerSupervisor::new();
     let options = Options {
         load_synthdefs: false,
         start_jack: true,
@@ -51,7 +51,7 @@ fn sixteen_servers_boot_concurrently() {
     ones.sort();
     let one = ones[1];
 
-    let supervisor = Supervisor::new();
+    let supervisor = ServerSupervisor::new();
     let text: String = (0..16)
         .map(|i| {
             format!(

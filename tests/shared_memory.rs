@@ -13,8 +13,8 @@ use scserver::{
     SharedMemory, SharedMemoryError, Value,
 };
 use scserver_core::shm::LayoutError;
-use scserver_core::synthdef::ugens::{Out, SinOsc};
-use scserver_core::synthdef::{SynthDef, SynthDefBuilder};
+use scserver_synthdef::ugens::{Out, SinOsc};
+use scserver_synthdef::{SynthDef, SynthDefBuilder};
 
 const FRAME_TIMEOUT: Duration = Duration::from_secs(5);
 

@@ -14,8 +14,8 @@ use nix::unistd::Pid;
 use scserver::osc::{OscMessage, OscPacket, OscType};
 use scserver::{
     AsyncServer, BootError, Expectation, LifecycleEvent as E, LifecycleNotice, Options, Pattern,
-    Phase, RestartPolicy, Server, ServerError, SupervisionError, SupervisionEvent,
-    SupervisionNotice, Supervisor,
+    Phase, RestartPolicy, Server, ServerError, ServerSupervisor, SupervisionError,
+    SupervisionEvent, SupervisionNotice,
 };
 
 /// One recorded event: a lifecycle event or a supervision event, with when and why.
@@ -102,9 +102,9 @@ impl Events {
     }
 }
 
-fn supervisor() -> (Supervisor, Events) {
+fn supervisor() -> (ServerSupervisor, Events) {
     common::init_tracing();
-    let supervisor = Supervisor::new();
+    let supervisor = ServerSupervisor::new();
     let events = Events::default();
     let e = events.clone();
     supervisor.on_lifecycle(Arc::new(move |n: &LifecycleNotice| {
@@ -144,12 +144,6 @@ fn query_node(server: &AsyncServer, node: i32) -> Result<OscMessage, ServerError
 
 fn load_sine(server: &AsyncServer) {
     let bytes = std::fs::read(format!("{}/ref_sine.scsyndef", common::SYNTHDEFS))
-        .or_else(|_| {
-            std::fs::read(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../shared/reference/synthdefs/ref_sine.scsyndef"
-            ))
-        })
         .expect("ref_sine.scsyndef");
     block_on(server.request(
         message("/d_recv", vec![OscType::Blob(bytes)]),

@@ -3,10 +3,10 @@
 
 mod common;
 
-#[path = "../core/tests/reference_defs/mod.rs"]
+#[path = "../synthdef/tests/reference_defs/mod.rs"]
 mod reference_defs;
 
-#[path = "../core/tests/fixtures/mod.rs"]
+#[path = "../synthdef/tests/fixtures/mod.rs"]
 mod fixtures;
 
 use std::time::{Duration, Instant};

@@ -6,18 +6,24 @@
 //! - [`RouterActor`]: requests waiting for replies, and OSC callbacks;
 //! - [`AllocatorActor`]: node, bus, buffer and sync ids of one client;
 //! - [`ServerActor`]: the lifecycle state machine that composes the four;
-//! - [`Supervisor`]: many servers, restart policies and backoff, one-for-one.
+//! - [`SupervisorActor`]: many servers, restart policies and backoff, one-for-one.
+
+// Only `sys::child` may use `unsafe` (the parent-death signal, between fork and exec).
+#![deny(unsafe_code)]
 
 pub mod allocator;
 pub mod error;
+pub mod heard;
 pub mod jack;
-pub mod jack_registry;
+pub mod listeners;
 pub mod osc;
 pub mod process;
+pub mod render;
 pub mod router;
 pub mod server;
 pub mod stale;
 pub mod supervisor;
+pub mod sys;
 
 pub use allocator::AllocatorActor;
 pub use error::{BootError, RequestError, ServerError};
@@ -25,4 +31,4 @@ pub use osc::OscActor;
 pub use process::ProcessActor;
 pub use router::RouterActor;
 pub use server::ServerActor;
-pub use supervisor::Supervisor;
+pub use supervisor::SupervisorActor;

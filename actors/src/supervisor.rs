@@ -17,6 +17,7 @@ use scserver_core::LifecycleEvent;
 use tokio::sync::watch;
 
 use crate::error::ServerError;
+use crate::listeners::{Callback, Listeners};
 use crate::server::boot::Boot;
 use crate::server::events::Subscribe;
 use crate::server::quit::{Quit, Reboot};
@@ -139,18 +140,17 @@ pub type SupervisionCallback = Box<dyn FnMut(&SupervisionNotice) + Send>;
 
 /// Supervises servers one-for-one.
 #[derive(Default)]
-pub struct Supervisor {
+pub struct SupervisorActor {
     children: BTreeMap<String, Child>,
-    subscribers: Vec<Recipient<SupervisionNotice>>,
-    callbacks: Vec<SupervisionCallback>,
+    listeners: Listeners<SupervisionNotice>,
     shutting_down: bool,
 }
 
-impl Actor for Supervisor {
+impl Actor for SupervisorActor {
     type Context = Context<Self>;
 }
 
-impl Supervisor {
+impl SupervisorActor {
     fn publish(&mut self, name: &str, event: SupervisionEvent, detail: Option<String>) {
         let Some(child) = self.children.get(name) else {
             return;
@@ -163,13 +163,7 @@ impl Supervisor {
             detail,
         };
         tracing::info!(parent: &child.span, event = %event, detail = notice.detail.as_deref(), "supervision");
-        self.subscribers.retain(|s| s.connected());
-        for s in &self.subscribers {
-            s.do_send(notice.clone());
-        }
-        for cb in &mut self.callbacks {
-            cb(&notice);
-        }
+        self.listeners.publish(&notice);
     }
 
     /// Boots a child and reports the outcome to `after`.
@@ -341,7 +335,7 @@ impl Supervisor {
     }
 }
 
-impl Handler<LifecycleNotice> for Supervisor {
+impl Handler<LifecycleNotice> for SupervisorActor {
     type Result = ();
 
     /// Panics mark the run as failed; a Quit of a running server is a stop to decide about.
@@ -376,7 +370,7 @@ impl Handler<LifecycleNotice> for Supervisor {
     }
 }
 
-type Answer<T> = ResponseActFuture<Supervisor, Result<T, SupervisionError>>;
+type Answer<T> = ResponseActFuture<SupervisorActor, Result<T, SupervisionError>>;
 
 fn answer<T: 'static>(result: Result<T, SupervisionError>) -> Answer<T> {
     Box::pin(actix::fut::ready(result))
@@ -395,7 +389,7 @@ pub struct Supervise {
     pub hook: Option<RestartHook>,
 }
 
-impl Handler<Supervise> for Supervisor {
+impl Handler<Supervise> for SupervisorActor {
     type Result = Answer<()>;
 
     fn handle(&mut self, msg: Supervise, _: &mut Self::Context) -> Answer<()> {
@@ -461,7 +455,7 @@ fn child<'a>(
 #[rtype(result = "Result<(), SupervisionError>")]
 pub struct StopServer(pub String);
 
-impl Handler<StopServer> for Supervisor {
+impl Handler<StopServer> for SupervisorActor {
     type Result = Answer<()>;
 
     fn handle(&mut self, msg: StopServer, _: &mut Self::Context) -> Answer<()> {
@@ -481,7 +475,7 @@ impl Handler<StopServer> for Supervisor {
 #[rtype(result = "Vec<(String, Result<(), ServerError>)>")]
 pub struct StopAll;
 
-impl Handler<StopAll> for Supervisor {
+impl Handler<StopAll> for SupervisorActor {
     type Result = ResponseActFuture<Self, Vec<(String, Result<(), ServerError>)>>;
 
     fn handle(&mut self, _: StopAll, _: &mut Self::Context) -> Self::Result {
@@ -509,7 +503,7 @@ impl Handler<StopAll> for Supervisor {
 #[rtype(result = "Result<(), SupervisionError>")]
 pub struct RebootServer(pub String);
 
-impl Handler<RebootServer> for Supervisor {
+impl Handler<RebootServer> for SupervisorActor {
     type Result = Answer<()>;
 
     fn handle(&mut self, msg: RebootServer, _: &mut Self::Context) -> Answer<()> {
@@ -540,7 +534,7 @@ impl Handler<RebootServer> for Supervisor {
 #[rtype(result = "Result<(), SupervisionError>")]
 pub struct ResetServer(pub String);
 
-impl Handler<ResetServer> for Supervisor {
+impl Handler<ResetServer> for SupervisorActor {
     type Result = Answer<()>;
 
     fn handle(&mut self, msg: ResetServer, _: &mut Self::Context) -> Answer<()> {
@@ -558,7 +552,7 @@ impl Handler<ResetServer> for Supervisor {
 #[rtype(result = "Result<(), SupervisionError>")]
 pub struct RestartServer(pub String);
 
-impl Handler<RestartServer> for Supervisor {
+impl Handler<RestartServer> for SupervisorActor {
     type Result = Answer<()>;
 
     fn handle(&mut self, msg: RestartServer, _: &mut Self::Context) -> Answer<()> {
@@ -593,7 +587,7 @@ impl Handler<RestartServer> for Supervisor {
 #[rtype(result = "Vec<ChildInfo>")]
 pub struct Children;
 
-impl Handler<Children> for Supervisor {
+impl Handler<Children> for SupervisorActor {
     type Result = MessageResult<Children>;
 
     fn handle(&mut self, _: Children, _: &mut Self::Context) -> Self::Result {
@@ -617,7 +611,7 @@ impl Handler<Children> for Supervisor {
 #[rtype(result = "Option<Addr<ServerActor>>")]
 pub struct ServerByName(pub String);
 
-impl Handler<ServerByName> for Supervisor {
+impl Handler<ServerByName> for SupervisorActor {
     type Result = Option<Addr<ServerActor>>;
 
     fn handle(&mut self, msg: ServerByName, _: &mut Self::Context) -> Self::Result {
@@ -630,11 +624,11 @@ impl Handler<ServerByName> for Supervisor {
 #[rtype(result = "()")]
 pub struct SubscribeSupervision(pub Recipient<SupervisionNotice>);
 
-impl Handler<SubscribeSupervision> for Supervisor {
+impl Handler<SubscribeSupervision> for SupervisorActor {
     type Result = ();
 
     fn handle(&mut self, msg: SubscribeSupervision, _: &mut Self::Context) {
-        self.subscribers.push(msg.0);
+        self.listeners.subscribe(msg.0);
     }
 }
 
@@ -644,10 +638,10 @@ impl Handler<SubscribeSupervision> for Supervisor {
 #[rtype(result = "()")]
 pub struct OnSupervision(pub SupervisionCallback);
 
-impl Handler<OnSupervision> for Supervisor {
+impl Handler<OnSupervision> for SupervisorActor {
     type Result = ();
 
     fn handle(&mut self, msg: OnSupervision, _: &mut Self::Context) {
-        self.callbacks.push(msg.0);
+        self.listeners.add(Callback::every(msg.0));
     }
 }

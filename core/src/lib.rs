@@ -1,22 +1,26 @@
 //! The pure core of scserver: everything that can be decided without a socket, a process or a
 //! runtime. Options become command lines, requests become OSC, replies become typed values,
-//! ids come from allocators, and SynthDef graphs become SCgf bytes — all testable without scsynth.
+//! and ids come from allocators — all testable without scsynth. SynthDefs are compiled by the
+//! `scserver-synthdef` crate.
 
 pub mod alloc;
 pub mod bundle;
 pub mod coalesce;
 pub mod command;
+pub mod levels;
 pub mod lifecycle;
 pub mod mirror;
+pub mod nrt;
 pub mod options;
 pub mod output;
 pub mod pattern;
 pub mod replay;
 pub mod reply;
+pub mod score;
 pub mod shm;
+pub mod soundfile;
 pub mod stale;
 pub mod supervision;
-pub mod synthdef;
 pub mod timetag;
 pub mod tree;
 pub mod validate;

@@ -353,16 +353,20 @@ pub enum OptionsError {
          succeed; use 0 or more"
     )]
     NegativeVerbosity(i32),
-    /// The first temporary node id leaves no room for the default groups or exceeds 26 bits.
+    /// The first temporary node id leaves no room for the default groups below it, or for
+    /// `maximum_node_count` temporary ids above it within 26 bits.
     #[error(
-        "initial_node_id is {initial_node_id}: it must be greater than maximum_logins \
-         ({maximum_logins}, the default groups' ids) and at most 67108863 (26 bits)"
+        "initial_node_id is {initial_node_id}: it must be between {min} and {max} (above \
+         maximum_logins, the default groups' ids, and with room for maximum_node_count \
+         temporary ids up to 67108863, the 26 bits of a node id)"
     )]
     InitialNodeId {
         /// `initial_node_id`.
         initial_node_id: i32,
-        /// `maximum_logins`.
-        maximum_logins: u32,
+        /// The smallest allowed value: `maximum_logins + 1`.
+        min: i64,
+        /// The largest allowed value: `67108864 - maximum_node_count`.
+        max: i64,
     },
     /// An optional string was given but empty.
     #[error("{field} is an empty string: leave it out instead")]
@@ -457,6 +461,15 @@ impl<'de> Deserializer<'de> for FieldNames<'_> {
     }
 }
 
+/// Flags sorted by their text, each followed by its values.
+fn flatten(mut flags: Vec<(&'static str, Vec<String>)>) -> Vec<String> {
+    flags.sort_by(|a, b| a.0.cmp(b.0));
+    flags
+        .into_iter()
+        .flat_map(|(name, values)| std::iter::once(name.to_owned()).chain(values))
+        .collect()
+}
+
 impl Options {
     /// The names of all options as written in TOML, in declaration order.
     pub fn field_names() -> &'static [&'static str] {
@@ -480,6 +493,23 @@ impl Options {
     /// Meant for validated options: a path that is not UTF-8 is converted lossily, and an
     /// `output_device` without an `input_device` is left out.
     pub fn to_args(&self, supernova: bool) -> Vec<String> {
+        flatten(self.flags(supernova))
+    }
+
+    /// The flags that apply to a non-realtime render (`scsynth -N …`): those of
+    /// [`to_args`](Self::to_args) without the network, device, login and hardware ones, which
+    /// mean nothing without a port or an audio driver. The sample rate is a positional argument
+    /// of `-N`, so `-S` is left out too.
+    pub fn to_nrt_args(&self, supernova: bool) -> Vec<String> {
+        const REALTIME_ONLY: [&str; 11] = [
+            "-B", "-H", "-I", "-O", "-R", "-S", "-Z", "-l", "-p", "-t", "-u",
+        ];
+        let mut flags = self.flags(supernova);
+        flags.retain(|(name, _)| !REALTIME_ONLY.contains(name));
+        flatten(flags)
+    }
+
+    fn flags(&self, supernova: bool) -> Vec<(&'static str, Vec<String>)> {
         let mut flags: Vec<(&'static str, Vec<String>)> = Vec::new();
         let mut flag = |name: &'static str, values: Vec<String>| flags.push((name, values));
 
@@ -559,11 +589,7 @@ impl Options {
             flag("-V", vec![self.verbosity.to_string()]);
         }
 
-        flags.sort_by(|a, b| a.0.cmp(b.0));
         flags
-            .into_iter()
-            .flat_map(|(name, values)| std::iter::once(name.to_owned()).chain(values))
-            .collect()
     }
 
     /// Checks what scsynth would reject, or what would make the server unusable, before spawning.
@@ -586,6 +612,8 @@ impl Options {
         let positive = [
             ("block_size", self.block_size),
             ("maximum_node_count", self.maximum_node_count),
+            // Requests that can fail are fenced by reading a control bus.
+            ("control_bus_channel_count", self.control_bus_channel_count),
             ("maximum_synthdef_count", self.maximum_synthdef_count),
             ("memory_size", self.memory_size),
             ("wire_buffer_count", self.wire_buffer_count),
@@ -625,12 +653,15 @@ impl Options {
         if self.verbosity < 0 {
             return Err(OptionsError::NegativeVerbosity(self.verbosity));
         }
-        let logins = i64::from(self.maximum_logins);
-        let initial = i64::from(self.initial_node_id);
-        if initial <= logins || initial > i64::from(MAX_LOCAL_NODE_ID) {
+        // Temporary ids run from initial_node_id to the top of the 26 bits: as many as the
+        // server can hold nodes, so that the allocator never runs out before the server does.
+        let min = i64::from(self.maximum_logins) + 1;
+        let max = i64::from(MAX_LOCAL_NODE_ID) + 1 - i64::from(self.maximum_node_count);
+        if !(min..=max).contains(&i64::from(self.initial_node_id)) {
             return Err(OptionsError::InitialNodeId {
                 initial_node_id: self.initial_node_id,
-                maximum_logins: self.maximum_logins,
+                min,
+                max,
             });
         }
         let strings = [
@@ -1000,6 +1031,28 @@ mod tests {
     }
 
     #[test]
+    fn nrt_args_keep_engine_flags_and_drop_realtime_ones() {
+        let options = Options {
+            protocol: Protocol::Tcp,
+            ip_address: IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1)),
+            input_device: Some("hw".into()),
+            sample_rate: Some(44100),
+            hardware_buffer_size: Some(256),
+            password: Some("x".into()),
+            output_bus_channel_count: 2,
+            input_bus_channel_count: 0,
+            block_size: 32,
+            buffer_count: 2048,
+            load_synthdefs: false,
+            ..Options::default()
+        };
+        assert_eq!(
+            options.to_nrt_args(false),
+            strs(&["-D", "0", "-b", "2048", "-i", "0", "-o", "2", "-z", "32"])
+        );
+    }
+
+    #[test]
     fn threads_only_for_supernova() {
         let options = Options {
             threads: 2,
@@ -1164,7 +1217,8 @@ mod tests {
                 },
                 OptionsError::InitialNodeId {
                     initial_node_id: 8,
-                    maximum_logins: 8,
+                    min: 9,
+                    max: 67_107_840,
                 },
             ),
             (
@@ -1174,7 +1228,8 @@ mod tests {
                 },
                 OptionsError::InitialNodeId {
                     initial_node_id: 1 << 26,
-                    maximum_logins: 1,
+                    min: 2,
+                    max: 67_107_840,
                 },
             ),
             (

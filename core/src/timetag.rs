@@ -32,9 +32,28 @@ pub fn from_unix(seconds: f64) -> OscTime {
     }
     // Split before adding the offset: the fraction of a Unix time keeps more precision than the
     // fraction of the (larger) NTP time would.
+    fixed_point(seconds, NTP_UNIX_OFFSET as i64)
+}
+
+/// The timetag of a time in seconds from 0, as non-realtime command files count time
+/// (`0` is the start of the render). Non-finite input gives [`IMMEDIATE`].
+pub fn from_seconds(seconds: f64) -> OscTime {
+    if !seconds.is_finite() {
+        return IMMEDIATE;
+    }
+    fixed_point(seconds, 0)
+}
+
+/// The seconds from 0 of a timetag, the inverse of [`from_seconds`].
+pub fn to_seconds(tag: OscTime) -> f64 {
+    f64::from(tag.seconds) + f64::from(tag.fractional) / TWO_POW_32
+}
+
+/// Whole seconds plus `offset`, and the fraction in 2⁻³² units, rounded.
+fn fixed_point(seconds: f64, offset: i64) -> OscTime {
     let whole = seconds.floor();
     let mut fractional = ((seconds - whole) * TWO_POW_32).round();
-    let mut whole = whole as i64 + NTP_UNIX_OFFSET as i64;
+    let mut whole = whole as i64 + offset;
     if fractional >= TWO_POW_32 {
         fractional = 0.0;
         whole += 1;

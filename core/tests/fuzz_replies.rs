@@ -11,7 +11,7 @@ use scserver_core::tree;
 
 /// The reference captures of scsynth 3.13 replies, if the shared directory is present.
 fn references() -> Vec<Vec<u8>> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/reference/osc");
+    let dir = PathBuf::from(scserver_testdata::OSC);
     let mut out: Vec<Vec<u8>> = std::fs::read_dir(&dir)
         .map(|entries| {
             entries

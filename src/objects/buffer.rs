@@ -36,8 +36,13 @@ impl<S: Face> Buffer<S> {
         self.id
     }
 
+    /// The same handle on another face of its server.
+    pub(crate) fn on<T: Face>(&self, server: &T) -> Buffer<T> {
+        Buffer::existing(server, self.id)
+    }
+
     fn to_async(&self) -> Buffer<AsyncServer> {
-        Buffer::existing(self.server.async_server(), self.id)
+        self.on(self.server.async_server())
     }
 }
 
@@ -249,14 +254,7 @@ impl AsyncServer {
     }
 }
 
-impl Server {
+crate::blocking::forward! { Server => as_async;
     /// A new buffer (see [`AsyncServer::add_buffer`]).
-    pub fn add_buffer(
-        &self,
-        source: BufferSource,
-        sync: bool,
-    ) -> Result<Buffer<Server>, ServerError> {
-        let buffer = futures::executor::block_on(self.as_async().add_buffer(source, sync))?;
-        Ok(Buffer::existing(self, buffer.id))
-    }
+    fn add_buffer(source: BufferSource, sync: bool) -> Result<Buffer<Server>, ServerError> => on;
 }

@@ -85,12 +85,17 @@ impl<S: Face> Bus<S> {
         self.bus
     }
 
-    fn to_async(&self) -> Bus<AsyncServer> {
+    /// The same handle on another face of its server.
+    pub(crate) fn on<T: Face>(&self, server: &T) -> Bus<T> {
         Bus {
-            server: self.server.async_server().clone(),
+            server: server.clone(),
             bus: self.bus,
             owned: self.owned,
         }
+    }
+
+    fn to_async(&self) -> Bus<AsyncServer> {
+        self.on(self.server.async_server())
     }
 }
 
@@ -183,12 +188,17 @@ impl<S: Face> BusGroup<S> {
         })
     }
 
-    fn to_async(&self) -> BusGroup<AsyncServer> {
+    /// The same handle on another face of its server.
+    pub(crate) fn on<T: Face>(&self, server: &T) -> BusGroup<T> {
         BusGroup {
-            server: self.server.async_server().clone(),
+            server: server.clone(),
             first: self.first,
             count: self.count,
         }
+    }
+
+    fn to_async(&self) -> BusGroup<AsyncServer> {
+        self.on(self.server.async_server())
     }
 }
 
@@ -264,24 +274,9 @@ impl AsyncServer {
     }
 }
 
-impl Server {
+crate::blocking::forward! { Server => as_async;
     /// One bus from this client's share.
-    pub fn add_bus(&self, rate: Rate) -> Result<Bus<Server>, ServerError> {
-        let bus = futures::executor::block_on(self.as_async().add_bus(rate))?;
-        Ok(Bus {
-            server: self.clone(),
-            bus: bus.bus,
-            owned: true,
-        })
-    }
-
-    /// `count` contiguous buses from this client's share.
-    pub fn add_bus_group(&self, rate: Rate, count: i32) -> Result<BusGroup<Server>, ServerError> {
-        let group = futures::executor::block_on(self.as_async().add_bus_group(rate, count))?;
-        Ok(BusGroup {
-            server: self.clone(),
-            first: group.first,
-            count,
-        })
-    }
+    fn add_bus(rate: Rate) -> Result<Bus<Server>, ServerError> => on;
+    /// `count` (at least 1) contiguous buses from this client's share.
+    fn add_bus_group(rate: Rate, count: i32) -> Result<BusGroup<Server>, ServerError> => on;
 }

@@ -34,8 +34,13 @@ impl<S: Face> Group<S> {
         self.server.async_server().node_children(self.id)
     }
 
+    /// The same handle on another face of its server.
+    pub(crate) fn on<T: Face>(&self, server: &T) -> Group<T> {
+        Group::existing(server, self.id)
+    }
+
     fn to_async(&self) -> Group<AsyncServer> {
-        Group::existing(self.server.async_server(), self.id)
+        self.on(self.server.async_server())
     }
 }
 
@@ -81,19 +86,8 @@ impl AsyncServer {
     }
 }
 
-impl Server {
+crate::blocking::forward! { Server => as_async;
     /// `/g_new` / `/p_new`: a new group (see [`AsyncServer::add_group`]).
-    pub fn add_group(
-        &self,
-        target: Option<i32>,
-        add_action: AddAction,
-        parallel: bool,
-        sync: bool,
-    ) -> Result<Group<Server>, ServerError> {
-        let group = futures::executor::block_on(
-            self.as_async()
-                .add_group(target, add_action, parallel, sync),
-        )?;
-        Ok(Group::existing(self, group.id))
-    }
+    fn add_group(target: Option<i32>, add_action: AddAction, parallel: bool, sync: bool)
+        -> Result<Group<Server>, ServerError> => on;
 }

@@ -3,7 +3,7 @@
 use scserver_actors::ServerError;
 use scserver_core::command::{AddAction, Command, Control, Value};
 use scserver_core::reply::ControlValue;
-use scserver_core::synthdef::SynthDef;
+use scserver_synthdef::SynthDef;
 
 use super::node::node_methods;
 use super::Face;
@@ -38,8 +38,13 @@ impl<S: Face> Synth<S> {
         &self.synthdef
     }
 
+    /// The same handle on another face of its server.
+    pub(crate) fn on<T: Face>(&self, server: &T) -> Synth<T> {
+        Synth::existing(server, self.id, &self.synthdef)
+    }
+
     fn to_async(&self) -> Synth<AsyncServer> {
-        Synth::existing(self.server.async_server(), self.id, &self.synthdef)
+        self.on(self.server.async_server())
     }
 }
 
@@ -156,36 +161,11 @@ impl AsyncServer {
     }
 }
 
-impl Server {
+crate::blocking::forward! { Server => as_async;
     /// `/s_new`: a synth (see [`AsyncServer::add_synth`]).
-    pub fn add_synth(
-        &self,
-        synthdef: &str,
-        controls: Vec<(Control, Value)>,
-        target: Option<i32>,
-        add_action: AddAction,
-        sync: bool,
-    ) -> Result<Synth<Server>, ServerError> {
-        let synth = futures::executor::block_on(
-            self.as_async()
-                .add_synth(synthdef, controls, target, add_action, sync),
-        )?;
-        Ok(Synth::existing(self, synth.id, synthdef))
-    }
-
+    fn add_synth(synthdef: &str, controls: Vec<(Control, Value)>, target: Option<i32>,
+        add_action: AddAction, sync: bool) -> Result<Synth<Server>, ServerError> => on;
     /// `/d_recv` + `/s_new` (see [`AsyncServer::add_synth_of`]).
-    pub fn add_synth_of(
-        &self,
-        synthdef: &SynthDef,
-        controls: Vec<(Control, Value)>,
-        target: Option<i32>,
-        add_action: AddAction,
-        sync: bool,
-    ) -> Result<Synth<Server>, ServerError> {
-        let synth = futures::executor::block_on(
-            self.as_async()
-                .add_synth_of(synthdef, controls, target, add_action, sync),
-        )?;
-        Ok(Synth::existing(self, synth.id, &synthdef.name))
-    }
+    fn add_synth_of(synthdef: &SynthDef, controls: Vec<(Control, Value)>, target: Option<i32>,
+        add_action: AddAction, sync: bool) -> Result<Synth<Server>, ServerError> => on;
 }

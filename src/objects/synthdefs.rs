@@ -3,7 +3,7 @@
 use scserver_actors::{RequestError, ServerError};
 use scserver_core::bundle::MAX_UDP_PACKET;
 use scserver_core::command::Command;
-use scserver_core::synthdef::SynthDef;
+use scserver_synthdef::SynthDef;
 
 use crate::{AsyncServer, Server};
 

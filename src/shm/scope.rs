@@ -9,10 +9,10 @@ use std::time::{Duration, Instant};
 
 use scserver_core::command::{AddAction, Command, Control, Value};
 use scserver_core::shm::{resolve, scope};
-use scserver_core::synthdef::ugens::{
+use scserver_synthdef::ugens::{
     BufDur, BufRd, BufSamples, In, LFSaw, LocalBuf, PV_MagSmear, ScopeOut2, FFT, K2A,
 };
-use scserver_core::synthdef::{SynthDef, SynthDefBuilder};
+use scserver_synthdef::{SynthDef, SynthDefBuilder};
 
 use super::{SharedMemory, SharedMemoryError};
 use crate::objects::Face;

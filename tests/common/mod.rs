@@ -5,6 +5,8 @@ use std::net::UdpSocket;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
+pub mod audio;
+
 use scserver::{LifecycleEvent, LifecycleNotice, Options};
 
 /// A UDP port on loopback that nothing holds right now (the kernel picks it).
@@ -118,7 +120,7 @@ pub const QUIT: [LifecycleEvent; 6] = [
 ];
 
 /// The reference SynthDefs (compiled by supriya) beside the project.
-pub const SYNTHDEFS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/reference/synthdefs");
+pub const SYNTHDEFS: &str = scserver_testdata::SYNTHDEFS;
 
 /// A dummy JACK server a test starts itself (through the library's own starter, which waits
 /// until jackd accepts clients), stopped with SIGTERM and waited for when dropped.

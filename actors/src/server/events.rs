@@ -1,4 +1,5 @@
-//! Lifecycle notices and their subscribers: actix recipients and plain callbacks.
+//! Lifecycle notices and their subscribers: actix recipients and plain callbacks (fanned out by
+//! [`crate::listeners::Listeners`]).
 
 use std::collections::HashSet;
 use std::time::SystemTime;
@@ -7,6 +8,7 @@ use actix::prelude::*;
 use scserver_core::LifecycleEvent;
 
 use super::ServerActor;
+use crate::listeners::Callback;
 
 /// One lifecycle event of one server, with what is known at that moment.
 #[derive(Debug, Clone, Message)]
@@ -31,29 +33,22 @@ pub struct LifecycleNotice {
 }
 
 /// A lifecycle callback: a closure run on the server actor's thread for the events it asked for.
-pub struct LifecycleCallback {
-    /// Identifies it for removal.
-    pub id: u64,
-    /// The events it fires for (all when `None`).
-    pub events: Option<HashSet<LifecycleEvent>>,
-    /// Remove after the first call.
-    pub once: bool,
-    /// The closure; it must not block.
-    pub procedure: Box<dyn FnMut(&LifecycleNotice) + Send>,
-}
+pub type LifecycleCallback = Callback<LifecycleNotice>;
 
-impl LifecycleCallback {
-    /// Calls it if the event is one of its own; returns whether to keep it.
-    pub(crate) fn call(&mut self, notice: &LifecycleNotice) -> bool {
-        if self
-            .events
-            .as_ref()
-            .is_some_and(|e| !e.contains(&notice.event))
-        {
-            return true;
-        }
-        (self.procedure)(notice);
-        !self.once
+/// A lifecycle callback identified by `id`, for `events` (all when empty), removed after its
+/// first call when `once`.
+pub fn lifecycle_callback(
+    id: u64,
+    events: HashSet<LifecycleEvent>,
+    once: bool,
+    procedure: Box<dyn FnMut(&LifecycleNotice) + Send>,
+) -> LifecycleCallback {
+    Callback {
+        id,
+        wants: (!events.is_empty())
+            .then(|| Box::new(move |n: &LifecycleNotice| events.contains(&n.event)) as _),
+        once,
+        procedure,
     }
 }
 
@@ -66,7 +61,7 @@ impl Handler<Subscribe> for ServerActor {
     type Result = ();
 
     fn handle(&mut self, msg: Subscribe, _: &mut Self::Context) {
-        self.subscribers.push(msg.0);
+        self.listeners.subscribe(msg.0);
     }
 }
 
@@ -79,7 +74,7 @@ impl Handler<Unsubscribe> for ServerActor {
     type Result = ();
 
     fn handle(&mut self, msg: Unsubscribe, _: &mut Self::Context) {
-        self.subscribers.retain(|s| *s != msg.0);
+        self.listeners.unsubscribe(&msg.0);
     }
 }
 
@@ -92,7 +87,7 @@ impl Handler<RegisterLifecycleCallback> for ServerActor {
     type Result = ();
 
     fn handle(&mut self, msg: RegisterLifecycleCallback, _: &mut Self::Context) {
-        self.callbacks.push(msg.0);
+        self.listeners.add(msg.0);
     }
 }
 
@@ -105,8 +100,6 @@ impl Handler<UnregisterLifecycleCallback> for ServerActor {
     type Result = bool;
 
     fn handle(&mut self, msg: UnregisterLifecycleCallback, _: &mut Self::Context) -> bool {
-        let before = self.callbacks.len();
-        self.callbacks.retain(|c| c.id != msg.0);
-        before != self.callbacks.len()
+        self.listeners.remove(msg.0)
     }
 }

@@ -1,0 +1,433 @@
+//! Recording what a server plays into a sound file, as sclang's `Recorder` does: a buffer
+//! streamed to disk (`/b_write` with leave-open), a `DiskOut` synth at the tail of the root group
+//! reading the buses, and `/n_free`, `/b_close`, `/b_free` to finish.
+//!
+//! A recording with a duration stops itself by sample time: its synth runs a `Line` that frees
+//! it after that many frames of recording (time paused does not count), so the file holds the
+//! duration within one control block whatever the client's timing. The file is closed as soon
+//! as the synth's `/n_end` arrives.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rosc::OscPacket;
+use scserver_actors::allocator::Free;
+use scserver_actors::server::request::{encode, Send};
+use scserver_actors::ServerError;
+use scserver_core::command::{AddAction, Command};
+use scserver_core::soundfile::{HeaderFormat, SampleFormat};
+use scserver_core::Pattern;
+use scserver_synthdef::ugens::{DiskOut, In, Line};
+use scserver_synthdef::SynthDefBuilder;
+use tokio::sync::watch;
+
+use crate::objects::Face;
+use crate::{AsyncServer, IdKind, OscCallbackHandle, Server};
+
+/// Why a recording could not start or finish.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum RecordError {
+    /// The options cannot make a recording.
+    #[error(
+        "a recording needs at least one channel and a power-of-two buffer_frames, not \
+         {channels} channels and {frames} frames"
+    )]
+    InvalidOptions {
+        /// `RecordOptions::channels`.
+        channels: u32,
+        /// `RecordOptions::buffer_frames`.
+        frames: u32,
+    },
+    /// A timed recording had not ended within the bound.
+    #[error("the recording of {path} had not ended after {timeout:?}; stop() it, or wait longer")]
+    NotFinished {
+        /// The file.
+        path: PathBuf,
+        /// The bound that passed.
+        timeout: Duration,
+    },
+    /// A blocking wait could not get a timer.
+    #[error("cannot start a timer for the wait: {0}")]
+    Timer(String),
+    /// The server refused a step or is gone.
+    #[error(transparent)]
+    Server(#[from] ServerError),
+}
+
+/// What to record and how to store it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordOptions {
+    /// Channels to record, from `bus` on.
+    pub channels: u32,
+    /// The first audio bus to record (0: the first hardware output).
+    pub bus: i32,
+    /// The file's container.
+    pub header_format: HeaderFormat,
+    /// How samples are stored.
+    pub sample_format: SampleFormat,
+    /// Stop by itself after this much recorded sound (pauses excluded); `None` records until
+    /// [`Recording::stop`].
+    pub duration: Option<Duration>,
+    /// Frames of the disk buffer, a power of two; larger ones survive slower disks.
+    pub buffer_frames: u32,
+}
+
+impl Default for RecordOptions {
+    fn default() -> Self {
+        RecordOptions {
+            channels: 2,
+            bus: 0,
+            header_format: HeaderFormat::Wav,
+            sample_format: SampleFormat::Float,
+            duration: None,
+            buffer_frames: 65_536,
+        }
+    }
+}
+
+/// The recorder SynthDef for `channels` channels: `DiskOut.ar(buffer, In.ar(bus, channels))`,
+/// ended by a `Line` after `duration` seconds when `timed`.
+fn recorder_def(channels: u32, timed: bool) -> (String, Vec<u8>) {
+    let name = format!(
+        "scserver_recorder_{channels}{}",
+        if timed { "_timed" } else { "" }
+    );
+    let b = SynthDefBuilder::new(&name);
+    let (buffer, bus) = (b.ir("buffer", 0.0), b.ir("bus", 0.0));
+    let source = In::ar(&b).bus(bus).channels(channels).finish();
+    DiskOut::ar(&b).buffer_id(buffer).source(source).finish();
+    if timed {
+        let duration = b.ir("duration", 1.0);
+        Line::kr(&b).duration(duration).done_action(2.0).finish();
+    }
+    let def = b.build().expect("the recorder graph is well formed");
+    (name, def.compile())
+}
+
+/// A recording in progress (see [`AsyncServer::record`]). From a [`Server`] its methods block.
+#[derive(Clone)]
+pub struct Recording<S = AsyncServer> {
+    server: S,
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    path: PathBuf,
+    node_id: i32,
+    buffer_id: i32,
+    /// Becomes true when the file is closed, by `stop` or after the synth ended by itself.
+    closed: watch::Receiver<bool>,
+    closer: watch::Sender<bool>,
+    on_end: Mutex<Option<OscCallbackHandle>>,
+}
+
+impl<S: Face> std::fmt::Debug for Recording<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Recording")
+            .field("path", &self.inner.path)
+            .field("node_id", &self.inner.node_id)
+            .field("buffer_id", &self.inner.buffer_id)
+            .finish()
+    }
+}
+
+impl<S: Face> Recording<S> {
+    /// The file being written.
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    /// The recorder synth's node id.
+    pub fn node_id(&self) -> i32 {
+        self.inner.node_id
+    }
+
+    /// Whether the file has been closed (stopped, or a timed recording that ended).
+    pub fn is_closed(&self) -> bool {
+        *self.inner.closed.borrow()
+    }
+}
+
+/// The recordings of one server whose files may still be open: quitting, rebooting and
+/// resetting close them first, so every file is complete.
+#[derive(Default)]
+pub(crate) struct Recordings(Mutex<Vec<Arc<Inner>>>);
+
+impl Recordings {
+    fn add(&self, inner: &Arc<Inner>) {
+        self.0.lock().expect("recordings lock").push(inner.clone());
+    }
+
+    fn remove(&self, inner: &Arc<Inner>) {
+        self.0
+            .lock()
+            .expect("recordings lock")
+            .retain(|r| !Arc::ptr_eq(r, inner));
+    }
+
+    fn take(&self) -> Vec<Arc<Inner>> {
+        std::mem::take(&mut *self.0.lock().expect("recordings lock"))
+    }
+}
+
+impl AsyncServer {
+    /// Stops every recording still open (failures are logged: the server is going anyway).
+    pub(crate) async fn close_recordings(&self) {
+        for inner in self.recordings().take() {
+            let recording = Recording {
+                server: self.clone(),
+                inner,
+            };
+            if let Err(error) = recording.stop().await {
+                tracing::warn!(path = %recording.path().display(), %error, "could not close a recording");
+            }
+        }
+    }
+}
+
+/// `/b_close` then `/b_free` of the recording's buffer.
+fn close_commands(buffer_id: i32) -> [Command; 2] {
+    [
+        Command::BClose {
+            buffer_id,
+            completion: vec![],
+        },
+        Command::BFree {
+            buffer_id,
+            completion: vec![],
+        },
+    ]
+}
+
+impl Recording<AsyncServer> {
+    /// Pauses recording (`/n_run 0`); nothing is written until [`resume`](Self::resume).
+    pub async fn pause(&self) -> Result<(), ServerError> {
+        self.run(false).await
+    }
+
+    /// Resumes a paused recording.
+    pub async fn resume(&self) -> Result<(), ServerError> {
+        self.run(true).await
+    }
+
+    async fn run(&self, running: bool) -> Result<(), ServerError> {
+        let command = Command::NRun {
+            items: vec![(self.inner.node_id, running)],
+        };
+        self.server.execute(command, true).await.map(drop)
+    }
+
+    /// Stops: frees the synth, closes the file (complete and readable when this returns) and
+    /// frees the buffer. Stopping a closed recording does nothing.
+    pub async fn stop(&self) -> Result<PathBuf, ServerError> {
+        self.server.recordings().remove(&self.inner);
+        let on_end = self.inner.on_end.lock().expect("callback lock").take();
+        if let Some(handle) = on_end {
+            self.server.unregister_osc_callback(handle).await;
+        }
+        if self.is_closed() {
+            return Ok(self.inner.path.clone());
+        }
+        if self.server.contains_node(self.inner.node_id) {
+            let free = Command::NFree {
+                node_ids: vec![self.inner.node_id],
+            };
+            self.server.execute(free, true).await?;
+        }
+        for command in close_commands(self.inner.buffer_id) {
+            self.server.execute(command, true).await?;
+        }
+        self.server.free(IdKind::Buffer, self.inner.buffer_id);
+        self.inner.closer.send_replace(true);
+        Ok(self.inner.path.clone())
+    }
+
+    /// Waits (at most `timeout`) until a recording with a duration has ended by itself and its
+    /// file is closed, then answers its path.
+    pub async fn finished(&self, timeout: Duration) -> Result<PathBuf, RecordError> {
+        let mut closed = self.inner.closed.clone();
+        let wait = closed.wait_for(|closed| *closed);
+        match tokio::time::timeout(timeout, wait).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(_)) => return Err(ServerError::ActorGone.into()),
+            Err(_) => {
+                return Err(RecordError::NotFinished {
+                    path: self.inner.path.clone(),
+                    timeout,
+                })
+            }
+        }
+        self.server.recordings().remove(&self.inner);
+        // The /b_close went out when /n_end came in: a /sync answered after it means it ran.
+        self.server.sync(None, None).await?;
+        Ok(self.inner.path.clone())
+    }
+}
+
+impl AsyncServer {
+    /// Starts recording `options.channels` buses from `options.bus` into `path` (a path on the
+    /// server's machine): a buffer of `buffer_frames`, `/b_write` with leave-open, and a
+    /// `DiskOut` synth at the tail of the root group.
+    pub async fn record(
+        &self,
+        path: impl Into<PathBuf>,
+        options: RecordOptions,
+    ) -> Result<Recording, RecordError> {
+        let path = path.into();
+        if !options.buffer_frames.is_power_of_two() || options.channels == 0 {
+            return Err(RecordError::InvalidOptions {
+                channels: options.channels,
+                frames: options.buffer_frames,
+            });
+        }
+        let duration = options.duration.map(|d| d.as_secs_f64());
+        let (synthdef, data) = recorder_def(options.channels, duration.is_some());
+        self.add_synthdef_bytes(data, true).await?;
+        let buffer_id = self.allocate(IdKind::Buffer, 1).await?;
+        let prepared = self.prepare_file(&path, buffer_id, &options).await;
+        if let Err(e) = prepared {
+            self.free(IdKind::Buffer, buffer_id);
+            return Err(e.into());
+        }
+        let node_id = self.allocate(IdKind::Node, 1).await?;
+        let (closer, closed) = watch::channel(false);
+        let close = close_commands(buffer_id)
+            .iter()
+            .map(|c| encode(&OscPacket::Message(c.to_message())))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(ServerError::from)?;
+        // A timed recording ends itself: close its file as soon as scsynth says so.
+        let on_end = duration.is_some().then(|| {
+            let actor = self.actor();
+            let closer = closer.clone();
+            self.register_osc_callback(
+                Pattern::new("/n_end").arg(node_id),
+                move |_| {
+                    actor.do_send(Send(close.clone()));
+                    actor.do_send(Free {
+                        kind: IdKind::Buffer,
+                        id: buffer_id,
+                    });
+                    closer.send_replace(true);
+                },
+                None,
+                true,
+            )
+        });
+        let mut controls = vec![
+            ("buffer".into(), buffer_id.into()),
+            ("bus".into(), options.bus.into()),
+        ];
+        if let Some(seconds) = duration {
+            controls.push(("duration".into(), seconds.into()));
+        }
+        let start = Command::SNew {
+            synthdef,
+            node_id,
+            add_action: AddAction::AddToTail,
+            target: 0,
+            controls,
+        };
+        let recording = Recording {
+            server: self.clone(),
+            inner: Arc::new(Inner {
+                path,
+                node_id,
+                buffer_id,
+                closed,
+                closer,
+                on_end: Mutex::new(on_end),
+            }),
+        };
+        self.recordings().add(&recording.inner);
+        if let Err(e) = self.execute(start, true).await {
+            let _ = recording.stop().await;
+            return Err(e.into());
+        }
+        Ok(recording)
+    }
+
+    async fn prepare_file(
+        &self,
+        path: &Path,
+        buffer_id: i32,
+        options: &RecordOptions,
+    ) -> Result<(), ServerError> {
+        let alloc = Command::BAlloc {
+            buffer_id,
+            frames: options.buffer_frames as i32,
+            channels: options.channels as i32,
+            completion: vec![],
+        };
+        self.execute(alloc, true).await?;
+        let write = Command::BWrite {
+            buffer_id,
+            path: path.to_string_lossy().into_owned(),
+            header_format: options.header_format.to_string(),
+            sample_format: options.sample_format.to_string(),
+            frames: 0,
+            start_frame: 0,
+            leave_open: true,
+            completion: vec![],
+        };
+        if let Err(e) = self.execute(write, true).await {
+            let free = Command::BFree {
+                buffer_id,
+                completion: vec![],
+            };
+            let _ = self.execute(free, false).await;
+            return Err(e);
+        }
+        Ok(())
+    }
+}
+
+impl Server {
+    /// Starts recording (see [`AsyncServer::record`]).
+    pub fn record(
+        &self,
+        path: impl Into<PathBuf>,
+        options: RecordOptions,
+    ) -> Result<Recording<Server>, RecordError> {
+        let recording = futures::executor::block_on(self.as_async().record(path, options))?;
+        Ok(Recording {
+            server: self.clone(),
+            inner: recording.inner,
+        })
+    }
+}
+
+impl Recording<Server> {
+    fn to_async(&self) -> Recording<AsyncServer> {
+        Recording {
+            server: self.server.as_async().clone(),
+            inner: self.inner.clone(),
+        }
+    }
+
+    /// Pauses recording (`/n_run 0`).
+    pub fn pause(&self) -> Result<(), ServerError> {
+        futures::executor::block_on(self.to_async().pause())
+    }
+
+    /// Resumes a paused recording.
+    pub fn resume(&self) -> Result<(), ServerError> {
+        futures::executor::block_on(self.to_async().resume())
+    }
+
+    /// Stops and closes the file (see [`Recording::stop`]).
+    pub fn stop(&self) -> Result<PathBuf, ServerError> {
+        futures::executor::block_on(self.to_async().stop())
+    }
+
+    /// Waits for a timed recording to end by itself (see [`Recording::finished`]).
+    pub fn finished(&self, timeout: Duration) -> Result<PathBuf, RecordError> {
+        // The bound needs a timer, and a blocking caller has no runtime of its own.
+        tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .map_err(|e| RecordError::Timer(e.to_string()))?
+            .block_on(self.to_async().finished(timeout))
+    }
+}

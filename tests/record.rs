@@ -1,0 +1,243 @@
+//! Realtime recording against the real scsynth, checked by listening to the file it writes.
+
+mod common;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use common::audio::{self, scratch_dir, sine_def, Audio};
+use scserver::{
+    AddAction, Commands, HeaderFormat, Options, RecordOptions, Render, RenderJob, RenderSettings,
+    SampleFormat, Score, Server,
+};
+
+/// scsynth's control block, in frames.
+const BLOCK: usize = 64;
+
+fn boot() -> Server {
+    common::init_tracing();
+    let server = Server::new(common::options());
+    server.boot(None).unwrap();
+    server.add_synthdef_bytes(sine_def(), true).unwrap();
+    server
+}
+
+fn mono(seconds: f64) -> RecordOptions {
+    RecordOptions {
+        channels: 1,
+        duration: Some(Duration::from_secs_f64(seconds)),
+        ..RecordOptions::default()
+    }
+}
+
+/// Frequency and RMS of the first channel.
+fn measure(path: &Path) -> (Audio, f64, f64) {
+    let audio = Audio::read(path);
+    let samples = &audio.channels[0];
+    assert!(samples.iter().all(|s| s.is_finite()), "NaN or infinity");
+    let frequency = audio::frequency(samples, audio.sample_rate);
+    let rms = audio::rms(samples);
+    (audio, frequency, rms)
+}
+
+/// The same sine rendered offline for two seconds.
+fn nrt_sine(path: &Path) {
+    let mut score = Score::new();
+    let define = scserver::Command::DRecv {
+        data: sine_def(),
+        completion: vec![],
+    };
+    score.add(0.0, define).unwrap();
+    let node_id = score.allocate_node().expect("a node id");
+    let start = scserver::Command::SNew {
+        synthdef: "test_sine".into(),
+        node_id,
+        add_action: AddAction::AddToHead,
+        target: 0,
+        controls: vec![],
+    };
+    score.add(0.0, start).unwrap();
+    score.set_duration(2.0).unwrap();
+    let job = RenderJob {
+        options: Options {
+            output_bus_channel_count: 1,
+            input_bus_channel_count: 0,
+            ..Options::default()
+        },
+        settings: RenderSettings::default(),
+        ..RenderJob::new(Commands::Score(score), path)
+    };
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async { Render::start(job)?.run(|_| {}).await })
+        .unwrap();
+}
+
+#[test]
+fn a_timed_recording_sounds_like_the_offline_render_and_lasts_its_duration() {
+    let dir = scratch_dir("record");
+    let server = boot();
+    server
+        .add_synth("test_sine", vec![], None, AddAction::AddToHead, true)
+        .unwrap();
+    let path = dir.join("timed.wav");
+    let recording = server.record(&path, mono(2.0)).unwrap();
+    assert_eq!(
+        recording.finished(Duration::from_secs(10)).unwrap(),
+        path.clone()
+    );
+    assert!(recording.is_closed());
+
+    let (live, live_frequency, live_rms) = measure(&path);
+    let sample_rate = live.sample_rate as usize;
+    let frames = live.frames();
+    assert!(
+        frames.abs_diff(2 * sample_rate) <= BLOCK,
+        "{frames} frames for 2 s at {sample_rate} Hz"
+    );
+    let offline = dir.join("offline.wav");
+    nrt_sine(&offline);
+    let (_, nrt_frequency, nrt_rms) = measure(&offline);
+    let expected_rms = 0.25 / 2f64.sqrt();
+    for (what, frequency, rms) in [
+        ("realtime", live_frequency, live_rms),
+        ("offline", nrt_frequency, nrt_rms),
+    ] {
+        assert!((frequency - 440.0).abs() < 0.5, "{what}: {frequency} Hz");
+        assert!(
+            (rms - expected_rms).abs() < 0.01 * expected_rms,
+            "{what}: rms {rms}"
+        );
+    }
+    assert!((live_frequency - nrt_frequency).abs() < 0.5);
+    assert!((live_rms - nrt_rms).abs() < 0.01 * expected_rms);
+    server.quit(false).unwrap();
+}
+
+#[test]
+fn paused_time_is_not_recorded() {
+    let dir = scratch_dir("record");
+    let server = boot();
+    server
+        .add_synth("test_sine", vec![], None, AddAction::AddToHead, true)
+        .unwrap();
+    let path = dir.join("paused.wav");
+    let started = Instant::now();
+    let recording = server.record(&path, mono(0.5)).unwrap();
+    recording.pause().unwrap();
+    // The scenario itself: half a second of wall-clock time passes while paused.
+    std::thread::sleep(Duration::from_millis(500));
+    recording.resume().unwrap();
+    recording.finished(Duration::from_secs(10)).unwrap();
+    assert!(started.elapsed() >= Duration::from_secs(1));
+    let audio = Audio::read(&path);
+    let frames = audio.frames();
+    let half_second = audio.sample_rate as usize / 2;
+    assert!(
+        frames.abs_diff(half_second) <= BLOCK,
+        "{frames} frames for 0.5 s recorded"
+    );
+    server.quit(false).unwrap();
+}
+
+#[test]
+fn stop_and_quit_leave_complete_files() {
+    let dir = scratch_dir("record");
+    let server = boot();
+    server
+        .add_synth("test_sine", vec![], None, AddAction::AddToHead, true)
+        .unwrap();
+    let options = RecordOptions {
+        channels: 2,
+        header_format: HeaderFormat::Wav,
+        sample_format: SampleFormat::Int24,
+        buffer_frames: 4096,
+        ..RecordOptions::default()
+    };
+    let stopped = dir.join("stopped.wav");
+    let quit = dir.join("quit.wav");
+    let first = server.record(&stopped, options.clone()).unwrap();
+    let _second = server.record(&quit, options).unwrap();
+    // Wait (bounded) until the disk thread has written a first half-buffer.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::fs::metadata(&quit).map_or(0, |m| m.len()) < 3 * 2 * 2048 {
+        assert!(Instant::now() < deadline, "nothing written to {quit:?}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(first.stop().unwrap(), stopped);
+    assert!(first.is_closed());
+    first.stop().unwrap();
+    server.quit(false).unwrap();
+    for path in [&stopped, &quit] {
+        let (audio, frequency, rms) = measure(path);
+        assert_eq!(audio.channels.len(), 2);
+        assert!(
+            audio.frames() >= 2048,
+            "{path:?}: {} frames",
+            audio.frames()
+        );
+        assert!((frequency - 440.0).abs() < 0.5, "{path:?}: {frequency} Hz");
+        assert!(
+            (rms - 0.25 / 2f64.sqrt()).abs() < 0.01,
+            "{path:?}: rms {rms}"
+        );
+        assert_eq!(audio::peak(&audio.channels[1]), 0.0, "bus 1 is silent");
+    }
+}
+
+#[test]
+fn bad_record_options_are_refused() {
+    let server = boot();
+    let error = server
+        .record(
+            "/tmp/never.wav",
+            RecordOptions {
+                buffer_frames: 1000,
+                ..RecordOptions::default()
+            },
+        )
+        .unwrap_err();
+    assert!(
+        matches!(error, scserver::RecordError::InvalidOptions { .. }),
+        "{error}"
+    );
+    let error = server
+        .record("/nonexistent/dir/x.wav", RecordOptions::default())
+        .unwrap_err();
+    assert!(error.to_string().contains("/b_write"), "{error}");
+    server.quit(false).unwrap();
+}
+
+#[test]
+fn the_cli_records_a_running_server_for_its_duration() {
+    common::init_tracing();
+    let options = Options {
+        maximum_logins: 2,
+        ..common::options()
+    };
+    let port = options.port;
+    let server = Server::new(options);
+    server.boot(None).unwrap();
+    server.add_synthdef_bytes(sine_def(), true).unwrap();
+    server
+        .add_synth("test_sine", vec![], None, AddAction::AddToHead, true)
+        .unwrap();
+    let path = scratch_dir("record").join("cli.wav");
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_scserver"))
+        .args(["record", "--port", &port.to_string(), "--duration", "1s"])
+        .args(["--channels", "1"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{run:?}");
+    let (audio, frequency, _) = measure(&path);
+    assert!(
+        audio.frames().abs_diff(audio.sample_rate as usize) <= BLOCK,
+        "{} frames for 1 s",
+        audio.frames()
+    );
+    assert!((frequency - 440.0).abs() < 0.5, "{frequency} Hz");
+    server.quit(false).unwrap();
+}
