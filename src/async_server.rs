@@ -43,6 +43,7 @@ struct Inner {
     next_id: AtomicU64,
     session: crate::context::Session,
     recordings: crate::record::Recordings,
+    volume: crate::volume::VolumeState,
     // Dropped last: stopping the runtime stops the actors.
     runtime: Option<RuntimeThread>,
 }
@@ -77,6 +78,7 @@ impl AsyncServer {
                 next_id: AtomicU64::new(1),
                 session: crate::context::Session::new(mirror),
                 recordings: Default::default(),
+                volume: Default::default(),
                 runtime,
             }),
         }
@@ -92,6 +94,11 @@ impl AsyncServer {
         &self.inner.recordings
     }
 
+    /// The volume setting, kept across boots.
+    pub(crate) fn volume_state(&self) -> &crate::volume::VolumeState {
+        &self.inner.volume
+    }
+
     /// The server's name.
     pub fn name(&self) -> &str {
         &self.inner.name
@@ -103,7 +110,8 @@ impl AsyncServer {
 
     /// Boots scsynth with `options` (or the last ones) and connects to it.
     pub async fn boot(&self, options: Option<Options>) -> Result<(), ServerError> {
-        self.inner.addr.send(Boot(options)).await?
+        self.inner.addr.send(Boot(options)).await??;
+        self.restore_volume().await
     }
 
     /// Connects to a running server without owning it.
@@ -125,7 +133,8 @@ impl AsyncServer {
     /// Quits and boots again with the same options.
     pub async fn reboot(&self) -> Result<(), ServerError> {
         self.close_recordings().await;
-        self.inner.addr.send(Reboot).await?
+        self.inner.addr.send(Reboot).await??;
+        self.restore_volume().await
     }
 
     /// Clears nodes, scheduled bundles, SynthDefs and ids; puts the default group back.
@@ -133,7 +142,8 @@ impl AsyncServer {
         self.close_recordings().await;
         self.inner.addr.send(Reset).await??;
         // `/g_freeAll 0` ends every node at once; scsynth may drop some of those `/n_end`s.
-        self.refresh_mirror(None).await
+        self.refresh_mirror(None).await?;
+        self.restore_volume().await
     }
 
     /// Sends `/sync id` and waits for `/synced id`. Without an id, one is allocated.

@@ -1,11 +1,10 @@
 //! When the server was last heard from: stamped by the router for every datagram, read by the
-//! heartbeat, with no message per datagram.
+//! heartbeat, shared without a message per datagram.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-/// The instant stamps count from (an `Instant` does not fit an atomic).
 fn base() -> Instant {
     static BASE: OnceLock<Instant> = OnceLock::new();
     *BASE.get_or_init(Instant::now)
