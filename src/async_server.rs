@@ -42,7 +42,7 @@ struct Inner {
     latency: Mutex<Duration>,
     next_id: AtomicU64,
     session: crate::context::Session,
-    recordings: crate::record::Recordings,
+    recordings: Arc<crate::record::Recordings>,
     volume: crate::volume::VolumeState,
     // Dropped last: stopping the runtime stops the actors.
     runtime: Option<RuntimeThread>,
@@ -69,7 +69,7 @@ impl AsyncServer {
             (actor.start(), state, mirror)
         };
         let ((addr, state, mirror), runtime) = runtime::start(name, make, dedicated);
-        AsyncServer {
+        let server = AsyncServer {
             inner: Arc::new(Inner {
                 name: name.to_owned(),
                 addr,
@@ -81,7 +81,9 @@ impl AsyncServer {
                 volume: Default::default(),
                 runtime,
             }),
-        }
+        };
+        server.follow_recordings();
+        server
     }
 
     /// Request contexts and the node mirror of this server.
@@ -90,7 +92,7 @@ impl AsyncServer {
     }
 
     /// Recordings whose files are still open.
-    pub(crate) fn recordings(&self) -> &crate::record::Recordings {
+    pub(crate) fn recordings(&self) -> &Arc<crate::record::Recordings> {
         &self.inner.recordings
     }
 
