@@ -141,7 +141,10 @@ struct Inner {
 impl Inner {
     /// Records why the recording is ending, unless an earlier step already said.
     fn intend(&self, reason: EndReason) {
-        self.reason.lock().expect("reason lock").get_or_insert(reason);
+        self.reason
+            .lock()
+            .expect("reason lock")
+            .get_or_insert(reason);
     }
 
     /// Frames in the file: what its header declares, or (after its writer died) what is really
@@ -269,7 +272,10 @@ pub(crate) struct Recordings {
 
 impl Recordings {
     fn add(&self, inner: &Arc<Inner>) {
-        self.open.lock().expect("recordings lock").push(inner.clone());
+        self.open
+            .lock()
+            .expect("recordings lock")
+            .push(inner.clone());
     }
 
     fn snapshot(&self) -> Vec<Arc<Inner>> {

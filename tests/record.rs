@@ -260,7 +260,11 @@ fn wait_for_bytes(path: &Path, bytes: u64) {
 /// Records the playing sine on `server` into `path` until the process is SIGKILLed with the file
 /// open, then answers the recording-ended notice and checks the file: readable, every frame the
 /// notice counts, a finite 440 Hz sine.
-fn kill_while_recording(server: &AsyncServer, path: &Path, options: RecordOptions) -> RecordingEnded {
+fn kill_while_recording(
+    server: &AsyncServer,
+    path: &Path,
+    options: RecordOptions,
+) -> RecordingEnded {
     let (ended_tx, ended) = mpsc::channel();
     server.on_recording_ended(move |notice| {
         let _ = ended_tx.send(notice.clone());

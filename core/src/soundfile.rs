@@ -395,7 +395,11 @@ mod tests {
         apply(&mut file, &repair);
         assert_eq!(word(&file[4..], false) as usize, samples + 400 - 8);
         assert_eq!(word(&file[samples - 4..], false), 400);
-        assert_eq!(word(&file[44..], false), 100, "the fact chunk's frame count");
+        assert_eq!(
+            word(&file[44..], false),
+            100,
+            "the fact chunk's frame count"
+        );
         assert_eq!(declared_frames(HeaderFormat::Wav, 4, &file), Ok(100));
     }
 
@@ -414,7 +418,11 @@ mod tests {
         assert_eq!(file.len(), samples + 60);
         assert_eq!(word(&file[4..], true) as usize, file.len() - 8);
         assert_eq!(word(&file[22..], true), 10, "COMM's frame count");
-        assert_eq!(word(&file[42..], true), 8 + 4 + 60, "SSND: offset, block size, pad, data");
+        assert_eq!(
+            word(&file[42..], true),
+            8 + 4 + 60,
+            "SSND: offset, block size, pad, data"
+        );
         assert_eq!(declared_frames(HeaderFormat::Aiff, 6, &file), Ok(10));
     }
 
