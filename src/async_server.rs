@@ -128,20 +128,20 @@ impl AsyncServer {
 
     /// Quits the server; a server this client does not own needs `force`.
     pub async fn quit(&self, force: bool) -> Result<(), ServerError> {
-        self.close_recordings().await;
+        self.close_recordings(crate::EndReason::ServerQuit).await;
         self.inner.addr.send(Quit { force }).await?
     }
 
     /// Quits and boots again with the same options.
     pub async fn reboot(&self) -> Result<(), ServerError> {
-        self.close_recordings().await;
+        self.close_recordings(crate::EndReason::ServerQuit).await;
         self.inner.addr.send(Reboot).await??;
         self.restore_volume().await
     }
 
     /// Clears nodes, scheduled bundles, SynthDefs and ids; puts the default group back.
     pub async fn reset(&self) -> Result<(), ServerError> {
-        self.close_recordings().await;
+        self.close_recordings(crate::EndReason::SynthFreed).await;
         self.inner.addr.send(Reset).await??;
         // `/g_freeAll 0` ends every node at once; scsynth may drop some of those `/n_end`s.
         self.refresh_mirror(None).await?;

@@ -359,10 +359,11 @@ impl AsyncServer {
         self.recordings().follow(self);
     }
 
-    /// Stops every recording still open (failures are logged: the server is going anyway).
-    pub(crate) async fn close_recordings(&self) {
+    /// Stops every recording still open, for `reason` (failures are logged: the server is going
+    /// anyway).
+    pub(crate) async fn close_recordings(&self, reason: EndReason) {
         for inner in self.recordings().snapshot() {
-            inner.intend(EndReason::ServerQuit);
+            inner.intend(reason);
             let recording = Recording {
                 server: self.clone(),
                 inner,

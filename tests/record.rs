@@ -335,6 +335,22 @@ fn a_supervised_server_killed_while_recording_leaves_a_readable_file_and_an_even
     let (audio, frequency, _) = measure(&rebooted);
     assert_eq!(notice.frames, Some(audio.frames() as u64));
     assert!(audio.frames() >= 4096 && (frequency - 440.0).abs() < 0.5);
+
+    // A reset by the supervisor frees the recorder synth: the file is closed.
+    play_sine(&server);
+    let reset = dir.join("reset.wav");
+    let recording = block_on(server.record(&reset, RecordOptions::default())).unwrap();
+    wait_for_bytes(&reset, 4 * 2 * 65_536);
+    block_on(supervisor.reset("recorded")).unwrap();
+    let notice = ended.recv_timeout(Duration::from_secs(10)).unwrap();
+    assert_eq!(
+        (&notice.path, notice.reason),
+        (&reset, EndReason::SynthFreed)
+    );
+    assert!(recording.is_closed());
+    let (audio, frequency, _) = measure(&reset);
+    assert_eq!(notice.frames, Some(audio.frames() as u64));
+    assert!(audio.frames() >= 4096 && (frequency - 440.0).abs() < 0.5);
     block_on(supervisor.shutdown());
 }
 
