@@ -257,13 +257,14 @@ fn wait_for_bytes(path: &Path, bytes: u64) {
     }
 }
 
-/// Records the playing sine on `server` into `path` until the process is SIGKILLed with the file
+/// Records the playing sine on `server` into `path` until the process gets `signal` with the file
 /// open, then answers the recording-ended notice and checks the file: readable, every frame the
 /// notice counts, a finite 440 Hz sine.
-fn kill_while_recording(
+fn signal_while_recording(
     server: &AsyncServer,
     path: &Path,
     options: RecordOptions,
+    signal: Signal,
 ) -> RecordingEnded {
     let (ended_tx, ended) = mpsc::channel();
     server.on_recording_ended(move |notice| {
@@ -273,7 +274,7 @@ fn kill_while_recording(
     let recording = block_on(server.record(path, options)).unwrap();
     wait_for_bytes(path, 4 * 4096 * channels);
     assert!(!recording.is_closed());
-    kill(Pid::from_raw(server.pid().unwrap() as i32), Signal::SIGKILL).unwrap();
+    kill(Pid::from_raw(server.pid().unwrap() as i32), signal).unwrap();
     let notice = ended
         .recv_timeout(Duration::from_secs(10))
         .expect("a recording-ended notice after the crash");
@@ -293,14 +294,13 @@ fn play_sine(server: &AsyncServer) {
     block_on(server.add_synth("test_sine", vec![], None, AddAction::AddToHead, true)).unwrap();
 }
 
-#[test]
-fn a_supervised_server_killed_while_recording_leaves_a_readable_file_and_an_event() {
+/// A supervised server playing the sine, and the names of its supervision events.
+fn supervised() -> (ServerSupervisor, AsyncServer, mpsc::Receiver<&'static str>) {
     common::init_tracing();
-    let dir = scratch_dir("record");
     let supervisor = ServerSupervisor::new();
-    let (restarts_tx, restarts) = mpsc::channel();
+    let (events_tx, events) = mpsc::channel();
     supervisor.on_event(move |n| {
-        let _ = restarts_tx.send(n.event.name());
+        let _ = events_tx.send(n.event.name());
     });
     let options = Options {
         restart: RestartPolicy::OnFailure,
@@ -309,15 +309,31 @@ fn a_supervised_server_killed_while_recording_leaves_a_readable_file_and_an_even
     };
     let server = block_on(supervisor.add("recorded", options)).unwrap();
     play_sine(&server);
-    let mono = RecordOptions {
-        channels: 1,
-        buffer_frames: 4096,
-        ..RecordOptions::default()
-    };
-    let notice = kill_while_recording(&server, &dir.join("killed.wav"), mono.clone());
-    assert_eq!(notice.reason, EndReason::ServerDied);
+    (supervisor, server, events)
+}
+
+fn wait_restarted(events: &mpsc::Receiver<&'static str>) {
     let deadline = Instant::now() + Duration::from_secs(20);
-    while restarts.recv_timeout(deadline - Instant::now()).unwrap() != "restarted" {}
+    while events.recv_timeout(deadline - Instant::now()).unwrap() != "restarted" {}
+}
+
+const MONO: RecordOptions = RecordOptions {
+    channels: 1,
+    bus: 0,
+    header_format: HeaderFormat::Wav,
+    sample_format: SampleFormat::Float,
+    duration: None,
+    buffer_frames: 4096,
+};
+
+#[test]
+fn a_supervised_server_killed_while_recording_leaves_a_readable_file_and_an_event() {
+    let dir = scratch_dir("record");
+    let (supervisor, server, events) = supervised();
+    let killed = dir.join("killed.wav");
+    let notice = signal_while_recording(&server, &killed, MONO, Signal::SIGKILL);
+    assert_eq!(notice.reason, EndReason::ServerDied);
+    wait_restarted(&events);
 
     // A reboot by the supervisor ends a recording as a quit.
     play_sine(&server);
@@ -326,7 +342,7 @@ fn a_supervised_server_killed_while_recording_leaves_a_readable_file_and_an_even
         let _ = ended_tx.send(notice.clone());
     });
     let rebooted = dir.join("rebooted.wav");
-    let recording = block_on(server.record(&rebooted, mono)).unwrap();
+    let recording = block_on(server.record(&rebooted, MONO)).unwrap();
     wait_for_bytes(&rebooted, 4 * 4096);
     block_on(supervisor.reboot("recorded")).unwrap();
     let notice = ended.recv_timeout(Duration::from_secs(10)).unwrap();
@@ -367,8 +383,20 @@ fn an_unsupervised_server_killed_while_recording_leaves_a_readable_file() {
         buffer_frames: 4096,
         ..RecordOptions::default()
     };
-    let notice = kill_while_recording(&server, &dir.join("crashed.wav"), stereo);
+    let crashed = dir.join("crashed.wav");
+    let notice = signal_while_recording(&server, &crashed, stereo, Signal::SIGKILL);
     assert_eq!(notice.reason, EndReason::ServerDied);
+}
+
+#[test]
+fn a_hung_server_the_supervisor_restarts_leaves_a_readable_file() {
+    let dir = scratch_dir("record");
+    let (supervisor, server, events) = supervised();
+    let hung = dir.join("hung.wav");
+    let notice = signal_while_recording(&server, &hung, MONO, Signal::SIGSTOP);
+    assert_eq!(notice.reason, EndReason::ServerDied);
+    wait_restarted(&events);
+    block_on(supervisor.shutdown());
 }
 
 #[test]
