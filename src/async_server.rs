@@ -42,7 +42,7 @@ struct Inner {
     latency: Mutex<Duration>,
     next_id: AtomicU64,
     session: crate::session::Session,
-    recordings: crate::record::Recordings,
+    recordings: Arc<crate::record::Recordings>,
     volume: crate::volume::VolumeState,
     // Dropped last: stopping the runtime stops the actors.
     runtime: Option<RuntimeThread>,
@@ -69,7 +69,7 @@ impl AsyncServer {
             (actor.start(), state, mirror)
         };
         let ((addr, state, mirror), runtime) = runtime::start(name, make, dedicated);
-        AsyncServer {
+        let server = AsyncServer {
             inner: Arc::new(Inner {
                 name: name.to_owned(),
                 addr,
@@ -81,7 +81,9 @@ impl AsyncServer {
                 volume: Default::default(),
                 runtime,
             }),
-        }
+        };
+        server.follow_recordings();
+        server
     }
 
     /// Request contexts and the node mirror of this server.
@@ -90,7 +92,7 @@ impl AsyncServer {
     }
 
     /// Recordings whose files are still open.
-    pub(crate) fn recordings(&self) -> &crate::record::Recordings {
+    pub(crate) fn recordings(&self) -> &Arc<crate::record::Recordings> {
         &self.inner.recordings
     }
 
@@ -126,20 +128,20 @@ impl AsyncServer {
 
     /// Quits the server; a server this client does not own needs `force`.
     pub async fn quit(&self, force: bool) -> Result<(), ServerError> {
-        self.close_recordings().await;
+        self.close_recordings(crate::EndReason::ServerQuit).await;
         self.inner.addr.send(Quit { force }).await?
     }
 
     /// Quits and boots again with the same options.
     pub async fn reboot(&self) -> Result<(), ServerError> {
-        self.close_recordings().await;
+        self.close_recordings(crate::EndReason::ServerQuit).await;
         self.inner.addr.send(Reboot).await??;
         self.restore_volume().await
     }
 
     /// Clears nodes, scheduled bundles, SynthDefs and ids; puts the default group back.
     pub async fn reset(&self) -> Result<(), ServerError> {
-        self.close_recordings().await;
+        self.close_recordings(crate::EndReason::SynthFreed).await;
         self.inner.addr.send(Reset).await??;
         // `/g_freeAll 0` ends every node at once; scsynth may drop some of those `/n_end`s.
         self.refresh_mirror(None).await?;

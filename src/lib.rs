@@ -44,7 +44,7 @@ pub use config::{Config, ConfigError, ServerConfig};
 pub use context::RequestContext;
 pub use meters::{Level, MeterReading, MeterSource, Meters};
 pub use objects::{Buffer, BufferSource, Bus, BusGroup, BusId, Group, Rate, Synth};
-pub use record::{RecordError, RecordOptions, Recording};
+pub use record::{EndReason, RecordError, RecordOptions, Recording, RecordingEnded};
 pub use scserver_actors::allocator::IdKind;
 pub use scserver_actors::error::{BootError, RequestError, ServerError};
 pub use scserver_actors::render::{
@@ -60,7 +60,7 @@ pub use scserver_core::nrt::RenderSettings;
 pub use scserver_core::options::{RestartPolicy, SafetyClip};
 pub use scserver_core::reply::{BufferInfo, ControlValue, NodeInfo, StatusInfo, VersionInfo};
 pub use scserver_core::score::{Score, ScoreError};
-pub use scserver_core::soundfile::{HeaderFormat, SampleFormat, UnknownFormat};
+pub use scserver_core::soundfile::{HeaderError, HeaderFormat, SampleFormat, UnknownFormat};
 pub use scserver_core::supervision::SupervisionEvent;
 pub use scserver_core::tree::{QueryTreeControl, QueryTreeGroup, QueryTreeNode, QueryTreeSynth};
 pub use scserver_core::validate::InvalidArgument;

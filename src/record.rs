@@ -6,18 +6,28 @@
 //! it after that many frames of recording (time paused does not count), so the file holds the
 //! duration within one control block whatever the client's timing. The file is closed as soon
 //! as the synth's `/n_end` arrives.
+//!
+//! Every recording ends with a [`RecordingEnded`] notice. When the server process goes away with
+//! a file still open (a crash, a hang killed by the supervisor, a quit or reboot the client did
+//! not start), the file's header is repaired from its length so that it is readable.
 
+use std::io::Read;
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use actix::prelude::*;
 use rosc::OscPacket;
 use scserver_actors::allocator::Free;
+use scserver_actors::listeners::{Callback, Listeners};
+use scserver_actors::router::RemoveCallback;
 use scserver_actors::server::request::{encode, Send};
 use scserver_actors::ServerError;
 use scserver_core::command::{AddAction, Command};
-use scserver_core::soundfile::{HeaderFormat, SampleFormat};
-use scserver_core::Pattern;
+use scserver_core::soundfile::{self, HeaderFormat, SampleFormat};
+use scserver_core::{LifecycleEvent, Pattern};
 use scserver_synthdef::ugens::{DiskOut, In, Line};
 use scserver_synthdef::SynthDefBuilder;
 use tokio::sync::watch;
@@ -116,10 +126,109 @@ struct Inner {
     path: PathBuf,
     node_id: i32,
     buffer_id: i32,
-    /// Becomes true when the file is closed, by `stop` or after the synth ended by itself.
+    header_format: HeaderFormat,
+    /// Bytes of one frame in the file.
+    frame_bytes: u64,
+    /// Becomes true when the recording has ended and its file is closed or repaired.
     closed: watch::Receiver<bool>,
     closer: watch::Sender<bool>,
-    on_end: Mutex<Option<OscCallbackHandle>>,
+    /// Why it is ending, from the first step that started to end it.
+    reason: Mutex<Option<EndReason>>,
+    /// Its `/n_end` and `/done /b_close` callbacks.
+    callbacks: Mutex<Vec<OscCallbackHandle>>,
+}
+
+impl Inner {
+    /// Records why the recording is ending, unless an earlier step already said.
+    fn intend(&self, reason: EndReason) {
+        self.reason
+            .lock()
+            .expect("reason lock")
+            .get_or_insert(reason);
+    }
+
+    /// Frames in the file: what its header declares, or (after its writer died) what is really
+    /// there, written into a repaired header.
+    fn examine(&self, repair: bool) -> Result<u64, String> {
+        let path = self.path.display();
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(repair)
+            .open(&self.path)
+            .map_err(|e| format!("cannot open {path}: {e}"))?;
+        let length = file.metadata().map_err(|e| e.to_string())?.len();
+        let mut head = Vec::new();
+        // Headers written by libsndfile are a few hundred bytes.
+        (&file)
+            .take(HEADER_BYTES)
+            .read_to_end(&mut head)
+            .map_err(|e| format!("cannot read {path}: {e}"))?;
+        let (format, bytes) = (self.header_format, self.frame_bytes);
+        if !repair {
+            return soundfile::declared_frames(format, bytes, &head).map_err(|e| e.to_string());
+        }
+        let fix = soundfile::repair_header(format, bytes, &head, length)
+            .map_err(|e| format!("{path} may be unreadable: {e}"))?;
+        for (at, bytes) in &fix.patches {
+            file.write_all_at(bytes, *at)
+                .map_err(|e| format!("cannot repair {path}: {e}"))?;
+        }
+        file.set_len(fix.length)
+            .map_err(|e| format!("cannot repair {path}: {e}"))?;
+        Ok(fix.frames)
+    }
+}
+
+/// How much of a file to read for its header.
+const HEADER_BYTES: u64 = 64 * 1024;
+
+/// Why a recording ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EndReason {
+    /// [`Recording::stop`].
+    Stopped,
+    /// A timed recording reached its duration.
+    DurationReached,
+    /// Its synth was freed by something else, e.g. a reset.
+    SynthFreed,
+    /// The server quit or rebooted.
+    ServerQuit,
+    /// The server process died or hung and was stopped.
+    ServerDied,
+}
+
+impl EndReason {
+    /// A short name for logs, e.g. `server died`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Stopped => "stopped",
+            Self::DurationReached => "duration reached",
+            Self::SynthFreed => "synth freed",
+            Self::ServerQuit => "server quit",
+            Self::ServerDied => "server died",
+        }
+    }
+}
+
+impl std::fmt::Display for EndReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A recording ended: its file is closed (or, after its server died, repaired) and final.
+#[derive(Debug, Clone, PartialEq, Message)]
+#[rtype(result = "()")]
+pub struct RecordingEnded {
+    /// The file.
+    pub path: PathBuf,
+    /// Frames in the file, when it could be read from this machine.
+    pub frames: Option<u64>,
+    /// Why it ended.
+    pub reason: EndReason,
+    /// Why the file may be incomplete or unreadable (not on this machine, a header format that
+    /// cannot be repaired, an I/O error); `None` when it is complete.
+    pub problem: Option<String>,
 }
 
 impl<S: Face> std::fmt::Debug for Recording<S> {
@@ -143,38 +252,118 @@ impl<S: Face> Recording<S> {
         self.inner.node_id
     }
 
-    /// Whether the file has been closed (stopped, or a timed recording that ended).
+    /// Whether the recording has ended and its file is closed (or repaired after its server
+    /// died).
     pub fn is_closed(&self) -> bool {
         *self.inner.closed.borrow()
     }
 }
 
-/// The recordings of one server whose files may still be open: quitting, rebooting and
-/// resetting close them first, so every file is complete.
+/// The recordings of one server whose files may still be open, and who hears that one ended.
+/// When the server process goes away (a quit, a crash, a hang the supervisor ends) the files
+/// still open are repaired and ended.
 #[derive(Default)]
-pub(crate) struct Recordings(Mutex<Vec<Arc<Inner>>>);
+pub(crate) struct Recordings {
+    open: Mutex<Vec<Arc<Inner>>>,
+    listeners: Mutex<Listeners<RecordingEnded>>,
+    /// The server died rather than quit since it last booted.
+    died: AtomicBool,
+}
 
 impl Recordings {
     fn add(&self, inner: &Arc<Inner>) {
-        self.0.lock().expect("recordings lock").push(inner.clone());
+        self.open
+            .lock()
+            .expect("recordings lock")
+            .push(inner.clone());
     }
 
-    fn remove(&self, inner: &Arc<Inner>) {
-        self.0
+    fn snapshot(&self) -> Vec<Arc<Inner>> {
+        self.open.lock().expect("recordings lock").clone()
+    }
+
+    /// Ends a recording once: marks it closed, examines (or repairs) its file and tells the
+    /// listeners.
+    fn end(&self, inner: &Arc<Inner>, reason: EndReason, repair: bool) {
+        if inner.closer.send_replace(true) {
+            return;
+        }
+        self.open
             .lock()
             .expect("recordings lock")
             .retain(|r| !Arc::ptr_eq(r, inner));
+        let reason = inner.reason.lock().expect("reason lock").unwrap_or(reason);
+        let (frames, problem) = match inner.examine(repair) {
+            Ok(frames) => (Some(frames), None),
+            Err(problem) => (None, Some(problem)),
+        };
+        let path = inner.path.display();
+        match &problem {
+            None => tracing::info!(path = %path, ?frames, %reason, "recording ended"),
+            Some(problem) => tracing::warn!(path = %path, %reason, %problem, "recording ended"),
+        }
+        let notice = RecordingEnded {
+            path: inner.path.clone(),
+            frames,
+            reason,
+            problem,
+        };
+        self.listeners
+            .lock()
+            .expect("listeners lock")
+            .publish(&notice);
     }
 
-    fn take(&self) -> Vec<Arc<Inner>> {
-        std::mem::take(&mut *self.0.lock().expect("recordings lock"))
+    /// Follows the server's lifecycle: once its process is gone, every file still open is
+    /// repaired and its recording ended.
+    fn follow(self: &Arc<Self>, server: &AsyncServer) {
+        let recordings = self.clone();
+        let actor = server.actor().downgrade();
+        let events = [
+            LifecycleEvent::Booting,
+            LifecycleEvent::OscPanicked,
+            LifecycleEvent::ProcessPanicked,
+            LifecycleEvent::Quit,
+        ];
+        server.register_lifecycle_callback(
+            events,
+            move |notice| match notice.event {
+                LifecycleEvent::Booting => recordings.died.store(false, Ordering::Relaxed),
+                LifecycleEvent::Quit => {
+                    let died = recordings.died.swap(false, Ordering::Relaxed);
+                    let reason = if died {
+                        EndReason::ServerDied
+                    } else {
+                        EndReason::ServerQuit
+                    };
+                    for inner in recordings.snapshot() {
+                        // Node and buffer ids come back with the next boot: forget this one's.
+                        if let Some(actor) = actor.upgrade() {
+                            for handle in inner.callbacks.lock().expect("callbacks").drain(..) {
+                                actor.do_send(RemoveCallback(handle.0));
+                            }
+                        }
+                        recordings.end(&inner, reason, true);
+                    }
+                }
+                _ => recordings.died.store(true, Ordering::Relaxed),
+            },
+            false,
+        );
     }
 }
 
 impl AsyncServer {
-    /// Stops every recording still open (failures are logged: the server is going anyway).
-    pub(crate) async fn close_recordings(&self) {
-        for inner in self.recordings().take() {
+    /// Starts following the lifecycle for recordings (once, when the server is made).
+    pub(crate) fn follow_recordings(&self) {
+        self.recordings().follow(self);
+    }
+
+    /// Stops every recording still open, for `reason` (failures are logged: the server is going
+    /// anyway).
+    pub(crate) async fn close_recordings(&self, reason: EndReason) {
+        for inner in self.recordings().snapshot() {
+            inner.intend(reason);
             let recording = Recording {
                 server: self.clone(),
                 inner,
@@ -183,6 +372,29 @@ impl AsyncServer {
                 tracing::warn!(path = %recording.path().display(), %error, "could not close a recording");
             }
         }
+    }
+
+    /// Calls `procedure` with each recording that ends from now on, on the thread that ended it;
+    /// it must not block.
+    pub fn on_recording_ended(
+        &self,
+        procedure: impl FnMut(&RecordingEnded) + std::marker::Send + 'static,
+    ) {
+        let callback = Callback::every(Box::new(procedure));
+        self.recordings()
+            .listeners
+            .lock()
+            .expect("listeners lock")
+            .add(callback);
+    }
+
+    /// Sends a [`RecordingEnded`] to `recipient` for each recording that ends from now on.
+    pub fn subscribe_recordings(&self, recipient: Recipient<RecordingEnded>) {
+        self.recordings()
+            .listeners
+            .lock()
+            .expect("listeners lock")
+            .subscribe(recipient);
     }
 }
 
@@ -221,9 +433,9 @@ impl Recording<AsyncServer> {
     /// Stops: frees the synth, closes the file (complete and readable when this returns) and
     /// frees the buffer. Stopping a closed recording does nothing.
     pub async fn stop(&self) -> Result<PathBuf, ServerError> {
-        self.server.recordings().remove(&self.inner);
-        let on_end = self.inner.on_end.lock().expect("callback lock").take();
-        if let Some(handle) = on_end {
+        self.inner.intend(EndReason::Stopped);
+        let callbacks = std::mem::take(&mut *self.inner.callbacks.lock().expect("callbacks"));
+        for handle in callbacks {
             self.server.unregister_osc_callback(handle).await;
         }
         if self.is_closed() {
@@ -239,11 +451,12 @@ impl Recording<AsyncServer> {
             self.server.execute(command, true).await?;
         }
         self.server.free(IdKind::Buffer, self.inner.buffer_id);
-        self.inner.closer.send_replace(true);
+        let recordings = self.server.recordings();
+        recordings.end(&self.inner, EndReason::Stopped, false);
         Ok(self.inner.path.clone())
     }
 
-    /// Waits (at most `timeout`) until a recording with a duration has ended by itself and its
+    /// Waits (at most `timeout`) until the recording has ended (a timed one by itself) and its
     /// file is closed, then answers its path.
     pub async fn finished(&self, timeout: Duration) -> Result<PathBuf, RecordError> {
         let mut closed = self.inner.closed.clone();
@@ -258,9 +471,6 @@ impl Recording<AsyncServer> {
                 })
             }
         }
-        self.server.recordings().remove(&self.inner);
-        // The /b_close went out when /n_end came in: a /sync answered after it means it ran.
-        self.server.sync(None, None).await?;
         Ok(self.inner.path.clone())
     }
 }
@@ -292,29 +502,19 @@ impl AsyncServer {
         }
         let node_id = self.allocate(IdKind::Node, 1).await?;
         let (closer, closed) = watch::channel(false);
-        let close = close_commands(buffer_id)
-            .iter()
-            .map(|c| encode(&OscPacket::Message(c.to_message())))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(ServerError::from)?;
-        // A timed recording ends itself: close its file as soon as scsynth says so.
-        let on_end = duration.is_some().then(|| {
-            let actor = self.actor();
-            let closer = closer.clone();
-            self.register_osc_callback(
-                Pattern::new("/n_end").arg(node_id),
-                move |_| {
-                    actor.do_send(Send(close.clone()));
-                    actor.do_send(Free {
-                        kind: IdKind::Buffer,
-                        id: buffer_id,
-                    });
-                    closer.send_replace(true);
-                },
-                None,
-                true,
-            )
+        let inner = Arc::new(Inner {
+            path,
+            node_id,
+            buffer_id,
+            header_format: options.header_format,
+            frame_bytes: options.sample_format.bytes() * u64::from(options.channels),
+            closed,
+            closer,
+            reason: Mutex::new(None),
+            callbacks: Mutex::new(Vec::new()),
         });
+        let callbacks = self.watch_end(&inner, duration.is_some())?;
+        *inner.callbacks.lock().expect("callbacks") = callbacks;
         let mut controls = vec![
             ("buffer".into(), buffer_id.into()),
             ("bus".into(), options.bus.into()),
@@ -331,14 +531,7 @@ impl AsyncServer {
         };
         let recording = Recording {
             server: self.clone(),
-            inner: Arc::new(Inner {
-                path,
-                node_id,
-                buffer_id,
-                closed,
-                closer,
-                on_end: Mutex::new(on_end),
-            }),
+            inner,
         };
         self.recordings().add(&recording.inner);
         if let Err(e) = self.execute(start, true).await {
@@ -346,6 +539,47 @@ impl AsyncServer {
             return Err(e.into());
         }
         Ok(recording)
+    }
+
+    /// When the synth ends without `stop` (its duration reached, freed by a reset), closes the
+    /// file; once scsynth says it is closed, the recording has ended.
+    fn watch_end(
+        &self,
+        inner: &Arc<Inner>,
+        timed: bool,
+    ) -> Result<Vec<OscCallbackHandle>, ServerError> {
+        let buffer_id = inner.buffer_id;
+        let close = close_commands(buffer_id)
+            .iter()
+            .map(|c| encode(&OscPacket::Message(c.to_message())))
+            .collect::<Result<Vec<_>, _>>()?;
+        let reason = if timed {
+            EndReason::DurationReached
+        } else {
+            EndReason::SynthFreed
+        };
+        let (actor, ending) = (self.actor(), inner.clone());
+        let on_end = self.register_osc_callback(
+            Pattern::new("/n_end").arg(inner.node_id),
+            move |_| {
+                ending.intend(reason);
+                actor.do_send(Send(close.clone()));
+                actor.do_send(Free {
+                    kind: IdKind::Buffer,
+                    id: buffer_id,
+                });
+            },
+            None,
+            true,
+        );
+        let (recordings, ended) = (self.recordings().clone(), inner.clone());
+        let on_closed = self.register_osc_callback(
+            Pattern::new("/done").arg("/b_close").arg(buffer_id),
+            move |_| recordings.end(&ended, reason, false),
+            None,
+            true,
+        );
+        Ok(vec![on_end, on_closed])
     }
 
     async fn prepare_file(

@@ -3,12 +3,17 @@
 mod common;
 
 use std::path::Path;
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use common::audio::{self, scratch_dir, sine_def, Audio};
+use futures::executor::block_on;
+use nix::sys::signal::{kill, Signal};
+use nix::unistd::Pid;
 use scserver::{
-    AddAction, Commands, HeaderFormat, Options, RecordOptions, Render, RenderJob, RenderSettings,
-    SampleFormat, Score, Server,
+    AddAction, AsyncServer, Commands, EndReason, HeaderFormat, Options, RecordOptions,
+    RecordingEnded, Render, RenderJob, RenderSettings, RestartPolicy, SampleFormat, Score, Server,
+    ServerSupervisor,
 };
 
 /// scsynth's control block, in frames.
@@ -192,7 +197,7 @@ fn bad_record_options_are_refused() {
     let server = boot();
     let error = server
         .record(
-            "/tmp/never.wav",
+            scratch_dir("record").join("never.wav"),
             RecordOptions {
                 buffer_frames: 1000,
                 ..RecordOptions::default()
@@ -224,7 +229,8 @@ fn the_cli_records_a_running_server_for_its_duration() {
     server
         .add_synth("test_sine", vec![], None, AddAction::AddToHead, true)
         .unwrap();
-    let path = scratch_dir("record").join("cli.wav");
+    let dir = scratch_dir("record");
+    let path = dir.join("cli.wav");
     let run = std::process::Command::new(env!("CARGO_BIN_EXE_scserver"))
         .args(["record", "--port", &port.to_string(), "--duration", "1s"])
         .args(["--channels", "1"])
@@ -239,5 +245,179 @@ fn the_cli_records_a_running_server_for_its_duration() {
         audio.frames()
     );
     assert!((frequency - 440.0).abs() < 0.5, "{frequency} Hz");
+    server.quit(false).unwrap();
+}
+
+/// Waits (bounded) until the disk thread has written `bytes` of `path`.
+fn wait_for_bytes(path: &Path, bytes: u64) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::fs::metadata(path).map_or(0, |m| m.len()) < bytes {
+        assert!(Instant::now() < deadline, "nothing written to {path:?}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Records the playing sine on `server` into `path` until the process gets `signal` with the file
+/// open, then answers the recording-ended notice and checks the file: readable, every frame the
+/// notice counts, a finite 440 Hz sine.
+fn signal_while_recording(
+    server: &AsyncServer,
+    path: &Path,
+    options: RecordOptions,
+    signal: Signal,
+) -> RecordingEnded {
+    let (ended_tx, ended) = mpsc::channel();
+    server.on_recording_ended(move |notice| {
+        let _ = ended_tx.send(notice.clone());
+    });
+    let channels = u64::from(options.channels);
+    let recording = block_on(server.record(path, options)).unwrap();
+    wait_for_bytes(path, 4 * 4096 * channels);
+    assert!(!recording.is_closed());
+    kill(Pid::from_raw(server.pid().unwrap() as i32), signal).unwrap();
+    let notice = ended
+        .recv_timeout(Duration::from_secs(10))
+        .expect("a recording-ended notice after the crash");
+    assert!(recording.is_closed());
+    assert_eq!(notice.path, path);
+    assert_eq!(notice.problem, None);
+    let (audio, frequency, rms) = measure(path);
+    assert!(audio.frames() >= 4096, "{} frames", audio.frames());
+    assert_eq!(notice.frames, Some(audio.frames() as u64));
+    assert!((frequency - 440.0).abs() < 0.5, "{frequency} Hz");
+    assert!((rms - 0.25 / 2f64.sqrt()).abs() < 0.01, "rms {rms}");
+    notice
+}
+
+fn play_sine(server: &AsyncServer) {
+    block_on(server.add_synthdef_bytes(sine_def(), true)).unwrap();
+    block_on(server.add_synth("test_sine", vec![], None, AddAction::AddToHead, true)).unwrap();
+}
+
+/// A supervised server playing the sine, and the names of its supervision events.
+fn supervised() -> (ServerSupervisor, AsyncServer, mpsc::Receiver<&'static str>) {
+    common::init_tracing();
+    let supervisor = ServerSupervisor::new();
+    let (events_tx, events) = mpsc::channel();
+    supervisor.on_event(move |n| {
+        let _ = events_tx.send(n.event.name());
+    });
+    let options = Options {
+        restart: RestartPolicy::OnFailure,
+        load_synthdefs: false,
+        ..common::options()
+    };
+    let server = block_on(supervisor.add("recorded", options)).unwrap();
+    play_sine(&server);
+    (supervisor, server, events)
+}
+
+fn wait_restarted(events: &mpsc::Receiver<&'static str>) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while events.recv_timeout(deadline - Instant::now()).unwrap() != "restarted" {}
+}
+
+const MONO: RecordOptions = RecordOptions {
+    channels: 1,
+    bus: 0,
+    header_format: HeaderFormat::Wav,
+    sample_format: SampleFormat::Float,
+    duration: None,
+    buffer_frames: 4096,
+};
+
+#[test]
+fn a_supervised_server_killed_while_recording_leaves_a_readable_file_and_an_event() {
+    let dir = scratch_dir("record");
+    let (supervisor, server, events) = supervised();
+    let killed = dir.join("killed.wav");
+    let notice = signal_while_recording(&server, &killed, MONO, Signal::SIGKILL);
+    assert_eq!(notice.reason, EndReason::ServerDied);
+    wait_restarted(&events);
+
+    // A reboot by the supervisor ends a recording as a quit.
+    play_sine(&server);
+    let (ended_tx, ended) = mpsc::channel();
+    server.on_recording_ended(move |notice| {
+        let _ = ended_tx.send(notice.clone());
+    });
+    let rebooted = dir.join("rebooted.wav");
+    let recording = block_on(server.record(&rebooted, MONO)).unwrap();
+    wait_for_bytes(&rebooted, 4 * 4096);
+    block_on(supervisor.reboot("recorded")).unwrap();
+    let notice = ended.recv_timeout(Duration::from_secs(10)).unwrap();
+    assert_eq!(notice.reason, EndReason::ServerQuit);
+    assert!(recording.is_closed());
+    let (audio, frequency, _) = measure(&rebooted);
+    assert_eq!(notice.frames, Some(audio.frames() as u64));
+    assert!(audio.frames() >= 4096 && (frequency - 440.0).abs() < 0.5);
+
+    // A reset by the supervisor frees the recorder synth: the file is closed.
+    play_sine(&server);
+    let reset = dir.join("reset.wav");
+    let recording = block_on(server.record(&reset, RecordOptions::default())).unwrap();
+    wait_for_bytes(&reset, 4 * 2 * 65_536);
+    block_on(supervisor.reset("recorded")).unwrap();
+    let notice = ended.recv_timeout(Duration::from_secs(10)).unwrap();
+    assert_eq!(
+        (&notice.path, notice.reason),
+        (&reset, EndReason::SynthFreed)
+    );
+    assert!(recording.is_closed());
+    let (audio, frequency, _) = measure(&reset);
+    assert_eq!(notice.frames, Some(audio.frames() as u64));
+    assert!(audio.frames() >= 4096 && (frequency - 440.0).abs() < 0.5);
+    block_on(supervisor.shutdown());
+}
+
+#[test]
+fn an_unsupervised_server_killed_while_recording_leaves_a_readable_file() {
+    common::init_tracing();
+    let dir = scratch_dir("record");
+    let server = AsyncServer::new(common::options());
+    block_on(server.boot(None)).unwrap();
+    play_sine(&server);
+    let stereo = RecordOptions {
+        channels: 2,
+        sample_format: SampleFormat::Int24,
+        buffer_frames: 4096,
+        ..RecordOptions::default()
+    };
+    let crashed = dir.join("crashed.wav");
+    let notice = signal_while_recording(&server, &crashed, stereo, Signal::SIGKILL);
+    assert_eq!(notice.reason, EndReason::ServerDied);
+}
+
+#[test]
+fn a_hung_server_the_supervisor_restarts_leaves_a_readable_file() {
+    let dir = scratch_dir("record");
+    let (supervisor, server, events) = supervised();
+    let hung = dir.join("hung.wav");
+    let notice = signal_while_recording(&server, &hung, MONO, Signal::SIGSTOP);
+    assert_eq!(notice.reason, EndReason::ServerDied);
+    wait_restarted(&events);
+    block_on(supervisor.shutdown());
+}
+
+#[test]
+fn stopping_and_timed_ends_are_announced() {
+    let dir = scratch_dir("record");
+    let server = boot();
+    server
+        .add_synth("test_sine", vec![], None, AddAction::AddToHead, true)
+        .unwrap();
+    let (ended_tx, ended) = mpsc::channel();
+    server.as_async().on_recording_ended(move |notice| {
+        let _ = ended_tx.send(notice.clone());
+    });
+    let timed = dir.join("timed.wav");
+    server.record(&timed, mono(0.25)).unwrap();
+    let notice = ended.recv_timeout(Duration::from_secs(10)).unwrap();
+    assert_eq!(notice.reason, EndReason::DurationReached);
+    assert_eq!(notice.frames, Some(Audio::read(&timed).frames() as u64));
+    let stopped = dir.join("stopped.wav");
+    server.record(&stopped, mono(60.0)).unwrap().stop().unwrap();
+    let notice = ended.recv_timeout(Duration::from_secs(10)).unwrap();
+    assert_eq!((notice.path, notice.reason), (stopped, EndReason::Stopped));
     server.quit(false).unwrap();
 }

@@ -42,7 +42,7 @@ fn define(score: &mut Score, data: Vec<u8>) {
         .unwrap();
 }
 
-fn out_dir() -> PathBuf {
+fn out_dir() -> audio::ScratchDir {
     audio::scratch_dir("render")
 }
 
@@ -72,7 +72,8 @@ fn sine_score(seconds: f64) -> Score {
 #[tokio::test]
 async fn sine_renders_at_its_frequency_and_level_for_exactly_its_length() {
     common::init_tracing();
-    let output = out_dir().join("sine.wav");
+    let dir = out_dir();
+    let output = dir.join("sine.wav");
     let render = Render::start(job(Commands::Score(sine_score(2.0)), &output, 1)).unwrap();
     let mut progress = Vec::new();
     let report = render
@@ -109,7 +110,8 @@ async fn sine_renders_at_its_frequency_and_level_for_exactly_its_length() {
 #[tokio::test]
 async fn reference_synthdefs_render_non_silent_finite_audio() {
     common::init_tracing();
-    let dir = out_dir().join("reference");
+    let scratch = out_dir();
+    let dir = scratch.join("reference");
     std::fs::create_dir_all(&dir).unwrap();
     let mut names: Vec<PathBuf> = std::fs::read_dir(common::SYNTHDEFS)
         .unwrap()
@@ -167,7 +169,8 @@ async fn a_missing_synthdef_is_a_typed_error() {
     let mut score = Score::new();
     synth(&mut score, 0.5, "no_such_def", &[]);
     score.set_duration(1.0).unwrap();
-    let output = out_dir().join("missing.wav");
+    let dir = out_dir();
+    let output = dir.join("missing.wav");
     let mut failures = Vec::new();
     let error = Render::start(job(Commands::Score(score), &output, 1))
         .unwrap()
@@ -229,7 +232,8 @@ async fn a_cancelled_render_leaves_no_process() {
             )
             .unwrap();
     }
-    let output = out_dir().join("cancelled.wav");
+    let dir = out_dir();
+    let output = dir.join("cancelled.wav");
     let render = Render::start(job(Commands::Score(score), &output, 1)).unwrap();
     let pid = render.pid().expect("a running scsynth");
     let canceller = render.canceller();

@@ -1,6 +1,7 @@
 //! Plain DSP for tests that listen: read a sound file, measure frequency and level.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use scserver_synthdef::ugens::{Out, SinOsc};
 use scserver_synthdef::SynthDefBuilder;
@@ -14,11 +15,30 @@ pub fn sine_def() -> Vec<u8> {
     b.build().unwrap().compile()
 }
 
-/// A directory for the sound files of one test binary.
-pub fn scratch_dir(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("scserver-{name}-{}", std::process::id()));
+/// A directory of its own for one test's sound files, removed with everything in it on drop.
+pub struct ScratchDir(PathBuf);
+
+impl std::ops::Deref for ScratchDir {
+    type Target = Path;
+
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for ScratchDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A fresh [`ScratchDir`] named after `name`, this process and a counter.
+pub fn scratch_dir(name: &str) -> ScratchDir {
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("scserver-{name}-{}-{n}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    dir
+    ScratchDir(dir)
 }
 
 /// A sound file's samples, one `Vec` per channel, and its sample rate.
