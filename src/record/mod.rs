@@ -11,26 +11,30 @@
 //! a file still open (a crash, a hang killed by the supervisor, a quit or reboot the client did
 //! not start), the file's header is repaired from its length so that it is readable.
 
-use std::io::Read;
-use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use actix::prelude::*;
 use rosc::OscPacket;
 use scserver_actors::allocator::Free;
-use scserver_actors::listeners::{Callback, Listeners};
+use scserver_actors::listeners::Callback;
 use scserver_actors::router::RemoveCallback;
 use scserver_actors::server::request::{encode, Send};
 use scserver_actors::ServerError;
 use scserver_core::command::{AddAction, Command};
-use scserver_core::soundfile::{self, HeaderFormat, SampleFormat};
+use scserver_core::soundfile::{HeaderFormat, SampleFormat};
 use scserver_core::{LifecycleEvent, Pattern};
 use scserver_synthdef::ugens::{DiskOut, In, Line};
 use scserver_synthdef::SynthDefBuilder;
 use tokio::sync::watch;
+
+mod registry;
+
+use registry::Inner;
+pub(crate) use registry::Recordings;
+pub use registry::{EndReason, RecordingEnded};
 
 use crate::objects::Face;
 use crate::{AsyncServer, IdKind, OscCallbackHandle, Server};
@@ -122,115 +126,6 @@ pub struct Recording<S = AsyncServer> {
     inner: Arc<Inner>,
 }
 
-struct Inner {
-    path: PathBuf,
-    node_id: i32,
-    buffer_id: i32,
-    header_format: HeaderFormat,
-    /// Bytes of one frame in the file.
-    frame_bytes: u64,
-    /// Becomes true when the recording has ended and its file is closed or repaired.
-    closed: watch::Receiver<bool>,
-    closer: watch::Sender<bool>,
-    /// Why it is ending, from the first step that started to end it.
-    reason: Mutex<Option<EndReason>>,
-    /// Its `/n_end` and `/done /b_close` callbacks.
-    callbacks: Mutex<Vec<OscCallbackHandle>>,
-}
-
-impl Inner {
-    /// Records why the recording is ending, unless an earlier step already said.
-    fn intend(&self, reason: EndReason) {
-        self.reason
-            .lock()
-            .expect("reason lock")
-            .get_or_insert(reason);
-    }
-
-    /// Frames in the file: what its header declares, or (after its writer died) what is really
-    /// there, written into a repaired header.
-    fn examine(&self, repair: bool) -> Result<u64, String> {
-        let path = self.path.display();
-        let file = std::fs::OpenOptions::new()
-            .read(true)
-            .write(repair)
-            .open(&self.path)
-            .map_err(|e| format!("cannot open {path}: {e}"))?;
-        let length = file.metadata().map_err(|e| e.to_string())?.len();
-        let mut head = Vec::new();
-        // Headers written by libsndfile are a few hundred bytes.
-        (&file)
-            .take(HEADER_BYTES)
-            .read_to_end(&mut head)
-            .map_err(|e| format!("cannot read {path}: {e}"))?;
-        let (format, bytes) = (self.header_format, self.frame_bytes);
-        if !repair {
-            return soundfile::declared_frames(format, bytes, &head).map_err(|e| e.to_string());
-        }
-        let fix = soundfile::repair_header(format, bytes, &head, length)
-            .map_err(|e| format!("{path} may be unreadable: {e}"))?;
-        for (at, bytes) in &fix.patches {
-            file.write_all_at(bytes, *at)
-                .map_err(|e| format!("cannot repair {path}: {e}"))?;
-        }
-        file.set_len(fix.length)
-            .map_err(|e| format!("cannot repair {path}: {e}"))?;
-        Ok(fix.frames)
-    }
-}
-
-/// How much of a file to read for its header.
-const HEADER_BYTES: u64 = 64 * 1024;
-
-/// Why a recording ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum EndReason {
-    /// [`Recording::stop`].
-    Stopped,
-    /// A timed recording reached its duration.
-    DurationReached,
-    /// Its synth was freed by something else, e.g. a reset.
-    SynthFreed,
-    /// The server quit or rebooted.
-    ServerQuit,
-    /// The server process died or hung and was stopped.
-    ServerDied,
-}
-
-impl EndReason {
-    /// A short name for logs, e.g. `server died`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Stopped => "stopped",
-            Self::DurationReached => "duration reached",
-            Self::SynthFreed => "synth freed",
-            Self::ServerQuit => "server quit",
-            Self::ServerDied => "server died",
-        }
-    }
-}
-
-impl std::fmt::Display for EndReason {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-/// A recording ended: its file is closed (or, after its server died, repaired) and final.
-#[derive(Debug, Clone, PartialEq, Message)]
-#[rtype(result = "()")]
-pub struct RecordingEnded {
-    /// The file.
-    pub path: PathBuf,
-    /// Frames in the file, when it could be read from this machine.
-    pub frames: Option<u64>,
-    /// Why it ended.
-    pub reason: EndReason,
-    /// Why the file may be incomplete or unreadable (not on this machine, a header format that
-    /// cannot be repaired, an I/O error); `None` when it is complete.
-    pub problem: Option<String>,
-}
-
 impl<S: Face> std::fmt::Debug for Recording<S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Recording")
@@ -259,73 +154,20 @@ impl<S: Face> Recording<S> {
     }
 }
 
-/// The recordings of one server whose files may still be open, and who hears that one ended.
-/// When the server process goes away (a quit, a crash, a hang the supervisor ends) the files
-/// still open are repaired and ended.
-#[derive(Default)]
-pub(crate) struct Recordings {
-    open: Mutex<Vec<Arc<Inner>>>,
-    listeners: Mutex<Listeners<RecordingEnded>>,
-    /// The server died rather than quit since it last booted.
-    died: AtomicBool,
-}
-
-impl Recordings {
-    fn add(&self, inner: &Arc<Inner>) {
-        self.open
-            .lock()
-            .expect("recordings lock")
-            .push(inner.clone());
-    }
-
-    fn snapshot(&self) -> Vec<Arc<Inner>> {
-        self.open.lock().expect("recordings lock").clone()
-    }
-
-    /// Ends a recording once: marks it closed, examines (or repairs) its file and tells the
-    /// listeners.
-    fn end(&self, inner: &Arc<Inner>, reason: EndReason, repair: bool) {
-        if inner.closer.send_replace(true) {
-            return;
-        }
-        self.open
-            .lock()
-            .expect("recordings lock")
-            .retain(|r| !Arc::ptr_eq(r, inner));
-        let reason = inner.reason.lock().expect("reason lock").unwrap_or(reason);
-        let (frames, problem) = match inner.examine(repair) {
-            Ok(frames) => (Some(frames), None),
-            Err(problem) => (None, Some(problem)),
-        };
-        let path = inner.path.display();
-        match &problem {
-            None => tracing::info!(path = %path, ?frames, %reason, "recording ended"),
-            Some(problem) => tracing::warn!(path = %path, %reason, %problem, "recording ended"),
-        }
-        let notice = RecordingEnded {
-            path: inner.path.clone(),
-            frames,
-            reason,
-            problem,
-        };
-        self.listeners
-            .lock()
-            .expect("listeners lock")
-            .publish(&notice);
-    }
-
+impl AsyncServer {
+    /// Starts following the lifecycle for recordings (once, when the server is made).
     /// Follows the server's lifecycle: once its process is gone, every file still open is
     /// repaired and its recording ended.
-    fn follow(self: &Arc<Self>, server: &AsyncServer) {
-        let recordings = self.clone();
-        let actor = server.actor().downgrade();
+    pub(crate) fn follow_recordings(&self) {
+        let recordings = self.recordings().clone();
+        let actor = self.actor().downgrade();
         let events = [
             LifecycleEvent::Booting,
             LifecycleEvent::OscPanicked,
             LifecycleEvent::ProcessPanicked,
             LifecycleEvent::Quit,
         ];
-        server.register_lifecycle_callback(
+        self.register_lifecycle_callback(
             events,
             move |notice| match notice.event {
                 LifecycleEvent::Booting => recordings.died.store(false, Ordering::Relaxed),
@@ -350,13 +192,6 @@ impl Recordings {
             },
             false,
         );
-    }
-}
-
-impl AsyncServer {
-    /// Starts following the lifecycle for recordings (once, when the server is made).
-    pub(crate) fn follow_recordings(&self) {
-        self.recordings().follow(self);
     }
 
     /// Stops every recording still open, for `reason` (failures are logged: the server is going
