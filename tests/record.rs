@@ -407,7 +407,7 @@ fn stopping_and_timed_ends_are_announced() {
         .add_synth("test_sine", vec![], None, AddAction::AddToHead, true)
         .unwrap();
     let (ended_tx, ended) = mpsc::channel();
-    server.as_async().on_recording_ended(move |notice| {
+    server.on_recording_ended(move |notice| {
         let _ = ended_tx.send(notice.clone());
     });
     let timed = dir.join("timed.wav");

@@ -465,6 +465,20 @@ impl Server {
             inner: recording.inner,
         })
     }
+
+    /// Calls `procedure` each time a recording of this server ends (see
+    /// [`AsyncServer::on_recording_ended`]).
+    pub fn on_recording_ended(
+        &self,
+        procedure: impl FnMut(&RecordingEnded) + std::marker::Send + 'static,
+    ) {
+        self.as_async().on_recording_ended(procedure)
+    }
+
+    /// Sends a [`RecordingEnded`] to `recipient` each time a recording of this server ends.
+    pub fn subscribe_recordings(&self, recipient: Recipient<RecordingEnded>) {
+        self.as_async().subscribe_recordings(recipient)
+    }
 }
 
 impl Recording<Server> {
