@@ -44,17 +44,22 @@ fn no_import_cycles_between_modules() {
 
 #[test]
 fn the_checker_sees_a_cycle() {
-    // Two sibling modules that name each other, and a third that only names its parent.
+    // Two sibling modules that name each other; a third whose child names its parent, and
+    // names `a` only from its tests, while `a` reaches that child through a re-export.
     let dir = std::env::temp_dir().join(format!("import-cycles-{}", std::process::id()));
     std::fs::create_dir_all(dir.join("src/c")).unwrap();
     let write = |p: &str, s: &str| std::fs::write(dir.join(p), s).unwrap();
     write("src/lib.rs", "mod a;\nmod b;\nmod c;\npub use a::A;\n");
-    write("src/a.rs", "use crate::b::B; pub struct A(B);\n");
+    write(
+        "src/a.rs",
+        "use crate::b::B; use crate::c::D; pub struct A(B, D);\n",
+    );
     write("src/b.rs", "pub struct B; fn f() -> crate::A { todo!() }\n");
-    write("src/c/mod.rs", "mod d; pub struct C;\n");
+    write("src/c/mod.rs", "mod d; pub use d::D; pub struct C;\n");
     write(
         "src/c/d.rs",
-        "use super::C; // crate::a::A in a comment\nconst S: &str = \"crate::b\";\n",
+        "use super::C; // crate::a::A in a comment\nconst S: &str = \"crate::b\";\npub struct D;\n\
+         #[cfg(test)]\n#[allow(unused)]\nmod tests { use crate::a::A; }\n",
     );
     let graph = Crate::read(&dir.join("src/lib.rs"));
     let cycles = graph.cycles();
@@ -66,6 +71,21 @@ fn the_checker_sees_a_cycle() {
         .collect();
     assert_eq!(names, BTreeSet::from(["a".to_owned(), "b".to_owned()]));
 }
+
+/// Keywords that start an item, which consumes a pending `#[cfg(test)]`.
+const ITEMS: [&str; 11] = [
+    "mod",
+    "fn",
+    "use",
+    "struct",
+    "enum",
+    "impl",
+    "trait",
+    "const",
+    "static",
+    "type",
+    "macro_rules",
+];
 
 fn workspace_members(root: &Path) -> Vec<String> {
     let manifest = std::fs::read_to_string(root.join("Cargo.toml")).expect("workspace Cargo.toml");
@@ -93,6 +113,8 @@ struct Module {
     imports: BTreeMap<String, Vec<String>>,
     /// Paths this module names, as written.
     paths: Vec<Vec<String>>,
+    /// A `#[cfg(test)]` module: tests may reach anywhere, so their paths make no edges.
+    test: bool,
 }
 
 struct Crate {
@@ -122,9 +144,18 @@ impl Crate {
         let id = self.push(name, parent, None);
         let mut stack = vec![(id, 0usize)]; // (module, brace depth at which it opened)
         let mut depth = 0usize;
+        let mut cfg_test = false;
         let mut i = 0;
         while i < tokens.len() {
             let here = stack.last().unwrap().0;
+            if tokens[i..].starts_with(&["#", "[", "cfg", "(", "test", ")", "]"].map(String::from))
+            {
+                cfg_test = true;
+                i += 7;
+                continue;
+            }
+            // `#[cfg(test)]` holds until the item it is on (other attributes may come between).
+            let test_item = ITEMS.contains(&tokens[i].as_str()) && std::mem::take(&mut cfg_test);
             match tokens[i].as_str() {
                 "{" => depth += 1,
                 "}" => {
@@ -148,12 +179,14 @@ impl Crate {
                             (sub.join(&child).join("mod.rs"), sub.join(&child))
                         };
                         let c = self.add_file(&file, child.clone(), Some(here), subdir);
+                        self.modules[c].test |= test_item;
                         self.modules[here].children.insert(child, c);
                         i += 3;
                         continue;
                     }
                     if tokens[i + 2] == "{" {
                         let c = self.push(child.clone(), Some(here), Some(id));
+                        self.modules[c].test |= test_item;
                         self.modules[here].children.insert(child, c);
                         stack.push((c, depth));
                         depth += 1;
@@ -206,6 +239,7 @@ impl Crate {
             children: BTreeMap::new(),
             imports: BTreeMap::new(),
             paths: Vec::new(),
+            test: false,
         });
         id
     }
@@ -245,6 +279,18 @@ impl Crate {
         Some(self.modules[at].file)
     }
 
+    fn in_tests(&self, mut id: usize) -> bool {
+        loop {
+            if self.modules[id].test {
+                return true;
+            }
+            match self.modules[id].parent {
+                Some(p) => id = p,
+                None => return false,
+            }
+        }
+    }
+
     fn is_ancestor(&self, ancestor: usize, mut of: usize) -> bool {
         while let Some(p) = self.modules[of].parent {
             if self.modules[p].file == ancestor {
@@ -260,6 +306,9 @@ impl Crate {
         let mut edges: BTreeMap<(usize, usize), BTreeSet<String>> = BTreeMap::new();
         for (id, module) in self.modules.iter().enumerate() {
             let from = module.file;
+            if self.in_tests(id) {
+                continue;
+            }
             for path in &module.paths {
                 let Some(to) = self.resolve(id, path, 0) else {
                     continue;
