@@ -1,45 +1,87 @@
-//! Fails when modules of one crate import each other in a loop.
+//! Checks of the workspace's module structure, run by CI with every other test.
 //!
 //! Every crate of the workspace is read from its `src/lib.rs` (and `src/main.rs`) down through
-//! its `mod` declarations. An edge runs from a module file to the module file that defines what
-//! it names through `crate::`, `super::`, `self::` or a child module's path, following `use`
-//! re-exports to where an item really lives. A child naming its ancestors is how Rust nests
-//! modules (handlers beside the actor they serve), so edges up the module tree do not count;
-//! any other loop does, and the test prints each one with the names that tie it.
+//! its `mod` declarations.
 //!
-//! Run alone: `cargo test --test import_cycles`.
+//! - No import cycles: an edge runs from a module file to the module file that defines what it
+//!   names through `crate::`, `super::`, `self::` or a child module's path, following `use`
+//!   re-exports to where an item really lives. A child naming its ancestors is how Rust nests
+//!   modules (handlers beside the actor they serve), so edges up the module tree do not count,
+//!   and neither do `#[cfg(test)]` modules; any other loop fails, printed with the names that
+//!   tie it.
+//! - The README's layout table names every module, so a reader finds any behaviour from it.
+//!
+//! Run alone: `cargo test --test structure`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 #[test]
 fn no_import_cycles_between_modules() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut report = Vec::new();
-    let mut crates = 0;
-    for member in workspace_members(root) {
-        for entry in ["src/lib.rs", "src/main.rs"] {
-            let path = root.join(&member).join(entry);
-            if !path.exists() {
-                continue;
-            }
-            crates += 1;
-            let graph = Crate::read(&path);
-            for cycle in graph.cycles() {
-                report.push(format!(
-                    "{}: {}",
-                    Path::new(&member).join(entry).display(),
-                    graph.describe(&cycle).join("\n    ")
-                ));
+    for (entry, graph) in crates() {
+        for cycle in graph.cycles() {
+            report.push(format!(
+                "{entry}: {}",
+                graph.describe(&cycle).join("\n    ")
+            ));
+        }
+    }
+    assert!(report.is_empty(), "import cycles:\n{}", report.join("\n"));
+}
+
+#[test]
+fn the_readme_layout_names_every_module() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).expect("README.md");
+    let start = readme
+        .find("\n## Layout")
+        .expect("a Layout section in README.md");
+    let section = &readme[start + 1..];
+    let section = &section[..section.find("\n## ").unwrap_or(section.len())];
+    // Every word inside backticks: `server/` (`boot`, `quit`), `osc/tcp`, `shm/map.rs`.
+    let named: BTreeSet<&str> = section
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .flat_map(|quoted| quoted.split(|c: char| !(c.is_alphanumeric() || c == '_')))
+        .collect();
+    let mut missing = Vec::new();
+    for (entry, graph) in crates() {
+        for (id, module) in graph.modules.iter().enumerate() {
+            let is_file = module.file == id && module.parent.is_some();
+            if is_file && !graph.in_tests(id) && !named.contains(module.name.as_str()) {
+                missing.push(format!("{} (in {entry})", graph.module_path(id)));
             }
         }
     }
     assert!(
-        crates >= 3,
-        "found only {crates} crate roots under {}",
+        missing.is_empty(),
+        "README.md's Layout section does not name these modules:\n{}",
+        missing.join("\n")
+    );
+}
+
+/// Every crate root of the workspace, by its path from the workspace root, read.
+fn crates() -> Vec<(String, Crate)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut crates = Vec::new();
+    for member in workspace_members(root) {
+        for entry in ["src/lib.rs", "src/main.rs"] {
+            let path = root.join(&member).join(entry);
+            if path.exists() {
+                let name = Path::new(&member).join(entry).display().to_string();
+                crates.push((name, Crate::read(&path)));
+            }
+        }
+    }
+    assert!(
+        crates.len() >= 3,
+        "found only {} crate roots under {}",
+        crates.len(),
         root.display()
     );
-    assert!(report.is_empty(), "import cycles:\n{}", report.join("\n"));
+    crates
 }
 
 #[test]
