@@ -11,11 +11,11 @@ use scserver::{
     SynthDef, Value,
 };
 
-use common::SYNTHDEFS;
+use common::{ServerKind, SYNTHDEFS};
 
-fn server() -> Server {
+fn server(kind: ServerKind) -> Server {
     common::init_tracing();
-    let server = Server::new(common::options());
+    let server = Server::new(kind.options());
     server.boot(None).expect("boot");
     server
         .load_synthdefs_dir(SYNTHDEFS, true)
@@ -32,13 +32,12 @@ fn wait_until(what: &str, mut condition: impl FnMut() -> bool) {
     }
 }
 
-#[test]
-fn the_mirror_stays_right_after_two_thousand_groups() {
+fn the_mirror_stays_right_after_two_thousand_groups(kind: ServerKind) {
     common::init_tracing();
     // scsynth's default node limit is 1,024.
     let server = Server::new(scserver::Options {
         maximum_node_count: 8192,
-        ..common::options()
+        ..kind.options()
     });
     server.boot(None).expect("boot");
     let root = server.default_group().unwrap();
@@ -80,9 +79,8 @@ fn the_mirror_stays_right_after_two_thousand_groups() {
     server.quit(false).unwrap();
 }
 
-#[test]
-fn nodes_move_pause_set_and_map() {
-    let server = server();
+fn nodes_move_pause_set_and_map(kind: ServerKind) {
+    let server = server(kind);
     let root = server.default_group().unwrap();
     let a = server
         .add_group(Some(root), AddAction::AddToHead, false, true)
@@ -130,9 +128,8 @@ fn nodes_move_pause_set_and_map() {
     server.quit(false).unwrap();
 }
 
-#[test]
-fn a_synth_of_a_synthdef_sent_with_it() {
-    let server = server();
+fn a_synth_of_a_synthdef_sent_with_it(kind: ServerKind) {
+    let server = server(kind);
     let bytes = std::fs::read(format!("{SYNTHDEFS}/ref_pan_stereo.scsyndef")).unwrap();
     let def = SynthDef::decode(&bytes).expect("decode reference");
     let synth = server
@@ -148,9 +145,8 @@ fn a_synth_of_a_synthdef_sent_with_it() {
     server.quit(false).unwrap();
 }
 
-#[test]
-fn buffers_written_and_read_back_from_a_file() {
-    let server = server();
+fn buffers_written_and_read_back_from_a_file(kind: ServerKind) {
+    let server = server(kind);
     let buffer = server
         .add_buffer(
             BufferSource::Empty {
@@ -205,9 +201,8 @@ fn buffers_written_and_read_back_from_a_file() {
     server.quit(false).unwrap();
 }
 
-#[test]
-fn concurrent_failing_reads_each_get_their_own_fail() {
-    let server = server();
+fn concurrent_failing_reads_each_get_their_own_fail(kind: ServerKind) {
+    let server = server(kind);
     let source = server
         .add_buffer(
             BufferSource::Empty {
@@ -259,9 +254,8 @@ fn concurrent_failing_reads_each_get_their_own_fail() {
     server.quit(false).unwrap();
 }
 
-#[test]
-fn unclaimed_failures_reach_subscribers() {
-    let server = server();
+fn unclaimed_failures_reach_subscribers(kind: ServerKind) {
+    let server = server(kind);
     let seen = Arc::new(Mutex::new(Vec::new()));
     let sink = seen.clone();
     server.on_failure(move |f| {
@@ -302,12 +296,17 @@ mod async_face {
 
     /// The same objects from an actix application: async handles, a context, a dump, and an
     /// unclaimed `/fail` delivered to a Recipient.
-    #[actix::test]
-    async fn objects_contexts_and_failures_from_actix() {
+    fn objects_contexts_and_failures_from_actix(kind: ServerKind) {
+        actix::System::new().block_on(from_actix(kind));
+    }
+
+    crate::on_both_servers!(objects_contexts_and_failures_from_actix);
+
+    async fn from_actix(kind: ServerKind) {
         common::init_tracing();
         let (tx, mut rx) = mpsc::unbounded_channel();
         let failures = Failures(tx).start();
-        let server = AsyncServer::with_name("objects-async", common::options());
+        let server = AsyncServer::with_name("objects-async", kind.options());
         server.subscribe_failures(failures.recipient());
         server.boot(None).await.expect("boot");
         server.load_synthdefs_dir(SYNTHDEFS, true).await.unwrap();
@@ -368,12 +367,11 @@ mod async_face {
     }
 }
 
-#[test]
-fn reset_leaves_the_mirror_with_the_default_group_only() {
+fn reset_leaves_the_mirror_with_the_default_group_only(kind: ServerKind) {
     common::init_tracing();
     let server = Server::new(scserver::Options {
         maximum_node_count: 8192,
-        ..common::options()
+        ..kind.options()
     });
     server.boot(None).expect("boot");
     let root = server.default_group().unwrap();
@@ -394,9 +392,8 @@ fn reset_leaves_the_mirror_with_the_default_group_only() {
     server.quit(false).unwrap();
 }
 
-#[test]
-fn synthdefs_too_many_for_one_datagram_go_in_several() {
-    let server = server();
+fn synthdefs_too_many_for_one_datagram_go_in_several(kind: ServerKind) {
+    let server = server(kind);
     let bytes = std::fs::read(format!("{SYNTHDEFS}/ref_large.scsyndef")).unwrap();
     let large = SynthDef::decode(&bytes).expect("decode reference");
     let defs: Vec<SynthDef> = (0..400)
@@ -417,12 +414,11 @@ fn synthdefs_too_many_for_one_datagram_go_in_several() {
     server.quit(false).unwrap();
 }
 
-#[test]
-fn the_mirror_is_refreshed_after_a_large_timed_bundle_has_run() {
+fn the_mirror_is_refreshed_after_a_large_timed_bundle_has_run(kind: ServerKind) {
     common::init_tracing();
     let server = Server::new(scserver::Options {
         maximum_node_count: 8192,
-        ..common::options()
+        ..kind.options()
     });
     server.boot(None).expect("boot");
     server.set_latency(Duration::from_millis(100));
@@ -447,12 +443,11 @@ fn the_mirror_is_refreshed_after_a_large_timed_bundle_has_run() {
     server.quit(false).unwrap();
 }
 
-#[test]
-fn the_mirror_recovers_from_notifications_scsynth_dropped() {
+fn the_mirror_recovers_from_notifications_scsynth_dropped(kind: ServerKind) {
     common::init_tracing();
     let server = Server::new(scserver::Options {
         maximum_node_count: 8192,
-        ..common::options()
+        ..kind.options()
     });
     server.boot(None).expect("boot");
     // 2,000 groups in one raw fire-and-forget /g_new: no request context knows of them, and
@@ -474,3 +469,16 @@ fn the_mirror_recovers_from_notifications_scsynth_dropped() {
     });
     server.quit(false).unwrap();
 }
+
+on_both_servers!(
+    the_mirror_stays_right_after_two_thousand_groups,
+    nodes_move_pause_set_and_map,
+    a_synth_of_a_synthdef_sent_with_it,
+    buffers_written_and_read_back_from_a_file,
+    concurrent_failing_reads_each_get_their_own_fail,
+    unclaimed_failures_reach_subscribers,
+    reset_leaves_the_mirror_with_the_default_group_only,
+    synthdefs_too_many_for_one_datagram_go_in_several,
+    the_mirror_is_refreshed_after_a_large_timed_bundle_has_run,
+    the_mirror_recovers_from_notifications_scsynth_dropped,
+);

@@ -8,20 +8,22 @@ mod scenarios;
 
 use std::time::{Duration, Instant};
 
+use common::ServerKind;
 use scenarios::server_with_recorder;
 use scserver::{LifecycleEvent as E, Options, Protocol, RequestError, ServerError, Status};
 
-fn tcp() -> Options {
-    scenarios::options(Protocol::Tcp)
+fn tcp(kind: ServerKind) -> Options {
+    scenarios::options(kind, Protocol::Tcp)
 }
 
-/// Runs a shared scenario over TCP under the scenario's own name.
+/// Runs a shared scenario over TCP on both servers under the scenario's own name.
 macro_rules! over_tcp {
     ($($name:ident),* $(,)?) => {$(
-        #[test]
-        fn $name() {
-            scenarios::$name(tcp());
+        fn $name(kind: ServerKind) {
+            scenarios::$name(tcp(kind));
         }
+
+        on_both_servers!($name);
     )*};
 }
 
@@ -37,16 +39,14 @@ over_tcp!(
     ten_thousand_concurrent_mixed_requests_each_get_their_own_reply,
 );
 
-#[test]
-fn two_servers_at_once() {
-    scenarios::two_servers_at_once(tcp(), tcp());
+fn two_servers_at_once(kind: ServerKind) {
+    scenarios::two_servers_at_once(tcp(kind), tcp(kind));
 }
 
-#[test]
-fn the_session_password_logs_in() {
+fn the_session_password_logs_in(kind: ServerKind) {
     let options = Options {
         password: Some("s3cret".into()),
-        ..tcp()
+        ..tcp(kind)
     };
     let (server, events) = server_with_recorder("password", options);
     // scsynth reads nothing for a second after the password frame; boot allows for it.
@@ -57,12 +57,11 @@ fn the_session_password_logs_in() {
     server.quit(false).unwrap();
 }
 
-#[test]
-fn a_wrong_password_fails_the_login() {
+fn a_wrong_password_fails_the_login(kind: ServerKind) {
     let options = Options {
         password: Some("right".into()),
         maximum_logins: 2,
-        ..tcp()
+        ..tcp(kind)
     };
     let (owner, owner_events) = server_with_recorder("pw-owner", options);
     owner.boot(None).unwrap();
@@ -96,11 +95,10 @@ fn a_wrong_password_fails_the_login() {
     assert!(!common::alive(pid), "scsynth {pid} still running");
 }
 
-#[test]
-fn a_second_tcp_client_is_refused_with_a_reason() {
+fn a_second_tcp_client_is_refused_with_a_reason(kind: ServerKind) {
     let options = Options {
         maximum_logins: 2,
-        ..tcp()
+        ..tcp(kind)
     };
     let (owner, _) = server_with_recorder("tcp-owner", options);
     owner.boot(None).unwrap();
@@ -120,9 +118,8 @@ fn a_second_tcp_client_is_refused_with_a_reason() {
     owner.quit(false).unwrap();
 }
 
-#[test]
-fn an_overlong_password_is_refused_before_connecting() {
-    let (owner, _) = server_with_recorder("pw-long-owner", tcp());
+fn an_overlong_password_is_refused_before_connecting(kind: ServerKind) {
+    let (owner, _) = server_with_recorder("pw-long-owner", tcp(kind));
     owner.boot(None).unwrap();
     let (guest, _) = server_with_recorder(
         "pw-long",
@@ -142,7 +139,7 @@ fn an_overlong_password_is_refused_before_connecting() {
 
 #[test]
 fn connection_refused_is_a_typed_error() {
-    let (server, events) = server_with_recorder("refused", tcp());
+    let (server, events) = server_with_recorder("refused", tcp(ServerKind::Scsynth));
     let error = server.connect(None).unwrap_err();
     assert!(
         matches!(error, ServerError::Request(RequestError::Transport { .. })),
@@ -173,7 +170,7 @@ async fn a_tcp_connect_that_hangs_leaves_the_arbiter_free() {
         Options {
             port: address.port(),
             request_timeout: timeout,
-            ..tcp()
+            ..tcp(ServerKind::Scsynth)
         },
     );
     let started = Instant::now();
@@ -205,3 +202,11 @@ async fn a_tcp_connect_that_hangs_leaves_the_arbiter_free() {
         "the arbiter froze for {longest:?} during the connect"
     );
 }
+
+on_both_servers!(
+    two_servers_at_once,
+    the_session_password_logs_in,
+    a_wrong_password_fails_the_login,
+    a_second_tcp_client_is_refused_with_a_reason,
+    an_overlong_password_is_refused_before_connecting,
+);
