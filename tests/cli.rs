@@ -251,6 +251,22 @@ fn check_prints_what_would_start() {
 }
 
 #[test]
+fn check_shows_supernova_with_its_threads() {
+    let config = config_file(
+        "check-supernova",
+        "[[server]]\nname = \"n\"\nport = 57993\nexecutable = \"supernova\"\nthreads = 2\n",
+    );
+    let out = scserver(&["check", config.to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("n: supernova") && stdout.contains("-u 57993") && stdout.contains("-T 2"),
+        "{stdout}"
+    );
+    std::fs::remove_file(config).ok();
+}
+
+#[test]
 fn status_and_tree_of_a_running_server() {
     let server = scserver::Server::with_name("probed", common::options());
     server.boot(None).unwrap();
