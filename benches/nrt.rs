@@ -44,7 +44,7 @@ fn score() -> Score {
     };
     score.add(0.0, define).expect("time 0");
     for voice in 0..VOICES {
-        let node_id = score.allocate_node();
+        let node_id = score.allocate_node().expect("a node id");
         let controls = vec![
             ("freq".into(), (55.0 * f64::from(voice + 2)).into()),
             ("pan".into(), (f64::from(voice) / 7.5 - 1.0).into()),

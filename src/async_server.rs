@@ -14,7 +14,7 @@ use scserver_actors::server::events::{
     RegisterLifecycleCallback, Subscribe, UnregisterLifecycleCallback,
 };
 use scserver_actors::server::quit::{Disconnect, Quit, Reboot};
-use scserver_actors::server::request::{encode, Expectation, Request, Send};
+use scserver_actors::server::request::{encode, Expectation, Outgoing, Request, Send};
 use scserver_actors::server::reset::Reset;
 use scserver_actors::server::{
     lifecycle_callback, LifecycleNotice, ServerActor, ServerState, SignalProcess, Status, Watch,
@@ -43,6 +43,7 @@ struct Inner {
     next_id: AtomicU64,
     session: crate::context::Session,
     recordings: crate::record::Recordings,
+    volume: crate::volume::VolumeState,
     // Dropped last: stopping the runtime stops the actors.
     runtime: Option<RuntimeThread>,
 }
@@ -77,6 +78,7 @@ impl AsyncServer {
                 next_id: AtomicU64::new(1),
                 session: crate::context::Session::new(mirror),
                 recordings: Default::default(),
+                volume: Default::default(),
                 runtime,
             }),
         }
@@ -92,6 +94,11 @@ impl AsyncServer {
         &self.inner.recordings
     }
 
+    /// The volume setting, kept across boots.
+    pub(crate) fn volume_state(&self) -> &crate::volume::VolumeState {
+        &self.inner.volume
+    }
+
     /// The server's name.
     pub fn name(&self) -> &str {
         &self.inner.name
@@ -103,7 +110,8 @@ impl AsyncServer {
 
     /// Boots scsynth with `options` (or the last ones) and connects to it.
     pub async fn boot(&self, options: Option<Options>) -> Result<(), ServerError> {
-        self.inner.addr.send(Boot(options)).await?
+        self.inner.addr.send(Boot(options)).await??;
+        self.restore_volume().await
     }
 
     /// Connects to a running server without owning it.
@@ -125,7 +133,8 @@ impl AsyncServer {
     /// Quits and boots again with the same options.
     pub async fn reboot(&self) -> Result<(), ServerError> {
         self.close_recordings().await;
-        self.inner.addr.send(Reboot).await?
+        self.inner.addr.send(Reboot).await??;
+        self.restore_volume().await
     }
 
     /// Clears nodes, scheduled bundles, SynthDefs and ids; puts the default group back.
@@ -133,7 +142,8 @@ impl AsyncServer {
         self.close_recordings().await;
         self.inner.addr.send(Reset).await??;
         // `/g_freeAll 0` ends every node at once; scsynth may drop some of those `/n_end`s.
-        self.refresh_mirror(None).await
+        self.refresh_mirror(None).await?;
+        self.restore_volume().await
     }
 
     /// Sends `/sync id` and waits for `/synced id`. Without an id, one is allocated.
@@ -146,14 +156,8 @@ impl AsyncServer {
             Some(id) => id,
             None => self.allocate(IdKind::Sync, 1).await?,
         };
-        let command = Command::Sync { id };
-        let expect = Expectation {
-            timeout,
-            ..Expectation::of(&command).expect("/sync has a reply")
-        };
-        self.request(OscPacket::Message(command.to_message()), expect)
-            .await
-            .map(drop)
+        let out = Outgoing::command(&Command::Sync { id })?.with_timeout(timeout);
+        self.submit(out).await.map(drop)
     }
 
     /// Sends a packet and waits for the reply that `expect` describes (or its `/fail`).
@@ -162,9 +166,13 @@ impl AsyncServer {
         packet: OscPacket,
         expect: Expectation,
     ) -> Result<OscMessage, ServerError> {
-        let bytes = encode(&packet)?;
+        self.submit(Outgoing::raw(&packet, expect)?).await
+    }
+
+    /// Sends a request through the server actor and awaits its outcome.
+    pub(crate) async fn submit(&self, out: Outgoing) -> Result<OscMessage, ServerError> {
         let (tx, rx) = oneshot::channel();
-        self.inner.addr.do_send(Request { bytes, expect, tx });
+        self.inner.addr.do_send(Request { out, tx });
         // A dropped sender: the actor stopped before it could answer.
         Ok(rx.await.map_err(|_| ServerError::ActorGone)??)
     }
@@ -176,25 +184,24 @@ impl AsyncServer {
 
     /// Sends packets in order (already encoded), expecting nothing.
     pub fn send_encoded(&self, packets: Vec<Vec<u8>>) -> Result<(), ServerError> {
-        if !matches!(self.status(), Status::Online) {
-            return Err(RequestError::NotConnected.into());
+        let status = self.status();
+        if status != Status::Online {
+            return Err(RequestError::NotConnected {
+                status: status.name(),
+            }
+            .into());
         }
         // Fire and forget: ordering is kept by the mailbox, errors would only say "offline".
         self.inner.addr.do_send(Send(packets));
         Ok(())
     }
 
-    /// Allocates `count` contiguous ids from this client's share (see `IdKind`); `Exhausted`
-    /// when offline or none are left, `InvalidArgument` for a count below 1.
+    /// Allocates `count` contiguous ids from this client's share (see `IdKind`):
+    /// [`ServerError::Exhausted`] when none are left, [`RequestError::NotConnected`] when offline,
+    /// `InvalidArgument` for a count below 1.
     pub async fn allocate(&self, kind: IdKind, count: i32) -> Result<i32, ServerError> {
         validate::at_least("allocate", "count", count, 1)?;
-        self.inner
-            .addr
-            .send(Allocate { kind, count })
-            .await?
-            .ok_or_else(|| ServerError::Exhausted {
-                kind: format!("{kind:?}"),
-            })
+        self.inner.addr.send(Allocate { kind, count }).await?
     }
 
     /// Gives ids back.

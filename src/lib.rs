@@ -22,6 +22,7 @@ mod callbacks;
 pub mod config;
 mod context;
 mod failures;
+mod meters;
 pub mod objects;
 pub mod probe;
 mod queries;
@@ -30,6 +31,7 @@ mod runtime;
 mod server;
 mod shm;
 mod supervisor;
+mod volume;
 
 /// The SynthDef compiler (the `scserver-synthdef` crate): build UGen graphs in Rust and send
 /// them with [`AsyncServer::add_synthdefs`].
@@ -39,6 +41,7 @@ pub use async_server::AsyncServer;
 pub use callbacks::{LifecycleCallbackHandle, OscCallbackHandle};
 pub use config::{Config, ConfigError, ServerConfig};
 pub use context::RequestContext;
+pub use meters::{Level, MeterReading, MeterSource, Meters};
 pub use objects::{Buffer, BufferSource, Bus, BusGroup, BusId, Group, Rate, Synth};
 pub use record::{RecordError, RecordOptions, Recording};
 pub use scserver_actors::allocator::IdKind;
@@ -67,6 +70,7 @@ pub use shm::{
     Access, FrequencyScale, Scope, ScopeFrame, ScopeInput, SharedMemory, SharedMemoryError,
 };
 pub use supervisor::{Hook, LifecycleFn, ServerSupervisor};
+pub use volume::Volume;
 
 /// OSC types, re-exported from `rosc` so callers need no direct dependency.
 pub mod osc {

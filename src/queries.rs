@@ -5,22 +5,22 @@
 
 use std::collections::BTreeMap;
 
-use rosc::{OscBundle, OscMessage, OscPacket};
+use rosc::{OscMessage, OscPacket};
 use scserver_actors::{RequestError, ServerError};
 use scserver_core::command::{Command, Control};
 use scserver_core::reply::{
     self, BufferInfo, ControlValue, NodeInfo, Reply, StatusInfo, VersionInfo,
 };
-use scserver_core::timetag;
 use scserver_core::tree::{self, QueryTreeGroup};
 use scserver_core::validate;
-use scserver_core::Pattern;
 
 use scserver_actors::server::dump::DumpTree;
 use scserver_actors::server::notifications::RefreshMirror;
 
 use crate::context::{burst_group, notifications, NOTIFICATION_FIFO};
-use crate::{AsyncServer, Expectation, IdKind, Server};
+use scserver_actors::server::request::Outgoing;
+
+use crate::{AsyncServer, Server};
 
 fn bad_reply(command: &str, message: impl ToString) -> ServerError {
     RequestError::BadReply {
@@ -47,9 +47,9 @@ fn typed<T>(
 
 impl AsyncServer {
     /// Sends `command`, after refusing arguments scsynth would ignore or mishandle with
-    /// [`RequestError::InvalidArgument`] (nothing is sent then). With `sync`, waits for its reply (or its `/fail`, as a typed
-    /// [`RequestError::Failed`]) and answers it; a command scsynth does not answer is sent with a
-    /// `/sync` in the same bundle, so its `/fail` (or the `/synced`) still arrives. Without
+    /// [`RequestError::InvalidArgument`] (nothing is sent then). With `sync`, waits for its reply
+    /// (or its `/fail`, as a typed [`RequestError::Failed`]) and answers it; for a command scsynth
+    /// does not answer, the answer only says that scsynth has performed it. Without
     /// `sync`, adds it to the innermost open request context (or sends it at once when none is
     /// open) and answers `None`.
     pub async fn execute(
@@ -69,40 +69,7 @@ impl AsyncServer {
             }
             return Ok(None);
         }
-        let address = command.address();
-        // A command with a reply fails as its core description says; one without is confirmed by
-        // a /sync, so any /fail naming it is its own.
-        let fail = command.fail_pattern().or_else(|| {
-            command
-                .reply()
-                .is_none()
-                .then(|| Pattern::new("/fail").arg(address))
-        });
-        let (packet, reply) = match command.reply() {
-            Some(reply) => (OscPacket::Message(command.to_message()), reply),
-            None => {
-                let id = self.allocate(IdKind::Sync, 1).await?;
-                let sync = Command::Sync { id };
-                let bundle = OscBundle {
-                    timetag: timetag::IMMEDIATE,
-                    content: vec![
-                        OscPacket::Message(command.to_message()),
-                        OscPacket::Message(sync.to_message()),
-                    ],
-                };
-                (
-                    OscPacket::Bundle(bundle),
-                    sync.reply().expect("/sync has a reply"),
-                )
-            }
-        };
-        let expect = Expectation {
-            command: address.to_owned(),
-            reply,
-            fail,
-            timeout: None,
-        };
-        let reply = self.request(packet, expect).await?;
+        let reply = self.submit(Outgoing::command(&command)?).await?;
         if let Some(group) = burst {
             self.refresh_mirror(Some(group)).await?;
         }

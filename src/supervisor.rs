@@ -106,17 +106,26 @@ impl ServerSupervisor {
             .lock()
             .expect("servers lock")
             .insert(name.to_owned(), server.clone());
-        let hook = hook.map(|mut hook| {
-            let server = server.clone();
-            Box::new(move |ctx: RestartContext| hook(server.clone(), ctx.attempt))
-                as sup::RestartHook
-        });
+        // The volume is the client's setting: put it back before the user's nodes return.
+        let mut user = hook;
+        let restarted = server.clone();
+        let hook = Box::new(move |ctx: RestartContext| {
+            let server = restarted.clone();
+            let user = user.as_mut().map(|hook| hook(server.clone(), ctx.attempt));
+            Box::pin(async move {
+                server.restore_volume().await?;
+                match user {
+                    Some(user) => user.await,
+                    None => Ok(()),
+                }
+            }) as BoxFuture<'static, Result<(), ServerError>>
+        }) as sup::RestartHook;
         self.inner
             .addr
             .send(Supervise {
                 name: name.to_owned(),
                 server: server.actor(),
-                hook,
+                hook: Some(hook),
             })
             .await??;
         Ok(server)

@@ -95,6 +95,23 @@ impl Run {
     }
 }
 
+/// A test that fails while its run is still going must not leave the run and its servers behind:
+/// SIGTERM quits them in order; SIGKILL after a bound.
+impl Drop for Run {
+    fn drop(&mut self) {
+        if !matches!(self.child.try_wait(), Ok(None)) {
+            return;
+        }
+        let _ = kill(Pid::from_raw(self.child.id() as i32), Signal::SIGTERM);
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while matches!(self.child.try_wait(), Ok(None)) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// Waits (bounded) until none of `pids` is alive.
 fn gone(pids: &[u32], timeout: Duration) -> bool {
     let deadline = Instant::now() + timeout;

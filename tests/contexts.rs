@@ -27,7 +27,8 @@ fn reply(socket: &UdpSocket, to: std::net::SocketAddr, addr: &str, args: Vec<Osc
     socket.send_to(&bytes, to).unwrap();
 }
 
-/// A fake server answering `/notify`, `/status` and `/sync`; every other datagram goes to `tx`.
+/// A fake server answering `/notify`, `/status`, `/sync` and `/c_get` (one bus); every other
+/// datagram goes to `tx`.
 fn fake_scsynth() -> (u16, mpsc::Receiver<OscPacket>) {
     let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
     socket
@@ -57,6 +58,12 @@ fn fake_scsynth() -> (u16, mpsc::Receiver<OscPacket>) {
                         reply(&socket, from, "/status.reply", args)
                     }
                     "/sync" => reply(&socket, from, "/synced", m.args.clone()),
+                    // The fences around requests that can fail: every bus reads 0.
+                    "/c_get" => {
+                        let mut args = m.args.clone();
+                        args.push(OscType::Float(0.0));
+                        reply(&socket, from, "/c_set", args)
+                    }
                     _ => other = true,
                 }
             }

@@ -48,7 +48,7 @@ fn nrt_sine(path: &Path) {
         completion: vec![],
     };
     score.add(0.0, define).unwrap();
-    let node_id = score.allocate_node();
+    let node_id = score.allocate_node().expect("a node id");
     let start = scserver::Command::SNew {
         synthdef: "test_sine".into(),
         node_id,

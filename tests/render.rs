@@ -11,7 +11,7 @@ use scserver::{
 };
 
 fn synth(score: &mut Score, time: f64, synthdef: &str, controls: &[(&str, f32)]) -> i32 {
-    let node_id = score.allocate_node();
+    let node_id = score.allocate_node().expect("a node id");
     score
         .add(
             time,

@@ -4,6 +4,8 @@ use actix::prelude::*;
 use scserver_core::alloc::{AllocError, ClientAllocators};
 use scserver_core::Options;
 
+use crate::error::{RequestError, ServerError};
+
 /// Owns the allocators of one client; empty until configured with a client id.
 #[derive(Default)]
 pub struct AllocatorActor {
@@ -75,10 +77,11 @@ pub enum IdKind {
     Sync,
 }
 
-/// Allocate `count` contiguous ids of a kind (nodes and sync ids come one at a time). `None` when
-/// not connected or the space is exhausted.
+/// Allocate `count` contiguous ids of a kind (nodes and sync ids come one at a time).
+/// [`ServerError::Exhausted`] when this client's share has no room, `NotConnected` before
+/// `/notify` gave a client id.
 #[derive(Debug, Message)]
-#[rtype(result = "Option<i32>")]
+#[rtype(result = "Result<i32, ServerError>")]
 pub struct Allocate {
     /// What to allocate.
     pub kind: IdKind,
@@ -87,18 +90,24 @@ pub struct Allocate {
 }
 
 impl Handler<Allocate> for AllocatorActor {
-    type Result = Option<i32>;
+    type Result = Result<i32, ServerError>;
 
-    fn handle(&mut self, msg: Allocate, _: &mut Self::Context) -> Option<i32> {
-        let state = self.state.as_mut()?;
-        match msg.kind {
-            IdKind::Node => Some(state.nodes.allocate()),
-            IdKind::PermanentNode => Some(state.nodes.allocate_permanent()),
+    fn handle(&mut self, msg: Allocate, _: &mut Self::Context) -> Self::Result {
+        let state = self
+            .state
+            .as_mut()
+            .ok_or(RequestError::NotConnected { status: "offline" })?;
+        let id = match msg.kind {
+            IdKind::Node => state.nodes.allocate(),
+            IdKind::PermanentNode => state.nodes.allocate_permanent(),
             IdKind::AudioBus => state.audio_buses.allocate(msg.count),
             IdKind::ControlBus => state.control_buses.allocate(msg.count),
             IdKind::Buffer => state.buffers.allocate(msg.count),
             IdKind::Sync => Some(state.sync_ids.next()),
-        }
+        };
+        id.ok_or_else(|| ServerError::Exhausted {
+            kind: format!("{:?}", msg.kind),
+        })
     }
 }
 

@@ -125,8 +125,11 @@ pub enum RequestError {
         args: Vec<rosc::OscType>,
     },
     /// The client is not connected to a server.
-    #[error("not connected to a server; boot() or connect() first")]
-    NotConnected,
+    #[error("not connected to a server (it is {status}); boot() or connect() first")]
+    NotConnected {
+        /// The server's lifecycle state: offline, booting, quitting.
+        status: &'static str,
+    },
     /// The connection closed while the request was waiting.
     #[error("the connection to the server closed while waiting for a reply to {command}")]
     Disconnected {
@@ -203,7 +206,7 @@ pub enum ServerError {
     #[error(transparent)]
     Alloc(#[from] AllocError),
     /// No ids of this kind are left in this client's share.
-    #[error("no {kind} ids left for this client (or not connected); free some, or raise the server's counts")]
+    #[error("no {kind} ids left for this client; free some, or raise the server's counts")]
     Exhausted {
         /// What ran out.
         kind: String,

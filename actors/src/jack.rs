@@ -5,24 +5,18 @@
 //! `JACK_DEFAULT_SERVER`, so servers of different processes or tests never share one.
 
 use std::os::unix::net::UnixStream;
-use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use tokio::process::{Child, Command};
 
 use crate::error::BootError;
-use crate::process::{child_dies_with_parent, Signal};
+use crate::sys::child::{self, Signal};
+use crate::sys::jack::{free_dead_slots, socket_path};
 
 /// The JACK server name scsynth will talk to without further instruction.
 pub fn default_server_name() -> String {
     std::env::var("JACK_DEFAULT_SERVER").unwrap_or_else(|_| "default".to_owned())
-}
-
-fn socket_path(name: &str) -> PathBuf {
-    // jackd2 on Linux listens on /dev/shm/jack_<name>_<uid>_0.
-    let uid = nix::unistd::getuid().as_raw();
-    PathBuf::from(format!("/dev/shm/jack_{name}_{uid}_0"))
 }
 
 /// Whether a JACK server of this name accepts connections (a stale socket file does not count).
@@ -44,10 +38,7 @@ pub struct DummyJack {
 impl Drop for DummyJack {
     fn drop(&mut self) {
         if let Some(pid) = self.child.id() {
-            let _ = nix::sys::signal::kill(
-                nix::unistd::Pid::from_raw(pid as i32),
-                nix::sys::signal::Signal::SIGTERM,
-            );
+            child::signal(pid, Signal::SIGTERM);
         }
     }
 }
@@ -65,7 +56,7 @@ impl DummyJack {
         // are stopping: wait a little for a slot.
         // Dead servers of ours keep their slots in JACK's table until freed; free them before
         // they add up, not only once the table is full.
-        crate::jack_registry::free_dead_slots();
+        free_dead_slots();
         let mut tries = 5;
         loop {
             tries -= 1;
@@ -77,7 +68,7 @@ impl DummyJack {
                 {
                     tracing::debug!(jack = %name, %message, "trying jackd again");
                     // The table may be full of our own dead servers' slots.
-                    if crate::jack_registry::free_dead_slots() == 0 {
+                    if free_dead_slots() == 0 {
                         tokio::time::sleep(Duration::from_millis(100)).await;
                     }
                 }
@@ -100,7 +91,7 @@ impl DummyJack {
             .stdout(Stdio::null())
             .stderr(Stdio::null());
         // Not kill_on_drop (SIGKILL): see the Drop impl.
-        child_dies_with_parent(&mut command, Signal::SIGTERM);
+        child::dies_with_parent(&mut command, Signal::SIGTERM);
         let mut child = command.spawn().map_err(|e| BootError::Jack {
             message: format!("cannot run jackd: {e}"),
         })?;
@@ -166,10 +157,7 @@ impl DummyJack {
     /// Stops jackd and waits (bounded) for it to exit.
     pub async fn stop(mut self, grace: Duration) {
         if let Some(pid) = self.child.id() {
-            let _ = nix::sys::signal::kill(
-                nix::unistd::Pid::from_raw(pid as i32),
-                nix::sys::signal::Signal::SIGTERM,
-            );
+            child::signal(pid, Signal::SIGTERM);
         }
         if tokio::time::timeout(grace, self.child.wait())
             .await

@@ -8,10 +8,13 @@
 //! - [`ServerActor`]: the lifecycle state machine that composes the four;
 //! - [`SupervisorActor`]: many servers, restart policies and backoff, one-for-one.
 
+// Only `sys::child` may use `unsafe` (the parent-death signal, between fork and exec).
+#![deny(unsafe_code)]
+
 pub mod allocator;
 pub mod error;
+pub mod heard;
 pub mod jack;
-pub mod jack_registry;
 pub mod listeners;
 pub mod osc;
 pub mod process;
@@ -20,6 +23,7 @@ pub mod router;
 pub mod server;
 pub mod stale;
 pub mod supervisor;
+pub mod sys;
 
 pub use allocator::AllocatorActor;
 pub use error::{BootError, RequestError, ServerError};

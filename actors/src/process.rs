@@ -3,7 +3,7 @@
 
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
-use std::process::{ExitStatus, Stdio};
+use std::process::Stdio;
 use std::time::Duration;
 
 use actix::prelude::*;
@@ -18,64 +18,15 @@ use tracing::Instrument;
 
 use crate::error::BootError;
 use crate::jack::{self, DummyJack};
+use crate::sys::{self, child};
+use dump::DumpCaptures;
 
-pub use nix::sys::signal::Signal;
+pub mod dump;
 
 /// How many output lines are kept for error reports.
 const TAIL_LINES: usize = 20;
 
-/// Makes the child die when the spawning thread dies, and puts it in its own process group so a
-/// terminal's Ctrl-C reaches only us (we then quit it in order).
-pub(crate) fn child_dies_with_parent(command: &mut Command, signal: Signal) {
-    command.process_group(0);
-    #[cfg(target_os = "linux")]
-    // SAFETY: prctl and getppid are async-signal-safe; nothing is allocated between fork and exec.
-    unsafe {
-        let parent = libc::getpid();
-        command.pre_exec(move || {
-            if libc::prctl(libc::PR_SET_PDEATHSIG, signal as libc::c_ulong) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            // The parent may have died between fork and prctl.
-            if libc::getppid() != parent {
-                libc::_exit(1);
-            }
-            Ok(())
-        });
-    }
-}
-
-/// How a process ended, in words: `exit code 1` or `signal SIGKILL`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ExitInfo {
-    /// The exit code, if it exited normally.
-    pub code: Option<i32>,
-    /// The signal that killed it, if any.
-    pub signal: Option<i32>,
-}
-
-impl ExitInfo {
-    pub(crate) fn from_status(status: ExitStatus) -> Self {
-        use std::os::unix::process::ExitStatusExt;
-        ExitInfo {
-            code: status.code(),
-            signal: status.signal(),
-        }
-    }
-}
-
-impl std::fmt::Display for ExitInfo {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match (self.code, self.signal) {
-            (Some(code), _) => write!(f, "exit code {code}"),
-            (None, Some(sig)) => match Signal::try_from(sig) {
-                Ok(s) => write!(f, "signal {s}"),
-                Err(_) => write!(f, "signal {sig}"),
-            },
-            _ => f.write_str("unknown status"),
-        }
-    }
-}
+pub use crate::sys::child::{ExitInfo, Signal};
 
 /// Sent to the owner when the process exits after it was ready.
 #[derive(Debug, Clone, Message)]
@@ -97,7 +48,7 @@ pub struct ProcessActor {
     generation: u32,
     span: tracing::Span,
     /// `/g_dumpTree` output being waited for.
-    pub(crate) dumps: crate::server::dump::DumpCaptures,
+    dumps: DumpCaptures,
 }
 
 impl ProcessActor {
@@ -136,7 +87,7 @@ impl ProcessActor {
             return;
         }
         if let Some(pid) = self.pid {
-            let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid as i32), signal);
+            child::signal(pid, signal);
         }
     }
 
@@ -192,10 +143,7 @@ impl ProcessActor {
         }
         self.exit.send_replace(Some(info.clone()));
         // scsynth names its shared memory after its port and leaves it behind when killed.
-        let shm = PathBuf::from(format!(
-            "/dev/shm/SuperColliderServer_{}",
-            self.options.port
-        ));
+        let shm = sys::scsynth_segment(self.options.port);
         if info.code != Some(0) && std::fs::remove_file(&shm).is_ok() {
             tracing::debug!(path = %shm.display(), "removed the shared memory of a killed scsynth");
         }
@@ -408,7 +356,7 @@ impl ProcessActor {
         if let Some(jack) = &self.jack {
             command.env("JACK_DEFAULT_SERVER", &jack.name);
         }
-        child_dies_with_parent(&mut command, Signal::SIGKILL);
+        child::dies_with_parent(&mut command, Signal::SIGKILL);
         self.generation += 1;
         let generation = self.generation;
         self.ready = false;
@@ -457,10 +405,7 @@ impl ProcessActor {
                     }
                     let info = match status {
                         Ok(status) => ExitInfo::from_status(status),
-                        Err(_) => ExitInfo {
-                            code: None,
-                            signal: None,
-                        },
+                        Err(_) => ExitInfo::UNKNOWN,
                     };
                     act.on_exit(info);
                 }),
@@ -498,7 +443,7 @@ impl Handler<Shutdown> for ProcessActor {
 
     fn handle(&mut self, msg: Shutdown, _: &mut Self::Context) -> Self::Result {
         let mut exit = self.exit.subscribe();
-        let pid = self.pid.map(|p| nix::unistd::Pid::from_raw(p as i32));
+        let pid = self.pid;
         let jack = self.jack.take();
         let grace = msg.grace;
         let span = self.span.clone();
@@ -525,7 +470,7 @@ impl Handler<Shutdown> for ProcessActor {
                     }
                     if let Some(pid) = pid {
                         tracing::warn!(%signal, "scsynth did not exit; signalling");
-                        let _ = nix::sys::signal::kill(pid, signal);
+                        child::signal(pid, signal);
                     }
                     result = wait(&mut exit).await;
                 }

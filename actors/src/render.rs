@@ -17,7 +17,8 @@ use tokio::process::{Child, Command};
 use tokio::sync::Notify;
 
 use crate::error::{output_tail, BootError};
-use crate::process::{child_dies_with_parent, find_executable, ExitInfo, Signal};
+use crate::process::find_executable;
+use crate::sys::child::{self, ExitInfo, Signal};
 
 /// How many output lines are kept for error reports.
 const TAIL_LINES: usize = 20;
@@ -259,7 +260,7 @@ impl Render {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .kill_on_drop(true);
-        child_dies_with_parent(&mut command, Signal::SIGKILL);
+        child::dies_with_parent(&mut command, Signal::SIGKILL);
         tracing::info!(executable = %executable.display(), ?args, "rendering");
         let started = Instant::now();
         let mut child = command.spawn().map_err(|e| BootError::Spawn {

@@ -1,9 +1,15 @@
 //! The reply router: pairs replies with the requests waiting for them and fires OSC callbacks.
 //!
 //! Waiting requests are kept per reply pattern in FIFO order, so a thousand concurrent `/sync`
-//! each resolve from their own `/synced id`, and a thousand `/status` each take one reply. A
-//! `/fail` naming an awaited command fails the oldest such request at once instead of letting it
-//! time out.
+//! each resolve from their own `/synced id`, and a thousand `/status` each take one reply.
+//!
+//! A `/fail` names only the command, so it is paired by order instead. scsynth performs one
+//! client's packets in order, and the replies of commands performed in its audio thread (a
+//! `/c_get`'s `/c_set`, a `/fail`) leave through one queue in that order; asynchronous commands
+//! fail at their first non-realtime stage, from the same queue. A request that can fail is sent
+//! between two `/c_get` fences: a `/fail` that arrives after the first fence's reply and before
+//! the second's is that request's, whatever else is in flight. (`/synced` is no fence: it takes
+//! two more hops, and later packets' failures overtake it.)
 
 use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
@@ -23,16 +29,18 @@ pub struct Incoming(pub Vec<OscMessage>);
 /// A reply to a request, or why there is none.
 pub type ReplyResult = Result<OscMessage, RequestError>;
 
-/// Wait for the reply to a request that is about to be sent.
+/// Wait for the outcome of a request that is about to be sent.
 #[derive(Debug, Message)]
 #[rtype(result = "()")]
 pub struct Expect {
     /// The command's address, for errors.
     pub command: String,
-    /// What the reply looks like.
-    pub reply: Pattern,
+    /// What the reply looks like; `None` when the closing fence's reply answers the request.
+    pub reply: Option<Pattern>,
     /// What a failure looks like, if scsynth reports one.
     pub fail: Option<Pattern>,
+    /// The reply of the fences sent just before and just after the request, if it has them.
+    pub fence: Option<Pattern>,
     /// How long to wait.
     pub timeout: Duration,
     /// Where the outcome goes.
@@ -109,9 +117,29 @@ pub struct UnclaimedFailure {
 
 struct Pending {
     command: String,
-    reply: Pattern,
+    reply: Option<Pattern>,
     fail: Option<Pattern>,
+    /// The waiter for `reply`, dropped when the request is settled some other way.
+    reply_waiter: Option<u64>,
     tx: oneshot::Sender<ReplyResult>,
+}
+
+/// What a reply in a request's queue means to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    /// The request's own reply.
+    Reply,
+    /// The fence before it: its `/fail`s come next.
+    Open,
+    /// The fence after it: its `/fail`s have all come.
+    Close,
+}
+
+/// One awaited reply. Fence waiters outlive an answered request so that their replies are still
+/// consumed in order (another request may await the same reply pattern).
+struct Waiter {
+    request: u64,
+    role: Role,
 }
 
 struct Callback {
@@ -127,25 +155,27 @@ struct Callback {
 pub struct RouterActor {
     next_id: u64,
     pending: HashMap<u64, Pending>,
+    waiters: HashMap<u64, Waiter>,
     by_reply: HashMap<Pattern, VecDeque<u64>>,
-    by_fail: HashMap<Pattern, VecDeque<u64>>,
     longest: usize,
+    /// The request between its fences: the one a `/fail` arriving now belongs to.
+    fenced: Option<u64>,
     callbacks: Vec<Callback>,
     failure_sink: Option<Recipient<UnclaimedFailure>>,
-    heard: std::sync::Arc<crate::server::heartbeat::LastHeard>,
+    heard: std::sync::Arc<crate::heard::LastHeard>,
 }
 
 impl Actor for RouterActor {
     type Context = Context<Self>;
 }
 
-/// Finds the oldest live request in the queue under any prefix of `message` and removes it.
+/// Finds the oldest live waiter in the queue under any prefix of `message` and removes it.
 fn take_oldest(
     index: &mut HashMap<Pattern, VecDeque<u64>>,
-    pending: &HashMap<u64, Pending>,
+    waiters: &mut HashMap<u64, Waiter>,
     message: &OscMessage,
     longest: usize,
-) -> Option<u64> {
+) -> Option<Waiter> {
     // Longer prefixes are more specific: /n_set 1000 beats /n_set.
     for n in (0..=longest.min(message.args.len())).rev() {
         let Some(key) = Pattern::prefix_of(message, n) else {
@@ -153,11 +183,11 @@ fn take_oldest(
         };
         if let Some(queue) = index.get_mut(&key) {
             while let Some(id) = queue.pop_front() {
-                if pending.contains_key(&id) {
+                if let Some(waiter) = waiters.remove(&id) {
                     if queue.is_empty() {
                         index.remove(&key);
                     }
-                    return Some(id);
+                    return Some(waiter);
                 }
             }
             index.remove(&key);
@@ -176,38 +206,77 @@ fn string_arg(message: &OscMessage, i: usize) -> String {
 
 impl RouterActor {
     /// When the last message from the server arrived, shared with the heartbeat.
-    pub fn last_heard(&self) -> std::sync::Arc<crate::server::heartbeat::LastHeard> {
+    pub fn last_heard(&self) -> std::sync::Arc<crate::heard::LastHeard> {
         self.heard.clone()
+    }
+
+    fn settle(&mut self, request: u64, outcome: ReplyResult) {
+        if let Some(pending) = self.pending.remove(&request) {
+            if let Some(waiter) = pending.reply_waiter {
+                self.waiters.remove(&waiter);
+            }
+            let _ = pending.tx.send(outcome);
+        }
+    }
+
+    /// A `/fail` for the request between its fences, if it names that request's command.
+    fn take_failure(&mut self, message: &OscMessage) -> Option<u64> {
+        let id = self.fenced?;
+        let pending = self.pending.get(&id)?;
+        pending
+            .fail
+            .as_ref()
+            .is_some_and(|fail| fail.matches(message))
+            .then_some(id)
     }
 
     fn route(&mut self, message: OscMessage) {
         let mut claimed = false;
         if message.addr == "/fail" {
-            if let Some(id) = self
-                .take_indexed_failure(&message)
-                .or_else(|| take_oldest(&mut self.by_fail, &self.pending, &message, self.longest))
-            {
-                let pending = self
-                    .pending
-                    .remove(&id)
-                    .expect("indexed request is pending");
-                let _ = pending.tx.send(Err(RequestError::Failed {
-                    command: pending.command,
-                    message: string_arg(&message, 1),
-                    args: message.args.iter().skip(2).cloned().collect(),
-                }));
+            if let Some(id) = self.take_failure(&message) {
+                let command = self.pending[&id].command.clone();
+                self.settle(
+                    id,
+                    Err(RequestError::Failed {
+                        command,
+                        message: string_arg(&message, 1),
+                        args: message.args.iter().skip(2).cloned().collect(),
+                    }),
+                );
                 claimed = true;
             }
-        } else if let Some(id) =
-            take_oldest(&mut self.by_reply, &self.pending, &message, self.longest)
-        {
-            let pending = self
-                .pending
-                .remove(&id)
-                .expect("indexed request is pending");
-            let _ = pending.tx.send(Ok(message.clone()));
+        } else if let Some(waiter) = take_oldest(
+            &mut self.by_reply,
+            &mut self.waiters,
+            &message,
+            self.longest,
+        ) {
+            match waiter.role {
+                Role::Reply => self.settle(waiter.request, Ok(message.clone())),
+                Role::Open => self.fenced = Some(waiter.request),
+                Role::Close => {
+                    if self.fenced == Some(waiter.request) {
+                        self.fenced = None;
+                    }
+                    if self
+                        .pending
+                        .get(&waiter.request)
+                        .is_some_and(|p| p.reply.is_none())
+                    {
+                        self.settle(waiter.request, Ok(message.clone()));
+                    }
+                }
+            }
+            // Fence replies are the router's own business; replies go to callbacks too.
+            if waiter.role != Role::Reply {
+                return;
+            }
             claimed = true;
         }
+        self.fire(message, claimed);
+    }
+
+    fn fire(&mut self, message: OscMessage, claimed: bool) {
         let mut fired = false;
         self.callbacks.retain_mut(|cb| {
             let hit = cb.pattern.matches(&message)
@@ -242,46 +311,38 @@ impl RouterActor {
         }
     }
 
-    /// `/fail cmd message index` (the file commands name their buffer after the message): the
-    /// oldest failable request awaiting `/done cmd index`, so concurrent `/b_allocRead`s on
-    /// different buffers each get their own failure.
-    fn take_indexed_failure(&mut self, message: &OscMessage) -> Option<u64> {
-        let (Some(OscType::String(command)), Some(OscType::Int(index))) =
-            (message.args.first(), message.args.get(2))
-        else {
-            return None;
-        };
-        let key = Pattern::new("/done").arg(command.as_str()).arg(*index);
-        let queue = self.by_reply.get_mut(&key)?;
-        let pending = &self.pending;
-        let at = queue
-            .iter()
-            .position(|id| pending.get(id).is_some_and(|p| p.fail.is_some()))?;
-        let id = queue.remove(at)?;
-        if queue.is_empty() {
-            self.by_reply.remove(&key);
-        }
-        Some(id)
+    fn wait_for(&mut self, pattern: Pattern, request: u64, role: Role) -> u64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.longest = self.longest.max(pattern.args.len());
+        self.waiters.insert(id, Waiter { request, role });
+        self.by_reply.entry(pattern).or_default().push_back(id);
+        id
     }
 
-    fn expire(&mut self, id: u64, timeout: Duration) {
-        if let Some(p) = self.pending.remove(&id) {
+    /// The request's time is up: it fails if still waiting, and its waiters go (a fence reply
+    /// later than this would be taken for another's).
+    fn expire(&mut self, request: u64, waiters: Vec<(u64, Pattern)>, timeout: Duration) {
+        if let Some(p) = self.pending.remove(&request) {
+            let expected = p
+                .reply
+                .map(|r| r.to_string())
+                .unwrap_or_else(|| "its fence".to_owned());
             let _ = p.tx.send(Err(RequestError::Timeout {
                 command: p.command,
-                expected: p.reply.to_string(),
+                expected,
                 timeout,
             }));
-            // The stale id stays in its queue and is skipped when reached; drop empty queues now.
-            for (index, pattern) in [
-                (&mut self.by_reply, Some(p.reply)),
-                (&mut self.by_fail, p.fail),
-            ] {
-                if let Some(pattern) = pattern {
-                    if let Some(q) = index.get_mut(&pattern) {
-                        q.retain(|i| *i != id);
-                        if q.is_empty() {
-                            index.remove(&pattern);
-                        }
+        }
+        if self.fenced == Some(request) {
+            self.fenced = None;
+        }
+        for (id, pattern) in waiters {
+            if self.waiters.remove(&id).is_some() {
+                if let Some(q) = self.by_reply.get_mut(&pattern) {
+                    q.retain(|i| *i != id);
+                    if q.is_empty() {
+                        self.by_reply.remove(&pattern);
                     }
                 }
             }
@@ -305,28 +366,31 @@ impl Handler<Expect> for RouterActor {
     type Result = ();
 
     fn handle(&mut self, msg: Expect, ctx: &mut Self::Context) {
-        let id = self.next_id;
+        let request = self.next_id;
         self.next_id += 1;
-        self.longest = self.longest.max(msg.reply.args.len());
-        self.by_reply
-            .entry(msg.reply.clone())
-            .or_default()
-            .push_back(id);
-        if let Some(fail) = &msg.fail {
-            self.longest = self.longest.max(fail.args.len());
-            self.by_fail.entry(fail.clone()).or_default().push_back(id);
+        let mut waiters = Vec::new();
+        if let Some(fence) = msg.fence {
+            for role in [Role::Open, Role::Close] {
+                waiters.push((self.wait_for(fence.clone(), request, role), fence.clone()));
+            }
         }
+        let reply_waiter = msg.reply.as_ref().map(|reply| {
+            let id = self.wait_for(reply.clone(), request, Role::Reply);
+            waiters.push((id, reply.clone()));
+            id
+        });
         let timeout = msg.timeout;
         self.pending.insert(
-            id,
+            request,
             Pending {
                 command: msg.command,
                 reply: msg.reply,
                 fail: msg.fail,
+                reply_waiter,
                 tx: msg.tx,
             },
         );
-        ctx.run_later(timeout, move |act, _| act.expire(id, timeout));
+        ctx.run_later(timeout, move |act, _| act.expire(request, waiters, timeout));
     }
 }
 
@@ -359,7 +423,8 @@ impl Handler<FailAll> for RouterActor {
 
     fn handle(&mut self, _: FailAll, _: &mut Self::Context) {
         self.by_reply.clear();
-        self.by_fail.clear();
+        self.waiters.clear();
+        self.fenced = None;
         for (_, p) in self.pending.drain() {
             let _ =
                 p.tx.send(Err(RequestError::Disconnected { command: p.command }));

@@ -5,20 +5,18 @@
 //! anything else, is named in the error. Never a global `killall`.
 
 use std::fs;
+use std::io;
 use std::net::IpAddr;
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
-use std::{
-    io, os::unix::fs::DirBuilderExt, os::unix::fs::MetadataExt, os::unix::fs::PermissionsExt,
-};
 
-use nix::sys::signal::{kill, Signal};
-use nix::unistd::Pid;
-use scserver_core::stale::{
-    addresses_clash, judge, parse_net_table, socket_inode, stat_start_ticks, Holding, PidRecord,
-    Verdict,
-};
+use scserver_core::stale::{addresses_clash, judge, Holding, PidRecord, Verdict};
 use scserver_core::Protocol;
+
+use crate::sys::child::{self, Signal};
+use crate::sys::procfs::{self, command_name, start_ticks};
+use crate::sys::user_id;
 
 pub use scserver_core::stale::Owner;
 
@@ -51,16 +49,12 @@ impl std::fmt::Display for PortHolder {
 pub fn runtime_dir() -> PathBuf {
     match std::env::var_os("XDG_RUNTIME_DIR") {
         Some(dir) if !dir.is_empty() => Path::new(&dir).join("scserver"),
-        _ => std::env::temp_dir().join(format!("scserver-{}", nix::unistd::getuid().as_raw())),
+        _ => std::env::temp_dir().join(format!("scserver-{}", user_id())),
     }
 }
 
 fn pid_file(port: u16) -> PathBuf {
     runtime_dir().join(format!("scsynth-{port}.pid"))
-}
-
-fn this_user() -> u32 {
-    nix::unistd::getuid().as_raw()
 }
 
 /// The runtime directory, created `0700` if missing; refused when it is not a directory of
@@ -82,7 +76,7 @@ fn private_dir() -> io::Result<PathBuf> {
 
 fn check_private(dir: &Path) -> io::Result<()> {
     let meta = fs::symlink_metadata(dir)?;
-    if !meta.is_dir() || meta.uid() != this_user() {
+    if !meta.is_dir() || meta.uid() != user_id() {
         return Err(io::Error::new(
             io::ErrorKind::PermissionDenied,
             format!("{} is not a directory of this user's", dir.display()),
@@ -99,21 +93,11 @@ fn trusted_record(port: u16) -> Option<PidRecord> {
     check_private(&runtime_dir()).ok()?;
     let path = pid_file(port);
     let meta = fs::symlink_metadata(&path).ok()?;
-    if !meta.is_file() || meta.uid() != this_user() {
+    if !meta.is_file() || meta.uid() != user_id() {
         tracing::warn!(path = %path.display(), "ignoring a pid file that is not this user's own");
         return None;
     }
     PidRecord::parse(&fs::read_to_string(path).ok()?)
-}
-
-fn start_ticks(pid: u32) -> Option<u64> {
-    stat_start_ticks(&fs::read_to_string(format!("/proc/{pid}/stat")).ok()?)
-}
-
-/// The process's command name (`/proc/<pid>/comm`, at most 15 characters).
-fn command_name(pid: u32) -> Option<String> {
-    let comm = fs::read_to_string(format!("/proc/{pid}/comm")).ok()?;
-    Some(comm.trim_end().to_owned()).filter(|c| !c.is_empty())
 }
 
 /// The running process `pid` as the owner of `server`; `None` when it is not running.
@@ -147,7 +131,7 @@ pub fn record(port: u16, pid: u32, executable: &Path, owner: Owner) {
     let written = private_dir().and_then(|_| {
         let path = pid_file(port);
         // Another user's file is never overwritten (nor trusted when read).
-        if fs::symlink_metadata(&path).is_ok_and(|m| m.uid() != this_user() || !m.is_file()) {
+        if fs::symlink_metadata(&path).is_ok_and(|m| m.uid() != user_id() || !m.is_file()) {
             fs::remove_file(&path)?;
         }
         fs::write(path, record.to_text())
@@ -169,46 +153,17 @@ pub fn forget(port: u16, pid: u32) {
 
 /// Who holds `port` on `ip` for `protocol`, if anyone.
 pub fn holder(port: u16, ip: IpAddr, protocol: Protocol) -> Option<PortHolder> {
-    let tables: &[&str] = match protocol {
-        Protocol::Udp => &["/proc/net/udp", "/proc/net/udp6"],
-        Protocol::Tcp => &["/proc/net/tcp", "/proc/net/tcp6"],
-    };
-    let row = tables
-        .iter()
-        .filter_map(|t| fs::read_to_string(t).ok())
-        .flat_map(|text| parse_net_table(&text))
+    let row = procfs::sockets(protocol)
+        .into_iter()
         // A TCP row on that port may be a client connection; only listeners (inode != 0 and
         // bound locally) matter, and for UDP every bound socket does.
         .find(|r| r.port == port && r.inode != 0 && addresses_clash(r.ip, ip))?;
-    let pid = find_pid(row.inode);
+    let pid = procfs::socket_owner(row.inode);
     Some(PortHolder {
         pid,
         command: pid.and_then(command_name),
         uid: row.uid,
     })
-}
-
-fn find_pid(inode: u64) -> Option<u32> {
-    for entry in fs::read_dir("/proc").ok()?.flatten() {
-        let Some(pid) = entry
-            .file_name()
-            .to_str()
-            .and_then(|s| s.parse::<u32>().ok())
-        else {
-            continue;
-        };
-        let Ok(fds) = fs::read_dir(entry.path().join("fd")) else {
-            continue;
-        };
-        for fd in fds.flatten() {
-            if let Ok(link) = fs::read_link(fd.path()) {
-                if link.to_str().and_then(socket_inode) == Some(inode) {
-                    return Some(pid);
-                }
-            }
-        }
-    }
-    None
 }
 
 /// What [`reclaim`] found.
@@ -258,7 +213,7 @@ pub async fn reclaim(port: u16, ip: IpAddr, protocol: Protocol, grace: Duration)
         owner = %record.owner,
         "reclaiming the port from a stale scsynth whose owner is gone"
     );
-    let _ = kill(Pid::from_raw(pid as i32), Signal::SIGKILL);
+    child::signal(pid, Signal::SIGKILL);
     let deadline = Instant::now() + grace;
     // Not our child (its parent is gone), so there is no exit to wait for: watch the port.
     while self::holder(port, ip, protocol).is_some() && Instant::now() < deadline {

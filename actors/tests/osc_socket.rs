@@ -53,8 +53,9 @@ async fn malformed_datagrams_are_dropped_and_large_ones_read_whole() {
     let (tx, rx) = oneshot::channel();
     router.do_send(Expect {
         command: "/sync".into(),
-        reply: Pattern::new("/synced").arg(7),
+        reply: Some(Pattern::new("/synced").arg(7)),
         fail: None,
+        fence: None,
         timeout: Duration::from_secs(5),
         tx,
     });

@@ -86,11 +86,8 @@ impl NodeIdAllocator {
     }
 
     /// A temporary node id, counting up from `initial_node_id` and wrapping back to it after
-    /// 67108863, skipping ids still in use.
-    ///
-    /// # Panics
-    /// If every id of the client's space is in use, which needs tens of millions of live nodes.
-    pub fn allocate(&mut self) -> i32 {
+    /// 67108863, skipping ids still in use; `None` when every one is in use.
+    pub fn allocate(&mut self) -> Option<i32> {
         let span = LOCAL_MASK - self.initial_node_id + 1;
         for _ in 0..span {
             let local = self.next_temporary;
@@ -101,29 +98,30 @@ impl NodeIdAllocator {
             };
             let id = self.base | local;
             if self.in_use.insert(id) {
-                return id;
+                return Some(id);
             }
         }
-        panic!("all temporary node ids of this client are in use");
+        None
     }
 
     /// A permanent node id: the smallest freed one, else the next of 1, 2, 3, … below
     /// `initial_node_id`.
     ///
     /// When all ids below `initial_node_id` are in use this falls back to a temporary id, which is
-    /// just as unique; raise `initial_node_id` to keep more permanent ids.
-    pub fn allocate_permanent(&mut self) -> i32 {
+    /// just as unique; raise `initial_node_id` to keep more permanent ids. `None` when no id at
+    /// all is free.
+    pub fn allocate_permanent(&mut self) -> Option<i32> {
         while let Some(local) = self.freed_permanent.pop_first() {
             let id = self.base | local;
             if self.in_use.insert(id) {
-                return id;
+                return Some(id);
             }
         }
         while self.next_permanent < self.initial_node_id {
             let id = self.base | self.next_permanent;
             self.next_permanent += 1;
             if self.in_use.insert(id) {
-                return id;
+                return Some(id);
             }
         }
         self.allocate()
@@ -411,60 +409,93 @@ mod tests {
     #[test]
     fn temporary_ids_count_up_with_the_client_mask() {
         let mut zero = NodeIdAllocator::new(0, 1000);
-        assert_eq!([zero.allocate(), zero.allocate()], [1000, 1001]);
+        assert_eq!(
+            [zero.allocate().unwrap(), zero.allocate().unwrap()],
+            [1000, 1001]
+        );
         let mut three = NodeIdAllocator::new(3, 1000);
-        assert_eq!(three.allocate(), (3 << 26) | 1000);
+        assert_eq!(three.allocate().unwrap(), (3 << 26) | 1000);
         let mut last = NodeIdAllocator::new(31, 1000);
-        assert_eq!(last.allocate(), (31 << 26) | 1000);
-        assert!(last.allocate() > 0);
+        assert_eq!(last.allocate().unwrap(), (31 << 26) | 1000);
+        assert!(last.allocate().unwrap() > 0);
     }
 
     #[test]
     fn permanent_ids_count_from_one_and_are_reused() {
         let mut nodes = NodeIdAllocator::new(1, 1000);
         let base = 1 << 26;
-        assert_eq!(nodes.allocate_permanent(), base | 1);
-        assert_eq!(nodes.allocate_permanent(), base | 2);
-        assert_eq!(nodes.allocate_permanent(), base | 3);
+        assert_eq!(nodes.allocate_permanent().unwrap(), base | 1);
+        assert_eq!(nodes.allocate_permanent().unwrap(), base | 2);
+        assert_eq!(nodes.allocate_permanent().unwrap(), base | 3);
         nodes.free(base | 2);
         nodes.free(base | 1);
         assert!(!nodes.contains(base | 1));
-        assert_eq!(nodes.allocate_permanent(), base | 1);
-        assert_eq!(nodes.allocate_permanent(), base | 2);
-        assert_eq!(nodes.allocate_permanent(), base | 4);
+        assert_eq!(nodes.allocate_permanent().unwrap(), base | 1);
+        assert_eq!(nodes.allocate_permanent().unwrap(), base | 2);
+        assert_eq!(nodes.allocate_permanent().unwrap(), base | 4);
     }
 
     #[test]
     fn permanent_ids_fall_back_to_temporary_when_exhausted() {
         let mut nodes = NodeIdAllocator::new(0, 3);
-        assert_eq!(nodes.allocate_permanent(), 1);
-        assert_eq!(nodes.allocate_permanent(), 2);
-        assert_eq!(nodes.allocate_permanent(), 3);
-        assert_eq!(nodes.allocate(), 4);
+        assert_eq!(nodes.allocate_permanent().unwrap(), 1);
+        assert_eq!(nodes.allocate_permanent().unwrap(), 2);
+        assert_eq!(nodes.allocate_permanent().unwrap(), 3);
+        assert_eq!(nodes.allocate().unwrap(), 4);
     }
 
     #[test]
     fn freed_temporary_ids_are_reused_after_wrapping() {
         let mut nodes = NodeIdAllocator::new(2, LOCAL_MASK - 2);
         let base = 2 << 26;
-        let first = nodes.allocate();
+        let first = nodes.allocate().unwrap();
         assert_eq!(first, base | (LOCAL_MASK - 2));
-        assert_eq!(nodes.allocate(), base | (LOCAL_MASK - 1));
-        assert_eq!(nodes.allocate(), base | LOCAL_MASK);
+        assert_eq!(nodes.allocate().unwrap(), base | (LOCAL_MASK - 1));
+        assert_eq!(nodes.allocate().unwrap(), base | LOCAL_MASK);
         nodes.free(first);
-        assert_eq!(nodes.allocate(), first, "wrapped back to initial_node_id");
+        assert_eq!(
+            nodes.allocate().unwrap(),
+            first,
+            "wrapped back to initial_node_id"
+        );
     }
 
     #[test]
     fn wrapping_skips_ids_in_use() {
         let mut nodes = NodeIdAllocator::new(0, LOCAL_MASK - 2);
-        let a = nodes.allocate();
-        let b = nodes.allocate();
-        let c = nodes.allocate();
+        let a = nodes.allocate().unwrap();
+        let b = nodes.allocate().unwrap();
+        let c = nodes.allocate().unwrap();
         assert_eq!((a, b, c), (LOCAL_MASK - 2, LOCAL_MASK - 1, LOCAL_MASK));
         nodes.free(b);
-        assert_eq!(nodes.allocate(), b, "a and c are still in use");
+        assert_eq!(nodes.allocate().unwrap(), b, "a and c are still in use");
         assert_eq!(nodes.in_use(), 3);
+    }
+
+    #[test]
+    fn the_last_id_of_the_space_is_handed_out_then_exhaustion_is_none() {
+        let mut nodes = NodeIdAllocator::new(0, LOCAL_MASK);
+        assert_eq!(nodes.allocate(), Some(LOCAL_MASK));
+        assert_eq!(nodes.allocate(), None, "the only temporary id is in use");
+        // Permanent ids below it are still there, then nothing is.
+        let mut tiny = NodeIdAllocator::new(0, LOCAL_MASK);
+        tiny.allocate();
+        assert_eq!(tiny.allocate_permanent(), Some(1));
+        nodes.free(LOCAL_MASK);
+        assert_eq!(
+            nodes.allocate(),
+            Some(LOCAL_MASK),
+            "freed, so handed out again"
+        );
+    }
+
+    #[test]
+    fn permanent_ids_run_out_into_temporary_ones_then_none() {
+        let mut nodes = NodeIdAllocator::new(0, LOCAL_MASK - 1);
+        let ids: Vec<_> = std::iter::from_fn(|| nodes.allocate()).take(10).collect();
+        assert_eq!(ids, vec![LOCAL_MASK - 1, LOCAL_MASK]);
+        nodes.next_permanent = LOCAL_MASK - 1;
+        assert_eq!(nodes.allocate_permanent(), None);
     }
 
     #[test]
@@ -474,8 +505,8 @@ mod tests {
         nodes.free(1 << 26 | 1000);
         nodes.free(-5);
         assert_eq!(nodes.in_use(), 0);
-        assert_eq!(nodes.allocate(), 1000);
-        assert_eq!(nodes.allocate_permanent(), 1);
+        assert_eq!(nodes.allocate().unwrap(), 1000);
+        assert_eq!(nodes.allocate_permanent().unwrap(), 1);
     }
 
     #[test]
@@ -490,18 +521,18 @@ mod tests {
         let a_nodes: HashSet<i32> = (0..100)
             .map(|i| {
                 if i % 3 == 0 {
-                    a.nodes.allocate_permanent()
+                    a.nodes.allocate_permanent().unwrap()
                 } else {
-                    a.nodes.allocate()
+                    a.nodes.allocate().unwrap()
                 }
             })
             .collect();
         let b_nodes: HashSet<i32> = (0..100)
             .map(|i| {
                 if i % 3 == 0 {
-                    b.nodes.allocate_permanent()
+                    b.nodes.allocate_permanent().unwrap()
                 } else {
-                    b.nodes.allocate()
+                    b.nodes.allocate().unwrap()
                 }
             })
             .collect();
@@ -572,25 +603,25 @@ mod tests {
             ..Options::default()
         };
         let mut zero = ClientAllocators::new(0, 4, &options).unwrap();
-        assert_eq!(zero.nodes.allocate_permanent(), 5);
+        assert_eq!(zero.nodes.allocate_permanent().unwrap(), 5);
         zero.reset();
         assert_eq!(
-            zero.nodes.allocate_permanent(),
+            zero.nodes.allocate_permanent().unwrap(),
             5,
             "reset keeps the groups reserved"
         );
         let mut two = ClientAllocators::new(2, 4, &options).unwrap();
-        assert_eq!(two.nodes.allocate_permanent(), (2 << 26) | 1);
+        assert_eq!(two.nodes.allocate_permanent().unwrap(), (2 << 26) | 1);
     }
 
     #[test]
     fn reset_takes_everything_back() {
         let (mut a, _) = two_clients();
-        a.nodes.allocate();
+        a.nodes.allocate().unwrap();
         a.buffers.allocate(10).unwrap();
         a.sync_ids.next();
         a.reset();
-        assert_eq!(a.nodes.allocate(), 1000);
+        assert_eq!(a.nodes.allocate().unwrap(), 1000);
         assert_eq!(a.buffers.allocate(512), Some(0));
         assert_eq!(a.sync_ids.next(), 0);
     }
@@ -701,13 +732,39 @@ mod tests {
         }
 
         #[test]
+        fn the_top_of_the_space_never_panics_nor_repeats_a_live_id(
+            room in 1..6i32,
+            ops in proptest::collection::vec(0..3u8, 1..100),
+        ) {
+            let mut nodes = NodeIdAllocator::new(3, LOCAL_MASK - room + 1);
+            let mut live: Vec<i32> = Vec::new();
+            for op in ops {
+                match op {
+                    0 => match nodes.allocate() {
+                        Some(id) => live.push(id),
+                        // Only when every temporary id is live.
+                        None => prop_assert_eq!(
+                            live.iter().filter(|id| *id & LOCAL_MASK > LOCAL_MASK - room).count(),
+                            room as usize
+                        ),
+                    },
+                    1 => live.extend(nodes.allocate_permanent()),
+                    _ => if let Some(id) = live.pop() { nodes.free(id) },
+                }
+                let distinct: HashSet<i32> = live.iter().copied().collect();
+                prop_assert_eq!(distinct.len(), live.len());
+                prop_assert_eq!(nodes.in_use(), live.len());
+            }
+        }
+
+        #[test]
         fn node_ids_are_unique_while_live(ops in proptest::collection::vec(0..3u8, 1..300)) {
             let mut nodes = NodeIdAllocator::new(5, 8);
             let mut live: Vec<i32> = Vec::new();
             for op in ops {
                 match op {
-                    0 => live.push(nodes.allocate()),
-                    1 => live.push(nodes.allocate_permanent()),
+                    0 => live.push(nodes.allocate().unwrap()),
+                    1 => live.push(nodes.allocate_permanent().unwrap()),
                     _ => if let Some(id) = live.pop() { nodes.free(id) },
                 }
                 let distinct: HashSet<i32> = live.iter().copied().collect();

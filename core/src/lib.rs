@@ -7,6 +7,7 @@ pub mod alloc;
 pub mod bundle;
 pub mod coalesce;
 pub mod command;
+pub mod levels;
 pub mod lifecycle;
 pub mod mirror;
 pub mod nrt;

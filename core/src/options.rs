@@ -353,16 +353,20 @@ pub enum OptionsError {
          succeed; use 0 or more"
     )]
     NegativeVerbosity(i32),
-    /// The first temporary node id leaves no room for the default groups or exceeds 26 bits.
+    /// The first temporary node id leaves no room for the default groups below it, or for
+    /// `maximum_node_count` temporary ids above it within 26 bits.
     #[error(
-        "initial_node_id is {initial_node_id}: it must be greater than maximum_logins \
-         ({maximum_logins}, the default groups' ids) and at most 67108863 (26 bits)"
+        "initial_node_id is {initial_node_id}: it must be between {min} and {max} (above \
+         maximum_logins, the default groups' ids, and with room for maximum_node_count \
+         temporary ids up to 67108863, the 26 bits of a node id)"
     )]
     InitialNodeId {
         /// `initial_node_id`.
         initial_node_id: i32,
-        /// `maximum_logins`.
-        maximum_logins: u32,
+        /// The smallest allowed value: `maximum_logins + 1`.
+        min: i64,
+        /// The largest allowed value: `67108864 - maximum_node_count`.
+        max: i64,
     },
     /// An optional string was given but empty.
     #[error("{field} is an empty string: leave it out instead")]
@@ -608,6 +612,8 @@ impl Options {
         let positive = [
             ("block_size", self.block_size),
             ("maximum_node_count", self.maximum_node_count),
+            // Requests that can fail are fenced by reading a control bus.
+            ("control_bus_channel_count", self.control_bus_channel_count),
             ("maximum_synthdef_count", self.maximum_synthdef_count),
             ("memory_size", self.memory_size),
             ("wire_buffer_count", self.wire_buffer_count),
@@ -647,12 +653,15 @@ impl Options {
         if self.verbosity < 0 {
             return Err(OptionsError::NegativeVerbosity(self.verbosity));
         }
-        let logins = i64::from(self.maximum_logins);
-        let initial = i64::from(self.initial_node_id);
-        if initial <= logins || initial > i64::from(MAX_LOCAL_NODE_ID) {
+        // Temporary ids run from initial_node_id to the top of the 26 bits: as many as the
+        // server can hold nodes, so that the allocator never runs out before the server does.
+        let min = i64::from(self.maximum_logins) + 1;
+        let max = i64::from(MAX_LOCAL_NODE_ID) + 1 - i64::from(self.maximum_node_count);
+        if !(min..=max).contains(&i64::from(self.initial_node_id)) {
             return Err(OptionsError::InitialNodeId {
                 initial_node_id: self.initial_node_id,
-                maximum_logins: self.maximum_logins,
+                min,
+                max,
             });
         }
         let strings = [
@@ -1208,7 +1217,8 @@ mod tests {
                 },
                 OptionsError::InitialNodeId {
                     initial_node_id: 8,
-                    maximum_logins: 8,
+                    min: 9,
+                    max: 67_107_840,
                 },
             ),
             (
@@ -1218,7 +1228,8 @@ mod tests {
                 },
                 OptionsError::InitialNodeId {
                     initial_node_id: 1 << 26,
-                    maximum_logins: 1,
+                    min: 2,
+                    max: 67_107_840,
                 },
             ),
             (

@@ -134,8 +134,8 @@ impl Score {
             .unwrap_or(0.0)
     }
 
-    /// A node id not yet handed out by this score.
-    pub fn allocate_node(&mut self) -> i32 {
+    /// A node id not yet handed out by this score; `None` once all 67,107,864 are.
+    pub fn allocate_node(&mut self) -> Option<i32> {
         self.nodes.allocate()
     }
 
@@ -346,7 +346,10 @@ mod tests {
     #[test]
     fn allocators_hand_out_distinct_ids() {
         let mut score = Score::new();
-        let (a, b) = (score.allocate_node(), score.allocate_node());
+        let (a, b) = (
+            score.allocate_node().unwrap(),
+            score.allocate_node().unwrap(),
+        );
         assert_eq!(a, FIRST_NODE_ID);
         assert_ne!(a, b);
         assert_eq!(score.allocate_buffers(2), Some(0));

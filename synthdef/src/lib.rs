@@ -1,5 +1,7 @@
 //! SynthDefs in Rust: a UGen graph builder and an SCgf version 2 compiler whose output is
-//! byte for byte what supriya compiles for the same graph.
+//! byte for byte what supriya compiles for the same graph. It needs no server: send the bytes
+//! with `scserver`'s `add_synthdefs` (which re-exports this crate as `scserver::synthdef`), or
+//! write them to a `.scsyndef` file.
 //!
 //! ```
 //! use scserver_synthdef::{ugens::{Out, SinOsc}, SynthDefBuilder};
@@ -33,6 +35,11 @@
 //! stored once, controls are grouped by rate (`ir`, `tr`, `ar`, `kr`) and sorted by name,
 //! `LocalBuf`s share an implicit `MaxLocalBufs`, a PV chain read by several PV UGens is
 //! copied, UGens are ordered by supriya's topological sort and unused pure UGens dropped.
+//!
+//! Every catalogue row's inputs (scsynth's order) and defaults are checked against the UGen's
+//! sclang class (`tests/synthdef_sclang.rs`); the rows that differ from sclang, and those that
+//! follow sclang or the server where supriya differs, are listed with their reason in
+//! `tests/data/sclang_exceptions.txt`.
 //!
 //! Where this crate is stricter than supriya: an input that scsynth reads as an audio
 //! buffer (`Out.ar`'s source, an audio-rate filter's source, ...) must be an audio-rate

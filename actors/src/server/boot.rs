@@ -86,6 +86,7 @@ impl ServerActor {
         }
         let options = options.unwrap_or_else(|| self.options());
         options.validate().map_err(BootError::from)?;
+        self.revive();
         self.span = tracing::info_span!("server", server = %self.name, port = options.port);
         self.set(|s| {
             s.options = options;
@@ -213,10 +214,11 @@ impl ServerActor {
         };
         // scsynth answers nothing for a second after a TCP password login (see `osc::tcp`).
         let login = match (options.protocol, &options.password) {
-            (scserver_core::Protocol::Tcp, Some(_)) => crate::server::request::Link {
-                timeout: link.timeout + std::time::Duration::from_secs(1),
-                ..link.clone()
-            },
+            (scserver_core::Protocol::Tcp, Some(_)) => {
+                let mut login = link.clone();
+                login.route.timeout += std::time::Duration::from_secs(1);
+                login
+            }
             _ => link.clone(),
         };
         let steps = async move {

@@ -1,5 +1,5 @@
 //! The heartbeat: while a server is online, `/status` every `heartbeat_interval`; any message
-//! from the server counts as an answer (the router stamps [`LastHeard`] for each). After
+//! from the server counts as an answer (the router stamps [`crate::heard::LastHeard`] for each). After
 //! `heartbeat_misses` unanswered probes in a row the server is hung:
 //!
 //! - owned: OscPanicked, SIGKILL, Disconnecting, Disconnected, Quit (a supervisor then applies the
@@ -12,8 +12,6 @@
 //! `/status.reply`s (the heartbeat's and anyone's) keep the last [`StatusInfo`] in the state.
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use actix::prelude::*;
@@ -34,39 +32,13 @@ use crate::router::{AddCallback, Sink};
 /// The router callback id the heartbeat uses for `/status.reply`; user ids count up from 1.
 const STATUS_CALLBACK: u64 = u64::MAX - 1;
 
-fn base() -> Instant {
-    static BASE: OnceLock<Instant> = OnceLock::new();
-    *BASE.get_or_init(Instant::now)
-}
-
-/// When the last message from the server arrived; shared by the router (which stamps it for
-/// every datagram) and the heartbeat (which reads it), without a message per datagram.
-#[derive(Debug, Default)]
-pub struct LastHeard(AtomicU64);
-
-impl LastHeard {
-    /// Records that a message arrived now.
-    pub fn touch(&self) {
-        let nanos = base().elapsed().as_nanos() as u64;
-        // 0 means "never"; a stamp in the first nanosecond is still a stamp.
-        self.0.store(nanos.max(1), Ordering::Relaxed);
-    }
-
-    /// When the last message arrived, if any did.
-    pub fn get(&self) -> Option<Instant> {
-        match self.0.load(Ordering::Relaxed) {
-            0 => None,
-            n => Some(base() + Duration::from_nanos(n)),
-        }
-    }
-}
-
 /// The heartbeat's part of the server actor.
 #[derive(Debug, Default)]
 pub(crate) struct HeartbeatState {
     /// Bumped at every start and stop; a tick of an older generation ends its chain.
     generation: u64,
-    callback: bool,
+    /// Whether the router has the `/status.reply` callback (a new router has not).
+    pub(super) callback: bool,
     probing: bool,
     /// Status replies in a row whose node count disagrees with the mirror's.
     mismatches: u32,

@@ -96,7 +96,8 @@ pub struct ServerActor {
     span: tracing::Span,
     window: window::Window,
     heartbeat: heartbeat::HeartbeatState,
-    heard: std::sync::Arc<heartbeat::LastHeard>,
+    heard: std::sync::Arc<crate::heard::LastHeard>,
+    fences: std::sync::Arc<request::Fences>,
     replay: scserver_core::replay::ReplayLog,
     notifications: notifications::Notifications,
 }
@@ -132,6 +133,7 @@ impl ServerActor {
             window: Default::default(),
             heartbeat: Default::default(),
             heard,
+            fences: Default::default(),
             replay: Default::default(),
             notifications: Default::default(),
         }
@@ -177,6 +179,27 @@ impl ServerActor {
         let _enter = self.span.enter();
         tracing::info!(event = %event, detail = notice.detail.as_deref(), "lifecycle");
         self.listeners.publish(&notice);
+    }
+
+    /// Starts the router or allocator actor again if it stopped, so that a boot or connect (and
+    /// so a reboot) starts whole: no input panics them, but an actor that stops is gone for good.
+    fn revive(&mut self) {
+        let router = !self.router.connected();
+        let allocator = !self.allocator.connected();
+        if router {
+            tracing::warn!(parent: &self.span, "the router actor had stopped; starting a new one");
+            let actor = RouterActor::default();
+            self.heard = actor.last_heard();
+            self.router = actor.start();
+            self.heartbeat.callback = false;
+        }
+        if allocator {
+            tracing::warn!(parent: &self.span, "the allocator actor had stopped; starting a new one");
+            self.allocator = AllocatorActor::default().start();
+        }
+        if router || allocator {
+            self.notifications.start(&self.router, &self.allocator);
+        }
     }
 
     /// Closes the OSC side: fails waiting requests and drops the socket.
@@ -274,11 +297,14 @@ impl Handler<SignalProcess> for ServerActor {
 
 /// Allocations go to the allocator actor of the current connection.
 impl Handler<crate::allocator::Allocate> for ServerActor {
-    type Result = ResponseFuture<Option<i32>>;
+    type Result = ResponseFuture<Result<i32, crate::error::ServerError>>;
 
     fn handle(&mut self, msg: crate::allocator::Allocate, _: &mut Self::Context) -> Self::Result {
+        if let Err(e) = self.connected() {
+            return Box::pin(async move { Err(e.into()) });
+        }
         let allocator = self.allocator.clone();
-        Box::pin(async move { allocator.send(msg).await.ok().flatten() })
+        Box::pin(async move { allocator.send(msg).await? })
     }
 }
 
@@ -288,5 +314,65 @@ impl Handler<crate::allocator::Free> for ServerActor {
 
     fn handle(&mut self, msg: crate::allocator::Free, _: &mut Self::Context) {
         self.allocator.do_send(msg);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::allocator::{Allocate, IdKind};
+
+    /// An actor that has stopped, as one that panicked would have.
+    fn stopped<A: Actor<Context = Context<A>> + Default>() -> Addr<A> {
+        A::create(|ctx| {
+            ctx.stop();
+            A::default()
+        })
+    }
+
+    #[actix::test]
+    async fn a_reboot_starts_again_the_router_and_allocator_that_stopped() {
+        let port = std::net::UdpSocket::bind("127.0.0.1:0")
+            .and_then(|s| s.local_addr())
+            .expect("a free port")
+            .port();
+        let options = Options {
+            port,
+            start_jack: true,
+            ..Options::default()
+        };
+        let mut server = ServerActor::new("revive", options);
+        server.router = stopped();
+        server.allocator = stopped();
+        let server = server.start();
+        // Before the fix the allocator's mailbox error surfaced as ActorGone.
+        server
+            .send(quit::Reboot)
+            .await
+            .unwrap()
+            .expect("reboot with stopped actors");
+        let id = server
+            .send(Allocate {
+                kind: IdKind::Sync,
+                count: 1,
+            })
+            .await
+            .unwrap()
+            .expect("a sync id from the new allocator");
+        let link = server.send(Watch).await.unwrap();
+        assert_eq!(link.borrow().status, Status::Online);
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let command = scserver_core::command::Command::Sync { id };
+        server.do_send(request::Request {
+            out: request::Outgoing::command(&command).unwrap(),
+            tx,
+        });
+        let reply = rx.await.unwrap().expect("/synced through the new router");
+        assert_eq!(reply.addr, "/synced");
+        server
+            .send(quit::Quit { force: false })
+            .await
+            .unwrap()
+            .unwrap();
     }
 }

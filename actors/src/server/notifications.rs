@@ -18,7 +18,9 @@ use scserver_core::Pattern;
 use super::ServerActor;
 use crate::allocator::{AllocatorActor, Free, IdKind};
 use crate::listeners::{Callback, Listeners};
-use crate::router::{AddCallback, RouterActor, SetFailureSink, Sink, UnclaimedFailure};
+use crate::router::{
+    AddCallback, RemoveCallback, RouterActor, SetFailureSink, Sink, UnclaimedFailure,
+};
 
 /// The node mirror shared read-only with handles; only the router's callbacks write it.
 pub type SharedMirror = Arc<RwLock<Mirror>>;
@@ -90,7 +92,8 @@ impl Notifications {
         self.mirror.clone()
     }
 
-    /// Registers the router callbacks and the failure hub; called once when the actor starts.
+    /// Registers the router callbacks and the failure hub; called when the actor starts, and
+    /// again when its router or allocator actor had to be started anew.
     pub(crate) fn start(&mut self, router: &Addr<RouterActor>, allocator: &Addr<AllocatorActor>) {
         for (i, address) in ["/n_go", "/n_end", "/n_off", "/n_on", "/n_move", "/done"]
             .into_iter()
@@ -98,6 +101,7 @@ impl Notifications {
         {
             let mirror = self.mirror.clone();
             let allocator = allocator.clone();
+            router.do_send(RemoveCallback(MIRROR_CALLBACK + i as u64));
             router.do_send(AddCallback {
                 id: MIRROR_CALLBACK + i as u64,
                 pattern: Pattern::new(address),
@@ -106,7 +110,11 @@ impl Notifications {
                 sink: Sink::Fn(Box::new(move |m| apply(&mirror, &allocator, m))),
             });
         }
-        let hub = FailureHub::default().start();
+        // A router started again keeps the subscribers of the hub it replaces.
+        let hub = match &self.hub {
+            Some(hub) if hub.connected() => hub.clone(),
+            _ => FailureHub::default().start(),
+        };
         router.do_send(SetFailureSink(hub.clone().recipient()));
         self.hub = Some(hub);
     }
@@ -260,11 +268,12 @@ impl Handler<RefreshMirror> for ServerActor {
     type Result = ResponseFuture<Result<(), crate::error::ServerError>>;
 
     fn handle(&mut self, msg: RefreshMirror, _: &mut Self::Context) -> Self::Result {
-        let link = self.link();
+        let link = self.connected().map(|()| self.link());
         let mirror = self.notifications.mirror();
         let allocator = self.allocator.clone();
         Box::pin(async move {
-            let link = link.ok_or(crate::error::RequestError::NotConnected)?;
+            let link =
+                link?.ok_or(crate::error::RequestError::NotConnected { status: "offline" })?;
             // /synced leaves scsynth after the notifications of everything sent before it, so
             // the tree that follows is newer than any notification still on its way.
             link.sync().await?;

@@ -26,7 +26,12 @@ impl Handler<Restore> for ServerActor {
     fn handle(&mut self, _: Restore, _: &mut Self::Context) -> Self::Result {
         let link = match (self.status(), self.link()) {
             (Status::Online, Some(link)) => link,
-            _ => return Box::pin(async { Err(RequestError::NotConnected.into()) }),
+            (status, _) => {
+                let error = RequestError::NotConnected {
+                    status: status.name(),
+                };
+                return Box::pin(async move { Err(error.into()) });
+            }
         };
         let messages = self.replay.messages();
         let span = self.span.clone();

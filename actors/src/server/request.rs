@@ -1,8 +1,10 @@
-//! The one request path: register what the reply looks like with the router, then send.
+//! The one request path: register what settles the request with the router, then send it.
 //!
 //! Both steps are mailbox sends from the same thread, so the router always learns of a request
-//! before its reply can arrive.
+//! before its reply can arrive. A request that can fail travels between two fences (see
+//! [`crate::router`]), so that a `/fail` is paired with the request that caused it.
 
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use actix::prelude::*;
@@ -14,10 +16,10 @@ use tokio::sync::oneshot;
 use super::{ServerActor, Status};
 use crate::allocator::{Allocate, AllocatorActor, IdKind};
 use crate::error::{RequestError, ServerError};
-use crate::osc::{OscActor, SendBytes};
+use crate::osc::{OscActor, SendBytes, SendMany};
 use crate::router::{Expect, ReplyResult, RouterActor};
 
-/// What a request waits for.
+/// What a raw request waits for.
 #[derive(Debug, Clone)]
 pub struct Expectation {
     /// The command's address, for errors.
@@ -30,16 +32,63 @@ pub struct Expectation {
     pub timeout: Option<Duration>,
 }
 
-impl Expectation {
-    /// What `command` waits for: the reply its table row names and the `/fail` that can answer it
-    /// instead. `None` for commands scsynth does not answer.
-    pub fn of(command: &Command) -> Option<Expectation> {
-        command.reply().map(|reply| Expectation {
-            command: command.address().to_owned(),
+/// A request ready to send: its packet and what settles it.
+#[derive(Debug, Clone)]
+pub struct Outgoing {
+    bytes: Vec<u8>,
+    command: String,
+    reply: Option<Pattern>,
+    fail: Option<Pattern>,
+    timeout: Option<Duration>,
+}
+
+impl Outgoing {
+    /// `command`, settled by the reply its table row names, by its `/fail`, or (for a command
+    /// scsynth does not answer) once scsynth has performed it.
+    pub fn command(command: &Command) -> Result<Outgoing, RequestError> {
+        let address = command.address();
+        let reply = command.reply();
+        let fail = command
+            .fail_pattern()
+            .or_else(|| reply.is_none().then(|| Pattern::new("/fail").arg(address)));
+        Ok(Outgoing {
+            bytes: encode(&OscPacket::Message(command.to_message()))?,
+            command: address.to_owned(),
             reply,
-            fail: command.fail_pattern(),
+            fail,
             timeout: None,
         })
+    }
+
+    /// Any packet, settled as `expect` says.
+    pub fn raw(packet: &OscPacket, expect: Expectation) -> Result<Outgoing, RequestError> {
+        Ok(Outgoing {
+            bytes: encode(packet)?,
+            command: expect.command,
+            reply: Some(expect.reply),
+            fail: expect.fail,
+            timeout: expect.timeout,
+        })
+    }
+
+    /// The same request with its own bound on the wait.
+    pub fn with_timeout(self, timeout: Option<Duration>) -> Outgoing {
+        Outgoing {
+            timeout: timeout.or(self.timeout),
+            ..self
+        }
+    }
+
+    /// The command's address.
+    pub fn address(&self) -> &str {
+        &self.command
+    }
+
+    /// Whether its reply travels through scsynth's node-message FIFO.
+    pub(crate) fn uses_node_fifo(&self) -> bool {
+        self.reply
+            .as_ref()
+            .is_some_and(|r| super::window::FIFO_REPLIES.contains(&r.address.as_str()))
     }
 }
 
@@ -48,23 +97,58 @@ pub fn encode(packet: &OscPacket) -> Result<Vec<u8>, RequestError> {
     Ok(scserver_core::bundle::encode_checked(packet)?)
 }
 
-/// Registers `expect` with the router and sends `bytes`; `tx` gets the reply.
-pub(crate) fn dispatch(
-    router: &Addr<RouterActor>,
-    osc: &Addr<OscActor>,
-    bytes: Vec<u8>,
-    expect: Expectation,
-    default_timeout: Duration,
-    tx: oneshot::Sender<ReplyResult>,
-) {
-    router.do_send(Expect {
-        command: expect.command,
-        reply: expect.reply,
-        fail: expect.fail,
-        timeout: expect.timeout.unwrap_or(default_timeout),
-        tx,
-    });
-    osc.do_send(SendBytes(bytes));
+/// The control bus each fence reads, turning over all of them so that the fences in flight
+/// seldom share one (a lost fence reply then cannot be taken for a later one's).
+#[derive(Debug, Default)]
+pub(crate) struct Fences(AtomicU32);
+
+impl Fences {
+    fn next(&self, buses: u32) -> i32 {
+        let bus = self.0.fetch_add(1, Ordering::Relaxed) % buses.max(1);
+        i32::try_from(bus).unwrap_or(0)
+    }
+}
+
+/// Where requests go: the router that settles them and the socket that sends them.
+#[derive(Clone)]
+pub(crate) struct Route {
+    pub router: Addr<RouterActor>,
+    pub osc: Addr<OscActor>,
+    pub fences: std::sync::Arc<Fences>,
+    /// The server's control buses, which the fences read.
+    pub buses: u32,
+    pub timeout: Duration,
+}
+
+impl Route {
+    /// Registers `out` with the router and sends it; `tx` gets the outcome.
+    pub(crate) fn dispatch(&self, out: Outgoing, tx: oneshot::Sender<ReplyResult>) {
+        let fence = out.fail.as_ref().map(|_| self.fences.next(self.buses));
+        self.router.do_send(Expect {
+            command: out.command,
+            reply: out.reply,
+            fail: out.fail,
+            fence: fence.map(|bus| Pattern::new("/c_set").arg(bus)),
+            timeout: out.timeout.unwrap_or(self.timeout),
+            tx,
+        });
+        match fence {
+            None => self.osc.do_send(SendBytes(out.bytes)),
+            Some(bus) => {
+                let fence = Command::CGet { bus_ids: vec![bus] }.to_bytes();
+                self.osc
+                    .do_send(SendMany(vec![fence.clone(), out.bytes, fence]));
+            }
+        }
+    }
+
+    /// Sends `out` and awaits its outcome.
+    pub(crate) async fn request(&self, out: Outgoing) -> ReplyResult {
+        let address = out.command.clone();
+        let (tx, rx) = oneshot::channel();
+        self.dispatch(out, tx);
+        outcome(rx, &address).await
+    }
 }
 
 /// Awaits a dispatched request; a dropped sender means the router went away.
@@ -80,30 +164,14 @@ pub(crate) async fn outcome(rx: oneshot::Receiver<ReplyResult>, command: &str) -
 /// has left the actor's context.
 #[derive(Clone)]
 pub(crate) struct Link {
-    pub router: Addr<RouterActor>,
-    pub osc: Addr<OscActor>,
+    pub route: Route,
     pub allocator: Addr<AllocatorActor>,
-    pub timeout: Duration,
 }
 
 impl Link {
-    /// Sends a command and awaits the reply (or `/fail`) its table row names.
+    /// Sends a command and awaits its outcome (see [`Outgoing::command`]).
     pub async fn execute(&self, command: Command) -> ReplyResult {
-        let expect = Expectation::of(&command).ok_or_else(|| RequestError::BadReply {
-            command: command.address().to_owned(),
-            message: "scsynth sends no reply to this command".to_owned(),
-        })?;
-        let address = expect.command.clone();
-        let bytes = encode(&OscPacket::Message(command.to_message()))?;
-        outcome(
-            {
-                let (tx, rx) = oneshot::channel();
-                dispatch(&self.router, &self.osc, bytes, expect, self.timeout, tx);
-                rx
-            },
-            &address,
-        )
-        .await
+        self.route.request(Outgoing::command(&command)?).await
     }
 
     /// `/sync` with a fresh id from this client's range: everything sent before it, including
@@ -115,8 +183,7 @@ impl Link {
                 kind: IdKind::Sync,
                 count: 1,
             })
-            .await?
-            .unwrap_or(0);
+            .await??;
         self.execute(Command::Sync { id }).await?;
         Ok(())
     }
@@ -124,13 +191,13 @@ impl Link {
     /// Sends commands in order, expecting nothing.
     pub fn send_commands(&self, commands: impl IntoIterator<Item = Command>) {
         for command in commands {
-            self.osc.do_send(SendBytes(command.to_bytes()));
+            self.route.osc.do_send(SendBytes(command.to_bytes()));
         }
     }
 
     /// Sends a packet expecting nothing.
     pub fn send(&self, packet: &OscPacket) -> Result<(), RequestError> {
-        self.osc.do_send(SendBytes(encode(packet)?));
+        self.route.osc.do_send(SendBytes(encode(packet)?));
         Ok(())
     }
 }
@@ -138,31 +205,42 @@ impl Link {
 impl ServerActor {
     /// The open connection, if any.
     pub(crate) fn link(&self) -> Option<Link> {
-        self.osc.as_ref().map(|osc| Link {
-            router: self.router.clone(),
-            osc: osc.clone(),
+        Some(Link {
+            route: self.route()?,
             allocator: self.allocator.clone(),
-            timeout: self.options().request_timeout,
         })
     }
 
-    fn connected_osc(&self) -> Result<&Addr<OscActor>, RequestError> {
+    /// Where requests go while a socket is open.
+    pub(crate) fn route(&self) -> Option<Route> {
+        let state = self.state.borrow();
+        self.osc.as_ref().map(|osc| Route {
+            router: self.router.clone(),
+            osc: osc.clone(),
+            fences: self.fences.clone(),
+            buses: state.options.control_bus_channel_count,
+            timeout: state.options.request_timeout,
+        })
+    }
+
+    /// Refuses requests unless online or booting, saying which it is.
+    pub(crate) fn connected(&self) -> Result<(), RequestError> {
         match (self.status(), &self.osc) {
-            (Status::Online | Status::Booting, Some(osc)) => Ok(osc),
-            _ => Err(RequestError::NotConnected),
+            (Status::Online | Status::Booting, Some(_)) => Ok(()),
+            (status, _) => Err(RequestError::NotConnected {
+                status: status.name(),
+            }),
         }
     }
 }
 
-/// Send encoded bytes; the reply described by the expectation (or why there is none) goes to
-/// `tx`. The caller waits on its receiver alone: no answer from the actor is needed first.
+/// Send a request; its outcome (or why there is none) goes to `tx`. The caller waits on its
+/// receiver alone: no answer from the actor is needed first.
 #[derive(Debug, Message)]
 #[rtype(result = "()")]
 pub struct Request {
-    /// The encoded packet.
-    pub bytes: Vec<u8>,
-    /// What the reply looks like.
-    pub expect: Expectation,
+    /// The request.
+    pub out: Outgoing,
     /// Where the outcome goes.
     pub tx: oneshot::Sender<ReplyResult>,
 }
@@ -171,19 +249,17 @@ impl Handler<Request> for ServerActor {
     type Result = ();
 
     fn handle(&mut self, msg: Request, ctx: &mut Self::Context) {
-        let osc = match self.connected_osc() {
-            Ok(osc) => osc.clone(),
-            Err(e) => {
-                let _ = msg.tx.send(Err(e));
-                return;
-            }
-        };
-        self.remember(&msg.bytes);
-        if super::window::uses_node_fifo(&msg.expect) {
-            return self.windowed(msg.bytes, msg.expect, msg.tx, ctx);
+        if let Err(e) = self.connected() {
+            let _ = msg.tx.send(Err(e));
+            return;
         }
-        let timeout = self.options().request_timeout;
-        dispatch(&self.router, &osc, msg.bytes, msg.expect, timeout, msg.tx);
+        self.remember(&msg.out.bytes);
+        if msg.out.uses_node_fifo() {
+            return self.windowed(msg.out, msg.tx, ctx);
+        }
+        if let Some(route) = self.route() {
+            route.dispatch(msg.out, msg.tx);
+        }
     }
 }
 
@@ -196,10 +272,11 @@ impl Handler<Send> for ServerActor {
     type Result = Result<(), RequestError>;
 
     fn handle(&mut self, msg: Send, _: &mut Self::Context) -> Self::Result {
-        self.connected_osc()?;
+        self.connected()?;
         msg.0.iter().for_each(|b| self.remember(b));
-        let osc = self.connected_osc()?;
-        osc.do_send(crate::osc::SendMany(msg.0));
+        if let Some(osc) = &self.osc {
+            osc.do_send(SendMany(msg.0));
+        }
         Ok(())
     }
 }

@@ -26,7 +26,12 @@ impl Handler<Reset> for ServerActor {
         let state = self.state.borrow().clone();
         let link = match (state.status, self.link()) {
             (Status::Online, Some(link)) => link,
-            _ => return Box::pin(async { Err(RequestError::NotConnected.into()) }),
+            (status, _) => {
+                let error = RequestError::NotConnected {
+                    status: status.name(),
+                };
+                return Box::pin(async move { Err(error.into()) });
+            }
         };
         let allocator = self.allocator.clone();
         Box::pin(async move {

@@ -13,7 +13,7 @@ use std::collections::VecDeque;
 use actix::prelude::*;
 use tokio::sync::oneshot;
 
-use super::request::{dispatch, outcome, Expectation};
+use super::request::{outcome, Outgoing};
 use super::ServerActor;
 use crate::error::RequestError;
 use crate::router::ReplyResult;
@@ -23,14 +23,10 @@ use crate::router::ReplyResult;
 pub const NODE_WINDOW: usize = 512;
 
 /// Replies scsynth sends through its node-message FIFO.
-const FIFO_REPLIES: [&str; 6] = ["/n_info", "/n_go", "/n_end", "/n_off", "/n_on", "/n_move"];
+pub(crate) const FIFO_REPLIES: [&str; 6] =
+    ["/n_info", "/n_go", "/n_end", "/n_off", "/n_on", "/n_move"];
 
-/// Whether a request's reply comes through the node-message FIFO.
-pub fn uses_node_fifo(expect: &Expectation) -> bool {
-    FIFO_REPLIES.contains(&expect.reply.address.as_str())
-}
-
-type Queued = (Vec<u8>, Expectation, oneshot::Sender<ReplyResult>);
+type Queued = (Outgoing, oneshot::Sender<ReplyResult>);
 
 /// The window's part of the server actor.
 #[derive(Default)]
@@ -44,30 +40,28 @@ impl ServerActor {
     /// reply either way.
     pub(crate) fn windowed(
         &mut self,
-        bytes: Vec<u8>,
-        expect: Expectation,
+        out: Outgoing,
         tx: oneshot::Sender<ReplyResult>,
         ctx: &mut Context<Self>,
     ) {
-        self.window.queued.push_back((bytes, expect, tx));
+        self.window.queued.push_back((out, tx));
         self.pump(ctx);
     }
 
     fn pump(&mut self, ctx: &mut Context<Self>) {
         while self.window.in_flight < NODE_WINDOW {
-            let Some((bytes, expect, tx)) = self.window.queued.pop_front() else {
+            let Some((out, tx)) = self.window.queued.pop_front() else {
                 return;
             };
-            let command = expect.command.clone();
-            let Some(osc) = self.osc.clone() else {
+            let command = out.address().to_owned();
+            let Some(route) = self.route() else {
                 let _ = tx.send(Err(RequestError::Disconnected { command }));
                 continue;
             };
             self.window.in_flight += 1;
-            let timeout = self.options().request_timeout;
             // The window frees its slot when the reply (or its failure) is in, then forwards it.
             let (slot, rx) = oneshot::channel();
-            dispatch(&self.router, &osc, bytes, expect, timeout, slot);
+            route.dispatch(out, slot);
             ctx.spawn(
                 async move {
                     let _ = tx.send(outcome(rx, &command).await);
@@ -85,23 +79,30 @@ impl ServerActor {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::server::request::Expectation;
+    use rosc::{OscMessage, OscPacket};
     use scserver_core::Pattern;
 
-    fn expect(reply: &str) -> Expectation {
-        Expectation {
+    fn out(reply: &str) -> Outgoing {
+        let packet = OscPacket::Message(OscMessage {
+            addr: "/x".into(),
+            args: vec![],
+        });
+        let expect = Expectation {
             command: "/x".into(),
             reply: Pattern::new(reply).arg(1000),
             fail: None,
             timeout: None,
-        }
+        };
+        Outgoing::raw(&packet, expect).unwrap()
     }
 
     #[test]
     fn only_node_fifo_replies_are_windowed() {
-        assert!(uses_node_fifo(&expect("/n_info")));
-        assert!(uses_node_fifo(&expect("/n_go")));
-        assert!(!uses_node_fifo(&expect("/synced")));
-        assert!(!uses_node_fifo(&expect("/g_queryTree.reply")));
-        assert!(!uses_node_fifo(&expect("/status.reply")));
+        assert!(out("/n_info").uses_node_fifo());
+        assert!(out("/n_go").uses_node_fifo());
+        assert!(!out("/synced").uses_node_fifo());
+        assert!(!out("/g_queryTree.reply").uses_node_fifo());
+        assert!(!out("/status.reply").uses_node_fifo());
     }
 }

@@ -1,4 +1,5 @@
-//! JACK's machine-wide server table, and freeing the slots of our own dead dummy servers.
+//! JACK's files in `/dev/shm`: each server's socket, and the machine-wide server table with
+//! the slots of our own dead dummy servers freed.
 //!
 //! jackd2 keeps at most 8 servers in `/dev/shm/jack-shm-registry`. A jackd that dies without
 //! unregistering (SIGKILL, a crash) keeps its slot until a server of the same name starts, and
@@ -10,6 +11,9 @@
 
 use std::fs::OpenOptions;
 use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::PathBuf;
+
+use super::{child, user_id};
 
 const REGISTRY: &str = "/dev/shm/jack-shm-registry";
 const MAGIC: u32 = 0x4a41_434b;
@@ -17,9 +21,14 @@ const SERVERS: usize = 8;
 const ENTRY: usize = 264;
 const FIRST: usize = 24;
 
+/// Where the JACK server `name` of this user listens (jackd2: `/dev/shm/jack_<name>_<uid>_0`).
+pub fn socket_path(name: &str) -> PathBuf {
+    PathBuf::from(format!("/dev/shm/jack_{name}_{}_0", user_id()))
+}
+
 /// Frees the slots of dead dummy JACK servers this library named; answers how many.
 pub fn free_dead_slots() -> usize {
-    let prefix = format!("jack-{}:scserver-", nix::unistd::getuid().as_raw());
+    let prefix = format!("jack-{}:scserver-", user_id());
     let Ok(mut file) = OpenOptions::new().read(true).write(true).open(REGISTRY) else {
         return 0;
     };
@@ -35,17 +44,13 @@ pub fn free_dead_slots() -> usize {
     let mut freed = 0;
     for slot in 0..SERVERS {
         let at = FIRST + slot * ENTRY;
-        let pid = word(at) as i32;
+        let pid = word(at);
         let name = &header[at + 4..at + ENTRY];
         let name = String::from_utf8_lossy(&name[..name.iter().position(|b| *b == 0).unwrap_or(0)]);
-        if pid <= 0 || !name.starts_with(&prefix) {
+        if pid as i32 <= 0 || !name.starts_with(&prefix) {
             continue;
         }
-        let gone = matches!(
-            nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None),
-            Err(nix::errno::Errno::ESRCH)
-        );
-        if gone
+        if !child::exists(pid)
             && file.seek(SeekFrom::Start(at as u64)).is_ok()
             && file.write_all(&[0u8; ENTRY]).is_ok()
         {
