@@ -35,6 +35,14 @@ pub enum ServerKind {
 }
 
 impl ServerKind {
+    /// The name the server gives in `/version.reply`.
+    pub fn program_name(self) -> &'static str {
+        match self {
+            ServerKind::Scsynth => "scsynth",
+            ServerKind::Supernova => "supernova",
+        }
+    }
+
     /// Options for a private server of this kind on a free port (scsynth is the default
     /// executable, so it keeps the options the single-server tests use).
     pub fn options(self) -> Options {

@@ -269,6 +269,13 @@ impl ServerActor {
                 }
                 Err(e) => return Err(e.into()),
             };
+            // supernova registers logins past its `-l` and reports no maximum: an id outside
+            // the configured logins is its way of being full.
+            if client_id >= max_logins as i32 {
+                return Err(ServerError::TooManyClients {
+                    address: format!("{}:{}", options.ip_address, options.port),
+                });
+            }
             allocator
                 .send(Configure {
                     client_id,
