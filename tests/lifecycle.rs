@@ -121,7 +121,4 @@ fn boot_timeout_kills_a_server_that_never_gets_ready() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
-on_both_servers!(
-    two_servers_at_once,
-    too_many_logins_is_a_typed_error,
-);
+on_both_servers!(two_servers_at_once, too_many_logins_is_a_typed_error,);

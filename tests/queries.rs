@@ -170,7 +170,10 @@ fn query_node_on_a_group_and_a_synth(kind: ServerKind) {
     // found" on its console and answers nothing, so the request times out.
     match (kind, server.query_node(999_999, true)) {
         (ServerKind::Scsynth, Err(ServerError::Request(RequestError::Failed { command, .. })))
-        | (ServerKind::Supernova, Err(ServerError::Request(RequestError::Timeout { command, .. }))) => {
+        | (
+            ServerKind::Supernova,
+            Err(ServerError::Request(RequestError::Timeout { command, .. })),
+        ) => {
             assert_eq!(command, "/n_query")
         }
         other => panic!("{other:?}"),
