@@ -164,6 +164,10 @@ impl AsyncServer {
 
     async fn start_volume(&self, setting: Setting) -> Result<(), ServerError> {
         let channels = self.options().output_bus_channel_count;
+        if channels == 0 {
+            // No hardware outputs: nothing to scale.
+            return Ok(());
+        }
         let (synthdef, data) = volume_def(channels);
         self.add_synthdef_bytes(data, true).await?;
         let node_id = self.allocate(IdKind::Node, 1).await?;

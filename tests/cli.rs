@@ -39,7 +39,14 @@ struct Run {
 
 impl Run {
     fn start(config: &std::path::Path) -> Run {
-        let mut child = Command::new(BIN)
+        Self::start_with(config, |_| {})
+    }
+
+    /// Starts `scserver run` with the environment `adjust` leaves.
+    fn start_with(config: &std::path::Path, adjust: impl FnOnce(&mut Command)) -> Run {
+        let mut command = Command::new(BIN);
+        adjust(&mut command);
+        let mut child = command
             .args(["run", config.to_str().unwrap(), "--json"])
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -166,7 +173,10 @@ fn run_quits_on_sigterm_too() {
 #[test]
 fn a_killed_run_takes_its_servers_with_it() {
     let config = one_server("sigkill", free_port());
-    let mut run = Run::start(&config);
+    // Its own dummy jackd, even where a shared JACK server is named for development.
+    let mut run = Run::start_with(&config, |c| {
+        c.env_remove("JACK_DEFAULT_SERVER");
+    });
     let pids = pids_of(&run.wait_event("booted", Duration::from_secs(20)));
     assert_eq!(pids.len(), 2, "scsynth and its jackd");
     run.child.kill().unwrap();

@@ -3,7 +3,6 @@
 
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::time::Duration;
 
 use actix::prelude::*;
@@ -12,7 +11,6 @@ use scserver_core::options::EXECUTABLE_ENV;
 use scserver_core::output::{classify, OutputLine};
 use scserver_core::Options;
 use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::Command;
 use tokio::sync::{oneshot, watch};
 use tracing::Instrument;
 
@@ -344,19 +342,12 @@ impl ProcessActor {
         let executable = find_executable(&self.options)?;
         let supernova = scserver_core::options::is_supernova(&executable);
         let args = self.options.to_args(supernova);
-        let mut command = Command::new(&executable);
-        command
-            .args(&args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            // libjack would otherwise try to start an ALSA jackd of its own, slowly and in vain.
-            .env("JACK_NO_START_SERVER", "1")
-            .kill_on_drop(true);
+        let mut command = child::watched(&executable, &args);
+        // libjack would otherwise try to start an ALSA jackd of its own, slowly and in vain.
+        command.env("JACK_NO_START_SERVER", "1");
         if let Some(jack) = &self.jack {
             command.env("JACK_DEFAULT_SERVER", &jack.name);
         }
-        child::dies_with_parent(&mut command, Signal::SIGKILL);
         self.generation += 1;
         let generation = self.generation;
         self.ready = false;

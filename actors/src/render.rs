@@ -3,7 +3,6 @@
 
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -13,12 +12,12 @@ use scserver_core::nrt::{self, NrtFile, NrtLine, RenderSettings};
 use scserver_core::score::{self, Score, ScoreError};
 use scserver_core::Options;
 use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
-use tokio::process::{Child, Command};
+use tokio::process::Child;
 use tokio::sync::Notify;
 
 use crate::error::{output_tail, BootError};
 use crate::process::find_executable;
-use crate::sys::child::{self, ExitInfo, Signal};
+use crate::sys::child::{self, ExitInfo};
 
 /// How many output lines are kept for error reports.
 const TAIL_LINES: usize = 20;
@@ -253,14 +252,7 @@ impl Render {
             &job.options,
             supernova,
         );
-        let mut command = Command::new(&executable);
-        command
-            .args(&args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true);
-        child::dies_with_parent(&mut command, Signal::SIGKILL);
+        let mut command = child::watched(&executable, &args);
         tracing::info!(executable = %executable.display(), ?args, "rendering");
         let started = Instant::now();
         let mut child = command.spawn().map_err(|e| BootError::Spawn {

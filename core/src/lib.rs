@@ -9,6 +9,7 @@ pub mod coalesce;
 pub mod command;
 pub mod levels;
 pub mod lifecycle;
+pub mod login;
 pub mod mirror;
 pub mod nrt;
 pub mod options;

@@ -1,8 +1,8 @@
 //! Boot (spawn, then connect) and Connect (attach to a server this client does not own).
 
 use actix::prelude::*;
-use rosc::{OscMessage, OscType};
 use scserver_core::command::{AddAction, Command};
+use scserver_core::login::{login, Login, LoginRefused, NotifyAnswer};
 use scserver_core::{LifecycleEvent, Options};
 
 use super::{shutdown, ServerActor, Status};
@@ -52,21 +52,24 @@ impl Handler<Connect> for ServerActor {
     }
 }
 
-/// Reads `/done /notify client_id [max_logins]`; supernova omits the second number.
-fn parse_notify(reply: &OscMessage, configured: u32) -> Result<(i32, u32), RequestError> {
-    let bad = |m: &str| RequestError::BadReply {
-        command: "/notify".into(),
-        message: m.into(),
-    };
-    let client_id = match reply.args.get(1) {
-        Some(OscType::Int(c)) => *c,
-        _ => return Err(bad("no client id")),
-    };
-    let max_logins = match reply.args.get(2) {
-        Some(OscType::Int(l)) if *l > 0 => *l as u32,
-        _ => configured,
-    };
-    Ok((client_id, max_logins))
+/// The error a refused login reaches the user as.
+fn refused(refusal: LoginRefused, options: &Options) -> ServerError {
+    match refusal {
+        LoginRefused::TooManyClients => ServerError::TooManyClients {
+            address: format!("{}:{}", options.ip_address, options.port),
+        },
+        LoginRefused::Failed { message, args } => RequestError::Failed {
+            command: "/notify".into(),
+            message,
+            args,
+        }
+        .into(),
+        other => RequestError::BadReply {
+            command: "/notify".into(),
+            message: other.to_string(),
+        }
+        .into(),
+    }
 }
 
 impl ServerActor {
@@ -84,10 +87,11 @@ impl ServerActor {
                 status: status.name(),
             });
         }
-        let options = options.unwrap_or_else(|| self.options());
+        let options = options.unwrap_or_else(|| self.options.clone());
         options.validate().map_err(BootError::from)?;
         self.revive();
         self.span = tracing::info_span!("server", server = %self.name, port = options.port);
+        self.options = options.clone();
         self.set(|s| {
             s.options = options;
             s.owned = owned;
@@ -102,15 +106,19 @@ impl ServerActor {
         }
         self.publish(LifecycleEvent::Booting, None);
         let process =
-            ProcessActor::new(&self.name, self.options(), ctx.address().recipient()).start();
+            ProcessActor::new(&self.name, self.options.clone(), ctx.address().recipient()).start();
         self.process = Some(process.clone());
-        let options = self.options();
+        let Options {
+            port,
+            ip_address: ip,
+            protocol,
+            quit_timeout: grace,
+            ..
+        } = self.options;
         Box::pin(
             async move {
                 // A stale scsynth of ours on the port is killed; anyone else is named.
-                let (port, ip) = (options.port, options.ip_address);
-                let grace = options.quit_timeout;
-                let (holder, owner) = match reclaim(port, ip, options.protocol, grace).await {
+                let (holder, owner) = match reclaim(port, ip, protocol, grace).await {
                     Reclaim::Free | Reclaim::Reclaimed(_) => return process.send(Spawn).await,
                     Reclaim::Held(holder) => (holder.to_string(), None),
                     Reclaim::InUse { pid, owner } => {
@@ -133,9 +141,9 @@ impl ServerActor {
                     });
                     let owner = crate::stale::owner(std::process::id(), &act.name);
                     if let (Ok(exe), Some(owner)) =
-                        (crate::process::find_executable(&act.options()), owner)
+                        (crate::process::find_executable(&act.options), owner)
                     {
-                        crate::stale::record(act.options().port, pid, &exe, owner);
+                        crate::stale::record(act.options.port, pid, &exe, owner);
                     }
                     act.publish(LifecycleEvent::ProcessBooted, None);
                     act.connect(ctx)
@@ -172,13 +180,13 @@ impl ServerActor {
         self.publish(LifecycleEvent::Connecting, None);
         // A new connection: the node tree seen on the last one is not this server's.
         self.notifications.clear();
-        let options = self.options();
+        let options = self.options.clone();
         let (protocol, server) = (options.protocol, self.server_addr());
         let opened = OscActor::open(
             self.name.clone(),
             options,
-            self.local_port,
-            self.router.clone().recipient(),
+            self.conn.local_port,
+            self.conn.router.clone().recipient(),
         );
         Box::pin(
             opened
@@ -202,80 +210,41 @@ impl ServerActor {
     fn register(&mut self, osc: OscActor) -> Transition {
         let local = osc.local_addr().ok();
         if let Some(local) = local {
-            self.local_port = local.port();
+            self.conn.local_port = local.port();
         }
-        self.osc = Some(osc.start());
+        self.conn.osc = Some(osc.start());
         self.set(|s| s.local_addr = local);
         let link = self.link().expect("socket just opened");
         let allocator = self.allocator.clone();
-        let (options, owned) = {
-            let s = self.state.borrow();
-            (s.options.clone(), s.owned)
-        };
+        let (options, owned) = (self.options.clone(), self.state.borrow().owned);
         // scsynth answers nothing for a second after a TCP password login (see `osc::tcp`).
-        let login = match (options.protocol, &options.password) {
+        let first = match (options.protocol, &options.password) {
             (scserver_core::Protocol::Tcp, Some(_)) => {
-                let mut login = link.clone();
-                login.route.timeout += std::time::Duration::from_secs(1);
-                login
+                let mut first = link.clone();
+                first.route.timeout += std::time::Duration::from_secs(1);
+                first
             }
             _ => link.clone(),
         };
         let steps = async move {
-            let notify = login
+            let notify = first
                 .execute(Command::Notify {
                     enable: true,
                     client_id: None,
                 })
                 .await;
-            let (client_id, max_logins) = match notify {
-                Ok(reply) => parse_notify(&reply, options.maximum_logins)?,
-                // A fresh TCP connection cannot have registered before: scsynth 3.13.0 leaves
-                // the TCP reply address uninitialised (fixed after it, supercollider#6647), so
-                // every TCP client looks like the first. Adopting its id would share its ids.
-                Err(RequestError::Failed { message, .. })
-                    if message.contains("already registered")
-                        && options.protocol == scserver_core::Protocol::Tcp =>
-                {
-                    return Err(RequestError::BadReply {
-                        command: "/notify".into(),
-                        message: "scsynth took this TCP connection for another client that is \
-                                  already registered (a bug of scsynth 3.13.0 with several TCP \
-                                  clients); connect over UDP, or use a newer scsynth"
-                            .into(),
-                    }
-                    .into());
+            let answer = match &notify {
+                Ok(reply) => NotifyAnswer::Done(reply),
+                Err(RequestError::Failed { message, args, .. }) => {
+                    NotifyAnswer::Failed { message, args }
                 }
-                // Registered earlier from this very address: adopt the id it reports.
-                Err(RequestError::Failed { message, args, .. })
-                    if message.contains("already registered") =>
-                {
-                    match args.first() {
-                        Some(OscType::Int(c)) => (*c, options.maximum_logins),
-                        _ => {
-                            return Err(RequestError::Failed {
-                                command: "/notify".into(),
-                                message,
-                                args,
-                            }
-                            .into())
-                        }
-                    }
-                }
-                Err(RequestError::Failed { message, .. }) if message.contains("too many") => {
-                    return Err(ServerError::TooManyClients {
-                        address: format!("{}:{}", options.ip_address, options.port),
-                    })
-                }
-                Err(e) => return Err(e.into()),
+                Err(e) => return Err(e.clone().into()),
             };
-            // supernova registers logins past its `-l` and reports no maximum: an id outside
-            // the configured logins is its way of being full.
-            if client_id >= max_logins as i32 {
-                return Err(ServerError::TooManyClients {
-                    address: format!("{}:{}", options.ip_address, options.port),
-                });
-            }
+            let Login {
+                client_id,
+                max_logins,
+            } = login(answer, options.protocol, options.maximum_logins)
+                .map_err(|r| refused(r, &options))?;
             allocator
                 .send(Configure {
                     client_id,

@@ -106,7 +106,7 @@ impl ServerActor {
         if !self.heartbeat.callback {
             self.heartbeat.callback = true;
             let me = ctx.address();
-            self.router.do_send(AddCallback {
+            self.conn.router.do_send(AddCallback {
                 id: STATUS_CALLBACK,
                 pattern: Pattern::new("/status.reply"),
                 failure_pattern: None,
@@ -117,11 +117,12 @@ impl ServerActor {
         self.heartbeat.generation += 1;
         self.heartbeat.probing = false;
         let generation = self.heartbeat.generation;
-        let options = self.options();
-        let monitor = Heartbeat::new(options.heartbeat_misses);
-        tracing::debug!(parent: &self.span, interval = ?options.heartbeat_interval,
-            misses = options.heartbeat_misses, "heartbeat started");
-        self.beat(generation, monitor, options.heartbeat_interval, ctx);
+        let (interval, misses) = (
+            self.options.heartbeat_interval,
+            self.options.heartbeat_misses,
+        );
+        tracing::debug!(parent: &self.span, ?interval, misses, "heartbeat started");
+        self.beat(generation, Heartbeat::new(misses), interval, ctx);
     }
 
     /// Stops probing (quit, disconnect, death); harmless when not running.
@@ -139,10 +140,10 @@ impl ServerActor {
         if generation != self.heartbeat.generation || self.status() != Status::Online {
             return;
         }
-        let Some(osc) = self.osc.clone() else {
+        let Some(osc) = self.conn.osc.clone() else {
             return;
         };
-        match monitor.tick(Instant::now(), self.heard.get()) {
+        match monitor.tick(Instant::now(), self.conn.heard.get()) {
             Beat::Hung { missed } => {
                 self.stop_heartbeat();
                 self.hung(missed, interval, ctx);
@@ -196,7 +197,7 @@ impl ServerActor {
         let server = self.server_addr();
         let interval = self.options().heartbeat_interval;
         ctx.spawn(
-            probe_once(server, self.local_port, interval)
+            probe_once(server, self.conn.local_port, interval)
                 .into_actor(self)
                 .map(move |answered, act, ctx| {
                     if generation != act.heartbeat.generation || act.status() != Status::Offline {

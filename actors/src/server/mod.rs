@@ -4,6 +4,7 @@
 //! [`request`] (requests and plain sends), [`reset`], [`events`] (subscriptions).
 
 pub mod boot;
+mod connection;
 pub mod dump;
 pub mod events;
 pub mod heartbeat;
@@ -23,9 +24,8 @@ use tokio::sync::watch;
 
 use crate::allocator::{AllocatorActor, Clear};
 use crate::listeners::Listeners;
-use crate::osc::OscActor;
 use crate::process::{ProcessActor, Shutdown};
-use crate::router::{FailAll, RouterActor};
+use connection::Connection;
 pub use events::{lifecycle_callback, LifecycleCallback, LifecycleNotice};
 
 /// Where a server is in its life (supriya's `BootStatus`).
@@ -86,17 +86,15 @@ impl ServerState {
 /// Owns one server's lifecycle.
 pub struct ServerActor {
     name: String,
+    /// The options of the current (or last) boot or connect; the state shows a copy to handles.
+    options: Options,
     state: watch::Sender<ServerState>,
-    router: Addr<RouterActor>,
+    conn: Connection,
     allocator: Addr<AllocatorActor>,
-    osc: Option<Addr<OscActor>>,
     process: Option<Addr<ProcessActor>>,
-    local_port: u16,
     listeners: Listeners<LifecycleNotice>,
     span: tracing::Span,
-    window: window::Window,
     heartbeat: heartbeat::HeartbeatState,
-    heard: std::sync::Arc<crate::heard::LastHeard>,
     fences: std::sync::Arc<request::Fences>,
     replay: scserver_core::replay::ReplayLog,
     notifications: notifications::Notifications,
@@ -107,10 +105,9 @@ impl ServerActor {
     /// boot or connect.
     pub fn new(name: &str, options: Options) -> Self {
         let span = tracing::info_span!("server", server = %name, port = options.port);
-        let router = RouterActor::default();
-        let heard = router.last_heard();
         ServerActor {
             name: name.to_owned(),
+            options: options.clone(),
             state: watch::channel(ServerState {
                 status: Status::Offline,
                 owned: false,
@@ -123,16 +120,12 @@ impl ServerActor {
                 status_info: None,
             })
             .0,
-            router: router.start(),
+            conn: Connection::new(),
             allocator: AllocatorActor::default().start(),
-            osc: None,
             process: None,
-            local_port: 0,
             listeners: Listeners::default(),
             span,
-            window: Default::default(),
             heartbeat: Default::default(),
-            heard,
             fences: Default::default(),
             replay: Default::default(),
             notifications: Default::default(),
@@ -152,13 +145,12 @@ impl ServerActor {
         self.state.send_modify(f);
     }
 
-    fn options(&self) -> Options {
-        self.state.borrow().options.clone()
+    fn options(&self) -> &Options {
+        &self.options
     }
 
     fn server_addr(&self) -> SocketAddr {
-        let s = self.state.borrow();
-        SocketAddr::new(s.options.ip_address, s.options.port)
+        SocketAddr::new(self.options.ip_address, self.options.port)
     }
 
     /// Publishes one lifecycle event to every subscriber and matching callback, in order.
@@ -167,7 +159,7 @@ impl ServerActor {
             let s = self.state.borrow();
             LifecycleNotice {
                 server: self.name.clone(),
-                port: s.options.port,
+                port: self.options.port,
                 event,
                 pid: s.pid,
                 jack_pid: s.jack_pid,
@@ -184,13 +176,10 @@ impl ServerActor {
     /// Starts the router or allocator actor again if it stopped, so that a boot or connect (and
     /// so a reboot) starts whole: no input panics them, but an actor that stops is gone for good.
     fn revive(&mut self) {
-        let router = !self.router.connected();
+        let router = self.conn.revive_router();
         let allocator = !self.allocator.connected();
         if router {
-            tracing::warn!(parent: &self.span, "the router actor had stopped; starting a new one");
-            let actor = RouterActor::default();
-            self.heard = actor.last_heard();
-            self.router = actor.start();
+            tracing::warn!(parent: &self.span, "the router actor had stopped; started a new one");
             self.heartbeat.callback = false;
         }
         if allocator {
@@ -198,16 +187,13 @@ impl ServerActor {
             self.allocator = AllocatorActor::default().start();
         }
         if router || allocator {
-            self.notifications.start(&self.router, &self.allocator);
+            self.notifications.start(&self.conn.router, &self.allocator);
         }
     }
 
     /// Closes the OSC side: fails waiting requests and drops the socket.
     fn close_osc(&mut self) {
-        self.router.do_send(FailAll);
-        if let Some(osc) = self.osc.take() {
-            osc.do_send(crate::osc::Close);
-        }
+        self.conn.close();
         self.set(|s| s.local_addr = None);
     }
 
@@ -224,14 +210,14 @@ impl ServerActor {
     /// Takes the process actor for a bounded shutdown; its pids stay readable until the last
     /// event of the transition is published (see [`Self::forget_process`]).
     fn take_process(&mut self) -> Option<(Addr<ProcessActor>, Duration)> {
-        let grace = self.state.borrow().options.quit_timeout;
+        let grace = self.options.quit_timeout;
         self.process.take().map(|p| (p, grace))
     }
 
     /// Forgets an owned process after its last event.
     fn forget_process(&mut self) {
         if let Some(pid) = self.state.borrow().pid {
-            crate::stale::forget(self.state.borrow().options.port, pid);
+            crate::stale::forget(self.options.port, pid);
         }
         self.set(|s| {
             s.pid = None;
@@ -253,7 +239,7 @@ impl Actor for ServerActor {
     type Context = Context<Self>;
 
     fn started(&mut self, _: &mut Self::Context) {
-        self.notifications.start(&self.router, &self.allocator);
+        self.notifications.start(&self.conn.router, &self.allocator);
     }
 
     fn stopping(&mut self, _: &mut Self::Context) -> Running {
@@ -342,7 +328,7 @@ mod tests {
             ..Options::default()
         };
         let mut server = ServerActor::new("revive", options);
-        server.router = stopped();
+        server.conn.router = stopped();
         server.allocator = stopped();
         let server = server.start();
         // Before the fix the allocator's mailbox error surfaced as ActorGone.

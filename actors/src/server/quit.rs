@@ -206,7 +206,7 @@ impl Handler<ProcessExited> for ServerActor {
             Status::Quitting | Status::Offline => {}
             Status::Booting => {
                 // Still connecting: make the waiting steps fail now; boot reports the failure.
-                self.router.do_send(crate::router::FailAll);
+                self.conn.router.do_send(crate::router::FailAll);
             }
             Status::Online => {
                 self.set(|s| s.status = Status::Quitting);

@@ -214,8 +214,8 @@ impl ServerActor {
     /// Where requests go while a socket is open.
     pub(crate) fn route(&self) -> Option<Route> {
         let state = self.state.borrow();
-        self.osc.as_ref().map(|osc| Route {
-            router: self.router.clone(),
+        self.conn.osc.as_ref().map(|osc| Route {
+            router: self.conn.router.clone(),
             osc: osc.clone(),
             fences: self.fences.clone(),
             buses: state.options.control_bus_channel_count,
@@ -225,7 +225,7 @@ impl ServerActor {
 
     /// Refuses requests unless online or booting, saying which it is.
     pub(crate) fn connected(&self) -> Result<(), RequestError> {
-        match (self.status(), &self.osc) {
+        match (self.status(), &self.conn.osc) {
             (Status::Online | Status::Booting, Some(_)) => Ok(()),
             (status, _) => Err(RequestError::NotConnected {
                 status: status.name(),
@@ -274,7 +274,7 @@ impl Handler<Send> for ServerActor {
     fn handle(&mut self, msg: Send, _: &mut Self::Context) -> Self::Result {
         self.connected()?;
         msg.0.iter().for_each(|b| self.remember(b));
-        if let Some(osc) = &self.osc {
+        if let Some(osc) = &self.conn.osc {
             osc.do_send(SendMany(msg.0));
         }
         Ok(())
@@ -286,7 +286,7 @@ impl Handler<crate::router::AddCallback> for ServerActor {
     type Result = ();
 
     fn handle(&mut self, msg: crate::router::AddCallback, _: &mut Self::Context) {
-        self.router.do_send(msg);
+        self.conn.router.do_send(msg);
     }
 }
 
@@ -299,7 +299,7 @@ impl Handler<crate::router::RemoveCallback> for ServerActor {
         msg: crate::router::RemoveCallback,
         _: &mut Self::Context,
     ) -> Self::Result {
-        let router = self.router.clone();
+        let router = self.conn.router.clone();
         Box::pin(async move { router.send(msg).await.unwrap_or(false) })
     }
 }

@@ -44,13 +44,13 @@ impl ServerActor {
         tx: oneshot::Sender<ReplyResult>,
         ctx: &mut Context<Self>,
     ) {
-        self.window.queued.push_back((out, tx));
+        self.conn.window.queued.push_back((out, tx));
         self.pump(ctx);
     }
 
     fn pump(&mut self, ctx: &mut Context<Self>) {
-        while self.window.in_flight < NODE_WINDOW {
-            let Some((out, tx)) = self.window.queued.pop_front() else {
+        while self.conn.window.in_flight < NODE_WINDOW {
+            let Some((out, tx)) = self.conn.window.queued.pop_front() else {
                 return;
             };
             let command = out.address().to_owned();
@@ -58,7 +58,7 @@ impl ServerActor {
                 let _ = tx.send(Err(RequestError::Disconnected { command }));
                 continue;
             };
-            self.window.in_flight += 1;
+            self.conn.window.in_flight += 1;
             // The window frees its slot when the reply (or its failure) is in, then forwards it.
             let (slot, rx) = oneshot::channel();
             route.dispatch(out, slot);
@@ -68,7 +68,7 @@ impl ServerActor {
                 }
                 .into_actor(self)
                 .map(|_, act, ctx| {
-                    act.window.in_flight -= 1;
+                    act.conn.window.in_flight -= 1;
                     act.pump(ctx);
                 }),
             );

@@ -1,7 +1,8 @@
 //! Child processes: tying them to the thread that spawns them, signalling them by pid, and
 //! naming how they ended. scsynth, jackd and the NRT renderer are all started this way.
 
-use std::process::ExitStatus;
+use std::path::Path;
+use std::process::{ExitStatus, Stdio};
 
 use tokio::process::Command;
 
@@ -28,6 +29,20 @@ pub fn dies_with_parent(command: &mut Command, signal: Signal) {
             Ok(())
         });
     }
+}
+
+/// A command for a child whose output we read and that must not outlive us: no input, both
+/// outputs piped, killed when dropped and when the spawning thread dies.
+pub fn watched(executable: &Path, args: &[String]) -> Command {
+    let mut command = Command::new(executable);
+    command
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    dies_with_parent(&mut command, Signal::SIGKILL);
+    command
 }
 
 /// Sends `signal` to `pid`; whether it was delivered.
