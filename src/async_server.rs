@@ -8,7 +8,7 @@ use std::time::Duration;
 use actix::prelude::*;
 use rosc::{OscMessage, OscPacket};
 use scserver_actors::allocator::{Allocate, Free, IdKind};
-use scserver_actors::router::{AddCallback, OscReceived, RemoveCallback, Sink};
+use scserver_actors::router::{AddCallback, OscReceived, OscSink, RemoveCallback, Sink};
 use scserver_actors::server::boot::{Boot, Connect};
 use scserver_actors::server::events::{
     RegisterLifecycleCallback, Subscribe, UnregisterLifecycleCallback,
@@ -307,7 +307,7 @@ impl AsyncServer {
         pattern: Pattern,
         failure_pattern: Option<Pattern>,
         once: bool,
-        sink: Sink,
+        sink: OscSink,
     ) -> OscCallbackHandle {
         let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
         self.inner.addr.do_send(AddCallback {

@@ -12,6 +12,7 @@ use scserver_actors::server::notifications::{RefreshMirror, RefreshMirrorAt, Sha
 use scserver_actors::{RequestError, ServerError};
 use scserver_core::bundle::{encode_checked, Moment};
 use scserver_core::command::Command;
+use scserver_core::fifo::NODE_FIFO;
 use scserver_core::validate;
 
 use crate::AsyncServer;
@@ -102,8 +103,12 @@ impl RequestContext {
         };
         let bytes = encode_checked(&packet).map_err(RequestError::from)?;
         self.server.send_encoded(vec![bytes])?;
-        let burst: usize = moment.commands.iter().map(notifications).sum();
-        if burst >= NOTIFICATION_FIFO {
+        let burst: usize = moment
+            .commands
+            .iter()
+            .map(Command::node_notifications)
+            .sum();
+        if burst >= NODE_FIFO {
             // Some notifications of this burst may be lost: ask the server for the truth, once
             // the bundle has run.
             match moment.timestamp {
@@ -123,39 +128,6 @@ impl Drop for RequestContext {
         if let Err(error) = self.finish() {
             tracing::warn!(%error, "request context dropped without sending");
         }
-    }
-}
-
-/// How many node notifications scsynth can queue in one control period (its `NodeEndsFifo`);
-/// beyond that, the rest are dropped without a trace.
-pub(crate) const NOTIFICATION_FIFO: usize = 1024;
-
-/// How many node notifications a command makes at most (a whole group's worth for the
-/// commands whose count the client cannot know).
-pub(crate) fn notifications(command: &Command) -> usize {
-    match command {
-        Command::GNew { groups } | Command::PNew { groups } => groups.len(),
-        Command::SNew { .. } => 1,
-        Command::NFree { node_ids } | Command::NOrder { node_ids, .. } => node_ids.len(),
-        Command::NBefore { pairs }
-        | Command::NAfter { pairs }
-        | Command::GHead { pairs }
-        | Command::GTail { pairs } => pairs.len(),
-        Command::NRun { items } => items.len(),
-        Command::GFreeAll { .. } | Command::GDeepFree { .. } => NOTIFICATION_FIFO,
-        _ => 0,
-    }
-}
-
-/// The group whose subtree a burst of `command`'s notifications touches (the root when unknown).
-pub(crate) fn burst_group(command: &Command) -> i32 {
-    match command {
-        Command::GFreeAll { group_ids } | Command::GDeepFree { group_ids }
-            if group_ids.len() == 1 =>
-        {
-            group_ids[0]
-        }
-        _ => 0,
     }
 }
 

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use rosc::{OscMessage, OscPacket};
 use scserver_actors::{RequestError, ServerError};
 use scserver_core::command::{Command, Control};
+use scserver_core::fifo::NODE_FIFO;
 use scserver_core::reply::{
     self, BufferInfo, ControlValue, NodeInfo, Reply, StatusInfo, VersionInfo,
 };
@@ -17,7 +18,6 @@ use scserver_core::validate;
 use scserver_actors::server::dump::DumpTree;
 use scserver_actors::server::notifications::RefreshMirror;
 
-use crate::context::{burst_group, notifications, NOTIFICATION_FIFO};
 use scserver_actors::server::request::Outgoing;
 
 use crate::{AsyncServer, Server};
@@ -59,7 +59,7 @@ impl AsyncServer {
     ) -> Result<Option<OscMessage>, ServerError> {
         validate::command(&command, &self.limits())?;
         // scsynth may drop some of a large burst of node notifications: refresh the mirror after.
-        let burst = (notifications(&command) >= NOTIFICATION_FIFO).then(|| burst_group(&command));
+        let burst = (command.node_notifications() >= NODE_FIFO).then(|| command.burst_group());
         if !sync {
             if let Some(command) = self.session().defer(command) {
                 self.send(OscPacket::Message(command.to_message()))?;

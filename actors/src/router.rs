@@ -47,15 +47,19 @@ pub struct Expect {
     pub tx: oneshot::Sender<ReplyResult>,
 }
 
-/// Where a callback delivers matching messages.
-pub enum Sink {
-    /// A closure, run on the router's thread; it must not block.
-    Fn(Box<dyn FnMut(&OscMessage) + Send>),
+/// Where messages go: a closure run in place on the sending actor's thread (it must not block),
+/// or an actix recipient that gets each in its mailbox, as `M` (which may wrap it).
+pub enum Sink<T, M = T>
+where
+    M: Message<Result = ()> + Send,
+{
+    /// A closure.
+    Fn(Box<dyn FnMut(&T) + Send>),
     /// An actix recipient.
-    Recipient(Recipient<OscReceived>),
+    Recipient(Recipient<M>),
 }
 
-impl std::fmt::Debug for Sink {
+impl<T, M: Message<Result = ()> + Send> std::fmt::Debug for Sink<T, M> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
             Sink::Fn(_) => "Sink::Fn",
@@ -63,6 +67,9 @@ impl std::fmt::Debug for Sink {
         })
     }
 }
+
+/// Where an OSC callback delivers matching messages.
+pub type OscSink = Sink<OscMessage, OscReceived>;
 
 /// A message delivered to a callback recipient.
 #[derive(Debug, Clone, Message)]
@@ -87,7 +94,7 @@ pub struct AddCallback {
     /// Remove after the first call.
     pub once: bool,
     /// Where to deliver.
-    pub sink: Sink,
+    pub sink: OscSink,
 }
 
 /// Remove an OSC callback.
@@ -147,7 +154,7 @@ struct Callback {
     pattern: Pattern,
     failure_pattern: Option<Pattern>,
     once: bool,
-    sink: Sink,
+    sink: OscSink,
 }
 
 /// Owns waiting requests and OSC callbacks.

@@ -606,19 +606,6 @@ impl Handler<Children> for SupervisorActor {
     }
 }
 
-/// The actor of a supervised server, by name.
-#[derive(Debug, Message)]
-#[rtype(result = "Option<Addr<ServerActor>>")]
-pub struct ServerByName(pub String);
-
-impl Handler<ServerByName> for SupervisorActor {
-    type Result = Option<Addr<ServerActor>>;
-
-    fn handle(&mut self, msg: ServerByName, _: &mut Self::Context) -> Self::Result {
-        self.children.get(&msg.0).map(|c| c.addr.clone())
-    }
-}
-
 /// Send every supervision notice to this recipient.
 #[derive(Message)]
 #[rtype(result = "()")]

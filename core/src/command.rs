@@ -2,15 +2,16 @@
 //!
 //! Every request scserver sends is a [`Command`]: a plain value that knows its OSC encoding
 //! ([`Command::to_message`]), the reply that answers it ([`Command::reply`]), how scsynth reports
-//! its failure ([`Command::fail_pattern`], [`Command::matches_failure`]) and whether it can absorb
+//! its failure ([`Command::fail_pattern`]) and whether it can absorb
 //! the next command into one message ([`Command::merge`]). The actors never build OSC by hand.
 
+pub use crate::value::Control;
+
+use crate::fifo;
 use crate::pattern::Pattern;
-use crate::reply::Fail;
 use crate::timetag;
 use rosc::{OscArray, OscBundle, OscMessage, OscPacket, OscType};
 use serde::{Deserialize, Serialize};
-use std::fmt;
 
 /// Where a new or moved node goes relative to its target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
@@ -40,52 +41,6 @@ impl AddAction {
             4 => AddAction::Replace,
             _ => return None,
         })
-    }
-}
-
-/// A synth control, addressed by name or by index.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum Control {
-    /// The control's index in the SynthDef's parameter list.
-    Index(i32),
-    /// The control's name.
-    Name(String),
-}
-
-impl Control {
-    /// The OSC argument naming this control.
-    pub fn to_osc(&self) -> OscType {
-        match self {
-            Control::Index(i) => OscType::Int(*i),
-            Control::Name(n) => OscType::String(n.clone()),
-        }
-    }
-}
-
-impl fmt::Display for Control {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Control::Index(i) => write!(f, "{i}"),
-            Control::Name(n) => f.write_str(n),
-        }
-    }
-}
-
-impl From<i32> for Control {
-    fn from(i: i32) -> Self {
-        Control::Index(i)
-    }
-}
-
-impl From<&str> for Control {
-    fn from(s: &str) -> Self {
-        Control::Name(s.to_owned())
-    }
-}
-
-impl From<String> for Control {
-    fn from(s: String) -> Self {
-        Control::Name(s)
     }
 }
 
@@ -578,18 +533,6 @@ pub enum Command {
     },
 }
 
-fn int(i: i32) -> OscType {
-    OscType::Int(i)
-}
-
-fn string(s: &str) -> OscType {
-    OscType::String(s.to_owned())
-}
-
-fn flag(b: bool) -> OscType {
-    OscType::Int(i32::from(b))
-}
-
 /// Encodes a packet. rosc's encoder into a `Vec` cannot fail, so the error arm is unreachable.
 fn encode(packet: &OscPacket) -> Vec<u8> {
     rosc::encoder::encode(packet).unwrap_or_default()
@@ -612,14 +555,131 @@ pub(crate) fn untimed_packet(commands: &[Command]) -> Option<OscPacket> {
     }
 }
 
-fn push_completion(args: &mut Vec<OscType>, completion: &[Command]) {
-    if let Some(packet) = untimed_packet(completion) {
-        args.push(OscType::Blob(encode(&packet)));
+fn done(command: &str) -> Pattern {
+    Pattern::new("/done").arg(command)
+}
+
+/// How a field of a [`Command`] goes on the wire: its OSC arguments, in order.
+trait Wire {
+    fn put(&self, args: &mut Vec<OscType>);
+
+    /// A list of these: each in turn, unless the type says otherwise.
+    fn put_all(items: &[Self], args: &mut Vec<OscType>)
+    where
+        Self: Sized,
+    {
+        for item in items {
+            item.put(args);
+        }
     }
 }
 
-fn done(command: &str) -> Pattern {
-    Pattern::new("/done").arg(command)
+impl<T: Wire + ?Sized> Wire for &T {
+    fn put(&self, args: &mut Vec<OscType>) {
+        (**self).put(args);
+    }
+}
+
+impl<T: Wire> Wire for Vec<T> {
+    fn put(&self, args: &mut Vec<OscType>) {
+        T::put_all(self, args);
+    }
+}
+
+impl<T: Wire> Wire for Option<T> {
+    fn put(&self, args: &mut Vec<OscType>) {
+        if let Some(value) = self {
+            value.put(args);
+        }
+    }
+}
+
+impl Wire for i32 {
+    fn put(&self, args: &mut Vec<OscType>) {
+        args.push(OscType::Int(*self));
+    }
+}
+
+/// Flags are ints.
+impl Wire for bool {
+    fn put(&self, args: &mut Vec<OscType>) {
+        args.push(OscType::Int(i32::from(*self)));
+    }
+}
+
+impl Wire for f32 {
+    fn put(&self, args: &mut Vec<OscType>) {
+        args.push(OscType::Float(*self));
+    }
+
+    /// Sample and control values come in ranges led by their count.
+    fn put_all(items: &[f32], args: &mut Vec<OscType>) {
+        args.push(OscType::Int(items.len() as i32));
+        args.extend(items.iter().map(|v| OscType::Float(*v)));
+    }
+}
+
+/// Bytes are a blob (SynthDef data).
+impl Wire for u8 {
+    fn put(&self, args: &mut Vec<OscType>) {
+        args.push(OscType::Blob(vec![*self]));
+    }
+
+    fn put_all(items: &[u8], args: &mut Vec<OscType>) {
+        args.push(OscType::Blob(items.to_vec()));
+    }
+}
+
+impl Wire for String {
+    fn put(&self, args: &mut Vec<OscType>) {
+        args.push(OscType::String(self.clone()));
+    }
+}
+
+impl Wire for AddAction {
+    fn put(&self, args: &mut Vec<OscType>) {
+        args.push(OscType::Int(*self as i32));
+    }
+}
+
+impl Wire for Control {
+    fn put(&self, args: &mut Vec<OscType>) {
+        args.push(self.to_osc());
+    }
+}
+
+impl Wire for Value {
+    fn put(&self, args: &mut Vec<OscType>) {
+        args.push(self.to_osc());
+    }
+}
+
+impl<A: Wire, B: Wire> Wire for (A, B) {
+    fn put(&self, args: &mut Vec<OscType>) {
+        self.0.put(args);
+        self.1.put(args);
+    }
+}
+
+impl<A: Wire, B: Wire, C: Wire> Wire for (A, B, C) {
+    fn put(&self, args: &mut Vec<OscType>) {
+        self.0.put(args);
+        self.1.put(args);
+        self.2.put(args);
+    }
+}
+
+/// Completion commands: none, or one blob holding a message (one) or an untimed bundle (several).
+impl Wire for Command {
+    fn put(&self, args: &mut Vec<OscType>) {
+        Command::put_all(std::slice::from_ref(self), args);
+    }
+
+    fn put_all(items: &[Command], args: &mut Vec<OscType>) {
+        if let Some(packet) = untimed_packet(items) {
+            args.push(OscType::Blob(encode(&packet)));
+        }
+    }
 }
 
 /// Merges consecutive commands where scsynth accepts several items in one message, keeping order.
@@ -703,173 +763,73 @@ impl Command {
         }
     }
 
-    /// The OSC message, completions encoded as a trailing blob.
+    /// The OSC message: every field in declaration order (which is scsynth's wire order), each
+    /// as [`Wire`] puts it; completions go last, as a blob.
     pub fn to_message(&self) -> OscMessage {
-        let mut args: Vec<OscType> = Vec::new();
-        match self {
-            Command::Notify { enable, client_id } => {
-                args.push(flag(*enable));
-                args.extend(client_id.map(int));
-            }
-            Command::Status
-            | Command::Version
-            | Command::Quit
-            | Command::ClearSched
-            | Command::DFreeAll => {}
-            Command::Sync { id } => args.push(int(*id)),
-            Command::DumpOsc { mode } | Command::Error { mode } => args.push(int(*mode)),
-            Command::DRecv { data, completion } => {
-                args.push(OscType::Blob(data.clone()));
-                push_completion(&mut args, completion);
-            }
-            Command::DLoad { path, completion } | Command::DLoadDir { path, completion } => {
-                args.push(string(path));
-                push_completion(&mut args, completion);
-            }
-            Command::DFree { names } => args.extend(names.iter().map(|n| string(n))),
-            Command::NFree { node_ids }
-            | Command::NQuery { node_ids }
-            | Command::NTrace { node_ids }
-            | Command::SNoid { node_ids } => args.extend(node_ids.iter().copied().map(int)),
-            Command::NRun { items } => {
-                for (node, run) in items {
-                    args.extend([int(*node), flag(*run)]);
-                }
-            }
-            Command::NSet { node_id, controls } => {
-                args.push(int(*node_id));
-                for (control, value) in controls {
-                    args.extend([control.to_osc(), value.to_osc()]);
-                }
-            }
-            Command::NSetn { node_id, ranges } => {
-                args.push(int(*node_id));
-                for (control, values) in ranges {
-                    args.extend([control.to_osc(), int(values.len() as i32)]);
-                    args.extend(values.iter().map(|v| OscType::Float(*v)));
-                }
-            }
-            Command::NFill { node_id, ranges } => {
-                args.push(int(*node_id));
-                for (control, count, value) in ranges {
-                    args.extend([control.to_osc(), int(*count), OscType::Float(*value)]);
-                }
-            }
-            Command::NMap { node_id, maps } | Command::NMapa { node_id, maps } => {
-                args.push(int(*node_id));
-                for (control, bus) in maps {
-                    args.extend([control.to_osc(), int(*bus)]);
-                }
-            }
-            Command::NMapn { node_id, maps } | Command::NMapan { node_id, maps } => {
-                args.push(int(*node_id));
-                for (control, bus, count) in maps {
-                    args.extend([control.to_osc(), int(*bus), int(*count)]);
-                }
-            }
-            Command::NBefore { pairs }
-            | Command::NAfter { pairs }
-            | Command::GHead { pairs }
-            | Command::GTail { pairs } => {
-                for (a, b) in pairs {
-                    args.extend([int(*a), int(*b)]);
-                }
-            }
-            Command::NOrder {
+        use Command as C;
+        let fields: &[&dyn Wire] = match self {
+            C::Status | C::Version | C::Quit | C::ClearSched | C::DFreeAll => &[],
+            C::Notify { enable, client_id } => &[enable, client_id],
+            C::Sync { id: x } | C::DumpOsc { mode: x } | C::Error { mode: x } => &[x],
+            C::DRecv { data, completion } => &[data, completion],
+            C::DLoad { path, completion } | C::DLoadDir { path, completion } => &[path, completion],
+            C::DFree { names } => &[names],
+            C::NFree { node_ids: ids }
+            | C::NQuery { node_ids: ids }
+            | C::NTrace { node_ids: ids }
+            | C::SNoid { node_ids: ids }
+            | C::GFreeAll { group_ids: ids }
+            | C::GDeepFree { group_ids: ids }
+            | C::BQuery { buffer_ids: ids }
+            | C::CGet { bus_ids: ids } => &[ids],
+            C::NRun { items } => &[items],
+            C::NSet { node_id, controls } => &[node_id, controls],
+            C::NSetn { node_id, ranges } => &[node_id, ranges],
+            C::NFill { node_id, ranges } => &[node_id, ranges],
+            C::NMap { node_id, maps } | C::NMapa { node_id, maps } => &[node_id, maps],
+            C::NMapn { node_id, maps } | C::NMapan { node_id, maps } => &[node_id, maps],
+            C::NBefore { pairs }
+            | C::NAfter { pairs }
+            | C::GHead { pairs }
+            | C::GTail { pairs } => &[pairs],
+            C::NOrder {
                 add_action,
                 target,
                 node_ids,
-            } => {
-                args.extend([int(*add_action as i32), int(*target)]);
-                args.extend(node_ids.iter().copied().map(int));
-            }
-            Command::SNew {
+            } => &[add_action, target, node_ids],
+            C::SNew {
                 synthdef,
                 node_id,
                 add_action,
                 target,
                 controls,
-            } => {
-                args.extend([
-                    string(synthdef),
-                    int(*node_id),
-                    int(*add_action as i32),
-                    int(*target),
-                ]);
-                for (control, value) in controls {
-                    args.extend([control.to_osc(), value.to_osc()]);
-                }
-            }
-            Command::SGet { node_id, controls } => {
-                args.push(int(*node_id));
-                args.extend(controls.iter().map(Control::to_osc));
-            }
-            Command::SGetn { node_id, ranges } => {
-                args.push(int(*node_id));
-                for (control, count) in ranges {
-                    args.extend([control.to_osc(), int(*count)]);
-                }
-            }
-            Command::GNew { groups } | Command::PNew { groups } => {
-                for (id, action, target) in groups {
-                    args.extend([int(*id), int(*action as i32), int(*target)]);
-                }
-            }
-            Command::GFreeAll { group_ids }
-            | Command::GDeepFree { group_ids }
-            | Command::BQuery {
-                buffer_ids: group_ids,
-            }
-            | Command::CGet { bus_ids: group_ids } => {
-                args.extend(group_ids.iter().copied().map(int));
-            }
-            Command::GDumpTree { groups } | Command::GQueryTree { groups } => {
-                for (id, controls) in groups {
-                    args.extend([int(*id), flag(*controls)]);
-                }
-            }
-            Command::BAlloc {
+            } => &[synthdef, node_id, add_action, target, controls],
+            C::SGet { node_id, controls } => &[node_id, controls],
+            C::SGetn { node_id, ranges } => &[node_id, ranges],
+            C::GNew { groups } | C::PNew { groups } => &[groups],
+            C::GDumpTree { groups } | C::GQueryTree { groups } => &[groups],
+            C::BAlloc {
                 buffer_id,
                 frames,
                 channels,
                 completion,
-            } => {
-                args.extend([int(*buffer_id), int(*frames), int(*channels)]);
-                push_completion(&mut args, completion);
-            }
-            Command::BAllocRead {
+            } => &[buffer_id, frames, channels, completion],
+            C::BAllocRead {
                 buffer_id,
                 path,
                 start_frame,
                 frames,
                 completion,
-            } => {
-                args.extend([
-                    int(*buffer_id),
-                    string(path),
-                    int(*start_frame),
-                    int(*frames),
-                ]);
-                push_completion(&mut args, completion);
-            }
-            Command::BAllocReadChannel {
+            } => &[buffer_id, path, start_frame, frames, completion],
+            C::BAllocReadChannel {
                 buffer_id,
                 path,
                 start_frame,
                 frames,
                 channels,
                 completion,
-            } => {
-                args.extend([
-                    int(*buffer_id),
-                    string(path),
-                    int(*start_frame),
-                    int(*frames),
-                ]);
-                args.extend(channels.iter().copied().map(int));
-                push_completion(&mut args, completion);
-            }
-            Command::BRead {
+            } => &[buffer_id, path, start_frame, frames, channels, completion],
+            C::BRead {
                 buffer_id,
                 path,
                 file_start,
@@ -877,18 +837,16 @@ impl Command {
                 buffer_start,
                 leave_open,
                 completion,
-            } => {
-                args.extend([
-                    int(*buffer_id),
-                    string(path),
-                    int(*file_start),
-                    int(*frames),
-                    int(*buffer_start),
-                    flag(*leave_open),
-                ]);
-                push_completion(&mut args, completion);
-            }
-            Command::BReadChannel {
+            } => &[
+                buffer_id,
+                path,
+                file_start,
+                frames,
+                buffer_start,
+                leave_open,
+                completion,
+            ],
+            C::BReadChannel {
                 buffer_id,
                 path,
                 file_start,
@@ -897,19 +855,17 @@ impl Command {
                 leave_open,
                 channels,
                 completion,
-            } => {
-                args.extend([
-                    int(*buffer_id),
-                    string(path),
-                    int(*file_start),
-                    int(*frames),
-                    int(*buffer_start),
-                    flag(*leave_open),
-                ]);
-                args.extend(channels.iter().copied().map(int));
-                push_completion(&mut args, completion);
-            }
-            Command::BWrite {
+            } => &[
+                buffer_id,
+                path,
+                file_start,
+                frames,
+                buffer_start,
+                leave_open,
+                channels,
+                completion,
+            ],
+            C::BWrite {
                 buffer_id,
                 path,
                 header_format,
@@ -918,91 +874,46 @@ impl Command {
                 start_frame,
                 leave_open,
                 completion,
-            } => {
-                args.extend([
-                    int(*buffer_id),
-                    string(path),
-                    string(header_format),
-                    string(sample_format),
-                    int(*frames),
-                    int(*start_frame),
-                    flag(*leave_open),
-                ]);
-                push_completion(&mut args, completion);
-            }
-            Command::BFree {
+            } => &[
+                buffer_id,
+                path,
+                header_format,
+                sample_format,
+                frames,
+                start_frame,
+                leave_open,
+                completion,
+            ],
+            C::BFree {
                 buffer_id,
                 completion,
             }
-            | Command::BZero {
+            | C::BZero {
                 buffer_id,
                 completion,
             }
-            | Command::BClose {
+            | C::BClose {
                 buffer_id,
                 completion,
-            } => {
-                args.push(int(*buffer_id));
-                push_completion(&mut args, completion);
-            }
-            Command::BSet { buffer_id, values } => {
-                args.push(int(*buffer_id));
-                for (index, value) in values {
-                    args.extend([int(*index), OscType::Float(*value)]);
-                }
-            }
-            Command::BSetn { buffer_id, ranges } => {
-                args.push(int(*buffer_id));
-                for (start, values) in ranges {
-                    args.extend([int(*start), int(values.len() as i32)]);
-                    args.extend(values.iter().map(|v| OscType::Float(*v)));
-                }
-            }
-            Command::BFill { buffer_id, ranges } => {
-                args.push(int(*buffer_id));
-                for (start, count, value) in ranges {
-                    args.extend([int(*start), int(*count), OscType::Float(*value)]);
-                }
-            }
-            Command::BGen {
+            } => &[buffer_id, completion],
+            C::BSet { buffer_id, values } => &[buffer_id, values],
+            C::BSetn { buffer_id, ranges } => &[buffer_id, ranges],
+            C::BFill { buffer_id, ranges } => &[buffer_id, ranges],
+            C::BGen {
                 buffer_id,
                 command,
-                args: gen_args,
-            } => {
-                args.extend([int(*buffer_id), string(command)]);
-                args.extend(gen_args.iter().map(Value::to_osc));
-            }
-            Command::BGet { buffer_id, indices } => {
-                args.push(int(*buffer_id));
-                args.extend(indices.iter().copied().map(int));
-            }
-            Command::BGetn { buffer_id, ranges } => {
-                args.push(int(*buffer_id));
-                for (start, count) in ranges {
-                    args.extend([int(*start), int(*count)]);
-                }
-            }
-            Command::CSet { values } => {
-                for (bus, value) in values {
-                    args.extend([int(*bus), OscType::Float(*value)]);
-                }
-            }
-            Command::CSetn { ranges } => {
-                for (bus, values) in ranges {
-                    args.extend([int(*bus), int(values.len() as i32)]);
-                    args.extend(values.iter().map(|v| OscType::Float(*v)));
-                }
-            }
-            Command::CFill { ranges } => {
-                for (bus, count, value) in ranges {
-                    args.extend([int(*bus), int(*count), OscType::Float(*value)]);
-                }
-            }
-            Command::CGetn { ranges } => {
-                for (bus, count) in ranges {
-                    args.extend([int(*bus), int(*count)]);
-                }
-            }
+                args,
+            } => &[buffer_id, command, args],
+            C::BGet { buffer_id, indices } => &[buffer_id, indices],
+            C::BGetn { buffer_id, ranges } => &[buffer_id, ranges],
+            C::CSet { values } => &[values],
+            C::CSetn { ranges } => &[ranges],
+            C::CFill { ranges } => &[ranges],
+            C::CGetn { ranges } => &[ranges],
+        };
+        let mut args = Vec::new();
+        for field in fields {
+            field.put(&mut args);
         }
         OscMessage {
             addr: self.address().to_owned(),
@@ -1067,10 +978,9 @@ impl Command {
 
     /// The `/fail` that reports this command's failure, for commands with a reply to pair it with.
     ///
-    /// scsynth's `/fail` is `command message [index]`: the index (a buffer number, for the file
-    /// commands listed by [`Command::fail_index`]) comes after the free-text message, so a prefix
-    /// pattern can only name the command; use [`Command::matches_failure`] to tell apart several
-    /// pending requests of the same command.
+    /// scsynth's `/fail` is `command message [index]`, so a prefix pattern can only name the
+    /// command; which of several pending requests of one command failed is told by the order of
+    /// scsynth's replies (see the request path's fences).
     pub fn fail_pattern(&self) -> Option<Pattern> {
         match self {
             // These cannot fail once scsynth is running.
@@ -1081,26 +991,34 @@ impl Command {
         }
     }
 
-    /// The number scsynth appends to this command's `/fail` when it names the failed item.
-    pub fn fail_index(&self) -> Option<i32> {
+    /// How many node notifications this command makes at most: a whole FIFO's worth for the
+    /// commands whose count the client cannot know.
+    pub fn node_notifications(&self) -> usize {
         match self {
-            Command::BAllocRead { buffer_id, .. }
-            | Command::BAllocReadChannel { buffer_id, .. }
-            | Command::BRead { buffer_id, .. }
-            | Command::BReadChannel { buffer_id, .. }
-            | Command::BWrite { buffer_id, .. } => Some(*buffer_id),
-            _ => None,
+            Command::GNew { groups } | Command::PNew { groups } => groups.len(),
+            Command::SNew { .. } => 1,
+            Command::NFree { node_ids } | Command::NOrder { node_ids, .. } => node_ids.len(),
+            Command::NBefore { pairs }
+            | Command::NAfter { pairs }
+            | Command::GHead { pairs }
+            | Command::GTail { pairs } => pairs.len(),
+            Command::NRun { items } => items.len(),
+            Command::GFreeAll { .. } | Command::GDeepFree { .. } => fifo::NODE_FIFO,
+            _ => 0,
         }
     }
 
-    /// Whether `fail` reports the failure of this command: same command and, where both carry
-    /// one, the same index.
-    pub fn matches_failure(&self, fail: &Fail) -> bool {
-        fail.command == self.address()
-            && match (self.fail_index(), fail.index()) {
-                (Some(ours), Some(theirs)) => ours == theirs,
-                _ => true,
+    /// The group whose subtree a burst of this command's notifications touches (the root when
+    /// unknown).
+    pub fn burst_group(&self) -> i32 {
+        match self {
+            Command::GFreeAll { group_ids } | Command::GDeepFree { group_ids }
+                if group_ids.len() == 1 =>
+            {
+                group_ids[0]
             }
+            _ => 0,
+        }
     }
 
     /// Whether this kind of command can absorb others of its kind with [`Command::merge`].
@@ -1478,7 +1396,7 @@ mod tests {
     }
 
     #[test]
-    fn fail_patterns_name_the_command_and_pair_by_index() {
+    fn fail_patterns_name_the_command() {
         let read = Command::BAllocRead {
             buffer_id: 2,
             path: "/nonexistent/file.wav".into(),
@@ -1490,14 +1408,6 @@ mod tests {
             read.fail_pattern(),
             Some(Pattern::new("/fail").arg("/b_allocRead"))
         );
-        let fail = |index: Option<i32>| Fail {
-            command: "/b_allocRead".into(),
-            message: "File could not be opened".into(),
-            args: index.map(OscType::Int).into_iter().collect(),
-        };
-        assert!(read.matches_failure(&fail(Some(2))));
-        assert!(!read.matches_failure(&fail(Some(3))));
-        assert!(read.matches_failure(&fail(None)));
         assert_eq!(Command::Sync { id: 1 }.fail_pattern(), None);
         assert_eq!(
             Command::Notify {

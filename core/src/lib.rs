@@ -7,6 +7,7 @@ pub mod alloc;
 pub mod bundle;
 pub mod coalesce;
 pub mod command;
+pub mod fifo;
 pub mod levels;
 pub mod lifecycle;
 pub mod login;
@@ -25,6 +26,7 @@ pub mod supervision;
 pub mod timetag;
 pub mod tree;
 pub mod validate;
+pub mod value;
 
 pub use lifecycle::LifecycleEvent;
 pub use options::{Options, OptionsError, Protocol};

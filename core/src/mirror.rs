@@ -102,11 +102,6 @@ impl Mirror {
         None
     }
 
-    /// Applies an `/n_info` reply: the node's position, without changing whether it runs.
-    pub fn apply_info(&mut self, info: &NodeInfo) {
-        self.place(info);
-    }
-
     /// Applies a `/done`: `/b_alloc*` adds the buffer, `/b_free` removes it. Returns whether it
     /// was a buffer notification.
     pub fn apply_done(&mut self, done: &Done) -> bool {

@@ -3,8 +3,7 @@
 //! Both parsers and the [`Display`](fmt::Display) rendering walk the tree with an explicit stack,
 //! so a tree as deep as a datagram allows never exhausts the call stack.
 
-use crate::command::Control;
-use crate::reply::{Args, ControlValue, ReplyError};
+use crate::value::{Args, Control, ControlValue, ReplyError};
 use rosc::{OscMessage, OscType};
 use serde::{Deserialize, Serialize};
 use std::fmt::{self, Write as _};

@@ -65,19 +65,6 @@ impl Handler<Subscribe> for ServerActor {
     }
 }
 
-/// Stop sending lifecycle notices to this recipient.
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct Unsubscribe(pub Recipient<LifecycleNotice>);
-
-impl Handler<Unsubscribe> for ServerActor {
-    type Result = ();
-
-    fn handle(&mut self, msg: Unsubscribe, _: &mut Self::Context) {
-        self.listeners.unsubscribe(&msg.0);
-    }
-}
-
 /// Register a lifecycle callback.
 #[derive(Message)]
 #[rtype(result = "()")]

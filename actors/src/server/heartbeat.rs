@@ -245,16 +245,3 @@ async fn probe_once(server: SocketAddr, local_port: u16, wait: Duration) -> bool
         }
     }
 }
-
-/// The last `/status.reply` seen, without a round trip.
-#[derive(Debug, Message)]
-#[rtype(result = "Option<StatusInfo>")]
-pub struct LastStatus;
-
-impl Handler<LastStatus> for ServerActor {
-    type Result = MessageResult<LastStatus>;
-
-    fn handle(&mut self, _: LastStatus, _: &mut Self::Context) -> Self::Result {
-        MessageResult(self.state.borrow().status_info.clone())
-    }
-}

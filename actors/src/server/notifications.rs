@@ -29,21 +29,7 @@ pub type SharedMirror = Arc<RwLock<Mirror>>;
 const MIRROR_CALLBACK: u64 = u64::MAX - 100;
 
 /// Where a `/fail` nobody awaited goes.
-pub enum FailureSink {
-    /// An actix recipient.
-    Recipient(Recipient<UnclaimedFailure>),
-    /// A closure, run on the failure hub's thread; it must not block.
-    Fn(Box<dyn FnMut(&UnclaimedFailure) + Send>),
-}
-
-impl std::fmt::Debug for FailureSink {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            FailureSink::Recipient(_) => "FailureSink::Recipient",
-            FailureSink::Fn(_) => "FailureSink::Fn",
-        })
-    }
-}
+pub type FailureSink = Sink<UnclaimedFailure>;
 
 /// Fans unclaimed failures out to every subscriber (the router keeps only one sink).
 #[derive(Default)]
@@ -147,19 +133,6 @@ fn apply(mirror: &SharedMirror, allocator: &Addr<AllocatorActor>, message: &rosc
             m.apply_done(&done);
         }
         _ => {}
-    }
-}
-
-/// The shared node mirror.
-#[derive(Debug, Message)]
-#[rtype(result = "SharedMirror")]
-pub struct GetMirror;
-
-impl Handler<GetMirror> for ServerActor {
-    type Result = MessageResult<GetMirror>;
-
-    fn handle(&mut self, _: GetMirror, _: &mut Self::Context) -> Self::Result {
-        MessageResult(self.notifications.mirror())
     }
 }
 

@@ -47,16 +47,3 @@ impl Handler<Restore> for ServerActor {
         })
     }
 }
-
-/// Forget what was remembered for replay.
-#[derive(Debug, Message)]
-#[rtype(result = "()")]
-pub struct ForgetReplay;
-
-impl Handler<ForgetReplay> for ServerActor {
-    type Result = ();
-
-    fn handle(&mut self, _: ForgetReplay, _: &mut Self::Context) {
-        self.replay.clear();
-    }
-}

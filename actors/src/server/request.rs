@@ -88,7 +88,7 @@ impl Outgoing {
     pub(crate) fn uses_node_fifo(&self) -> bool {
         self.reply
             .as_ref()
-            .is_some_and(|r| super::window::FIFO_REPLIES.contains(&r.address.as_str()))
+            .is_some_and(scserver_core::fifo::carries)
     }
 }
 

@@ -20,11 +20,7 @@ use crate::router::ReplyResult;
 
 /// Requests in flight whose replies come through the node-message FIFO. Half its size, so
 /// notifications of other activity still fit beside them.
-pub const NODE_WINDOW: usize = 512;
-
-/// Replies scsynth sends through its node-message FIFO.
-pub(crate) const FIFO_REPLIES: [&str; 6] =
-    ["/n_info", "/n_go", "/n_end", "/n_off", "/n_on", "/n_move"];
+pub const NODE_WINDOW: usize = scserver_core::fifo::NODE_FIFO / 2;
 
 type Queued = (Outgoing, oneshot::Sender<ReplyResult>);
 
