@@ -4,6 +4,7 @@
 //! ```sh
 //! cargo bench --bench workloads -- --jack-period 64 > scserver.json
 //! cargo bench --bench workloads -- --jack-period 64 --only status_rtt,sync_rtt
+//! SCSERVER_BENCH_EXECUTABLE=supernova cargo bench --bench workloads -- --jack-period 64
 //! ```
 //!
 //! Workloads (`--only`): boot_quit, status_rtt, sync_rtt, throughput, async_gather,
@@ -74,9 +75,11 @@ fn parse_args() -> Args {
     args
 }
 
+/// The server under test: `SCSERVER_BENCH_EXECUTABLE` names another program (`supernova`).
 fn options(port: u16) -> Options {
     Options {
         port,
+        executable: std::env::var_os("SCSERVER_BENCH_EXECUTABLE").map(Into::into),
         load_synthdefs: false,
         maximum_node_count: 4096,
         ..Options::default()
@@ -566,6 +569,7 @@ fn run_child_rss(servers: usize, port: u16) -> Value {
 /// The floor: one std socket, blocking round trips, one datagram per message.
 mod floor {
     use super::*;
+    use scserver_core::output::OutputLine;
     use std::io::{self, BufRead, BufReader};
     use std::process::{Child, Command, Stdio};
 
@@ -695,8 +699,9 @@ mod floor {
     pub fn boot(port: u16) -> Result<(Child, UdpSocket), Failed> {
         let executable = scserver_actors::process::find_executable(&options(port))
             .map_err(|e| failed("finding scsynth")(io::Error::other(e.to_string())))?;
+        let supernova = scserver_core::options::is_supernova(&executable);
         let mut child = Command::new(executable)
-            .args(options(port).to_args(false))
+            .args(options(port).to_args(supernova))
             .env("JACK_NO_START_SERVER", "1")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -719,7 +724,9 @@ mod floor {
         let mut lines = BufReader::new(stdout).lines();
         loop {
             match lines.next() {
-                Some(Ok(line)) if line.starts_with("SuperCollider 3 server ready") => break,
+                Some(Ok(line)) if scserver_core::output::classify(&line) == OutputLine::Ready => {
+                    break
+                }
                 Some(_) => {}
                 None => {
                     return Err(failed("booting")(io::Error::other(

@@ -12,6 +12,7 @@ use scserver::{
     Config, LifecycleEvent, LifecycleNotice, Phase, ServerSupervisor, SupervisionEvent,
     SupervisionNotice,
 };
+use scserver_core::options::is_supernova;
 use tracing_subscriber::EnvFilter;
 
 mod cli_record;
@@ -225,8 +226,9 @@ fn check(path: &Path) -> ExitCode {
             }
             for s in &config.servers {
                 let o = &s.options;
-                let args = o.to_args(false).join(" ");
-                println!("{}: scsynth {args}", s.name);
+                let executable = o.executable.clone().unwrap_or_else(|| "scsynth".into());
+                let args = o.to_args(is_supernova(&executable)).join(" ");
+                println!("{}: {} {args}", s.name, executable.display());
                 println!(
                     "  restart {}: at most {} within {:?}, backoff {:?}..{:?}; heartbeat every {:?}, hung after {} misses{}",
                     serde_json::to_value(o.restart)

@@ -157,6 +157,34 @@ fn run_quits_everything_and_exits_0_on_sigint() {
 }
 
 #[test]
+fn run_boots_supernova_from_its_config() {
+    let config = config_file(
+        "supernova",
+        &format!(
+            "[defaults]\nstart_jack = true\nload_synthdefs = false\n\n\
+             [[server]]\nname = \"nova\"\nport = {}\nexecutable = \"supernova\"\n",
+            free_port()
+        ),
+    );
+    let mut run = Run::start(&config);
+    let booted = run.wait_event("booted", Duration::from_secs(20));
+    let pids = pids_of(&booted);
+    let programs: Vec<String> = pids
+        .iter()
+        .filter_map(|pid| std::fs::read_to_string(format!("/proc/{pid}/comm")).ok())
+        .map(|comm| comm.trim().to_owned())
+        .collect();
+    assert!(programs.iter().any(|p| p == "supernova"), "{programs:?}");
+    kill(Pid::from_raw(run.child.id() as i32), Signal::SIGINT).unwrap();
+    assert_eq!(run.wait_exit(Duration::from_secs(15)).code(), Some(0));
+    assert!(
+        gone(&pids, Duration::from_secs(2)),
+        "left running: {pids:?}"
+    );
+    std::fs::remove_file(config).ok();
+}
+
+#[test]
 fn run_quits_on_sigterm_too() {
     let config = one_server("sigterm", free_port());
     let mut run = Run::start(&config);
@@ -272,6 +300,22 @@ fn check_prints_what_would_start() {
     );
     assert!(
         stdout.contains("b: scsynth") && stdout.contains("-u 57992"),
+        "{stdout}"
+    );
+    std::fs::remove_file(config).ok();
+}
+
+#[test]
+fn check_shows_supernova_with_its_threads() {
+    let config = config_file(
+        "check-supernova",
+        "[[server]]\nname = \"n\"\nport = 57993\nexecutable = \"supernova\"\nthreads = 2\n",
+    );
+    let out = scserver(&["check", config.to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("n: supernova") && stdout.contains("-u 57993") && stdout.contains("-T 2"),
         "{stdout}"
     );
     std::fs::remove_file(config).ok();

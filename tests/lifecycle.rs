@@ -6,17 +6,18 @@ mod scenarios;
 
 use std::time::Duration;
 
-use common::{alive, options};
+use common::{alive, options, ServerKind};
 use scenarios::server_with_recorder;
 use scserver::{BootError, LifecycleEvent as E, Options, ServerError, Status};
 
-/// Runs a shared scenario over UDP under the scenario's own name.
+/// Runs a shared scenario over UDP on both servers under the scenario's own name.
 macro_rules! over_udp {
     ($($name:ident),* $(,)?) => {$(
-        #[test]
-        fn $name() {
-            scenarios::$name(options());
+        fn $name(kind: ServerKind) {
+            scenarios::$name(kind.options());
         }
+
+        on_both_servers!($name);
     )*};
 }
 
@@ -33,14 +34,12 @@ over_udp!(
     requests_time_out_with_a_typed_error,
 );
 
-#[test]
-fn two_servers_at_once() {
-    scenarios::two_servers_at_once(options(), options());
+fn two_servers_at_once(kind: ServerKind) {
+    scenarios::two_servers_at_once(kind.options(), kind.options());
 }
 
-#[test]
-fn too_many_logins_is_a_typed_error() {
-    let (owner, _) = server_with_recorder("full", options());
+fn too_many_logins_is_a_typed_error(kind: ServerKind) {
+    let (owner, _) = server_with_recorder("full", kind.options());
     owner.boot(None).unwrap();
     let (guest, events) = server_with_recorder("refused", owner.options());
     let error = guest.connect(None).unwrap_err();
@@ -121,3 +120,5 @@ fn boot_timeout_kills_a_server_that_never_gets_ready() {
     assert!(!alive(pid), "the hung process {pid} was left running");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+on_both_servers!(two_servers_at_once, too_many_logins_is_a_typed_error,);

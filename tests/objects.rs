@@ -6,16 +6,17 @@ mod common;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use scserver::osc::{OscMessage, OscPacket, OscType};
 use scserver::{
     AddAction, BufferSource, Control, ControlValue, Rate, RequestError, Server, ServerError,
     SynthDef, Value,
 };
 
-use common::SYNTHDEFS;
+use common::{ServerKind, SYNTHDEFS};
 
-fn server() -> Server {
+fn server(kind: ServerKind) -> Server {
     common::init_tracing();
-    let server = Server::new(common::options());
+    let server = Server::new(kind.options());
     server.boot(None).expect("boot");
     server
         .load_synthdefs_dir(SYNTHDEFS, true)
@@ -32,13 +33,12 @@ fn wait_until(what: &str, mut condition: impl FnMut() -> bool) {
     }
 }
 
-#[test]
-fn the_mirror_stays_right_after_two_thousand_groups() {
+fn the_mirror_stays_right_after_two_thousand_groups(kind: ServerKind) {
     common::init_tracing();
     // scsynth's default node limit is 1,024.
     let server = Server::new(scserver::Options {
         maximum_node_count: 8192,
-        ..common::options()
+        ..kind.options()
     });
     server.boot(None).expect("boot");
     let root = server.default_group().unwrap();
@@ -80,9 +80,8 @@ fn the_mirror_stays_right_after_two_thousand_groups() {
     server.quit(false).unwrap();
 }
 
-#[test]
-fn nodes_move_pause_set_and_map() {
-    let server = server();
+fn nodes_move_pause_set_and_map(kind: ServerKind) {
+    let server = server(kind);
     let root = server.default_group().unwrap();
     let a = server
         .add_group(Some(root), AddAction::AddToHead, false, true)
@@ -130,9 +129,8 @@ fn nodes_move_pause_set_and_map() {
     server.quit(false).unwrap();
 }
 
-#[test]
-fn a_synth_of_a_synthdef_sent_with_it() {
-    let server = server();
+fn a_synth_of_a_synthdef_sent_with_it(kind: ServerKind) {
+    let server = server(kind);
     let bytes = std::fs::read(format!("{SYNTHDEFS}/ref_pan_stereo.scsyndef")).unwrap();
     let def = SynthDef::decode(&bytes).expect("decode reference");
     let synth = server
@@ -148,9 +146,8 @@ fn a_synth_of_a_synthdef_sent_with_it() {
     server.quit(false).unwrap();
 }
 
-#[test]
-fn buffers_written_and_read_back_from_a_file() {
-    let server = server();
+fn buffers_written_and_read_back_from_a_file(kind: ServerKind) {
+    let server = server(kind);
     let buffer = server
         .add_buffer(
             BufferSource::Empty {
@@ -205,9 +202,8 @@ fn buffers_written_and_read_back_from_a_file() {
     server.quit(false).unwrap();
 }
 
-#[test]
-fn concurrent_failing_reads_each_get_their_own_fail() {
-    let server = server();
+fn concurrent_failing_reads_each_get_their_own_fail(kind: ServerKind) {
+    let server = server(kind);
     let source = server
         .add_buffer(
             BufferSource::Empty {
@@ -252,6 +248,13 @@ fn concurrent_failing_reads_each_get_their_own_fail() {
                 assert_eq!(command, "/b_allocRead");
                 assert_eq!(args, vec![scserver::osc::OscType::Int(100 + i)]);
             }
+            // supernova answers nothing to a read of a missing file (no /fail, no /done).
+            (i, Err(ServerError::Request(RequestError::Timeout { command, .. })))
+                if kind == ServerKind::Supernova =>
+            {
+                assert_eq!(i % 2, 1, "read {i} of a good file timed out");
+                assert_eq!(command, "/b_allocRead");
+            }
             (i, other) => panic!("read {i}: {other:?}"),
         }
     }
@@ -259,9 +262,27 @@ fn concurrent_failing_reads_each_get_their_own_fail() {
     server.quit(false).unwrap();
 }
 
-#[test]
-fn unclaimed_failures_reach_subscribers() {
-    let server = server();
+/// A message the server answers with a `/fail` (its command and part of its text). supernova
+/// answers no `/fail` for a missing SynthDef, node or buffer (it prints them on its console);
+/// a second `/notify 1` from a registered client is one it does answer.
+fn unclaimed_failure(kind: ServerKind) -> (OscPacket, &'static str, &'static str) {
+    let (addr, args, message) = match kind {
+        ServerKind::Scsynth => (
+            "/s_new",
+            vec![OscType::String("no_such_def".into()), OscType::Int(-1)],
+            "not found",
+        ),
+        ServerKind::Supernova => ("/notify", vec![OscType::Int(1)], "already registered"),
+    };
+    let packet = OscPacket::Message(OscMessage {
+        addr: addr.into(),
+        args,
+    });
+    (packet, addr, message)
+}
+
+fn unclaimed_failures_reach_subscribers(kind: ServerKind) {
+    let server = server(kind);
     let seen = Arc::new(Mutex::new(Vec::new()));
     let sink = seen.clone();
     server.on_failure(move |f| {
@@ -269,14 +290,59 @@ fn unclaimed_failures_reach_subscribers() {
             .unwrap()
             .push((f.command.clone(), f.message.clone()))
     });
-    // Not awaited (sync = false): the /fail is nobody's reply.
-    server
-        .add_synth("no_such_def", vec![], None, AddAction::AddToHead, false)
-        .unwrap();
+    // Not awaited: the /fail is nobody's reply.
+    let (packet, expected_command, expected_message) = unclaimed_failure(kind);
+    server.send(packet).unwrap();
     wait_until("the failure event", || !seen.lock().unwrap().is_empty());
     let (command, message) = seen.lock().unwrap()[0].clone();
-    assert_eq!(command, "/s_new");
-    assert!(message.to_lowercase().contains("not found"), "{message}");
+    assert_eq!(command, expected_command);
+    assert!(
+        message.to_lowercase().contains(expected_message),
+        "{message}"
+    );
+    server.quit(false).unwrap();
+}
+
+/// `/p_new`: a parallel group on supernova, a plain group on scsynth; either way it holds its
+/// synths in order, and the tree, the dump and the mirror agree.
+fn a_parallel_group_holds_its_synths(kind: ServerKind) {
+    let server = server(kind);
+    let root = server.default_group().unwrap();
+    let group = server
+        .add_group(Some(root), AddAction::AddToHead, true, true)
+        .unwrap();
+    let synths: Vec<i32> = (0..2)
+        .map(|_| {
+            server
+                .add_synth(
+                    "ref_sine",
+                    vec![],
+                    Some(group.id()),
+                    AddAction::AddToTail,
+                    true,
+                )
+                .unwrap()
+                .id()
+        })
+        .collect();
+    let tree = server
+        .query_tree(Some(group.id()), false, true)
+        .unwrap()
+        .unwrap();
+    let listed: Vec<i32> = tree.children.iter().map(|n| n.node_id()).collect();
+    let mut expected = synths.clone();
+    if kind == ServerKind::Supernova {
+        // A parallel group's children run in no order: supernova lists the newest first and
+        // notifies each with no siblings, so the mirror puts it at the head too.
+        expected.reverse();
+    }
+    assert_eq!(listed, expected, "\n{tree}");
+    let dumped = server.dump_tree(Some(root), false, true).unwrap().unwrap();
+    assert!(
+        matches!(dumped.find(group.id()), Some(scserver::QueryTreeNode::Group(g)) if g.children.len() == 2),
+        "\n{dumped}"
+    );
+    wait_until("the mirror", || group.children() == listed);
     server.quit(false).unwrap();
 }
 
@@ -302,12 +368,17 @@ mod async_face {
 
     /// The same objects from an actix application: async handles, a context, a dump, and an
     /// unclaimed `/fail` delivered to a Recipient.
-    #[actix::test]
-    async fn objects_contexts_and_failures_from_actix() {
+    fn objects_contexts_and_failures_from_actix(kind: ServerKind) {
+        actix::System::new().block_on(from_actix(kind));
+    }
+
+    crate::on_both_servers!(objects_contexts_and_failures_from_actix);
+
+    async fn from_actix(kind: ServerKind) {
         common::init_tracing();
         let (tx, mut rx) = mpsc::unbounded_channel();
         let failures = Failures(tx).start();
-        let server = AsyncServer::with_name("objects-async", common::options());
+        let server = AsyncServer::with_name("objects-async", kind.options());
         server.subscribe_failures(failures.recipient());
         server.boot(None).await.expect("boot");
         server.load_synthdefs_dir(SYNTHDEFS, true).await.unwrap();
@@ -354,26 +425,23 @@ mod async_face {
                 .collect::<Vec<_>>(),
             vec![inner.id(), synth.id()]
         );
-        server
-            .add_synth("no_such_def", vec![], None, AddAction::AddToHead, false)
-            .await
-            .unwrap();
+        let (packet, expected_command, _) = unclaimed_failure(kind);
+        server.send(packet).unwrap();
         let failure = tokio::time::timeout(Duration::from_secs(5), rx.recv())
             .await
             .expect("a failure within 5 s")
             .expect("recipient alive");
-        assert_eq!(failure.command, "/s_new");
+        assert_eq!(failure.command, expected_command);
         group.free(true).await.unwrap();
         server.quit(false).await.unwrap();
     }
 }
 
-#[test]
-fn reset_leaves_the_mirror_with_the_default_group_only() {
+fn reset_leaves_the_mirror_with_the_default_group_only(kind: ServerKind) {
     common::init_tracing();
     let server = Server::new(scserver::Options {
         maximum_node_count: 8192,
-        ..common::options()
+        ..kind.options()
     });
     server.boot(None).expect("boot");
     let root = server.default_group().unwrap();
@@ -394,9 +462,12 @@ fn reset_leaves_the_mirror_with_the_default_group_only() {
     server.quit(false).unwrap();
 }
 
+/// On scsynth only: supernova's `/status.reply` counts 32 more SynthDefs after these 400
+/// (still to be worked out).
 #[test]
 fn synthdefs_too_many_for_one_datagram_go_in_several() {
-    let server = server();
+    let kind = ServerKind::Scsynth;
+    let server = server(kind);
     let bytes = std::fs::read(format!("{SYNTHDEFS}/ref_large.scsyndef")).unwrap();
     let large = SynthDef::decode(&bytes).expect("decode reference");
     let defs: Vec<SynthDef> = (0..400)
@@ -417,12 +488,11 @@ fn synthdefs_too_many_for_one_datagram_go_in_several() {
     server.quit(false).unwrap();
 }
 
-#[test]
-fn the_mirror_is_refreshed_after_a_large_timed_bundle_has_run() {
+fn the_mirror_is_refreshed_after_a_large_timed_bundle_has_run(kind: ServerKind) {
     common::init_tracing();
     let server = Server::new(scserver::Options {
         maximum_node_count: 8192,
-        ..common::options()
+        ..kind.options()
     });
     server.boot(None).expect("boot");
     server.set_latency(Duration::from_millis(100));
@@ -447,12 +517,11 @@ fn the_mirror_is_refreshed_after_a_large_timed_bundle_has_run() {
     server.quit(false).unwrap();
 }
 
-#[test]
-fn the_mirror_recovers_from_notifications_scsynth_dropped() {
+fn the_mirror_recovers_from_notifications_scsynth_dropped(kind: ServerKind) {
     common::init_tracing();
     let server = Server::new(scserver::Options {
         maximum_node_count: 8192,
-        ..common::options()
+        ..kind.options()
     });
     server.boot(None).expect("boot");
     // 2,000 groups in one raw fire-and-forget /g_new: no request context knows of them, and
@@ -474,3 +543,16 @@ fn the_mirror_recovers_from_notifications_scsynth_dropped() {
     });
     server.quit(false).unwrap();
 }
+
+on_both_servers!(
+    a_parallel_group_holds_its_synths,
+    the_mirror_stays_right_after_two_thousand_groups,
+    nodes_move_pause_set_and_map,
+    a_synth_of_a_synthdef_sent_with_it,
+    buffers_written_and_read_back_from_a_file,
+    concurrent_failing_reads_each_get_their_own_fail,
+    unclaimed_failures_reach_subscribers,
+    reset_leaves_the_mirror_with_the_default_group_only,
+    the_mirror_is_refreshed_after_a_large_timed_bundle_has_run,
+    the_mirror_recovers_from_notifications_scsynth_dropped,
+);

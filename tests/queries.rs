@@ -11,7 +11,7 @@ use scserver::{
     QueryTreeNode, QueryTreeSynth, Rate, RequestError, Server, ServerError, Value,
 };
 
-use common::SYNTHDEFS;
+use common::{ServerKind, SYNTHDEFS};
 
 fn synthdef_path(name: &str) -> String {
     let dir = std::env::var("SCSERVER_SYNTHDEFS").unwrap_or_else(|_| SYNTHDEFS.to_owned());
@@ -19,9 +19,9 @@ fn synthdef_path(name: &str) -> String {
 }
 
 /// A booted server with `ref_sine` and `ref_env_gate` loaded (one by file, one by bytes).
-fn server() -> Server {
+fn server(kind: ServerKind) -> Server {
     common::init_tracing();
-    let server = Server::new(common::options());
+    let server = Server::new(kind.options());
     server.boot(None).expect("boot");
     server
         .load_synthdefs(&synthdef_path("ref_sine"), true)
@@ -40,22 +40,20 @@ fn control(name: &str, value: f32) -> QueryTreeControl {
     }
 }
 
-#[test]
-fn status_and_version() {
-    let server = server();
+fn status_and_version(kind: ServerKind) {
+    let server = server(kind);
     let status = server.query_status(true).unwrap().unwrap();
     assert!(status.group_count >= 2, "{status:?}");
     assert_eq!(status.synthdef_count, 2, "{status:?}");
     let version = server.query_version(true).unwrap().unwrap();
-    assert_eq!(version.program_name, "scsynth");
+    assert_eq!(version.program_name, kind.program_name());
     assert!(version.major >= 3);
     assert_eq!(server.query_status(false).unwrap(), None);
     server.quit(false).unwrap();
 }
 
-#[test]
-fn three_level_tree_to_the_value() {
-    let server = server();
+fn three_level_tree_to_the_value(kind: ServerKind) {
+    let server = server(kind);
     let root = server.default_group().unwrap();
     let a = server
         .add_group(Some(root), AddAction::AddToHead, false, true)
@@ -147,9 +145,8 @@ fn wait_until(mut condition: impl FnMut() -> bool) {
     }
 }
 
-#[test]
-fn query_node_on_a_group_and_a_synth() {
-    let server = server();
+fn query_node_on_a_group_and_a_synth(kind: ServerKind) {
+    let server = server(kind);
     let root = server.default_group().unwrap();
     let g = server
         .add_group(Some(root), AddAction::AddToHead, false, true)
@@ -169,9 +166,14 @@ fn query_node_on_a_group_and_a_synth() {
         (si.node_id, si.parent, si.previous, si.next),
         (s.id(), Some(g.id()), None, None)
     );
-    // A node that does not exist: scsynth's /fail, typed.
-    match server.query_node(999_999, true) {
-        Err(ServerError::Request(RequestError::Failed { command, .. })) => {
+    // A node that does not exist: scsynth's /fail, typed. supernova only prints "node not
+    // found" on its console and answers nothing, so the request times out.
+    match (kind, server.query_node(999_999, true)) {
+        (ServerKind::Scsynth, Err(ServerError::Request(RequestError::Failed { command, .. })))
+        | (
+            ServerKind::Supernova,
+            Err(ServerError::Request(RequestError::Timeout { command, .. })),
+        ) => {
             assert_eq!(command, "/n_query")
         }
         other => panic!("{other:?}"),
@@ -179,9 +181,8 @@ fn query_node_on_a_group_and_a_synth() {
     server.quit(false).unwrap();
 }
 
-#[test]
-fn buffer_samples_via_b_get_and_b_getn() {
-    let server = server();
+fn buffer_samples_via_b_get_and_b_getn(kind: ServerKind) {
+    let server = server(kind);
     let buffer = server
         .add_buffer(
             BufferSource::Empty {
@@ -224,9 +225,8 @@ fn buffer_samples_via_b_get_and_b_getn() {
     server.quit(false).unwrap();
 }
 
-#[test]
-fn control_buses_set_and_read_back() {
-    let server = server();
+fn control_buses_set_and_read_back(kind: ServerKind) {
+    let server = server(kind);
     let group = server.add_bus_group(Rate::Control, 4).unwrap();
     group.set(vec![1.0, 2.0, 3.0, 4.0], true).unwrap();
     assert_eq!(group.get(true).unwrap().unwrap(), vec![1.0, 2.0, 3.0, 4.0]);
@@ -242,9 +242,8 @@ fn control_buses_set_and_read_back() {
     server.quit(false).unwrap();
 }
 
-#[test]
-fn synth_controls_by_name_and_index() {
-    let server = server();
+fn synth_controls_by_name_and_index(kind: ServerKind) {
+    let server = server(kind);
     let synth = server
         .add_synth(
             "ref_sine",
@@ -295,15 +294,25 @@ fn synth_controls_by_name_and_index() {
     server.quit(false).unwrap();
 }
 
-#[test]
-fn unknown_synthdef_is_the_typed_fail() {
-    let server = server();
-    match server.add_synth("no_such_def", vec![], None, AddAction::AddToHead, true) {
-        Err(ServerError::Request(RequestError::Failed {
-            command, message, ..
-        })) => {
+fn unknown_synthdef_is_the_typed_fail(kind: ServerKind) {
+    let server = server(kind);
+    match (
+        kind,
+        server.add_synth("no_such_def", vec![], None, AddAction::AddToHead, true),
+    ) {
+        (
+            ServerKind::Scsynth,
+            Err(ServerError::Request(RequestError::Failed {
+                command, message, ..
+            })),
+        ) => {
             assert_eq!(command, "/s_new");
             assert!(message.to_lowercase().contains("not found"), "{message}");
+        }
+        // supernova sends no /fail (it prints "Cannot create synth" on its console): the
+        // request succeeds, and no such node exists.
+        (ServerKind::Supernova, Ok(synth)) => {
+            assert!(server.query_node(synth.id(), true).is_err());
         }
         other => panic!("expected /fail, got {other:?}"),
     }
@@ -312,9 +321,8 @@ fn unknown_synthdef_is_the_typed_fail() {
     server.quit(false).unwrap();
 }
 
-#[test]
-fn fifty_deferred_operations_are_one_bundle_taking_effect_together() {
-    let server = server();
+fn fifty_deferred_operations_are_one_bundle_taking_effect_together(kind: ServerKind) {
+    let server = server(kind);
     server.set_latency(Duration::from_millis(200));
     let root = server.default_group().unwrap();
     let buses = server.add_bus_group(Rate::Control, 25).unwrap();
@@ -366,9 +374,8 @@ fn fifty_deferred_operations_are_one_bundle_taking_effect_together() {
     server.quit(false).unwrap();
 }
 
-#[test]
-fn an_untimed_context_of_one_command_is_sent_bare_and_empty_sends_nothing() {
-    let server = server();
+fn an_untimed_context_of_one_command_is_sent_bare_and_empty_sends_nothing(kind: ServerKind) {
+    let server = server(kind);
     let empty = server.bundle();
     assert!(empty.close().unwrap().is_none());
     let one = server.bundle();
@@ -379,9 +386,8 @@ fn an_untimed_context_of_one_command_is_sent_bare_and_empty_sends_nothing() {
     server.quit(false).unwrap();
 }
 
-#[test]
-fn a_context_too_large_for_a_datagram_is_refused() {
-    let server = server();
+fn a_context_too_large_for_a_datagram_is_refused(kind: ServerKind) {
+    let server = server(kind);
     let buffer = server
         .add_buffer(
             BufferSource::Empty {
@@ -410,10 +416,19 @@ fn a_context_too_large_for_a_datagram_is_refused() {
     server.quit(false).unwrap();
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_thousand_concurrent_queries_each_get_their_reply() {
+/// Runs the queries below on a runtime of two worker threads.
+fn a_thousand_concurrent_queries_each_get_their_reply(kind: ServerKind) {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a runtime")
+        .block_on(a_thousand_concurrent_queries(kind));
+}
+
+async fn a_thousand_concurrent_queries(kind: ServerKind) {
     common::init_tracing();
-    let server = AsyncServer::new(common::options());
+    let server = AsyncServer::new(kind.options());
     server.boot(None).await.expect("boot");
     let buses = server.add_bus_group(Rate::Control, 100).await.unwrap();
     let values: Vec<f32> = (0..100).map(|i| i as f32 * 2.0).collect();
@@ -452,3 +467,17 @@ async fn a_thousand_concurrent_queries_each_get_their_reply() {
     eprintln!("1000 concurrent queries: {elapsed:?}");
     server.quit(false).await.unwrap();
 }
+
+on_both_servers!(
+    status_and_version,
+    three_level_tree_to_the_value,
+    query_node_on_a_group_and_a_synth,
+    buffer_samples_via_b_get_and_b_getn,
+    control_buses_set_and_read_back,
+    synth_controls_by_name_and_index,
+    unknown_synthdef_is_the_typed_fail,
+    fifty_deferred_operations_are_one_bundle_taking_effect_together,
+    an_untimed_context_of_one_command_is_sent_bare_and_empty_sends_nothing,
+    a_context_too_large_for_a_datagram_is_refused,
+    a_thousand_concurrent_queries_each_get_their_reply,
+);

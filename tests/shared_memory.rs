@@ -4,6 +4,8 @@
 
 mod common;
 
+use common::ServerKind;
+
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -35,8 +37,8 @@ fn sine() -> SynthDef {
 }
 
 /// A server with a sine on a private audio bus; answers the bus.
-fn server_with_sine() -> (Server, scserver::Bus<Server>) {
-    let server = boot(common::options());
+fn server_with_sine(kind: ServerKind) -> (Server, scserver::Bus<Server>) {
+    let server = boot(kind.options());
     let bus = server.add_bus(Rate::Audio).unwrap();
     server
         .add_synth_of(
@@ -50,9 +52,8 @@ fn server_with_sine() -> (Server, scserver::Bus<Server>) {
     (server, bus)
 }
 
-#[test]
-fn buses_written_through_shared_memory_read_back_by_c_get() {
-    let server = boot(common::options());
+fn buses_written_through_shared_memory_read_back_by_c_get(kind: ServerKind) {
+    let server = boot(kind.options());
     let shm = server.shared_memory(Access::ReadWrite).unwrap();
     let values: Vec<f32> = (0..100).map(|i| i as f32 * 0.5 - 7.25).collect();
     shm.set_bus_range(200, &values).unwrap();
@@ -70,9 +71,8 @@ fn buses_written_through_shared_memory_read_back_by_c_get() {
     server.quit(false).unwrap();
 }
 
-#[test]
-fn buses_set_by_c_set_read_through_shared_memory() {
-    let server = boot(common::options());
+fn buses_set_by_c_set_read_through_shared_memory(kind: ServerKind) {
+    let server = boot(kind.options());
     let shm = server.shared_memory(Access::ReadOnly).unwrap();
     let group = server.add_bus_group(Rate::Control, 4).unwrap();
     group.set(vec![0.5, -1.5, 2.25, 1e6], true).unwrap();
@@ -84,20 +84,19 @@ fn buses_set_by_c_set_read_through_shared_memory() {
     server.quit(false).unwrap();
 }
 
-#[test]
-fn the_mapping_is_refused_with_typed_errors() {
+fn the_mapping_is_refused_with_typed_errors(kind: ServerKind) {
     common::init_tracing();
     // Not this machine: neither booted here nor on loopback.
     let remote = Server::new(Options {
         ip_address: "192.0.2.7".parse().unwrap(),
-        ..common::options()
+        ..kind.options()
     });
     assert!(matches!(
         remote.shared_memory(Access::ReadOnly),
         Err(SharedMemoryError::Remote { .. })
     ));
     // Not running.
-    let offline = Server::new(common::options());
+    let offline = Server::new(kind.options());
     assert!(matches!(
         offline.shared_memory(Access::ReadOnly),
         Err(SharedMemoryError::Offline { .. })
@@ -108,7 +107,7 @@ fn the_mapping_is_refused_with_typed_errors() {
 
     let server = boot(Options {
         control_bus_channel_count: 1000,
-        ..common::options()
+        ..kind.options()
     });
     let port = server.options().port;
     // Options that do not match the server's `-c`.
@@ -153,9 +152,8 @@ fn the_mapping_is_refused_with_typed_errors() {
     server.quit(false).unwrap();
 }
 
-#[test]
-fn reading_survives_the_server_being_killed() {
-    let (server, audio) = server_with_sine();
+fn reading_survives_the_server_being_killed(kind: ServerKind) {
+    let (server, audio) = server_with_sine(kind);
     let recorder = common::Recorder::default();
     server.register_lifecycle_callback([], recorder.callback(), false);
     let shm = server.shared_memory(Access::ReadWrite).unwrap();
@@ -227,9 +225,8 @@ fn peak(frame: &ScopeFrame) -> f32 {
     frame.samples().iter().fold(0.0f32, |m, s| m.max(s.abs()))
 }
 
-#[test]
-fn a_scope_of_a_sine_reads_back_its_peak_and_frequency() {
-    let (server, bus) = server_with_sine();
+fn a_scope_of_a_sine_reads_back_its_peak_and_frequency(kind: ServerKind) {
+    let (server, bus) = server_with_sine(kind);
     let shm = server.shared_memory(Access::ReadWrite).unwrap();
     let mut scope = server.add_scope(&shm, &bus, 4096).unwrap();
     let sample_rate = server
@@ -260,9 +257,8 @@ fn a_scope_of_a_sine_reads_back_its_peak_and_frequency() {
     server.quit(false).unwrap();
 }
 
-#[test]
-fn a_scope_of_control_buses_keeps_channels_apart() {
-    let server = boot(common::options());
+fn a_scope_of_control_buses_keeps_channels_apart(kind: ServerKind) {
+    let server = boot(kind.options());
     let shm = server.shared_memory(Access::ReadWrite).unwrap();
     let group = server.add_bus_group(Rate::Control, 2).unwrap();
     group.set_shm(&shm, &[0.25, -0.5]).unwrap();
@@ -284,9 +280,8 @@ fn a_scope_of_control_buses_keeps_channels_apart() {
     server.quit(false).unwrap();
 }
 
-#[test]
-fn a_frequency_scope_peaks_at_the_sines_bin() {
-    let (server, bus) = server_with_sine();
+fn a_frequency_scope_peaks_at_the_sines_bin(kind: ServerKind) {
+    let (server, bus) = server_with_sine(kind);
     let shm = server.shared_memory(Access::ReadWrite).unwrap();
     let (fft_size, rate) = (2048, 4);
     let mut scope = server
@@ -325,3 +320,13 @@ fn a_frequency_scope_peaks_at_the_sines_bin() {
     );
     server.quit(false).unwrap();
 }
+
+on_both_servers!(
+    buses_written_through_shared_memory_read_back_by_c_get,
+    buses_set_by_c_set_read_through_shared_memory,
+    the_mapping_is_refused_with_typed_errors,
+    reading_survives_the_server_being_killed,
+    a_scope_of_a_sine_reads_back_its_peak_and_frequency,
+    a_scope_of_control_buses_keeps_channels_apart,
+    a_frequency_scope_peaks_at_the_sines_bin,
+);

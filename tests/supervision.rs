@@ -6,7 +6,7 @@ mod common;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
-use common::{alive, options};
+use common::{alive, ServerKind};
 use futures::executor::block_on;
 use futures::FutureExt;
 use nix::sys::signal::{kill, Signal};
@@ -115,11 +115,11 @@ fn supervisor() -> (ServerSupervisor, Events) {
     (supervisor, events)
 }
 
-fn supervised_options() -> Options {
+fn supervised_options(kind: ServerKind) -> Options {
     Options {
         restart: RestartPolicy::OnFailure,
         load_synthdefs: false,
-        ..options()
+        ..kind.options()
     }
 }
 
@@ -182,8 +182,7 @@ fn sigkill(pid: u32) {
     let _ = kill(Pid::from_raw(pid as i32), Signal::SIGKILL);
 }
 
-#[test]
-fn a_killed_server_is_restarted_with_its_group_synthdefs_and_hook() {
+fn a_killed_server_is_restarted_with_its_group_synthdefs_and_hook(kind: ServerKind) {
     let (supervisor, events) = supervisor();
     let hook_runs = Arc::new(Mutex::new(Vec::new()));
     let runs = hook_runs.clone();
@@ -200,7 +199,7 @@ fn a_killed_server_is_restarted_with_its_group_synthdefs_and_hook() {
         }
         .boxed()
     });
-    let server = block_on(supervisor.add_with_hook("killed", supervised_options(), Some(hook)))
+    let server = block_on(supervisor.add_with_hook("killed", supervised_options(kind), Some(hook)))
         .expect("boot");
     load_sine(&server);
     assert!(
@@ -288,10 +287,9 @@ fn a_killed_server_is_restarted_with_its_group_synthdefs_and_hook() {
     assert!(!alive(new_pid));
 }
 
-#[test]
-fn a_stopped_server_is_a_hang_detected_within_the_bound_and_restarted() {
+fn a_stopped_server_is_a_hang_detected_within_the_bound_and_restarted(kind: ServerKind) {
     let (supervisor, events) = supervisor();
-    let options = supervised_options();
+    let options = supervised_options(kind);
     let bound = options.heartbeat_interval * (options.heartbeat_misses + 2);
     let server = block_on(supervisor.add("hung", options)).expect("boot");
     let pid = server.pid().unwrap();
@@ -329,8 +327,9 @@ fn a_stopped_server_is_a_hang_detected_within_the_bound_and_restarted() {
     block_on(supervisor.shutdown());
 }
 
-#[test]
-fn a_server_that_cannot_boot_is_retried_with_backoff_then_given_up_others_unaffected() {
+fn a_server_that_cannot_boot_is_retried_with_backoff_then_given_up_others_unaffected(
+    kind: ServerKind,
+) {
     let (supervisor, events) = supervisor();
     let holder = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
     let port = holder.local_addr().unwrap().port();
@@ -339,9 +338,9 @@ fn a_server_that_cannot_boot_is_retried_with_backoff_then_given_up_others_unaffe
         max_restarts: 2,
         backoff_min: Duration::from_millis(50),
         backoff_max: Duration::from_millis(80),
-        ..supervised_options()
+        ..supervised_options(kind)
     };
-    let healthy = block_on(supervisor.add("healthy", supervised_options())).expect("boot");
+    let healthy = block_on(supervisor.add("healthy", supervised_options(kind))).expect("boot");
     let Err(error) = block_on(supervisor.add("blocked", blocked)) else {
         panic!("booted on a taken port");
     };
@@ -405,14 +404,13 @@ fn a_server_that_cannot_boot_is_retried_with_backoff_then_given_up_others_unaffe
     block_on(supervisor.shutdown());
 }
 
-#[test]
-fn reboot_reset_and_stop_by_name() {
+fn reboot_reset_and_stop_by_name(kind: ServerKind) {
     let (supervisor, events) = supervisor();
     let server = block_on(supervisor.add(
         "named",
         Options {
             restart: RestartPolicy::Always,
-            ..supervised_options()
+            ..supervised_options(kind)
         },
     ))
     .unwrap();
@@ -445,14 +443,17 @@ fn reboot_reset_and_stop_by_name() {
     assert_eq!(block_on(supervisor.children())[0].phase, Phase::Stopped);
 }
 
+/// On scsynth only: reconnecting to a stopped-then-resumed supernova fails its `/notify` (still
+/// to be worked out).
 #[test]
 fn a_silent_server_we_do_not_own_is_reconnected_from_the_same_port() {
+    let kind = ServerKind::Scsynth;
     common::init_tracing();
     let owner_options = Options {
         maximum_logins: 2,
         // The owner must not declare the stop a hang and kill the process during this test.
         heartbeat_misses: 1000,
-        ..options()
+        ..kind.options()
     };
     let owner = Server::with_name("owner", owner_options.clone());
     owner.boot(None).unwrap();
@@ -543,10 +544,9 @@ fn buffer_frames(server: &AsyncServer, buffer: i32) -> i32 {
     }
 }
 
-#[test]
-fn buffers_read_from_files_are_read_again_after_a_restart() {
+fn buffers_read_from_files_are_read_again_after_a_restart(kind: ServerKind) {
     let (supervisor, events) = supervisor();
-    let server = block_on(supervisor.add("buffers", supervised_options())).expect("boot");
+    let server = block_on(supervisor.add("buffers", supervised_options(kind))).expect("boot");
     let path = std::env::temp_dir().join(format!("scserver-sup-{}.wav", std::process::id()));
     write_wav(&path, 123);
     block_on(server.request(
@@ -585,18 +585,17 @@ fn buffers_read_from_files_are_read_again_after_a_restart() {
     std::fs::remove_file(path).ok();
 }
 
-#[test]
-fn a_users_own_quit_restarts_only_under_always() {
+fn a_users_own_quit_restarts_only_under_always(kind: ServerKind) {
     let (supervisor, events) = supervisor();
     let always = block_on(supervisor.add(
         "always",
         Options {
             restart: RestartPolicy::Always,
-            ..supervised_options()
+            ..supervised_options(kind)
         },
     ))
     .unwrap();
-    let on_failure = block_on(supervisor.add("on-failure", supervised_options())).unwrap();
+    let on_failure = block_on(supervisor.add("on-failure", supervised_options(kind))).unwrap();
     block_on(always.quit(false)).unwrap();
     block_on(on_failure.quit(false)).unwrap();
     events.wait("always", "restarted", Duration::from_secs(15));
@@ -611,3 +610,12 @@ fn a_users_own_quit_restarts_only_under_always() {
     assert!(!events.names("on-failure").contains(&"restarting"));
     block_on(supervisor.shutdown());
 }
+
+on_both_servers!(
+    a_killed_server_is_restarted_with_its_group_synthdefs_and_hook,
+    a_stopped_server_is_a_hang_detected_within_the_bound_and_restarted,
+    a_server_that_cannot_boot_is_retried_with_backoff_then_given_up_others_unaffected,
+    reboot_reset_and_stop_by_name,
+    buffers_read_from_files_are_read_again_after_a_restart,
+    a_users_own_quit_restarts_only_under_always,
+);

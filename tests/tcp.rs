@@ -1,52 +1,74 @@
 //! The lifecycle scenarios of `tests/lifecycle.rs` over TCP (`scsynth -t`, length-prefixed
 //! frames), plus what only TCP has: the session password. The two scenarios with a second
 //! client do not run here: scsynth 3.13.0 cannot tell TCP clients apart (see
-//! `a_second_tcp_client_is_refused_with_a_reason`).
+//! `a_second_tcp_client_is_refused_with_a_reason`). The password tests run on scsynth only:
+//! supernova 3.13 answers no `/notify` after the password frame scsynth expects, a login form
+//! not yet worked out.
 
 mod common;
 mod scenarios;
 
 use std::time::{Duration, Instant};
 
+use common::ServerKind;
 use scenarios::server_with_recorder;
 use scserver::{LifecycleEvent as E, Options, Protocol, RequestError, ServerError, Status};
 
-fn tcp() -> Options {
-    scenarios::options(Protocol::Tcp)
+fn tcp(kind: ServerKind) -> Options {
+    scenarios::options(kind, Protocol::Tcp)
 }
 
-/// Runs a shared scenario over TCP under the scenario's own name.
+/// Runs a shared scenario over TCP on both servers under the scenario's own name.
 macro_rules! over_tcp {
     ($($name:ident),* $(,)?) => {$(
-        #[test]
-        fn $name() {
-            scenarios::$name(tcp());
+        fn $name(kind: ServerKind) {
+            scenarios::$name(tcp(kind));
         }
+
+        on_both_servers!($name);
     )*};
 }
 
 over_tcp!(
     boot_then_quit_in_order_and_nothing_left,
-    boot_twice_is_an_error_and_reboot_gives_a_new_process,
-    process_death_is_reported_in_order,
     port_in_use_fails_the_boot,
     dropping_a_server_quits_what_it_owns,
     reset_clears_nodes_and_restores_the_default_group,
     concurrent_syncs_each_get_their_own_reply,
     requests_time_out_with_a_typed_error,
-    ten_thousand_concurrent_mixed_requests_each_get_their_own_reply,
 );
 
+// On scsynth only over TCP: supernova's TCP port can stay in use after it exits (a reboot on
+// the same port then fails with PortInUse: after a crash always, after a quit now and then),
+// and it leaves a few hundred of 10,000 concurrent `/sync`s unanswered over TCP (both still to
+// be worked out).
 #[test]
-fn two_servers_at_once() {
-    scenarios::two_servers_at_once(tcp(), tcp());
+fn boot_twice_is_an_error_and_reboot_gives_a_new_process() {
+    scenarios::boot_twice_is_an_error_and_reboot_gives_a_new_process(tcp(ServerKind::Scsynth));
+}
+
+#[test]
+fn process_death_is_reported_in_order() {
+    scenarios::process_death_is_reported_in_order(tcp(ServerKind::Scsynth));
+}
+
+#[test]
+fn ten_thousand_concurrent_mixed_requests_each_get_their_own_reply() {
+    scenarios::ten_thousand_concurrent_mixed_requests_each_get_their_own_reply(tcp(
+        ServerKind::Scsynth,
+    ));
+}
+
+fn two_servers_at_once(kind: ServerKind) {
+    scenarios::two_servers_at_once(tcp(kind), tcp(kind));
 }
 
 #[test]
 fn the_session_password_logs_in() {
+    let kind = ServerKind::Scsynth;
     let options = Options {
         password: Some("s3cret".into()),
-        ..tcp()
+        ..tcp(kind)
     };
     let (server, events) = server_with_recorder("password", options);
     // scsynth reads nothing for a second after the password frame; boot allows for it.
@@ -59,10 +81,11 @@ fn the_session_password_logs_in() {
 
 #[test]
 fn a_wrong_password_fails_the_login() {
+    let kind = ServerKind::Scsynth;
     let options = Options {
         password: Some("right".into()),
         maximum_logins: 2,
-        ..tcp()
+        ..tcp(kind)
     };
     let (owner, owner_events) = server_with_recorder("pw-owner", options);
     owner.boot(None).unwrap();
@@ -96,15 +119,25 @@ fn a_wrong_password_fails_the_login() {
     assert!(!common::alive(pid), "scsynth {pid} still running");
 }
 
-#[test]
-fn a_second_tcp_client_is_refused_with_a_reason() {
+fn a_second_tcp_client_is_refused_with_a_reason(kind: ServerKind) {
     let options = Options {
         maximum_logins: 2,
-        ..tcp()
+        ..tcp(kind)
     };
     let (owner, _) = server_with_recorder("tcp-owner", options);
     owner.boot(None).unwrap();
     let (guest, events) = server_with_recorder("tcp-guest", owner.options());
+    if kind == ServerKind::Supernova {
+        // supernova tells TCP clients apart: the second one logs in with its own id.
+        guest
+            .connect(None)
+            .expect("a second TCP client of supernova");
+        assert_ne!(guest.client_id(), owner.client_id());
+        guest.disconnect().unwrap();
+        owner.sync(None, None).unwrap();
+        owner.quit(false).unwrap();
+        return;
+    }
     let error = guest.connect(None).unwrap_err();
     assert!(
         matches!(error, ServerError::Request(RequestError::BadReply { .. })),
@@ -120,9 +153,8 @@ fn a_second_tcp_client_is_refused_with_a_reason() {
     owner.quit(false).unwrap();
 }
 
-#[test]
-fn an_overlong_password_is_refused_before_connecting() {
-    let (owner, _) = server_with_recorder("pw-long-owner", tcp());
+fn an_overlong_password_is_refused_before_connecting(kind: ServerKind) {
+    let (owner, _) = server_with_recorder("pw-long-owner", tcp(kind));
     owner.boot(None).unwrap();
     let (guest, _) = server_with_recorder(
         "pw-long",
@@ -142,7 +174,7 @@ fn an_overlong_password_is_refused_before_connecting() {
 
 #[test]
 fn connection_refused_is_a_typed_error() {
-    let (server, events) = server_with_recorder("refused", tcp());
+    let (server, events) = server_with_recorder("refused", tcp(ServerKind::Scsynth));
     let error = server.connect(None).unwrap_err();
     assert!(
         matches!(error, ServerError::Request(RequestError::Transport { .. })),
@@ -173,7 +205,7 @@ async fn a_tcp_connect_that_hangs_leaves_the_arbiter_free() {
         Options {
             port: address.port(),
             request_timeout: timeout,
-            ..tcp()
+            ..tcp(ServerKind::Scsynth)
         },
     );
     let started = Instant::now();
@@ -205,3 +237,9 @@ async fn a_tcp_connect_that_hangs_leaves_the_arbiter_free() {
         "the arbiter froze for {longest:?} during the connect"
     );
 }
+
+on_both_servers!(
+    two_servers_at_once,
+    a_second_tcp_client_is_refused_with_a_reason,
+    an_overlong_password_is_refused_before_connecting,
+);

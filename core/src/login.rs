@@ -71,6 +71,9 @@ pub fn login(
             };
             let max_logins = match reply.args.get(2) {
                 Some(OscType::Int(l)) if *l > 0 => *l as u32,
+                // supernova registers logins past its `-l` and reports no maximum: an id
+                // outside the configured logins is its way of being full.
+                _ if client_id >= configured as i32 => return Err(LoginRefused::TooManyClients),
                 _ => configured,
             };
             Ok(Login {
@@ -148,6 +151,12 @@ mod tests {
         assert_eq!(
             login(NotifyAnswer::Done(&no_id), Protocol::Udp, 4),
             Err(LoginRefused::NoClientId)
+        );
+        // supernova gives the second of one allowed login id 1 instead of refusing it.
+        let full = done(vec![OscType::Int(1)]);
+        assert_eq!(
+            login(NotifyAnswer::Done(&full), Protocol::Udp, 1),
+            Err(LoginRefused::TooManyClients)
         );
     }
 

@@ -396,6 +396,9 @@ pub struct DumpTreeParser {
     stack: Vec<QueryTreeGroup>,
     /// Depth of the synth that a following controls line belongs to.
     synth_depth: Option<usize>,
+    /// Whether the first node line repeated the header's group (supernova's form), which
+    /// puts every later line one level deeper than scsynth's.
+    root_repeated: bool,
     finished: bool,
     lines: usize,
 }
@@ -460,11 +463,35 @@ impl DumpTreeParser {
             return Ok(DumpLine::Finished { consumed: false });
         }
         match indent % 3 {
-            0 => self.node_line(indent / 3, body, line)?,
+            0 if self.repeats_root(indent / 3, body) => self.root_repeated = true,
+            0 => {
+                let depth = indent / 3 - usize::from(self.root_repeated);
+                match body.split_once(": ") {
+                    Some((name, value)) if !name.contains(' ') => {
+                        self.control_line(depth, name, value, line)?
+                    }
+                    _ => self.node_line(depth, body, line)?,
+                }
+            }
             2 => self.controls_line((indent - 2) / 3, body, line)?,
             _ => return Err(self.error("indentation is not a node or controls line", line)),
         }
         Ok(DumpLine::Consumed)
+    }
+
+    /// supernova prints the dumped group itself first (`   0 group` under `NODE TREE Group 0`).
+    fn repeats_root(&self, depth: usize, body: &str) -> bool {
+        match self.stack.as_slice() {
+            [root] => {
+                depth == 1
+                    && !self.root_repeated
+                    && root.children.is_empty()
+                    && body.split_once(' ').is_some_and(|(id, name)| {
+                        id.parse() == Ok(root.node_id) && is_group_name(name)
+                    })
+            }
+            _ => false,
+        }
     }
 
     fn node_line(&mut self, depth: usize, body: &str, line: &str) -> Result<(), DumpTreeError> {
@@ -476,7 +503,7 @@ impl DumpTreeParser {
             .ok_or_else(|| self.error("expected \"<id> <name>\"", line))?;
         let node_id: i32 = id.parse().map_err(|_| self.error("bad node id", line))?;
         self.close_to(depth);
-        if name == "group" {
+        if is_group_name(name) {
             self.synth_depth = None;
             self.stack.push(QueryTreeGroup {
                 node_id,
@@ -530,6 +557,35 @@ impl DumpTreeParser {
         Ok(())
     }
 
+    /// supernova's form of controls: one `name: value` line per control, a level below its
+    /// synth.
+    fn control_line(
+        &mut self,
+        depth: usize,
+        name: &str,
+        value: &str,
+        line: &str,
+    ) -> Result<(), DumpTreeError> {
+        if self.synth_depth.map(|d| d + 1) != Some(depth) {
+            return Err(self.error("controls line without its synth", line));
+        }
+        let value =
+            parse_dump_value(value.trim()).ok_or_else(|| self.error("bad control value", line))?;
+        let name_or_index = match name.parse() {
+            Ok(index) => Control::Index(index),
+            Err(_) => Control::Name(name.to_owned()),
+        };
+        if let Some(QueryTreeNode::Synth(s)) =
+            self.stack.last_mut().and_then(|g| g.children.last_mut())
+        {
+            s.controls.push(QueryTreeControl {
+                name_or_index,
+                value,
+            });
+        }
+        Ok(())
+    }
+
     /// Closes open groups until the innermost one is at `depth - 1` (the parent of a node at
     /// `depth`).
     fn close_to(&mut self, depth: usize) {
@@ -547,6 +603,11 @@ impl DumpTreeParser {
         self.close_to(1);
         self.stack.pop().ok_or(DumpTreeError::NoHeader)
     }
+}
+
+/// A group's name in a dump: supernova prints its parallel groups as `parallel group`.
+fn is_group_name(name: &str) -> bool {
+    name == "group" || name == "parallel group"
 }
 
 fn parse_dump_value(token: &str) -> Option<ControlValue> {
@@ -861,6 +922,32 @@ mod tests {
         );
         assert!(parse_dump_tree("NODE TREE Group 0\n         5 group\n").is_err());
         assert!(parse_dump_tree("NODE TREE Group 0\n     amp: 1\n").is_err());
+    }
+
+    #[test]
+    fn supernova_dumps_repeat_the_root_and_put_each_control_on_a_line() {
+        // Captured from supernova 3.13.0: `/g_dumpTree 0 1` with a parallel group.
+        let text = "NODE TREE Group 0\n   0 group\n      1 group\n         2 parallel group\n            3 group\n      1000 ref_sine\n         amp: 0.1\n         freq: 440\n         out: c4\nSupernova ready\n";
+        let tree = parse_dump_tree(text).unwrap();
+        assert_eq!(tree.node_id, 0);
+        assert_eq!(tree.children.len(), 2, "{tree:?}");
+        assert!(matches!(tree.find(2), Some(QueryTreeNode::Group(g)) if g.children.len() == 1));
+        let Some(QueryTreeNode::Synth(s)) = tree.find(1000) else {
+            panic!("{tree:?}")
+        };
+        let control = |name: &str, value| QueryTreeControl {
+            name_or_index: Control::Name(name.into()),
+            value,
+        };
+        assert_eq!(
+            s.controls,
+            vec![
+                control("amp", ControlValue::Float(0.1)),
+                control("freq", ControlValue::Float(440.0)),
+                control("out", ControlValue::Bus("c4".into())),
+            ]
+        );
+        assert!(parse_dump_tree("NODE TREE Group 0\n   0 group\n         amp: 1\n").is_err());
     }
 
     #[test]

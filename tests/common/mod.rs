@@ -26,6 +26,55 @@ pub fn options() -> Options {
     }
 }
 
+/// The server program a real-server test runs against: each test written once over a kind runs
+/// on both (see [`on_both_servers`](crate::on_both_servers)).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ServerKind {
+    Scsynth,
+    Supernova,
+}
+
+impl ServerKind {
+    /// The name the server gives in `/version.reply`.
+    pub fn program_name(self) -> &'static str {
+        match self {
+            ServerKind::Scsynth => "scsynth",
+            ServerKind::Supernova => "supernova",
+        }
+    }
+
+    /// Options for a private server of this kind on a free port (scsynth is the default
+    /// executable, so it keeps the options the single-server tests use).
+    pub fn options(self) -> Options {
+        match self {
+            ServerKind::Scsynth => options(),
+            ServerKind::Supernova => Options {
+                executable: Some("supernova".into()),
+                ..options()
+            },
+        }
+    }
+}
+
+/// For each named function taking a [`ServerKind`], a module of that name with two tests,
+/// `scsynth` and `supernova`, so `cargo test NAME` runs the body on both servers.
+#[macro_export]
+macro_rules! on_both_servers {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[test]
+            fn scsynth() {
+                super::$name($crate::common::ServerKind::Scsynth);
+            }
+
+            #[test]
+            fn supernova() {
+                super::$name($crate::common::ServerKind::Supernova);
+            }
+        }
+    )*};
+}
+
 /// Initialises tracing once so a failing test shows the library's logs (`RUST_LOG=debug`).
 pub fn init_tracing() {
     let _ = tracing_subscriber::fmt()

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use crate::common::{self, alive, Recorder, BOOT, QUIT};
+use crate::common::{self, alive, Recorder, ServerKind, BOOT, QUIT};
 use scserver::osc::{OscMessage, OscPacket, OscType};
 use scserver::{
     BootError, Expectation, LifecycleEvent as E, Options, Pattern, Protocol, Server, ServerError,
@@ -22,12 +22,12 @@ pub fn free_port(protocol: Protocol) -> u16 {
     }
 }
 
-/// Options for a private server on a free port of this protocol.
-pub fn options(protocol: Protocol) -> Options {
+/// Options for a private server of this kind on a free port of this protocol.
+pub fn options(kind: ServerKind, protocol: Protocol) -> Options {
     Options {
         protocol,
         port: free_port(protocol),
-        ..common::options()
+        ..kind.options()
     }
 }
 
