@@ -41,7 +41,7 @@ struct Inner {
     state: watch::Receiver<ServerState>,
     latency: Mutex<Duration>,
     next_id: AtomicU64,
-    session: crate::context::Session,
+    session: crate::session::Session,
     recordings: crate::record::Recordings,
     volume: crate::volume::VolumeState,
     // Dropped last: stopping the runtime stops the actors.
@@ -76,7 +76,7 @@ impl AsyncServer {
                 state,
                 latency: Mutex::new(latency),
                 next_id: AtomicU64::new(1),
-                session: crate::context::Session::new(mirror),
+                session: crate::session::Session::new(mirror),
                 recordings: Default::default(),
                 volume: Default::default(),
                 runtime,
@@ -85,7 +85,7 @@ impl AsyncServer {
     }
 
     /// Request contexts and the node mirror of this server.
-    pub(crate) fn session(&self) -> &crate::context::Session {
+    pub(crate) fn session(&self) -> &crate::session::Session {
         &self.inner.session
     }
 

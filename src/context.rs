@@ -5,10 +5,8 @@
 //! any clone of the server joins the innermost. That is what supriya does, and what makes a
 //! context usable from the blocking [`crate::Server`] too.
 
-use std::sync::Mutex;
-
 use rosc::OscPacket;
-use scserver_actors::server::notifications::{RefreshMirror, RefreshMirrorAt, SharedMirror};
+use scserver_actors::server::notifications::{RefreshMirror, RefreshMirrorAt};
 use scserver_actors::{RequestError, ServerError};
 use scserver_core::bundle::{encode_checked, Moment};
 use scserver_core::command::Command;
@@ -16,53 +14,6 @@ use scserver_core::fifo::NODE_FIFO;
 use scserver_core::validate;
 
 use crate::AsyncServer;
-
-/// Per-server state of the public faces: the open contexts and the node mirror.
-pub(crate) struct Session {
-    stack: Mutex<Vec<Moment>>,
-    pub(crate) mirror: SharedMirror,
-}
-
-impl Session {
-    pub(crate) fn new(mirror: SharedMirror) -> Self {
-        Session {
-            stack: Mutex::new(Vec::new()),
-            mirror,
-        }
-    }
-
-    /// Adds `command` to the innermost open context; gives it back when none is open.
-    pub(crate) fn defer(&self, command: Command) -> Option<Command> {
-        let mut stack = self.stack.lock().expect("context lock");
-        match stack.last_mut() {
-            Some(moment) => {
-                moment.push(command);
-                None
-            }
-            None => Some(command),
-        }
-    }
-
-    fn open(&self, moment: Moment) -> usize {
-        let mut stack = self.stack.lock().expect("context lock");
-        stack.push(moment);
-        stack.len() - 1
-    }
-
-    /// Takes the context opened at `depth`, with whatever unclosed inner contexts collected.
-    fn take(&self, depth: usize) -> Option<Moment> {
-        let mut stack = self.stack.lock().expect("context lock");
-        if stack.len() <= depth {
-            return None;
-        }
-        let mut taken = stack.split_off(depth).into_iter();
-        let mut moment = taken.next()?;
-        for inner in taken {
-            moment.commands.extend(inner.commands);
-        }
-        Some(moment)
-    }
-}
 
 /// An open request context. Close it with [`RequestContext::close`] to see the packet and any
 /// error; dropping it closes it too (an error is then only logged).

@@ -29,6 +29,7 @@ mod queries;
 mod record;
 mod runtime;
 mod server;
+mod session;
 mod shm;
 mod supervisor;
 mod volume;

@@ -3,56 +3,20 @@
 //! the client plays passes through it and recorders and meters at the root tail hear the result.
 //! The setting lives in the client: the synth is made again after `boot`, `reboot` and `reset`.
 
-use std::sync::Mutex;
 use std::time::Duration;
 
 use scserver_actors::ServerError;
 use scserver_core::command::{AddAction, Command};
-use scserver_core::levels::db_to_amplitude;
 use scserver_synthdef::ugens::{In, Lag, ReplaceOut};
 use scserver_synthdef::SynthDefBuilder;
 
+mod setting;
+
+use setting::Setting;
+pub(crate) use setting::VolumeState;
+
 use crate::objects::Face;
 use crate::{AsyncServer, IdKind, Server, Status};
-
-/// The client's volume setting and the synth that applies it.
-#[derive(Debug)]
-pub(crate) struct VolumeState(Mutex<Setting>);
-
-#[derive(Debug, Clone, Copy)]
-struct Setting {
-    db: f64,
-    muted: bool,
-    lag: Duration,
-    /// The volume synth, while one runs.
-    node_id: Option<i32>,
-}
-
-impl Default for VolumeState {
-    fn default() -> Self {
-        VolumeState(Mutex::new(Setting {
-            db: 0.0,
-            muted: false,
-            lag: Duration::from_millis(100),
-            node_id: None,
-        }))
-    }
-}
-
-impl Setting {
-    fn amplitude(&self) -> f64 {
-        if self.muted {
-            0.0
-        } else {
-            db_to_amplitude(self.db)
-        }
-    }
-
-    /// Unity gain, unmuted: no synth is needed.
-    fn is_neutral(&self) -> bool {
-        !self.muted && self.db == 0.0
-    }
-}
 
 /// The volume SynthDef for `channels` hardware outputs.
 fn volume_def(channels: u32) -> (String, Vec<u8>) {
