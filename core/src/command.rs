@@ -2,8 +2,10 @@
 //!
 //! Every request scserver sends is a [`Command`]: a plain value that knows its OSC encoding
 //! ([`Command::to_message`]), the reply that answers it ([`Command::reply`]), how scsynth reports
-//! its failure ([`Command::fail_pattern`]) and whether it can absorb
+//! its failure ([`Command::failure`]) and whether it can absorb
 //! the next command into one message ([`Command::merge`]). The actors never build OSC by hand.
+//! What does not depend on a command's arguments (address, kind of reply, whether it can fail,
+//! whether it merges) is one row per kind, [`Command::spec`]; the rest is derived from it.
 
 pub use crate::value::Control;
 
@@ -555,6 +557,59 @@ pub(crate) fn untimed_packet(commands: &[Command]) -> Option<OscPacket> {
     }
 }
 
+/// What scsynth sends back for a kind of command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reply {
+    /// Nothing: the command is settled once scsynth has performed it (a fence tells when).
+    None,
+    /// `/done <address>`, then the buffer number for the `/b_*` commands.
+    Done,
+    /// A message of its own at this address, keyed as [`Command::reply`] says.
+    Message(&'static str),
+}
+
+/// The facts of one kind of command that do not depend on its arguments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CommandSpec {
+    /// The OSC address, e.g. `/s_new`.
+    pub address: &'static str,
+    /// What answers it.
+    pub reply: Reply,
+    /// Whether scsynth may answer it with `/fail` (all but the few that cannot fail once
+    /// scsynth runs).
+    pub can_fail: bool,
+    /// Whether consecutive commands of this kind can share one message ([`Command::merge`]).
+    pub mergeable: bool,
+}
+
+/// A row for a command that can fail and does not merge.
+const fn row(address: &'static str, reply: Reply) -> CommandSpec {
+    CommandSpec {
+        address,
+        reply,
+        can_fail: true,
+        mergeable: false,
+    }
+}
+
+impl CommandSpec {
+    /// The row of a command that cannot fail once scsynth runs.
+    const fn sure(self) -> CommandSpec {
+        CommandSpec {
+            can_fail: false,
+            ..self
+        }
+    }
+
+    /// The row of a command that absorbs the next of its kind.
+    const fn mergeable(self) -> CommandSpec {
+        CommandSpec {
+            mergeable: true,
+            ..self
+        }
+    }
+}
+
 fn done(command: &str) -> Pattern {
     Pattern::new("/done").arg(command)
 }
@@ -697,70 +752,77 @@ pub fn merge_all(commands: impl IntoIterator<Item = Command>) -> Vec<Command> {
 }
 
 impl Command {
+    /// The facts of this kind of command, one row per kind.
+    pub fn spec(&self) -> &'static CommandSpec {
+        use Command as C;
+        use Reply::{Done, Message, None};
+        match self {
+            C::Notify { .. } => &const { row("/notify", Done) },
+            C::Status => &const { row("/status", Message("/status.reply")).sure() },
+            C::Version => &const { row("/version", Message("/version.reply")).sure() },
+            C::Sync { .. } => &const { row("/sync", Message("/synced")).sure() },
+            C::Quit => &const { row("/quit", Done) },
+            C::ClearSched => &const { row("/clearSched", None) },
+            C::DumpOsc { .. } => &const { row("/dumpOSC", None) },
+            C::Error { .. } => &const { row("/error", None) },
+            C::DRecv { .. } => &const { row("/d_recv", Done) },
+            C::DLoad { .. } => &const { row("/d_load", Done) },
+            C::DLoadDir { .. } => &const { row("/d_loadDir", Done) },
+            C::DFree { .. } => &const { row("/d_free", None) },
+            C::DFreeAll => &const { row("/d_freeAll", None) },
+            C::NFree { .. } => &const { row("/n_free", None) },
+            C::NRun { .. } => &const { row("/n_run", None).mergeable() },
+            C::NSet { .. } => &const { row("/n_set", None) },
+            C::NSetn { .. } => &const { row("/n_setn", None) },
+            C::NFill { .. } => &const { row("/n_fill", None) },
+            C::NMap { .. } => &const { row("/n_map", None) },
+            C::NMapn { .. } => &const { row("/n_mapn", None) },
+            C::NMapa { .. } => &const { row("/n_mapa", None) },
+            C::NMapan { .. } => &const { row("/n_mapan", None) },
+            C::NBefore { .. } => &const { row("/n_before", None) },
+            C::NAfter { .. } => &const { row("/n_after", None) },
+            C::NQuery { .. } => &const { row("/n_query", Message("/n_info")) },
+            C::NOrder { .. } => &const { row("/n_order", None) },
+            C::NTrace { .. } => &const { row("/n_trace", None) },
+            C::SNew { .. } => &const { row("/s_new", None) },
+            C::SGet { .. } => &const { row("/s_get", Message("/n_set")) },
+            C::SGetn { .. } => &const { row("/s_getn", Message("/n_setn")) },
+            C::SNoid { .. } => &const { row("/s_noid", None) },
+            C::GNew { .. } => &const { row("/g_new", None).mergeable() },
+            C::PNew { .. } => &const { row("/p_new", None).mergeable() },
+            C::GHead { .. } => &const { row("/g_head", None) },
+            C::GTail { .. } => &const { row("/g_tail", None) },
+            C::GFreeAll { .. } => &const { row("/g_freeAll", None) },
+            C::GDeepFree { .. } => &const { row("/g_deepFree", None) },
+            C::GDumpTree { .. } => &const { row("/g_dumpTree", None) },
+            C::GQueryTree { .. } => &const { row("/g_queryTree", Message("/g_queryTree.reply")) },
+            C::BAlloc { .. } => &const { row("/b_alloc", Done) },
+            C::BAllocRead { .. } => &const { row("/b_allocRead", Done) },
+            C::BAllocReadChannel { .. } => &const { row("/b_allocReadChannel", Done) },
+            C::BRead { .. } => &const { row("/b_read", Done) },
+            C::BReadChannel { .. } => &const { row("/b_readChannel", Done) },
+            C::BWrite { .. } => &const { row("/b_write", Done) },
+            C::BFree { .. } => &const { row("/b_free", Done) },
+            C::BZero { .. } => &const { row("/b_zero", Done) },
+            C::BClose { .. } => &const { row("/b_close", Done) },
+            C::BSet { .. } => &const { row("/b_set", None).mergeable() },
+            C::BSetn { .. } => &const { row("/b_setn", None).mergeable() },
+            C::BFill { .. } => &const { row("/b_fill", None).mergeable() },
+            C::BGen { .. } => &const { row("/b_gen", Done) },
+            C::BQuery { .. } => &const { row("/b_query", Message("/b_info")) },
+            C::BGet { .. } => &const { row("/b_get", Message("/b_set")) },
+            C::BGetn { .. } => &const { row("/b_getn", Message("/b_setn")) },
+            C::CSet { .. } => &const { row("/c_set", None).mergeable() },
+            C::CSetn { .. } => &const { row("/c_setn", None).mergeable() },
+            C::CFill { .. } => &const { row("/c_fill", None).mergeable() },
+            C::CGet { .. } => &const { row("/c_get", Message("/c_set")) },
+            C::CGetn { .. } => &const { row("/c_getn", Message("/c_setn")) },
+        }
+    }
+
     /// The OSC address, e.g. `/s_new`.
     pub fn address(&self) -> &'static str {
-        match self {
-            Command::Notify { .. } => "/notify",
-            Command::Status => "/status",
-            Command::Version => "/version",
-            Command::Sync { .. } => "/sync",
-            Command::Quit => "/quit",
-            Command::ClearSched => "/clearSched",
-            Command::DumpOsc { .. } => "/dumpOSC",
-            Command::Error { .. } => "/error",
-            Command::DRecv { .. } => "/d_recv",
-            Command::DLoad { .. } => "/d_load",
-            Command::DLoadDir { .. } => "/d_loadDir",
-            Command::DFree { .. } => "/d_free",
-            Command::DFreeAll => "/d_freeAll",
-            Command::NFree { .. } => "/n_free",
-            Command::NRun { .. } => "/n_run",
-            Command::NSet { .. } => "/n_set",
-            Command::NSetn { .. } => "/n_setn",
-            Command::NFill { .. } => "/n_fill",
-            Command::NMap { .. } => "/n_map",
-            Command::NMapn { .. } => "/n_mapn",
-            Command::NMapa { .. } => "/n_mapa",
-            Command::NMapan { .. } => "/n_mapan",
-            Command::NBefore { .. } => "/n_before",
-            Command::NAfter { .. } => "/n_after",
-            Command::NQuery { .. } => "/n_query",
-            Command::NOrder { .. } => "/n_order",
-            Command::NTrace { .. } => "/n_trace",
-            Command::SNew { .. } => "/s_new",
-            Command::SGet { .. } => "/s_get",
-            Command::SGetn { .. } => "/s_getn",
-            Command::SNoid { .. } => "/s_noid",
-            Command::GNew { .. } => "/g_new",
-            Command::PNew { .. } => "/p_new",
-            Command::GHead { .. } => "/g_head",
-            Command::GTail { .. } => "/g_tail",
-            Command::GFreeAll { .. } => "/g_freeAll",
-            Command::GDeepFree { .. } => "/g_deepFree",
-            Command::GDumpTree { .. } => "/g_dumpTree",
-            Command::GQueryTree { .. } => "/g_queryTree",
-            Command::BAlloc { .. } => "/b_alloc",
-            Command::BAllocRead { .. } => "/b_allocRead",
-            Command::BAllocReadChannel { .. } => "/b_allocReadChannel",
-            Command::BRead { .. } => "/b_read",
-            Command::BReadChannel { .. } => "/b_readChannel",
-            Command::BWrite { .. } => "/b_write",
-            Command::BFree { .. } => "/b_free",
-            Command::BZero { .. } => "/b_zero",
-            Command::BClose { .. } => "/b_close",
-            Command::BSet { .. } => "/b_set",
-            Command::BSetn { .. } => "/b_setn",
-            Command::BFill { .. } => "/b_fill",
-            Command::BGen { .. } => "/b_gen",
-            Command::BQuery { .. } => "/b_query",
-            Command::BGet { .. } => "/b_get",
-            Command::BGetn { .. } => "/b_getn",
-            Command::CSet { .. } => "/c_set",
-            Command::CSetn { .. } => "/c_setn",
-            Command::CFill { .. } => "/c_fill",
-            Command::CGet { .. } => "/c_get",
-            Command::CGetn { .. } => "/c_getn",
-        }
+        self.spec().address
     }
 
     /// The OSC message: every field in declaration order (which is scsynth's wire order), each
@@ -932,63 +994,78 @@ impl Command {
     /// this is the reply to the last item, which arrives after the others; for commands answered
     /// with one message for all items (`/c_get`, `/b_query`, …) it is keyed by the first item.
     pub fn reply(&self) -> Option<Pattern> {
-        let pattern = match self {
-            Command::Notify { .. } => done("/notify"),
-            Command::Status => Pattern::new("/status.reply"),
-            Command::Version => Pattern::new("/version.reply"),
-            Command::Sync { id } => Pattern::new("/synced").arg(*id),
-            Command::Quit => done("/quit"),
-            Command::DRecv { .. } => done("/d_recv"),
-            Command::DLoad { .. } => done("/d_load"),
-            Command::DLoadDir { .. } => done("/d_loadDir"),
-            Command::NQuery { node_ids } => Pattern::new("/n_info").arg(*node_ids.last()?),
-            Command::SGet { node_id, .. } => Pattern::new("/n_set").arg(*node_id),
-            Command::SGetn { node_id, ranges } => Pattern::new("/n_setn")
-                .arg(*node_id)
-                .arg(ranges.first()?.0.to_osc()),
-            Command::GQueryTree { groups } => {
-                let (group, controls) = groups.last()?;
-                Pattern::new("/g_queryTree.reply")
-                    .arg(i32::from(*controls))
-                    .arg(*group)
-            }
-            Command::BAlloc { buffer_id, .. }
-            | Command::BAllocRead { buffer_id, .. }
-            | Command::BAllocReadChannel { buffer_id, .. }
-            | Command::BRead { buffer_id, .. }
-            | Command::BReadChannel { buffer_id, .. }
-            | Command::BWrite { buffer_id, .. }
-            | Command::BFree { buffer_id, .. }
-            | Command::BZero { buffer_id, .. }
-            | Command::BClose { buffer_id, .. }
-            | Command::BGen { buffer_id, .. } => done(self.address()).arg(*buffer_id),
-            Command::BQuery { buffer_ids } => Pattern::new("/b_info").arg(*buffer_ids.first()?),
-            Command::BGet { buffer_id, indices } if !indices.is_empty() => {
-                Pattern::new("/b_set").arg(*buffer_id)
-            }
-            Command::BGetn { buffer_id, ranges } if !ranges.is_empty() => {
-                Pattern::new("/b_setn").arg(*buffer_id)
-            }
-            Command::CGet { bus_ids } => Pattern::new("/c_set").arg(*bus_ids.first()?),
-            Command::CGetn { ranges } => Pattern::new("/c_setn").arg(ranges.first()?.0),
-            _ => return None,
+        let spec = self.spec();
+        let pattern = match spec.reply {
+            Reply::None => return None,
+            Reply::Done => done(spec.address),
+            Reply::Message(address) => Pattern::new(address),
         };
-        Some(pattern)
+        Some(self.reply_keys()?.into_iter().fold(pattern, Pattern::arg))
     }
 
-    /// The `/fail` that reports this command's failure, for commands with a reply to pair it with.
+    /// The leading arguments that tell this command's reply from others at the same address;
+    /// `None` when there is no item to key it by, so no reply comes.
+    fn reply_keys(&self) -> Option<Vec<OscType>> {
+        use Command as C;
+        let keys = match self {
+            C::Sync { id } => vec![OscType::Int(*id)],
+            C::NQuery { node_ids } => vec![OscType::Int(*node_ids.last()?)],
+            C::SGet { node_id, .. } => vec![OscType::Int(*node_id)],
+            C::SGetn { node_id, ranges } => {
+                vec![OscType::Int(*node_id), ranges.first()?.0.to_osc()]
+            }
+            C::GQueryTree { groups } => {
+                let (group, controls) = groups.last()?;
+                vec![OscType::Int(i32::from(*controls)), OscType::Int(*group)]
+            }
+            C::BGet { indices, .. } if indices.is_empty() => return None,
+            C::BGetn { ranges, .. } if ranges.is_empty() => return None,
+            C::BQuery { buffer_ids: ids } | C::CGet { bus_ids: ids } => {
+                vec![OscType::Int(*ids.first()?)]
+            }
+            C::CGetn { ranges } => vec![OscType::Int(ranges.first()?.0)],
+            C::BAlloc { buffer_id, .. }
+            | C::BAllocRead { buffer_id, .. }
+            | C::BAllocReadChannel { buffer_id, .. }
+            | C::BRead { buffer_id, .. }
+            | C::BReadChannel { buffer_id, .. }
+            | C::BWrite { buffer_id, .. }
+            | C::BFree { buffer_id, .. }
+            | C::BZero { buffer_id, .. }
+            | C::BClose { buffer_id, .. }
+            | C::BGen { buffer_id, .. }
+            | C::BGet { buffer_id, .. }
+            | C::BGetn { buffer_id, .. } => vec![OscType::Int(*buffer_id)],
+            _ => Vec::new(),
+        };
+        Some(keys)
+    }
+
+    /// Whether a `/fail` for this command could be taken for another's, so that it must travel
+    /// between fences (see the request path): every command that can fail.
+    pub fn needs_fence(&self) -> bool {
+        self.spec().can_fail
+    }
+
+    /// The `/fail` that reports this command's failure, whether or not a reply answers it.
     ///
     /// scsynth's `/fail` is `command message [index]`, so a prefix pattern can only name the
     /// command; which of several pending requests of one command failed is told by the order of
     /// scsynth's replies (see the request path's fences).
+    pub fn failure(&self) -> Option<Pattern> {
+        self.needs_fence()
+            .then(|| Pattern::new("/fail").arg(self.address()))
+    }
+
+    /// The `/fail` that reports this command's failure, for commands with a reply to pair it with.
     pub fn fail_pattern(&self) -> Option<Pattern> {
-        match self {
-            // These cannot fail once scsynth is running.
-            Command::Sync { .. } | Command::Status | Command::Version => None,
-            _ => self
-                .reply()
-                .map(|_| Pattern::new("/fail").arg(self.address())),
-        }
+        self.reply().and(self.failure())
+    }
+
+    /// Whether this command's reply leaves scsynth through its node-message FIFO (and may be
+    /// dropped in a burst).
+    pub fn reply_uses_node_fifo(&self) -> bool {
+        matches!(self.spec().reply, Reply::Message(address) if fifo::carries_address(address))
     }
 
     /// How many node notifications this command makes at most: a whole FIFO's worth for the
@@ -1023,18 +1100,7 @@ impl Command {
 
     /// Whether this kind of command can absorb others of its kind with [`Command::merge`].
     pub fn is_mergeable(&self) -> bool {
-        matches!(
-            self,
-            Command::GNew { .. }
-                | Command::PNew { .. }
-                | Command::NRun { .. }
-                | Command::CSet { .. }
-                | Command::CSetn { .. }
-                | Command::CFill { .. }
-                | Command::BSet { .. }
-                | Command::BSetn { .. }
-                | Command::BFill { .. }
-        )
+        self.spec().mergeable
     }
 
     /// Appends `next`'s items to `self` when scsynth accepts both in one message (same mergeable
@@ -1517,6 +1583,113 @@ mod tests {
             pairs: vec![(1, 1000)],
         };
         assert_eq!(args(&g), vec![OscType::Int(1), OscType::Int(1000)]);
+    }
+
+    /// One command of every kind, with one item each: a table, one kind a line.
+    #[rustfmt::skip]
+    fn one_of_each() -> Vec<Command> {
+        let (p, b, none) = (|| String::from("f"), 1, Vec::new);
+        let head = AddAction::AddToHead;
+        vec![
+            Command::Notify { enable: true, client_id: None },
+            Command::Status,
+            Command::Version,
+            Command::Sync { id: 1 },
+            Command::Quit,
+            Command::ClearSched,
+            Command::DumpOsc { mode: 1 },
+            Command::Error { mode: 0 },
+            Command::DRecv { data: vec![1], completion: none() },
+            Command::DLoad { path: p(), completion: none() },
+            Command::DLoadDir { path: p(), completion: none() },
+            Command::DFree { names: vec![p()] },
+            Command::DFreeAll,
+            Command::NFree { node_ids: vec![1] },
+            Command::NRun { items: vec![(1, false)] },
+            Command::NSet { node_id: 1, controls: vec![("a".into(), 1.0.into())] },
+            Command::NSetn { node_id: 1, ranges: vec![("a".into(), vec![1.0])] },
+            Command::NFill { node_id: 1, ranges: vec![("a".into(), 2, 1.0)] },
+            Command::NMap { node_id: 1, maps: vec![("a".into(), 3)] },
+            Command::NMapn { node_id: 1, maps: vec![("a".into(), 3, 2)] },
+            Command::NMapa { node_id: 1, maps: vec![("a".into(), 3)] },
+            Command::NMapan { node_id: 1, maps: vec![("a".into(), 3, 2)] },
+            Command::NBefore { pairs: vec![(1, 2)] },
+            Command::NAfter { pairs: vec![(1, 2)] },
+            Command::NQuery { node_ids: vec![1] },
+            Command::NOrder { add_action: head, target: 0, node_ids: vec![1] },
+            Command::NTrace { node_ids: vec![1] },
+            Command::SNew { synthdef: p(), node_id: 1, add_action: head, target: 0, controls: vec![] },
+            Command::SGet { node_id: 1, controls: vec!["a".into()] },
+            Command::SGetn { node_id: 1, ranges: vec![("a".into(), 2)] },
+            Command::SNoid { node_ids: vec![1] },
+            Command::GNew { groups: vec![(1, head, 0)] },
+            Command::PNew { groups: vec![(1, head, 0)] },
+            Command::GHead { pairs: vec![(1, 2)] },
+            Command::GTail { pairs: vec![(1, 2)] },
+            Command::GFreeAll { group_ids: vec![1] },
+            Command::GDeepFree { group_ids: vec![1] },
+            Command::GDumpTree { groups: vec![(1, false)] },
+            Command::GQueryTree { groups: vec![(1, false)] },
+            Command::BAlloc { buffer_id: b, frames: 8, channels: 1, completion: none() },
+            Command::BAllocRead { buffer_id: b, path: p(), start_frame: 0, frames: 0, completion: none() },
+            Command::BAllocReadChannel { buffer_id: b, path: p(), start_frame: 0, frames: 0, channels: vec![0], completion: none() },
+            Command::BRead { buffer_id: b, path: p(), file_start: 0, frames: -1, buffer_start: 0, leave_open: false, completion: none() },
+            Command::BReadChannel { buffer_id: b, path: p(), file_start: 0, frames: -1, buffer_start: 0, leave_open: false, channels: vec![0], completion: none() },
+            Command::BWrite { buffer_id: b, path: p(), header_format: "wav".into(), sample_format: "float".into(), frames: -1, start_frame: 0, leave_open: false, completion: none() },
+            Command::BFree { buffer_id: b, completion: none() },
+            Command::BZero { buffer_id: b, completion: none() },
+            Command::BClose { buffer_id: b, completion: none() },
+            Command::BSet { buffer_id: b, values: vec![(0, 1.0)] },
+            Command::BSetn { buffer_id: b, ranges: vec![(0, vec![1.0])] },
+            Command::BFill { buffer_id: b, ranges: vec![(0, 2, 1.0)] },
+            Command::BGen { buffer_id: b, command: "normalize".into(), args: vec![1.0.into()] },
+            Command::BQuery { buffer_ids: vec![b] },
+            Command::BGet { buffer_id: b, indices: vec![0] },
+            Command::BGetn { buffer_id: b, ranges: vec![(0, 2)] },
+            Command::CSet { values: vec![(0, 1.0)] },
+            Command::CSetn { ranges: vec![(0, vec![1.0])] },
+            Command::CFill { ranges: vec![(0, 2, 1.0)] },
+            Command::CGet { bus_ids: vec![0] },
+            Command::CGetn { ranges: vec![(0, 2)] },
+        ]
+    }
+
+    #[test]
+    fn every_row_agrees_with_what_its_commands_do() {
+        let commands = one_of_each();
+        let mut addresses: Vec<_> = commands.iter().map(Command::address).collect();
+        addresses.sort_unstable();
+        addresses.dedup();
+        assert_eq!(addresses.len(), commands.len(), "one row per kind");
+        for c in &commands {
+            let spec = c.spec();
+            let reply = c.reply();
+            // A command that cannot fail is known done only by its reply.
+            assert!(spec.can_fail || reply.is_some(), "{c:?}");
+            assert_eq!(c.needs_fence(), c.failure().is_some(), "{c:?}");
+            assert_eq!(c.clone().merge(c), spec.mergeable, "{c:?}");
+            let address = reply.as_ref().map(|r| r.address.as_str());
+            match spec.reply {
+                Reply::None => assert_eq!(address, None, "{c:?}"),
+                Reply::Done => assert_eq!(address, Some("/done"), "{c:?}"),
+                Reply::Message(a) => assert_eq!(address, Some(a), "{c:?}"),
+            }
+            assert_eq!(
+                c.reply_uses_node_fifo(),
+                reply.as_ref().is_some_and(fifo::carries),
+                "{c:?}"
+            );
+        }
+        assert!(Command::NQuery { node_ids: vec![1] }.reply_uses_node_fifo());
+        assert!(!Command::Sync { id: 1 }.needs_fence());
+        assert_eq!(
+            Command::NSet {
+                node_id: 1,
+                controls: vec![]
+            }
+            .failure(),
+            Some(Pattern::new("/fail").arg("/n_set"))
+        );
     }
 
     #[test]

@@ -46,16 +46,11 @@ impl Outgoing {
     /// `command`, settled by the reply its table row names, by its `/fail`, or (for a command
     /// scsynth does not answer) once scsynth has performed it.
     pub fn command(command: &Command) -> Result<Outgoing, RequestError> {
-        let address = command.address();
-        let reply = command.reply();
-        let fail = command
-            .fail_pattern()
-            .or_else(|| reply.is_none().then(|| Pattern::new("/fail").arg(address)));
         Ok(Outgoing {
             bytes: encode(&OscPacket::Message(command.to_message()))?,
-            command: address.to_owned(),
-            reply,
-            fail,
+            command: command.address().to_owned(),
+            reply: command.reply(),
+            fail: command.failure(),
             timeout: None,
         })
     }
