@@ -401,10 +401,7 @@ mod tests {
     fn follows_the_reference_notifications() {
         let mut m = Mirror::new();
         let load = |name: &str| {
-            let path = format!(
-                "{}/../../shared/reference/osc/{name}",
-                env!("CARGO_MANIFEST_DIR")
-            );
+            let path = format!("{}/{name}", scserver_testdata::OSC);
             let Ok(OscPacket::Message(msg)) = decode(&std::fs::read(path).unwrap()) else {
                 panic!()
             };

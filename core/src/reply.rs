@@ -485,10 +485,7 @@ mod tests {
     use std::path::PathBuf;
 
     fn reference_dir() -> PathBuf {
-        PathBuf::from(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../shared/reference/osc"
-        ))
+        PathBuf::from(scserver_testdata::OSC)
     }
 
     fn load(name: &str) -> Vec<u8> {

@@ -809,10 +809,7 @@ mod tests {
     }
 
     fn reference(name: &str) -> QueryTreeGroup {
-        let path = format!(
-            "{}/../../shared/reference/osc/{name}",
-            env!("CARGO_MANIFEST_DIR")
-        );
+        let path = format!("{}/{name}", scserver_testdata::OSC);
         let bytes = std::fs::read(&path).unwrap();
         let Ok(OscPacket::Message(m)) = decode(&bytes) else {
             panic!("{path}")
