@@ -1062,12 +1062,6 @@ impl Command {
         self.reply().and(self.failure())
     }
 
-    /// Whether this command's reply leaves scsynth through its node-message FIFO (and may be
-    /// dropped in a burst).
-    pub fn reply_uses_node_fifo(&self) -> bool {
-        matches!(self.spec().reply, Reply::Message(address) if fifo::carries_address(address))
-    }
-
     /// How many node notifications this command makes at most: a whole FIFO's worth for the
     /// commands whose count the client cannot know.
     pub fn node_notifications(&self) -> usize {
@@ -1674,13 +1668,10 @@ mod tests {
                 Reply::Done => assert_eq!(address, Some("/done"), "{c:?}"),
                 Reply::Message(a) => assert_eq!(address, Some(a), "{c:?}"),
             }
-            assert_eq!(
-                c.reply_uses_node_fifo(),
-                reply.as_ref().is_some_and(fifo::carries),
-                "{c:?}"
-            );
         }
-        assert!(Command::NQuery { node_ids: vec![1] }.reply_uses_node_fifo());
+        assert!(Command::NQuery { node_ids: vec![1] }
+            .reply()
+            .is_some_and(|r| fifo::carries(&r)));
         assert!(!Command::Sync { id: 1 }.needs_fence());
         assert_eq!(
             Command::NSet {

@@ -13,12 +13,7 @@ const REPLIES: [&str; 6] = ["/n_info", "/n_go", "/n_end", "/n_off", "/n_on", "/n
 
 /// Whether a reply like `reply` travels through the FIFO (and may be dropped in a burst).
 pub fn carries(reply: &Pattern) -> bool {
-    carries_address(&reply.address)
-}
-
-/// Whether replies at `address` travel through the FIFO.
-pub fn carries_address(address: &str) -> bool {
-    REPLIES.contains(&address)
+    REPLIES.contains(&reply.address.as_str())
 }
 
 #[cfg(test)]
