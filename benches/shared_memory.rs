@@ -5,6 +5,8 @@
 //! cargo bench --bench shared_memory -- --jack-period 64
 //! ```
 
+mod common;
+
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
@@ -78,22 +80,7 @@ fn main() {
         .build()
         .unwrap();
     let out = runtime.block_on(async {
-        let jack = match args.jack_period {
-            Some(period) => {
-                let name = format!("scserver-shm-bench-{}", std::process::id());
-                let jack = scserver_actors::jack::DummyJack::start(
-                    name.clone(),
-                    48000,
-                    period,
-                    Duration::from_secs(10),
-                )
-                .await
-                .expect("jackd");
-                std::env::set_var("JACK_DEFAULT_SERVER", &name);
-                Some(jack)
-            }
-            None => None,
-        };
+        let jack = common::dummy_jack("shm-bench", args.jack_period).await;
         let options = Options {
             port: args.port,
             load_synthdefs: false,

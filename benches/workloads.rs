@@ -15,6 +15,8 @@
 //! counted in the workload's `lost_replies`, its sample left out of the latencies; a workload
 //! that still cannot finish shows `{"error": ...}` in place of its figures, and the run goes on.
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::net::UdpSocket;
 use std::time::{Duration, Instant};
@@ -913,22 +915,7 @@ fn main() {
     let port = args.port;
     runtime.block_on(async {
         // One dummy JACK server for the whole run, as the peer bench does.
-        let jack = match args.jack_period {
-            Some(period) => {
-                let name = format!("scserver-bench-{}", std::process::id());
-                let jack = scserver_actors::jack::DummyJack::start(
-                    name.clone(),
-                    48000,
-                    period,
-                    Duration::from_secs(10),
-                )
-                .await
-                .expect("jackd");
-                std::env::set_var("JACK_DEFAULT_SERVER", &name);
-                Some(jack)
-            }
-            None => None,
-        };
+        let jack = common::dummy_jack("bench", args.jack_period).await;
         if wanted(&args, "boot_quit") {
             eprintln!("boot_quit");
             let (b, q) = boot_quit(&args).await;
