@@ -208,13 +208,12 @@ impl ServerActor {
 
     /// Where requests go while a socket is open.
     pub(crate) fn route(&self) -> Option<Route> {
-        let state = self.state.borrow();
         self.conn.osc.as_ref().map(|osc| Route {
             router: self.conn.router.clone(),
             osc: osc.clone(),
             fences: self.fences.clone(),
-            buses: state.options.control_bus_channel_count,
-            timeout: state.options.request_timeout,
+            buses: self.options().control_bus_channel_count,
+            timeout: self.options().request_timeout,
         })
     }
 
