@@ -9,12 +9,32 @@ pub mod audio;
 
 use scserver::{LifecycleEvent, LifecycleNotice, Options};
 
-/// A UDP port on loopback that nothing holds right now (the kernel picks it).
+/// A port on loopback that nothing holds right now, for UDP and TCP alike.
+///
+/// It is taken below the kernel's ephemeral range: a port the kernel handed out could be handed
+/// out again, before the server binds it, to one of the many client sockets that tests running
+/// in parallel open (seen: one of 16 servers booted at once lost its port to a client).
 pub fn free_port() -> u16 {
-    UdpSocket::bind("127.0.0.1:0")
-        .and_then(|s| s.local_addr())
-        .expect("a free UDP port")
-        .port()
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let ephemeral = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|r| r.split_whitespace().next()?.parse::<u32>().ok())
+        .unwrap_or(32768)
+        .clamp(12000, 65535);
+    let (low, span) = (10000, ephemeral - 10000);
+    // Test binaries run one after another but their tests run at once: start each process at
+    // its own place in the range, then walk it.
+    let start = std::process::id().wrapping_mul(7919);
+    for _ in 0..span {
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let port = (low + start.wrapping_add(n) % span) as u16;
+        let free = UdpSocket::bind(("127.0.0.1", port)).is_ok()
+            && std::net::TcpListener::bind(("127.0.0.1", port)).is_ok();
+        if free {
+            return port;
+        }
+    }
+    panic!("no free port below the ephemeral range {ephemeral}..");
 }
 
 /// Options for a private server on a free port, with a dummy JACK server started on demand.

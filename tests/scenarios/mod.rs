@@ -11,22 +11,11 @@ use scserver::{
     Status,
 };
 
-/// A port nothing holds right now for this protocol.
-pub fn free_port(protocol: Protocol) -> u16 {
-    match protocol {
-        Protocol::Udp => common::free_port(),
-        Protocol::Tcp => std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free TCP port")
-            .port(),
-    }
-}
-
 /// Options for a private server of this kind on a free port of this protocol.
 pub fn options(kind: ServerKind, protocol: Protocol) -> Options {
     Options {
         protocol,
-        port: free_port(protocol),
+        port: common::free_port(),
         ..kind.options()
     }
 }
