@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 use rosc::OscMessage;
 use scserver_actors::{RequestError, ServerError};
 use scserver_core::command::{Command, Control};
-use scserver_core::ids::{BufferId, BusId, GroupId, NodeId, SynthId};
 use scserver_core::fifo::NODE_FIFO;
+use scserver_core::ids::{BufferId, BusId, GroupId, NodeId, SynthId};
 use scserver_core::reply::{
     self, BufferInfo, ControlValue, NodeInfo, Reply, StatusInfo, VersionInfo,
 };
@@ -76,21 +76,14 @@ impl AsyncServer {
     }
 
     /// `/n_query node` → where the node is (a `/fail` when it does not exist).
-    pub async fn query_node(
-        &self,
-        node: impl Into<NodeId>,
-    ) -> Result<NodeInfo, ServerError> {
+    pub async fn query_node(&self, node: impl Into<NodeId>) -> Result<NodeInfo, ServerError> {
         let command = Command::NQuery {
             node_ids: vec![node.into().get()],
         };
-        typed(
-            "/n_query",
-            self.execute(command).await?,
-            |r| match r {
-                Reply::NodeInfo(info) => Some(info),
-                _ => None,
-            },
-        )
+        typed("/n_query", self.execute(command).await?, |r| match r {
+            Reply::NodeInfo(info) => Some(info),
+            _ => None,
+        })
     }
 
     /// `/b_query buffer` → frames, channels and sample rate (zeros when not allocated).
@@ -101,14 +94,10 @@ impl AsyncServer {
         let command = Command::BQuery {
             buffer_ids: vec![buffer.into().get()],
         };
-        typed(
-            "/b_query",
-            self.execute(command).await?,
-            |r| match r {
-                Reply::BufferInfo(infos) => infos.into_iter().next(),
-                _ => None,
-            },
-        )
+        typed("/b_query", self.execute(command).await?, |r| match r {
+            Reply::BufferInfo(infos) => infos.into_iter().next(),
+            _ => None,
+        })
     }
 
     /// `/g_queryTree group flag` → the tree under `group` (`GroupId::ROOT` for everything),

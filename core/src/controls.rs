@@ -73,6 +73,13 @@ impl<const N: usize> From<[f32; N]> for ControlInput {
     }
 }
 
+/// A buffer number as a control value (`PlayBuf`'s `bufnum`, …).
+impl From<crate::ids::BufferId> for ControlInput {
+    fn from(buffer: crate::ids::BufferId) -> Self {
+        ControlInput::Number(buffer.get() as f32)
+    }
+}
+
 impl From<BusId> for ControlInput {
     fn from(bus: BusId) -> Self {
         ControlInput::Bus(bus)
@@ -212,9 +219,13 @@ mod tests {
         assert!(crate::controls! { freq: 1.0, pans: [0.0f32, 1.0], 2: 0.5 }
             .check("d", &params)
             .is_ok());
-        let error = crate::controls! { freqq: 1.0 }.check("d", &params).unwrap_err();
+        let error = crate::controls! { freqq: 1.0 }
+            .check("d", &params)
+            .unwrap_err();
         assert_eq!(error.control, "freqq");
         assert!(crate::controls! { 3: 1.0 }.check("d", &params).is_err());
-        assert!(crate::controls! { pans: [0.0f32, 1.0, 2.0] }.check("d", &params).is_err());
+        assert!(crate::controls! { pans: [0.0f32, 1.0, 2.0] }
+            .check("d", &params)
+            .is_err());
     }
 }

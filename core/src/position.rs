@@ -91,6 +91,9 @@ mod tests {
             Position::replace(GroupId::new(9)).resolve(GroupId::ROOT),
             (AddAction::Replace, 9)
         );
-        assert_eq!(Position::from(GroupId::new(4)), Position::head(GroupId::new(4)));
+        assert_eq!(
+            Position::from(GroupId::new(4)),
+            Position::head(GroupId::new(4))
+        );
     }
 }

@@ -930,7 +930,9 @@ mod tests {
         let tree = parse_dump_tree(text).unwrap();
         assert_eq!(tree.node_id, GroupId::ROOT);
         assert_eq!(tree.children.len(), 2, "{tree:?}");
-        assert!(matches!(tree.find(NodeId::new(2)), Some(QueryTreeNode::Group(g)) if g.children.len() == 1));
+        assert!(
+            matches!(tree.find(NodeId::new(2)), Some(QueryTreeNode::Group(g)) if g.children.len() == 1)
+        );
         let Some(QueryTreeNode::Synth(s)) = tree.find(NodeId::new(1000)) else {
             panic!("{tree:?}")
         };

@@ -79,11 +79,7 @@ impl Buffer<AsyncServer> {
     }
 
     /// `/b_setn`: sets contiguous samples from `index`.
-    pub async fn set_range(
-        &self,
-        index: i32,
-        values: Vec<f32>,
-    ) -> Result<(), ServerError> {
+    pub async fn set_range(&self, index: i32, values: Vec<f32>) -> Result<(), ServerError> {
         let command = Command::BSetn {
             buffer_id: self.id.get(),
             ranges: vec![(index, values)],
@@ -92,12 +88,7 @@ impl Buffer<AsyncServer> {
     }
 
     /// `/b_fill`: sets `count` samples from `index` to `value`.
-    pub async fn fill(
-        &self,
-        index: i32,
-        count: i32,
-        value: f32,
-    ) -> Result<(), ServerError> {
+    pub async fn fill(&self, index: i32, count: i32, value: f32) -> Result<(), ServerError> {
         let command = Command::BFill {
             buffer_id: self.id.get(),
             ranges: vec![(index, count, value)],
@@ -115,22 +106,13 @@ impl Buffer<AsyncServer> {
     }
 
     /// `/b_get`: sample index → value.
-    pub async fn get(
-        &self,
-        indices: Vec<i32>,
-    ) -> Result<BTreeMap<i32, f32>, ServerError> {
+    pub async fn get(&self, indices: Vec<i32>) -> Result<BTreeMap<i32, f32>, ServerError> {
         self.server.get_buffer(self.id, indices).await
     }
 
     /// `/b_getn`: `count` samples from `index`.
-    pub async fn get_range(
-        &self,
-        index: i32,
-        count: i32,
-    ) -> Result<Vec<f32>, ServerError> {
-        self.server
-            .get_buffer_range(self.id, index, count)
-            .await
+    pub async fn get_range(&self, index: i32, count: i32) -> Result<Vec<f32>, ServerError> {
+        self.server.get_buffer_range(self.id, index, count).await
     }
 
     /// `/b_query`: frames, channels, sample rate.
@@ -140,12 +122,7 @@ impl Buffer<AsyncServer> {
 
     /// `/b_write`: writes the buffer to a sound file on the server's machine (`header` e.g.
     /// `wav`, `sample` e.g. `float`; all frames).
-    pub async fn write(
-        &self,
-        path: &str,
-        header: &str,
-        sample: &str,
-    ) -> Result<(), ServerError> {
+    pub async fn write(&self, path: &str, header: &str, sample: &str) -> Result<(), ServerError> {
         let command = Command::BWrite {
             buffer_id: self.id.get(),
             path: path.to_owned(),
@@ -208,10 +185,7 @@ pub enum BufferSource {
 impl AsyncServer {
     /// A new buffer: `/b_alloc` or a file read, once its `/done` came (a file scsynth cannot
     /// read is a [`crate::RequestError::Failed`]).
-    pub async fn add_buffer(
-        &self,
-        source: BufferSource,
-    ) -> Result<Buffer, ServerError> {
+    pub async fn add_buffer(&self, source: BufferSource) -> Result<Buffer, ServerError> {
         let buffer_id = self.allocate(IdKind::Buffer, 1).await?;
         let completion = vec![];
         let command = match source {

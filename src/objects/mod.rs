@@ -13,8 +13,8 @@ mod synth;
 mod synthdefs;
 
 pub use buffer::{Buffer, BufferSource};
-pub use bus::{Bus, BusGroup};
 pub(crate) use bus::control_only;
+pub use bus::{Bus, BusGroup};
 pub use group::Group;
 pub use synth::Synth;
 

@@ -16,10 +16,7 @@ impl AsyncServer {
     /// Whether the node mirror knows this node (no round trip).
     pub fn contains_node(&self, node: impl Into<NodeId>) -> bool {
         let node = node.into().get();
-        self.session()
-            .mirror
-            .read()
-            .is_ok_and(|m| m.contains(node))
+        self.session().mirror.read().is_ok_and(|m| m.contains(node))
     }
 
     /// The node's group, as the mirror knows it (no round trip).
@@ -113,10 +110,7 @@ macro_rules! node_methods {
             /// `/n_set`: sets controls by name or index (see [`crate::controls!`]); a bus
             /// mapping maps the control to the bus. A control a known SynthDef lacks is refused
             /// ([`crate::RequestError::UnknownControl`]).
-            pub async fn set(
-                &self,
-                controls: $crate::Controls,
-            ) -> Result<(), $crate::ServerError> {
+            pub async fn set(&self, controls: $crate::Controls) -> Result<(), $crate::ServerError> {
                 if let Some(synthdef) = self.known_synthdef() {
                     self.server.session().check(synthdef, &controls)?;
                 }

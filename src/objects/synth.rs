@@ -137,7 +137,10 @@ impl AsyncServer {
             target,
             controls: controls.to_values(),
         };
-        Ok((command, Synth::existing(self, SynthId::new(node_id), synthdef)))
+        Ok((
+            command,
+            Synth::existing(self, SynthId::new(node_id), synthdef),
+        ))
     }
 }
 

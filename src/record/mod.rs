@@ -276,7 +276,10 @@ impl Recording<AsyncServer> {
         if self.is_closed() {
             return Ok(self.inner.path.clone());
         }
-        if self.server.contains_node(scserver_core::ids::NodeId::new(self.inner.node_id)) {
+        if self
+            .server
+            .contains_node(scserver_core::ids::NodeId::new(self.inner.node_id))
+        {
             let free = Command::NFree {
                 node_ids: vec![self.inner.node_id],
             };
