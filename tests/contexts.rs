@@ -146,10 +146,13 @@ fn nested_contexts_collect_into_the_innermost_and_outside_any_commands_go_at_onc
         seen.extend(messages(&d).into_iter().map(|m| m.addr));
     }
     assert_eq!(seen, ["/c_set", "/g_new", "/c_set"]);
-    // Outside any context, a call is sent at once.
+    // Outside any context, a call is sent at once (awaited: between the fences of its request).
     bus.set(3.0).unwrap();
     let alone = datagrams.recv_timeout(Duration::from_secs(5)).unwrap();
-    assert_eq!(messages(&alone)[0].addr, "/c_set");
+    assert!(
+        messages(&alone).iter().any(|m| m.addr == "/c_set"),
+        "{alone:?}"
+    );
     server.disconnect().unwrap();
 }
 
@@ -180,5 +183,81 @@ fn messages_sent_beside_a_bundle_all_take_effect() {
     server.send(set(3)).unwrap();
     server.sync(None, None).unwrap();
     assert_eq!(buses.get().unwrap(), vec![1.0; 4]);
+    server.quit(false).unwrap();
+}
+
+/// Two tasks, each with its own open context on one server, interleave their calls: each packet
+/// holds only the calls made on its own context (real scsynth).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn contexts_of_two_tasks_on_one_server_do_not_mix_commands() {
+    common::init_tracing();
+    let server = scserver::AsyncServer::new(common::options());
+    server.boot(None).await.expect("boot");
+    let turns = std::sync::Arc::new(tokio::sync::Barrier::new(2));
+    let task = |name: &'static str| {
+        let (server, turns) = (server.clone(), turns.clone());
+        tokio::spawn(async move {
+            let context = server.bundle();
+            let mut ids = Vec::new();
+            for _ in 0..10 {
+                // Both contexts are open and both tasks call at the same time.
+                turns.wait().await;
+                let group = context.add_group(Position::default()).await.unwrap();
+                ids.push(scserver::osc::OscType::Int(group.id().get()));
+            }
+            turns.wait().await;
+            let packet = context.close().unwrap().expect("a packet");
+            // `/g_new id action target`, several per message when merged.
+            let sent: Vec<_> = messages(&packet)
+                .iter()
+                .flat_map(|m| m.args.chunks(3).map(|triple| triple[0].clone()))
+                .collect();
+            assert_eq!(sent, ids, "{name}'s packet holds only its own groups");
+            ids
+        })
+    };
+    let (a, b) = (task("a"), task("b"));
+    let (a, b) = (a.await.unwrap(), b.await.unwrap());
+    assert!(a.iter().all(|id| !b.contains(id)));
+    server.sync(None, None).await.unwrap();
+    for id in a.iter().chain(&b) {
+        let scserver::osc::OscType::Int(id) = id else {
+            unreachable!()
+        };
+        let info = server.query_node(scserver::NodeId::new(*id)).await.unwrap();
+        assert_eq!(info.node_id.get(), *id);
+    }
+    server.quit(false).await.unwrap();
+}
+
+/// Groups and synths added on a context come back at once with their ids; the nodes exist once
+/// the context is closed (real scsynth).
+#[test]
+fn deferred_groups_and_synths_exist_with_their_ids_after_close() {
+    common::init_tracing();
+    let server = Server::new(common::options());
+    server.boot(None).expect("boot");
+    server.load_synthdefs_dir(common::SYNTHDEFS).unwrap();
+    let context = server.bundle();
+    let group = context.add_group(Position::default()).unwrap();
+    let synth = context
+        .add_synth(
+            "ref_sine",
+            scserver::controls! { freq: 330.0 },
+            Position::head(&group),
+        )
+        .unwrap();
+    let parallel = context.add_parallel_group(Position::after(&group)).unwrap();
+    // Nothing was sent yet: scsynth does not have them.
+    assert!(server.query_node(&group).is_err());
+    context.close().unwrap();
+    server.sync(None, None).unwrap();
+    let info = server.query_node(&group).unwrap();
+    assert_eq!(info.node_id, group.id().into());
+    assert_eq!(info.head, Some(synth.id().into()));
+    assert_eq!(info.next, Some(parallel.id().into()));
+    assert_eq!(server.query_node(&synth).unwrap().parent, Some(group.id()));
+    let freq = synth.get(vec!["freq".into()]).unwrap();
+    assert_eq!(freq[0].1, scserver::ControlValue::Float(330.0));
     server.quit(false).unwrap();
 }
