@@ -23,20 +23,11 @@ macro_rules! forward {
 
 pub(crate) use forward;
 
-/// What a blocking method's handles are bound to.
+/// What a blocking method's handles are bound to: the blocking server itself, or the one a
+/// request context was opened on.
 pub(crate) trait Blocking {
-    /// The blocking server.
-    fn blocking(&self) -> &crate::Server;
-}
-
-impl Blocking for crate::Server {
-    fn blocking(&self) -> &crate::Server {
-        self
-    }
-}
-
-impl Blocking for crate::RequestContext<crate::Server> {
-    fn blocking(&self) -> &crate::Server {
-        self.face()
-    }
+    /// The blocking face.
+    type Face;
+    /// The blocking face the handles go to.
+    fn blocking(&self) -> &Self::Face;
 }

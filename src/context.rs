@@ -67,11 +67,6 @@ impl<S: Face> RequestContext<S> {
         }
     }
 
-    /// The face it was opened on.
-    pub(crate) fn face(&self) -> &S {
-        &self.face
-    }
-
     /// Adds `command` after checking its arguments ([`crate::InvalidArgument`]: not added).
     pub fn command(&self, command: Command) -> Result<(), ServerError> {
         validate::command(&command, &self.pending.server.limits())?;
@@ -188,6 +183,13 @@ crate::blocking::forward! { RequestContext<Server> => to_async;
     /// `/s_new`: a synth, created when the context is sent.
     fn add_synth(synthdef: &str, controls: Controls, position: Position)
         -> Result<Synth<Server>, ServerError> => on;
+}
+
+impl crate::blocking::Blocking for RequestContext<Server> {
+    type Face = Server;
+    fn blocking(&self) -> &Server {
+        &self.face
+    }
 }
 
 impl AsyncServer {

@@ -114,6 +114,13 @@ impl Server {
     }
 }
 
+impl crate::blocking::Blocking for Server {
+    type Face = Server;
+    fn blocking(&self) -> &Server {
+        self
+    }
+}
+
 crate::blocking::forward! { Server => as_async;
     /// Boots scsynth with `options` (or the last ones) and connects to it.
     fn boot(options: Option<Options>) -> Result<(), ServerError>;

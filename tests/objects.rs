@@ -98,7 +98,7 @@ fn nodes_move_pause_set_and_map(kind: ServerKind) {
     };
     assert_eq!(
         s.controls[1].value,
-        ControlValue::Bus(format!("c{}", bus.id())),
+        ControlValue::Bus(format!("c{}", bus.index())),
         "{tree}"
     );
     // A freed node's id returns to the allocator on /n_end and is handed out again later.

@@ -97,7 +97,7 @@ fn three_level_tree_to_the_value(kind: ServerKind) {
                             control("amp", 0.1),
                             QueryTreeControl {
                                 name_or_index: Control::Name("freq".into()),
-                                value: ControlValue::Bus(format!("c{}", bus.id())),
+                                value: ControlValue::Bus(format!("c{}", bus.index())),
                             },
                             control("gate", 1.0),
                             control("out", 0.0),
