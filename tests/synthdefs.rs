@@ -113,7 +113,14 @@ fn pseudo_ugen_chain() -> scserver::synthdef::SynthDef {
     let glide = freq.var_lag(0.1, 0.0, Curve::from(5.0), None).lag2(0.05);
     let modulated = b.pm_osc(Rate::Audio, &glide, 220.0, 2.0, 0.0);
     let strike = Impulse::ar(&b).frequency(8.0).finish() * 0.3;
-    let bells = b.dyn_klank(Rate::Audio, &Bank::new([800.0, 1071.0]), strike, 1.0, 0.0, 1.0);
+    let bells = b.dyn_klank(
+        Rate::Audio,
+        &Bank::new([800.0, 1071.0]),
+        strike,
+        1.0,
+        0.0,
+        1.0,
+    );
     let partials = Klang::ar(&b)
         .partials(&Bank::new([300.0, 450.0]).amplitudes([0.2, 0.1]))
         .finish();

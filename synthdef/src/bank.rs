@@ -91,7 +91,7 @@ impl Klank {
 
 impl Klang {
     /// Sets the `specifications` from a bank: frequency, amplitude and phase per partial,
-    /// as sclang's `Klang.ar(`[freqs, amps, phases])`.
+    /// as sclang's ``Klang.ar(`[freqs, amps, phases])``.
     pub fn partials(self, bank: &Bank) -> Self {
         self.specifications(bank.specifications(&bank.phases, 0.0))
     }

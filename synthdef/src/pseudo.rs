@@ -304,7 +304,7 @@ impl Signal {
     /// `make` applied to each channel; an array stays an array.
     fn map_channels(&self, make: &mut dyn FnMut(&Signal) -> Signal) -> Signal {
         match self {
-            Signal::Array(items) => Signal::Array(items.iter().map(|c| make(c)).collect()),
+            Signal::Array(items) => Signal::Array(items.iter().map(&mut *make).collect()),
             other => make(other),
         }
     }
