@@ -64,7 +64,12 @@ impl Bank {
             column(&self.amplitudes, 1.0),
             column(third, default),
         ];
-        let count = columns.iter().map(Vec::len).max().unwrap_or(0);
+        // No frequencies, no entries (the defaults alone make none).
+        let count = if self.frequencies.is_empty() {
+            0
+        } else {
+            columns.iter().map(Vec::len).max().unwrap_or(0)
+        };
         Signal::Array(
             (0..count)
                 .flat_map(|i| columns.iter().map(move |c| c[i % c.len()].clone()))

@@ -102,6 +102,21 @@ fn bank_columns_cycle_to_the_longest() {
     );
 }
 
+/// An empty bank makes a `Klank` without resonators and a `DynKlank` whose build reports
+/// the empty input, not a panic.
+#[test]
+fn an_empty_bank_is_no_panic() {
+    let b = SynthDefBuilder::new("empty_bank");
+    let source = Impulse::ar(&b).finish();
+    let empty = Bank::new(Vec::<f64>::new()).amplitudes([0.5]);
+    let ringing = Klank::ar(&b).source(&source).resonators(&empty).finish();
+    Out::ar(&b).source(ringing).finish();
+    assert_eq!(inputs(&b.build().unwrap(), "Klank").len(), 4);
+    let rings = b.dyn_klank(Rate::Audio, &empty, source, 1.0, 0.0, 1.0);
+    Out::ar(&b).source(rings).finish();
+    assert!(b.build().is_err());
+}
+
 /// One source splays to sclang's first position, `center - spread`, at full level
 /// (supriya divides by zero there).
 #[test]
