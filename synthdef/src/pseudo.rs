@@ -147,29 +147,17 @@ impl Signal {
         let Some(info) = crate::catalogue::lookup(name) else {
             return self.clone();
         };
-        let channels = match self {
-            Signal::Array(items) => items.clone(),
-            other => vec![other.clone()],
-        };
-        let outs: Vec<Signal> = channels
-            .into_iter()
-            .map(|channel| {
-                let mut rate = channel.rate();
-                if !info.rates.contains(&rate) {
-                    rate = Rate::Control;
-                }
-                let mut call = crate::builder::UGenCall::on_graph(&graph, info, Some(rate))
-                    .input("source", channel);
-                for (k, v) in inputs {
-                    call = call.input(k, v.clone());
-                }
-                call.finish()
-            })
-            .collect();
-        match self {
-            Signal::Array(_) => Signal::Array(outs),
-            _ => outs.into_iter().next().unwrap_or(Signal::Array(Vec::new())),
-        }
+        self.map_channels(&mut |channel| {
+            let mut rate = channel.rate();
+            if !info.rates.contains(&rate) {
+                rate = Rate::Control;
+            }
+            let mut call = UGenCall::on_graph(&graph, info, Some(rate)).input("source", channel);
+            for (k, v) in inputs {
+                call = call.input(k, v.clone());
+            }
+            call.finish()
+        })
     }
 
     /// Clips to `[min, max]` with a `Clip` UGen.
