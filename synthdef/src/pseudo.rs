@@ -47,9 +47,8 @@ impl SynthDefBuilder {
         }
     }
 
-    /// Maps `source` linearly from `[in_min, in_max]` to `[out_min, out_max]`: a `MulAdd`
-    /// by `(out_max - out_min) / (in_max - in_min)` plus `out_min - scale * in_min`, as
-    /// supriya's `LinLin`. The bounds may be signals (the arithmetic then becomes UGens).
+    /// Maps `source` linearly from `[in_min, in_max]` to `[out_min, out_max]`
+    /// ([`Signal::lin_lin`]).
     pub fn lin_lin(
         &self,
         source: impl Into<Signal>,
@@ -58,10 +57,7 @@ impl SynthDefBuilder {
         out_min: impl Into<Signal>,
         out_max: impl Into<Signal>,
     ) -> Signal {
-        let (in_min, out_min) = (in_min.into(), out_min.into());
-        let scale = (out_max.into() - &out_min) / (in_max.into() - &in_min);
-        let offset = out_min - (&scale * in_min);
-        self.mul_add(source, scale, offset)
+        source.into().lin_lin(in_min, in_max, out_min, out_max)
     }
 
     /// `channels` channels of audio-rate silence: one `DC.ar(0)` read by every channel.
@@ -113,6 +109,22 @@ impl SynthDefBuilder {
 }
 
 impl Signal {
+    /// Maps `self` linearly from `[in_min, in_max]` to `[out_min, out_max]`: a `MulAdd` by
+    /// `(out_max - out_min) / (in_max - in_min)` plus `out_min - scale * in_min`, as
+    /// supriya's `LinLin`. The bounds may be signals (the arithmetic then becomes UGens).
+    pub fn lin_lin(
+        &self,
+        in_min: impl Into<Signal>,
+        in_max: impl Into<Signal>,
+        out_min: impl Into<Signal>,
+        out_max: impl Into<Signal>,
+    ) -> Signal {
+        let (in_min, out_min) = (in_min.into(), out_min.into());
+        let scale = (out_max.into() - &out_min) / (in_max.into() - &in_min);
+        let offset = out_min - (&scale * in_min);
+        self.mul_add(scale, offset)
+    }
+
     /// `self * mul + add` with supriya's `MulAdd` rules (needs a UGen in `self`, `mul` or
     /// `add`, or an active builder, to hold the result).
     pub fn mul_add(&self, mul: impl Into<Signal>, add: impl Into<Signal>) -> Signal {
