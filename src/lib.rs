@@ -81,3 +81,8 @@ pub use volume::Volume;
 pub mod osc {
     pub use rosc::{OscBundle, OscMessage, OscPacket, OscTime, OscType};
 }
+
+// The README's examples compile as doctests, so they cannot drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeExamples;
