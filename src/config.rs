@@ -327,9 +327,7 @@ impl Source<'_> {
                     listen = Some(text.parse().map_err(|_| {
                         invalid(
                             key,
-                            format!(
-                                "{text:?} is not an address and port, e.g. \"127.0.0.1:9100\""
-                            ),
+                            format!("{text:?} is not an address and port, e.g. \"127.0.0.1:9100\""),
                         )
                     })?)
                 }
