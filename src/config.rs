@@ -735,6 +735,17 @@ maximum_logins = 4
     }
 
     #[test]
+    fn the_shipped_config_serves_http_once_uncommented() {
+        let shipped = include_str!("../config.toml");
+        assert_eq!(parse(shipped).unwrap().http, None, "off as shipped");
+        let on = shipped
+            .replace("# [http]", "[http]")
+            .replace("# listen =", "listen =");
+        let http = parse(&on).unwrap().http.expect("[http] on");
+        assert_eq!(http.listen, "127.0.0.1:9100".parse().unwrap());
+    }
+
+    #[test]
     fn http_errors_point_at_the_key() {
         let message = error_at("[http]\nlisten = \"localhost\"\n", "2:1");
         assert!(
