@@ -340,11 +340,7 @@ async fn run(config: Config, json: bool) -> ExitCode {
         Err(e) => return fail(&format!("cannot listen for SIGINT/SIGTERM: {e}")),
     };
     tokio::pin!(signal);
-    let http = config.http.as_ref();
-    let http = match http
-        .map(|h| cli_http::Service::start(h, &supervisor))
-        .transpose()
-    {
+    let http = match cli_http::Service::start(&config, &supervisor) {
         Ok(http) => http,
         Err(e) => return fail(&e),
     };

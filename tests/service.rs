@@ -257,7 +257,16 @@ fn readiness_follows_boots_and_a_kill_and_metrics_count_the_restart() {
     });
     assert_eq!(ready.status, 200, "{}", ready.body);
     assert_eq!(ready.json()["ready"], true);
-    let before = metrics(port, None);
+    // Node counts show from the first status reply after the boot on.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let before = loop {
+        let samples = metrics(port, None);
+        if samples.contains_key("scserver_groups{server=\"ready\"}") {
+            break samples;
+        }
+        assert!(Instant::now() < deadline, "no node counts: {samples:?}");
+        std::thread::sleep(Duration::from_millis(20));
+    };
     assert_eq!(sample(&before, "up", "ready"), 1.0);
     assert_eq!(sample(&before, "restarts_total", "ready"), 0.0);
     assert_eq!(sample(&before, "crashes_total", "ready"), 0.0);
@@ -269,17 +278,22 @@ fn readiness_follows_boots_and_a_kill_and_metrics_count_the_restart() {
     // Killed, its restart held at the gate: not ready until it is back.
     gate.close();
     kill(Pid::from_raw(pid), Signal::SIGKILL).unwrap();
+    // (It is first seen going down, still `running`, then `restarting`.)
     let restarting = until(port, "/readyz", None, Duration::from_secs(10), |a| {
-        a.status == 503
+        a.status == 503 && a.json()["not_ready"][0]["phase"] == "restarting"
     });
     let body = restarting.json();
+    assert_eq!(body["ready"], false, "{body}");
     assert_eq!(body["not_ready"][0]["name"], "ready", "{body}");
-    assert_eq!(body["not_ready"][0]["phase"], "restarting", "{body}");
     let during = metrics(port, None);
     assert_eq!(sample(&during, "up", "ready"), 0.0);
     assert_eq!(sample(&during, "restarts_total", "ready"), 1.0);
     assert_eq!(sample(&during, "crashes_total", "ready"), 1.0);
     assert_eq!(sample(&during, "hangs_total", "ready"), 0.0);
+    assert!(
+        !during.contains_key("scserver_groups{server=\"ready\"}"),
+        "no node counts of a server that is down: {during:?}"
+    );
 
     gate.open();
     let back = until(port, "/readyz", None, Duration::from_secs(20), |a| {
@@ -346,6 +360,7 @@ fn off_loopback_the_token_guards_everything_but_the_probes() {
         ("POST", "/readyz", 405),
         ("GET", "/nope", 404),
         ("GET", "/servers/guarded/restart/more", 404),
+        ("POST", "/servers/%FF/restart", 404),
     ] {
         let answer = http(port, method, path, token).unwrap();
         assert_eq!(answer.status, status, "{method} {path}: {}", answer.body);

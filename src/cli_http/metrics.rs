@@ -232,7 +232,14 @@ impl Metrics {
             ] {
                 let _ = counter.get_or_create(&l);
             }
+            // A server that is down has no load or nodes to show, not its last ones.
             let Some(info) = c.state.status_info.as_ref().filter(|_| is_up(c)) else {
+                for gauge in [&self.ugens, &self.synths, &self.groups, &self.synthdefs] {
+                    gauge.remove(&l);
+                }
+                for gauge in [&self.cpu_average, &self.cpu_peak] {
+                    gauge.remove(&l);
+                }
                 continue;
             };
             self.cpu_average

@@ -10,7 +10,9 @@ use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
-use scserver::{HttpConfig, LifecycleEvent, LifecycleNotice, MeterSource, ServerSupervisor};
+use scserver::{
+    Config, HttpConfig, LifecycleEvent, LifecycleNotice, MeterSource, ServerSupervisor,
+};
 
 use metrics::Metrics;
 
@@ -61,10 +63,16 @@ pub struct Service {
 }
 
 impl Service {
-    /// Hooks the metrics to `supervisor` (before any server is added, so every server's notices
-    /// reach them) and starts listening.
-    pub fn start(config: &HttpConfig, supervisor: &ServerSupervisor) -> Result<Service, HttpError> {
-        let token = token(config, std::env::var(TOKEN_ENV).ok())?;
+    /// When the config has `[http]`: hooks the metrics to `supervisor` (before any server is
+    /// added, so every server's notices reach them) and starts listening.
+    pub fn start(
+        config: &Config,
+        supervisor: &ServerSupervisor,
+    ) -> Result<Option<Service>, HttpError> {
+        let Some(http) = &config.http else {
+            return Ok(None);
+        };
+        let token = token(http, std::env::var(TOKEN_ENV).ok())?;
         let metrics = Arc::new(Metrics::default());
         let (online, mut onlines) = tokio::sync::mpsc::unbounded_channel::<String>();
         let fed = metrics.clone();
@@ -86,18 +94,19 @@ impl Service {
                 watcher.online(name).await;
             }
         });
-        let server = routes::serve(config.listen, routes::App::new(supervisor, metrics, token))
-            .map_err(|error| HttpError::Bind {
-                listen: config.listen,
-                error,
-            })?;
+        let names = config.servers.iter().map(|s| s.name.clone()).collect();
+        let app = routes::App::new(supervisor, metrics, token, names);
+        let server = routes::serve(http.listen, app).map_err(|error| HttpError::Bind {
+            listen: http.listen,
+            error,
+        })?;
         let handle = server.handle();
         actix::spawn(async move {
             if let Err(error) = server.await {
                 tracing::error!(%error, "the HTTP service stopped");
             }
         });
-        Ok(Service { server: handle })
+        Ok(Some(Service { server: handle }))
     }
 
     /// Stops listening; requests under way finish first.

@@ -2,8 +2,9 @@
 //! `/servers` and `POST /servers/{name}/restart` (behind the bearer token when there is one).
 //! Every error is JSON: `{"error": "..."}`.
 
+use std::collections::BTreeSet;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse, HttpServer};
@@ -17,14 +18,22 @@ pub struct App {
     supervisor: ServerSupervisor,
     metrics: Arc<Metrics>,
     token: Option<String>,
+    /// Configured servers the supervisor has not shown yet: readiness names them too.
+    unseen: Mutex<BTreeSet<String>>,
 }
 
 impl App {
-    pub fn new(supervisor: &ServerSupervisor, metrics: Arc<Metrics>, token: Option<String>) -> App {
+    pub fn new(
+        supervisor: &ServerSupervisor,
+        metrics: Arc<Metrics>,
+        token: Option<String>,
+        configured: BTreeSet<String>,
+    ) -> App {
         App {
             supervisor: supervisor.clone(),
             metrics,
             token,
+            unseen: Mutex::new(configured),
         }
     }
 
@@ -136,27 +145,34 @@ async fn healthz() -> HttpResponse {
 }
 
 /// Ready when there is at least one server and every one is running and online; else 503 with
-/// the ones that are not. (Servers register before any can boot, so none is missed at start.)
+/// the ones that are not, configured servers the supervisor does not know yet included.
 async fn readyz(app: web::Data<App>) -> HttpResponse {
     let children = app.supervisor.children().await;
-    let waiting: Vec<_> = children
+    let unseen: Vec<String> = {
+        let mut unseen = app.unseen.lock().expect("unseen lock");
+        unseen.retain(|name| children.iter().all(|c| &c.name != name));
+        unseen.iter().cloned().collect()
+    };
+    let waiting: Vec<_> = unseen
         .iter()
-        .filter(|c| !is_up(c))
-        .map(|c| json!({ "name": c.name, "phase": phase(c.phase), "state": c.state.status.name() }))
+        .map(|name| json!({ "name": name, "phase": phase(Phase::Starting), "state": "offline" }))
+        .chain(children.iter().filter(|c| !is_up(c)).map(
+            |c| json!({ "name": c.name, "phase": phase(c.phase), "state": c.state.status.name() }),
+        ))
         .collect();
-    if children.is_empty() || !waiting.is_empty() {
-        return HttpResponse::ServiceUnavailable().json(json!({
-            "ready": false,
-            "not_ready": waiting,
-            "error": if children.is_empty() {
-                "no server has started yet".to_owned()
-            } else {
-                let names: Vec<&str> = waiting.iter().filter_map(|w| w["name"].as_str()).collect();
-                format!("not online: {}", names.join(", "))
-            },
-        }));
+    if waiting.is_empty() && !children.is_empty() {
+        return HttpResponse::Ok().json(json!({ "ready": true, "servers": children.len() }));
     }
-    HttpResponse::Ok().json(json!({ "ready": true, "servers": children.len() }))
+    let names: Vec<&str> = waiting.iter().filter_map(|w| w["name"].as_str()).collect();
+    HttpResponse::ServiceUnavailable().json(json!({
+        "ready": false,
+        "not_ready": waiting,
+        "error": if names.is_empty() {
+            "no servers".to_owned()
+        } else {
+            format!("not online: {}", names.join(", "))
+        },
+    }))
 }
 
 async fn metrics(app: web::Data<App>, request: HttpRequest) -> HttpResponse {
