@@ -278,13 +278,18 @@ fn readiness_follows_boots_and_a_kill_and_metrics_count_the_restart() {
     // Killed, its restart held at the gate: not ready until it is back.
     gate.close();
     kill(Pid::from_raw(pid), Signal::SIGKILL).unwrap();
-    // (It is first seen going down, still `running`, then `restarting`.)
+    // (It is first seen going down, still `running`, then `restarting`, after the backoff
+    // booting.)
     let restarting = until(port, "/readyz", None, Duration::from_secs(10), |a| {
-        a.status == 503 && a.json()["not_ready"][0]["phase"] == "restarting"
+        let waiting = &a.json()["not_ready"][0];
+        a.status == 503 && waiting["phase"] == "restarting" && waiting["state"] == "booting"
     });
     let body = restarting.json();
     assert_eq!(body["ready"], false, "{body}");
     assert_eq!(body["not_ready"][0]["name"], "ready", "{body}");
+    let busy = http(port, "POST", "/servers/ready/restart", None).unwrap();
+    assert_eq!(busy.status, 409, "{}", busy.body);
+    assert!(busy.json()["error"].is_string(), "{}", busy.body);
     let during = metrics(port, None);
     assert_eq!(sample(&during, "up", "ready"), 0.0);
     assert_eq!(sample(&during, "restarts_total", "ready"), 1.0);
@@ -373,12 +378,10 @@ fn off_loopback_the_token_guards_everything_but_the_probes() {
     stop(run, &config);
 }
 
-#[test]
-fn off_loopback_without_a_token_nothing_starts() {
-    let port = free_port();
-    let config = service_config("tokenless", &format!("listen = \"0.0.0.0:{port}\""), "");
+/// Runs `scserver ARGS` to its end (bounded); answers its exit code, stdout and stderr.
+fn finished(args: &[&str]) -> (Option<i32>, String, String) {
     let mut child = Command::new(BIN)
-        .args(["run", config.to_str().unwrap()])
+        .args(args)
         .env_remove("SCSERVER_HTTP_TOKEN")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -388,21 +391,52 @@ fn off_loopback_without_a_token_nothing_starts() {
     while child.try_wait().unwrap().is_none() {
         if Instant::now() > deadline {
             child.kill().unwrap();
-            panic!("scserver run started without a token");
+            panic!("scserver {args:?} did not end");
         }
         std::thread::sleep(Duration::from_millis(10));
     }
     let out = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    (out.status.code(), text(&out.stdout), text(&out.stderr))
+}
+
+#[test]
+fn off_loopback_without_a_token_nothing_starts() {
+    let port = free_port();
+    let config = service_config("tokenless", &format!("listen = \"0.0.0.0:{port}\""), "");
+    let (code, stdout, stderr) = finished(&["run", config.to_str().unwrap()]);
+    assert_eq!(code, Some(1), "{stderr}");
     assert!(
         stderr.contains("not a loopback address") && stderr.contains("SCSERVER_HTTP_TOKEN"),
         "{stderr}"
     );
+    assert!(stdout.is_empty(), "something booted: {stdout}");
+    std::fs::remove_file(config).ok();
+}
+
+#[test]
+fn a_taken_http_port_is_refused_before_anything_starts() {
+    let holder = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = holder.local_addr().unwrap().port();
+    let config = service_config("taken", &format!("listen = \"127.0.0.1:{port}\""), "");
+    let (code, stdout, stderr) = finished(&["run", config.to_str().unwrap()]);
+    assert_eq!(code, Some(1), "{stderr}");
     assert!(
-        out.stdout.is_empty(),
-        "something booted: {}",
-        String::from_utf8_lossy(&out.stdout)
+        stderr.contains(&format!("cannot serve HTTP on 127.0.0.1:{port}")),
+        "{stderr}"
+    );
+    assert!(stdout.is_empty(), "something booted: {stdout}");
+    std::fs::remove_file(config).ok();
+}
+
+#[test]
+fn top_without_an_http_table_says_where_its_data_comes_from() {
+    let config = config_file("top-no-http", "[[server]]\nname = \"a\"\nport = 57994\n");
+    let (code, _, stderr) = finished(&["top", config.to_str().unwrap()]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains("has no [http] table") && stderr.contains("--port"),
+        "{stderr}"
     );
     std::fs::remove_file(config).ok();
 }

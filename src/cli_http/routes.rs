@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse, HttpServer};
-use scserver::{ChildInfo, Phase, ServerSupervisor};
+use scserver::{ChildInfo, Phase, ServerSupervisor, Status};
 use serde_json::json;
 
 use super::metrics::{is_up, Metrics};
@@ -260,11 +260,18 @@ async fn restart(
             format!("no server named {name:?} (there are: {})", names.join(", ")),
         );
     };
+    let booting = child.state.status != Status::Offline;
     let result = match child.phase {
         Phase::Starting => {
             return error(
                 StatusCode::CONFLICT,
                 format!("server {name:?} is booting; try again once it is up"),
+            )
+        }
+        Phase::Restarting if booting => {
+            return error(
+                StatusCode::CONFLICT,
+                format!("server {name:?} is being restarted; try again once it is up"),
             )
         }
         Phase::Running => app.supervisor.reboot(&name).await,
