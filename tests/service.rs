@@ -257,11 +257,12 @@ fn readiness_follows_boots_and_a_kill_and_metrics_count_the_restart() {
     });
     assert_eq!(ready.status, 200, "{}", ready.body);
     assert_eq!(ready.json()["ready"], true);
-    // Node counts show from the first status reply after the boot on.
+    // Node counts and round trips show from the first heartbeat's reply after the boot on.
     let deadline = Instant::now() + Duration::from_secs(5);
     let before = loop {
         let samples = metrics(port, None);
-        if samples.contains_key("scserver_groups{server=\"ready\"}") {
+        let beats = samples.get("scserver_heartbeat_round_trip_seconds_count{server=\"ready\"}");
+        if samples.contains_key("scserver_groups{server=\"ready\"}") && beats > Some(&0.0) {
             break samples;
         }
         assert!(Instant::now() < deadline, "no node counts: {samples:?}");
@@ -272,6 +273,8 @@ fn readiness_follows_boots_and_a_kill_and_metrics_count_the_restart() {
     assert_eq!(sample(&before, "crashes_total", "ready"), 0.0);
     assert!(sample(&before, "boot_seconds", "ready") > 0.0);
     assert!(sample(&before, "groups", "ready") >= 1.0);
+    let round_trips = sample(&before, "heartbeat_round_trip_seconds_sum", "ready");
+    assert!(round_trips > 0.0 && round_trips < 5.0, "{round_trips}");
     let servers = http(port, "GET", "/servers", None).unwrap().json();
     let pid = servers[0]["pid"].as_u64().expect("a pid") as i32;
 
