@@ -8,7 +8,7 @@ mod routes;
 
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use scserver::{
     Config, HttpConfig, LifecycleEvent, LifecycleNotice, MeterSource, ServerSupervisor,
@@ -84,10 +84,10 @@ impl Service {
         }));
         let fed = metrics.clone();
         supervisor.on_event(move |n| fed.supervision(n));
-        let watcher = Watcher {
+        let mut watcher = Watcher {
             supervisor: supervisor.clone(),
             metrics: metrics.clone(),
-            watched: Mutex::default(),
+            watched: BTreeSet::new(),
         };
         actix::spawn(async move {
             while let Some(name) = onlines.recv().await {
@@ -120,20 +120,15 @@ impl Service {
 struct Watcher {
     supervisor: ServerSupervisor,
     metrics: Arc<Metrics>,
-    watched: Mutex<BTreeSet<String>>,
+    watched: BTreeSet<String>,
 }
 
 impl Watcher {
-    async fn online(&self, name: String) {
+    async fn online(&mut self, name: String) {
         let Some(server) = self.supervisor.server(&name) else {
             return;
         };
-        let first = self
-            .watched
-            .lock()
-            .expect("watched lock")
-            .insert(name.clone());
-        if first {
+        if self.watched.insert(name.clone()) {
             match server.watch().await {
                 Ok(mut state) => {
                     let (metrics, name) = (self.metrics.clone(), name.clone());
