@@ -40,7 +40,7 @@ pub use scserver_synthdef as synthdef;
 
 pub use async_server::AsyncServer;
 pub use callbacks::{LifecycleCallbackHandle, OscCallbackHandle};
-pub use config::{Config, ConfigError, ServerConfig};
+pub use config::{Config, ConfigError, HttpConfig, ServerConfig};
 pub use context::RequestContext;
 pub use meters::{Level, MeterReading, MeterSource, Meters};
 pub use objects::{Buffer, BufferSource, Bus, BusGroup, Group, Synth};
