@@ -39,7 +39,7 @@ mod volume;
 pub use scserver_synthdef as synthdef;
 
 pub use async_server::AsyncServer;
-pub use callbacks::{LifecycleCallbackHandle, OscCallbackHandle};
+pub use callbacks::Subscription;
 pub use config::{Config, ConfigError, ServerConfig};
 pub use context::RequestContext;
 pub use meters::{Level, MeterReading, MeterSource, Meters};
@@ -53,7 +53,9 @@ pub use scserver_actors::render::{
 pub use scserver_actors::router::UnclaimedFailure;
 pub use scserver_actors::server::notifications::FailureSink;
 pub use scserver_actors::server::request::Expectation;
-pub use scserver_actors::server::{LifecycleNotice, Status};
+pub use scserver_actors::router::OscReceived;
+pub use scserver_actors::server::{LifecycleNotice, ProcessSignal, ServerState, Status};
+pub use scserver_actors::{ServerActor, SupervisorActor};
 pub use scserver_actors::supervisor::{ChildInfo, Phase, SupervisionError, SupervisionNotice};
 pub use scserver_core::command::{AddAction, Command, Control, Value};
 pub use scserver_core::nrt::RenderSettings;

@@ -322,12 +322,13 @@ async fn run(config: Config, json: bool) -> ExitCode {
             let _ = on_stop.send(());
         }
     }));
-    supervisor.on_event(move |n| {
+    let subscription = supervisor.on_event(move |n| {
         print_supervision(n, json);
         if let SupervisionEvent::GaveUp { .. } = n.event {
             let _ = changed.send(());
         }
     });
+    subscription.detach();
     // Listening before anything boots: a signal during the boots still quits in order.
     let signal = match stop_signals() {
         Ok(signal) => signal,

@@ -2,6 +2,7 @@
 //! code, restarted by their policy, reachable by name, and all quit together.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -10,13 +11,14 @@ use futures::future::BoxFuture;
 use scserver_actors::server::LifecycleNotice;
 use scserver_actors::supervisor::{
     self as sup, ChildInfo, OnSupervision, RestartContext, SubscribeSupervision, Supervise,
-    SupervisionError, SupervisionNotice, SupervisorActor,
+    SupervisionError, SupervisionNotice, SupervisorActor, UnsubscribeSupervision,
 };
 use scserver_actors::ServerError;
 use scserver_core::Options;
 use tokio::sync::oneshot;
 
 use crate::async_server::AsyncServer;
+use crate::callbacks::Subscription;
 use crate::config::Config;
 use crate::runtime::{self, RuntimeThread};
 
@@ -43,6 +45,7 @@ struct Inner {
     arbiter: ArbiterHandle,
     servers: Mutex<BTreeMap<String, AsyncServer>>,
     lifecycle: Mutex<Vec<LifecycleFn>>,
+    next_id: AtomicU64,
     // Dropped last: stopping the runtime stops the actors.
     runtime: Option<RuntimeThread>,
 }
@@ -69,6 +72,7 @@ impl ServerSupervisor {
                 arbiter,
                 servers: Mutex::new(BTreeMap::new()),
                 lifecycle: Mutex::new(Vec::new()),
+                next_id: AtomicU64::new(1),
                 runtime,
             }),
         }
@@ -99,7 +103,9 @@ impl ServerSupervisor {
         let server = rx.await.map_err(|_| ServerError::ActorGone)?;
         for f in self.inner.lifecycle.lock().expect("lifecycle lock").iter() {
             let f = f.clone();
-            server.register_lifecycle_callback([], move |n| f(n), false);
+            server
+                .register_lifecycle_callback([], move |n| f(n), false)
+                .detach();
         }
         self.inner
             .servers
@@ -202,15 +208,41 @@ impl ServerSupervisor {
             .unwrap_or_default()
     }
 
-    /// Sends every supervision notice (restarting, restarted, gave up) to an actix recipient.
-    pub fn subscribe(&self, recipient: Recipient<SupervisionNotice>) {
-        self.inner.addr.do_send(SubscribeSupervision(recipient));
+    /// Sends every supervision notice (restarting, restarted, gave up) to an actix recipient,
+    /// until the returned [`Subscription`] is dropped.
+    pub fn subscribe(&self, recipient: Recipient<SupervisionNotice>) -> Subscription {
+        let id = self.next_id();
+        self.inner
+            .addr
+            .do_send(SubscribeSupervision { id, recipient });
+        self.subscription(id)
     }
 
-    /// Calls `procedure` with every supervision notice, on the supervisor's thread; it must not
-    /// block.
-    pub fn on_event(&self, procedure: impl FnMut(&SupervisionNotice) + Send + 'static) {
-        self.inner.addr.do_send(OnSupervision(Box::new(procedure)));
+    /// Calls `procedure` with every supervision notice, on the supervisor's thread (it must not
+    /// block), until the returned [`Subscription`] is dropped.
+    pub fn on_event(
+        &self,
+        procedure: impl FnMut(&SupervisionNotice) + Send + 'static,
+    ) -> Subscription {
+        let id = self.next_id();
+        self.inner.addr.do_send(OnSupervision {
+            id,
+            procedure: Box::new(procedure),
+        });
+        self.subscription(id)
+    }
+
+    fn next_id(&self) -> u64 {
+        self.inner.next_id.fetch_add(1, Ordering::Relaxed)
+    }
+
+    fn subscription(&self, id: u64) -> Subscription {
+        let supervisor = self.inner.addr.downgrade();
+        Subscription::new(move || {
+            if let Some(supervisor) = supervisor.upgrade() {
+                supervisor.do_send(UnsubscribeSupervision(id));
+            }
+        })
     }
 
     /// Calls `procedure` with every lifecycle notice of every server added from now on (on the

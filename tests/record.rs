@@ -267,7 +267,7 @@ fn signal_while_recording(
     signal: Signal,
 ) -> RecordingEnded {
     let (ended_tx, ended) = mpsc::channel();
-    server.on_recording_ended(move |notice| {
+    let _ended = server.on_recording_ended(move |notice| {
         let _ = ended_tx.send(notice.clone());
     });
     let channels = u64::from(options.channels);
@@ -299,9 +299,10 @@ fn supervised() -> (ServerSupervisor, AsyncServer, mpsc::Receiver<&'static str>)
     common::init_tracing();
     let supervisor = ServerSupervisor::new();
     let (events_tx, events) = mpsc::channel();
-    supervisor.on_event(move |n| {
+    let events_subscription = supervisor.on_event(move |n| {
         let _ = events_tx.send(n.event.name());
     });
+    events_subscription.detach();
     let options = Options {
         restart: RestartPolicy::OnFailure,
         load_synthdefs: false,
@@ -338,7 +339,7 @@ fn a_supervised_server_killed_while_recording_leaves_a_readable_file_and_an_even
     // A reboot by the supervisor ends a recording as a quit.
     play_sine(&server);
     let (ended_tx, ended) = mpsc::channel();
-    server.on_recording_ended(move |notice| {
+    let _ended = server.on_recording_ended(move |notice| {
         let _ = ended_tx.send(notice.clone());
     });
     let rebooted = dir.join("rebooted.wav");
@@ -407,7 +408,7 @@ fn stopping_and_timed_ends_are_announced() {
         .add_synth("test_sine", vec![], None, AddAction::AddToHead, true)
         .unwrap();
     let (ended_tx, ended) = mpsc::channel();
-    server.on_recording_ended(move |notice| {
+    let _ended = server.on_recording_ended(move |notice| {
         let _ = ended_tx.send(notice.clone());
     });
     let timed = dir.join("timed.wav");

@@ -214,6 +214,22 @@ pub enum ServerError {
     /// The actor system is gone.
     #[error("the server's actor stopped; create a new server object")]
     ActorGone,
+    /// A wait for the server to come online or to exit ran out of time.
+    #[error(
+        "the server was not {state} within {timeout:?}; boot, connect or quit it, or wait longer"
+    )]
+    WaitTimedOut {
+        /// What was awaited: "online" or "exited".
+        state: &'static str,
+        /// The bound.
+        timeout: std::time::Duration,
+    },
+    /// The boot or connect being awaited ended with the server offline.
+    #[error("the boot or connect being awaited ended with the server offline{}; see that call's error or the lifecycle events, then boot again", detail.as_ref().map(|d| format!(" ({d})")).unwrap_or_default())]
+    NotOnline {
+        /// Why, when the last event said (a boot's error).
+        detail: Option<String>,
+    },
 }
 
 impl From<scserver_core::bundle::BundleError> for RequestError {
