@@ -9,6 +9,7 @@ use scserver_core::OptionsError;
 
 /// Why a server could not be started.
 #[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
 pub enum BootError {
     /// No scsynth executable was found.
     #[error(
@@ -103,6 +104,7 @@ pub enum BootError {
 
 /// Why a request to the server failed.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
 pub enum RequestError {
     /// No reply arrived in time.
     #[error("no reply to {command} within {} (waiting for {expected}); the server may be busy or gone, raise the timeout or check it with `scserver status`", humantime_like(*.timeout))]
@@ -175,6 +177,7 @@ pub enum RequestError {
 
 /// Errors of the server lifecycle (boot, connect, quit, …).
 #[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
 pub enum ServerError {
     /// Booting failed.
     #[error(transparent)]

@@ -27,6 +27,7 @@ use crate::server::{LifecycleNotice, ServerActor, ServerState, Status};
 
 /// Why the supervisor stopped restarting a server.
 #[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
 pub enum SupervisionError {
     /// Too many restarts inside the window.
     #[error(
@@ -92,6 +93,7 @@ pub type RestartHook =
 
 /// Where a supervised server is, from the supervisor's point of view.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Phase {
     /// Its first boot is under way.
     Starting,

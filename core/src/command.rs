@@ -125,6 +125,7 @@ impl From<Vec<f32>> for Value {
 /// `completion` fields hold the commands scsynth runs when the asynchronous command finishes:
 /// none, one (sent as a message blob) or several (merged, sent as an untimed bundle blob).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub enum Command {
     /// `/notify flag [client_id]`: (un)register for notifications.
     Notify {

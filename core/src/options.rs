@@ -50,6 +50,7 @@ impl fmt::Display for Protocol {
 /// unless declared otherwise), yet leaves down a server its user quit.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
 pub enum RestartPolicy {
     /// Never restart.
     Never,
@@ -302,6 +303,7 @@ impl Default for Options {
 
 /// Why a set of [`Options`] cannot be used.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
 pub enum OptionsError {
     /// The hardware channels do not fit in the audio buses.
     #[error(

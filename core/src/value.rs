@@ -57,6 +57,7 @@ pub const MAX_BUNDLE_DEPTH: usize = 16;
 
 /// Why a packet or message could not be turned into a [`Reply`].
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
 pub enum ReplyError {
     /// The bytes are not a valid OSC packet.
     #[error("not a valid OSC packet: {0}")]

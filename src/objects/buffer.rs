@@ -181,6 +181,7 @@ crate::blocking::forward! { Buffer<Server> => to_async;
 
 /// Where a new buffer's contents come from.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum BufferSource {
     /// Empty (zeros): `/b_alloc`.
     Empty {

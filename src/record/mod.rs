@@ -40,6 +40,7 @@ use crate::{AsyncServer, IdKind, Server, Subscription};
 
 /// Why a recording could not start or finish.
 #[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
 pub enum RecordError {
     /// The options cannot make a recording.
     #[error(
