@@ -50,13 +50,13 @@ pub use scserver_actors::error::{BootError, RequestError, ServerError};
 pub use scserver_actors::render::{
     Canceller, Commands, Render, RenderError, RenderEvent, RenderJob, RenderReport,
 };
+pub use scserver_actors::router::OscReceived;
 pub use scserver_actors::router::UnclaimedFailure;
 pub use scserver_actors::server::notifications::FailureSink;
 pub use scserver_actors::server::request::Expectation;
-pub use scserver_actors::router::OscReceived;
 pub use scserver_actors::server::{LifecycleNotice, ProcessSignal, ServerState, Status};
-pub use scserver_actors::{ServerActor, SupervisorActor};
 pub use scserver_actors::supervisor::{ChildInfo, Phase, SupervisionError, SupervisionNotice};
+pub use scserver_actors::{ServerActor, SupervisorActor};
 pub use scserver_core::command::{AddAction, Command, Control, Value};
 pub use scserver_core::nrt::RenderSettings;
 pub use scserver_core::options::{RestartPolicy, SafetyClip};

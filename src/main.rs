@@ -313,7 +313,7 @@ async fn run(config: Config, json: bool) -> ExitCode {
     // Something stopped for good, maybe: look whether anything is left running.
     let (changed, mut changes) = tokio::sync::mpsc::unbounded_channel::<()>();
     let on_stop = changed.clone();
-    supervisor.on_lifecycle(Arc::new(move |n: &LifecycleNotice| {
+    let lifecycle = supervisor.on_lifecycle(Arc::new(move |n: &LifecycleNotice| {
         print_lifecycle(n, json);
         if matches!(
             n.event,
@@ -322,6 +322,7 @@ async fn run(config: Config, json: bool) -> ExitCode {
             let _ = on_stop.send(());
         }
     }));
+    lifecycle.detach();
     let subscription = supervisor.on_event(move |n| {
         print_supervision(n, json);
         if let SupervisionEvent::GaveUp { .. } = n.event {

@@ -40,11 +40,18 @@ pub struct ServerSupervisor {
     inner: Arc<Inner>,
 }
 
+/// An [`ServerSupervisor::on_lifecycle`] callback and its registration with each server.
+struct LifecycleListener {
+    id: u64,
+    procedure: LifecycleFn,
+    registered: Vec<Subscription>,
+}
+
 struct Inner {
     addr: Addr<SupervisorActor>,
     arbiter: ArbiterHandle,
     servers: Mutex<BTreeMap<String, AsyncServer>>,
-    lifecycle: Mutex<Vec<LifecycleFn>>,
+    lifecycle: Mutex<Vec<LifecycleListener>>,
     next_id: AtomicU64,
     // Dropped last: stopping the runtime stops the actors.
     runtime: Option<RuntimeThread>,
@@ -101,11 +108,16 @@ impl ServerSupervisor {
             let _ = tx.send(AsyncServer::with_name(&owned, options));
         });
         let server = rx.await.map_err(|_| ServerError::ActorGone)?;
-        for f in self.inner.lifecycle.lock().expect("lifecycle lock").iter() {
-            let f = f.clone();
-            server
-                .register_lifecycle_callback([], move |n| f(n), false)
-                .detach();
+        for listener in self
+            .inner
+            .lifecycle
+            .lock()
+            .expect("lifecycle lock")
+            .iter_mut()
+        {
+            let f = listener.procedure.clone();
+            let registered = server.register_lifecycle_callback([], move |n| f(n), false);
+            listener.registered.push(registered);
         }
         self.inner
             .servers
@@ -246,13 +258,26 @@ impl ServerSupervisor {
     }
 
     /// Calls `procedure` with every lifecycle notice of every server added from now on (on the
-    /// server's thread; it must not block).
-    pub fn on_lifecycle(&self, procedure: LifecycleFn) {
+    /// server's thread; it must not block), until the returned [`Subscription`] is dropped.
+    pub fn on_lifecycle(&self, procedure: LifecycleFn) -> Subscription {
+        let id = self.next_id();
         self.inner
             .lifecycle
             .lock()
             .expect("lifecycle lock")
-            .push(procedure);
+            .push(LifecycleListener {
+                id,
+                procedure,
+                registered: Vec::new(),
+            });
+        let inner = Arc::downgrade(&self.inner);
+        // Dropping the listener drops its registrations, which ends them with each server.
+        Subscription::new(move || {
+            if let Some(inner) = inner.upgrade() {
+                let mut lifecycle = inner.lifecycle.lock().expect("lifecycle lock");
+                lifecycle.retain(|l| l.id != id);
+            }
+        })
     }
 
     /// The supervisor actor, for actix applications that talk to it directly.

@@ -14,7 +14,7 @@ use futures::future::join;
 use rosc::{OscMessage, OscPacket, OscType};
 use scserver::{
     AsyncServer, IdKind, LifecycleEvent as E, LifecycleNotice, Options, Pattern, ProcessSignal,
-    Server, ServerError, Status,
+    RestartPolicy, Server, ServerError, ServerSupervisor, Status, SupervisionNotice,
 };
 use tokio::sync::mpsc;
 
@@ -50,7 +50,11 @@ fn unclaimed_failure() -> OscPacket {
 fn dropped_subscriptions_hear_nothing_more() {
     common::init_tracing();
     let server = Server::with_name("subscriptions", common::options());
-    let (kept, dropped, detached) = (Recorder::default(), Recorder::default(), Recorder::default());
+    let (kept, dropped, detached) = (
+        Recorder::default(),
+        Recorder::default(),
+        Recorder::default(),
+    );
     let _kept = server.register_lifecycle_callback([], kept.callback(), false);
     let dropped_lifecycle = server.register_lifecycle_callback([], dropped.callback(), false);
     server
@@ -92,7 +96,11 @@ fn dropped_subscriptions_hear_nothing_more() {
     assert_eq!(dropped.events(), common::BOOT);
     let whole: Vec<E> = common::BOOT.iter().chain(&common::QUIT).copied().collect();
     assert_eq!(kept.events(), whole);
-    assert_eq!(detached.events(), whole, "a detached callback keeps hearing");
+    assert_eq!(
+        detached.events(),
+        whole,
+        "a detached callback keeps hearing"
+    );
 }
 
 struct Collector(mpsc::UnboundedSender<E>);
@@ -135,7 +143,11 @@ async fn a_dropped_recipient_hears_nothing_more() {
     let mut heard = Vec::new();
     while heard.last() != Some(&E::Quit) {
         let event = tokio::time::timeout(Duration::from_secs(5), kept.recv()).await;
-        heard.push(event.expect("a notice within 5 s").expect("collector alive"));
+        heard.push(
+            event
+                .expect("a notice within 5 s")
+                .expect("collector alive"),
+        );
     }
     dropped_collector.send(Flush).await.unwrap();
     let mut dropped_heard = Vec::new();
@@ -213,9 +225,14 @@ fn the_blocking_server_has_the_async_methods() {
     let face = server.as_async();
     assert_eq!(server.name(), "parity");
     assert_eq!(server.latency(), face.latency());
-    assert_eq!(server.maximum_logins(), Some(server.options().maximum_logins));
+    assert_eq!(
+        server.maximum_logins(),
+        Some(server.options().maximum_logins)
+    );
     // The heartbeat fills it in.
-    wait_until("a status from the heartbeat", || server.status_info().is_some());
+    wait_until("a status from the heartbeat", || {
+        server.status_info().is_some()
+    });
     assert_eq!(server.status_info().map(|s| s.synth_count), Some(0));
     assert_eq!(server.local_addr(), face.local_addr());
     assert_eq!(server.jack_pid(), face.jack_pid());
@@ -236,4 +253,35 @@ fn the_blocking_server_has_the_async_methods() {
     });
     server.quit(false).unwrap();
     server.exited(Duration::from_millis(1)).unwrap();
+}
+
+/// A supervisor's subscriptions end with their guards too, and `online()` awaits a restart.
+#[test]
+fn supervisor_subscriptions_end_and_online_awaits_a_restart() {
+    common::init_tracing();
+    let supervisor = ServerSupervisor::new();
+    let (kept, dropped) = (Recorder::default(), Recorder::default());
+    let (restarts_kept, on_restart_kept) = counter::<SupervisionNotice>();
+    let (restarts_dropped, on_restart_dropped) = counter::<SupervisionNotice>();
+    let _kept = supervisor.on_lifecycle(Arc::new(kept.shared()));
+    let dropped_lifecycle = supervisor.on_lifecycle(Arc::new(dropped.shared()));
+    let _restarts = supervisor.on_event(on_restart_kept);
+    let dropped_restarts = supervisor.on_event(on_restart_dropped);
+    let options = Options {
+        restart: RestartPolicy::OnFailure,
+        ..common::options()
+    };
+    let server = block_on(supervisor.add("supervised", options)).unwrap();
+    drop(dropped_lifecycle);
+    drop(dropped_restarts);
+    server.signal_process(ProcessSignal::Kill);
+    block_on(server.exited(BOUND)).unwrap();
+    block_on(server.online(BOUND)).unwrap();
+    assert!(kept.wait_for(E::ProcessPanicked, BOUND));
+    wait_until("Restarting and Restarted", || {
+        restarts_kept.load(Ordering::SeqCst) == 2
+    });
+    assert_eq!(restarts_dropped.load(Ordering::SeqCst), 0);
+    assert_eq!(dropped.events(), common::BOOT);
+    block_on(supervisor.shutdown());
 }
