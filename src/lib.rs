@@ -13,6 +13,8 @@
 //! server.quit(false).unwrap();
 //! ```
 
+#![warn(missing_docs)]
+
 // Only the shared-memory mapping (`shm::map`) may use `unsafe`.
 #![deny(unsafe_code)]
 
@@ -57,13 +59,17 @@ pub use scserver_actors::server::request::Expectation;
 pub use scserver_actors::server::{LifecycleNotice, ProcessSignal, ServerState, Status};
 pub use scserver_actors::supervisor::{ChildInfo, Phase, SupervisionError, SupervisionNotice};
 pub use scserver_actors::{ServerActor, SupervisorActor};
+pub use scserver_core::alloc::AllocError;
 pub use scserver_core::command::{AddAction, Command, Control, Value};
+pub use scserver_core::command::{CommandSpec, Reply as CommandReply};
 pub use scserver_core::nrt::RenderSettings;
 pub use scserver_core::options::{RestartPolicy, SafetyClip};
 pub use scserver_core::reply::{BufferInfo, ControlValue, NodeInfo, StatusInfo, VersionInfo};
 pub use scserver_core::score::{Score, ScoreError};
+pub use scserver_core::shm::LayoutError;
 pub use scserver_core::soundfile::{HeaderError, HeaderFormat, SampleFormat, UnknownFormat};
 pub use scserver_core::supervision::SupervisionEvent;
+pub use scserver_core::tree::Walk;
 pub use scserver_core::tree::{QueryTreeControl, QueryTreeGroup, QueryTreeNode, QueryTreeSynth};
 pub use scserver_core::validate::InvalidArgument;
 pub use scserver_core::{LifecycleEvent, Options, OptionsError, Pattern, Protocol};

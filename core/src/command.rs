@@ -827,7 +827,7 @@ impl Command {
     }
 
     /// The OSC message: every field in declaration order (which is scsynth's wire order), each
-    /// as [`Wire`] puts it; completions go last, as a blob.
+    /// as its `Wire` encoding puts it; completions go last, as a blob.
     pub fn to_message(&self) -> OscMessage {
         use Command as C;
         let fields: &[&dyn Wire] = match self {

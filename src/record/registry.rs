@@ -79,7 +79,7 @@ const HEADER_BYTES: u64 = 64 * 1024;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum EndReason {
-    /// [`Recording::stop`].
+    /// [`Recording::stop`](super::Recording::stop).
     Stopped,
     /// A timed recording reached its duration.
     DurationReached,
