@@ -35,6 +35,33 @@ pub type LifecycleFn = Arc<dyn Fn(&LifecycleNotice) + Send + Sync>;
 ///
 /// Inside an actix system the supervisor and its servers run on the caller's arbiter; elsewhere
 /// on a thread of their own (which is also the thread scsynth's parent-death signal follows).
+///
+/// ```
+/// use std::time::Duration;
+/// use futures::executor::block_on;
+/// use scserver::{Options, ProcessSignal, RestartPolicy, ServerSupervisor, SupervisionEvent};
+///
+/// # let port = std::net::UdpSocket::bind("127.0.0.1:0")?.local_addr()?.port();
+/// let supervisor = ServerSupervisor::new();
+/// let (tx, events) = std::sync::mpsc::channel();
+/// let _events = supervisor.on_event(move |notice| {
+///     let _ = tx.send(notice.event);
+/// });
+/// let options = Options {
+///     port,
+///     start_jack: true,
+///     restart: RestartPolicy::OnFailure,
+///     ..Options::default()
+/// };
+/// let server = block_on(supervisor.add("main", options))?;
+/// server.signal_process(ProcessSignal::Kill); // a crash…
+/// block_on(server.exited(Duration::from_secs(10)))?;
+/// block_on(server.online(Duration::from_secs(30)))?; // …and the supervisor's restart
+/// let first = events.recv_timeout(Duration::from_secs(5))?;
+/// assert!(matches!(first, SupervisionEvent::Restarting { attempt: 1, .. }));
+/// block_on(supervisor.shutdown()); // quits every server; nothing restarts after
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone)]
 pub struct ServerSupervisor {
     inner: Arc<Inner>,
