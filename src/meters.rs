@@ -129,7 +129,7 @@ impl AsyncServer {
         sink: &Sink,
     ) -> Result<(i32, Subscription), ServerError> {
         let (synthdef, data) = meter_def(channels);
-        self.add_synthdef_bytes(data, true).await?;
+        self.add_synthdef_bytes(data).await?;
         let node_id = self.allocate(IdKind::Node, 1).await?;
         let sink = sink.clone();
         let callback = self.register_osc_callback(
@@ -155,7 +155,7 @@ impl AsyncServer {
             ],
         };
         // On failure the callback ends with this function.
-        self.execute(start, true).await?;
+        self.execute(start).await?;
         Ok((node_id, callback))
     }
 }
@@ -168,7 +168,7 @@ impl Meters<AsyncServer> {
             let free = Command::NFree {
                 node_ids: vec![node_id],
             };
-            if let Err(error) = self.server.execute(free, false).await {
+            if let Err(error) = self.server.execute(free).await {
                 tracing::debug!(%error, "meter synth not freed (server gone?)");
             }
         }

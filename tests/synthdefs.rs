@@ -11,7 +11,8 @@ mod fixtures;
 
 use std::time::{Duration, Instant};
 
-use scserver::{AddAction, BufferSource, ControlValue, QueryTreeNode, Server};
+use scserver::{controls, GroupId, Position};
+use scserver::{BufferSource, ControlValue, QueryTreeNode, Server};
 
 #[test]
 fn every_reference_synthdef_loads_starts_and_shows_its_defaults() {
@@ -21,13 +22,17 @@ fn every_reference_synthdef_loads_starts_and_shows_its_defaults() {
     let defs = reference_defs::all();
     // All in as few /d_recv as fit a datagram, each awaited (a /fail would be an error here).
     server
-        .add_synthdefs(&defs, true)
+        .add_synthdefs(&defs)
         .expect("the compiled SynthDefs load");
     for def in &defs {
         let synth = server
-            .add_synth(&def.name, vec![], None, AddAction::AddToTail, true)
+            .add_synth(
+                &def.name,
+                controls! {},
+                Position::tail(server.default_group().unwrap()),
+            )
             .unwrap_or_else(|e| panic!("{}: {e}", def.name));
-        let tree = server.query_tree(None, true, true).unwrap().unwrap();
+        let tree = server.query_tree(GroupId::ROOT, true).unwrap();
         let Some(QueryTreeNode::Synth(shown)) = tree.find(synth.id()) else {
             panic!("{}: synth {} is not running: {tree}", def.name, synth.id());
         };
@@ -68,24 +73,19 @@ fn dbufwr_writes_the_buffer() {
     let server = Server::with_name("dbufwr", common::options());
     server.boot(None).unwrap();
     let buffer = server
-        .add_buffer(
-            BufferSource::Empty {
-                channels: 1,
-                frames: 8,
-            },
-            true,
-        )
+        .add_buffer(BufferSource::Empty {
+            channels: 1,
+            frames: 8,
+        })
         .unwrap();
     server
-        .add_synthdefs(&[fixtures::fix_dbufwr()], true)
+        .add_synthdefs(&[fixtures::fix_dbufwr()])
         .expect("the SynthDef loads");
     server
         .add_synth(
             "fix_dbufwr",
-            vec![("buf".into(), f64::from(buffer.id()).into())],
-            None,
-            AddAction::AddToTail,
-            true,
+            controls! { buf: buffer.id() },
+            Position::tail(server.default_group().unwrap()),
         )
         .unwrap();
     // Eight writes at 200 Hz take 40 ms; the bound leaves room for a loaded machine.
@@ -93,7 +93,7 @@ fn dbufwr_writes_the_buffer() {
     let deadline = Instant::now() + Duration::from_secs(10);
     let mut samples = Vec::new();
     while Instant::now() < deadline {
-        samples = buffer.get_range(0, 8, true).unwrap().unwrap();
+        samples = buffer.get_range(0, 8).unwrap();
         if samples == expected {
             break;
         }
