@@ -14,7 +14,6 @@
 //! ```
 
 #![warn(missing_docs)]
-
 // Only the shared-memory mapping (`shm::map`) may use `unsafe`.
 #![deny(unsafe_code)]
 

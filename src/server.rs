@@ -10,6 +10,7 @@ use scserver_actors::allocator::IdKind;
 use scserver_actors::router::OscReceived;
 use scserver_actors::server::{LifecycleNotice, ProcessSignal, ServerActor, ServerState, Status};
 use scserver_actors::ServerError;
+use scserver_core::ids::{GroupId, NodeId};
 use scserver_core::reply::StatusInfo;
 use scserver_core::{LifecycleEvent, Options, Pattern};
 use tokio::sync::watch;
@@ -168,4 +169,10 @@ crate::blocking::delegate! { Server => as_async;
     fn subscribe(recipient: Recipient<LifecycleNotice>) -> Subscription;
     /// The actor's address, for actix applications that talk to it directly.
     fn actor() -> Addr<ServerActor>;
+    /// The node's group, as the mirror knows it (no round trip).
+    fn node_parent(node: impl Into<NodeId>) -> Option<GroupId>;
+    /// A group's children in order, as the mirror knows them (no round trip).
+    fn node_children(group: impl Into<GroupId>) -> Vec<NodeId>;
+    /// Whether the node exists and runs (not paused), as the mirror knows it.
+    fn node_is_active(node: impl Into<NodeId>) -> bool;
 }

@@ -13,8 +13,8 @@ use futures::executor::block_on;
 use futures::future::join;
 use rosc::{OscMessage, OscPacket, OscType};
 use scserver::{
-    AsyncServer, IdKind, LifecycleEvent as E, LifecycleNotice, Options, Pattern, ProcessSignal,
-    RestartPolicy, Server, ServerError, ServerSupervisor, Status, SupervisionNotice,
+    AsyncServer, IdKind, LifecycleEvent as E, LifecycleNotice, Options, Pattern, Position,
+    ProcessSignal, RestartPolicy, Server, ServerError, ServerSupervisor, Status, SupervisionNotice,
 };
 use tokio::sync::mpsc;
 
@@ -238,6 +238,11 @@ fn the_blocking_server_has_the_async_methods() {
     assert_eq!(server.jack_pid(), face.jack_pid());
     assert_eq!(server.watch().borrow().status, Status::Online);
     assert!(server.actor().connected());
+    let group = server.add_group(Position::default()).unwrap();
+    let default = server.default_group().unwrap();
+    assert_eq!(server.node_parent(&group), Some(default));
+    assert_eq!(server.node_children(default), vec![group.id().into()]);
+    assert!(server.node_is_active(&group));
     let id = server.allocate(IdKind::Node, 2).unwrap();
     server.free(IdKind::Node, id);
     let (synced, on_synced) = counter();
