@@ -9,7 +9,6 @@
 //! - [`SupervisorActor`]: many servers, restart policies and backoff, one-for-one.
 
 #![warn(missing_docs)]
-
 // Only `sys::child` may use `unsafe` (the parent-death signal, between fork and exec).
 #![deny(unsafe_code)]
 
