@@ -31,6 +31,30 @@ use crate::runtime::{self, RuntimeThread};
 
 /// A scsynth server driven with async methods. Cheap to clone; clones share one server. When the
 /// last clone is dropped, a server it booted is quit.
+///
+/// Inside an actix system (here one made for the example) its actors run on the caller's
+/// arbiter:
+///
+/// ```
+/// use std::time::Duration;
+/// use scserver::{AsyncServer, Options, Position};
+///
+/// # let port = std::net::UdpSocket::bind("127.0.0.1:0")?.local_addr()?.port();
+/// actix::System::new().block_on(async {
+///     let server = AsyncServer::new(Options { port, start_jack: true, ..Options::default() });
+///     server.boot(None).await?;
+///     // Calls on a request context return at once and leave as one bundle on close.
+///     let context = server.bundle();
+///     let group = context.add_group(Position::default()).await?;
+///     context.add_group(Position::tail(&group)).await?;
+///     context.close()?;
+///     server.sync(None, None).await?;
+///     assert_eq!(server.node_children(&group).len(), 1);
+///     server.quit(false).await?;
+///     server.exited(Duration::from_secs(5)).await
+/// })?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone)]
 pub struct AsyncServer {
     inner: Arc<Inner>,

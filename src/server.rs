@@ -21,6 +21,26 @@ use crate::Expectation;
 
 /// A scsynth server driven with blocking calls. Do not call it from inside an async task; use
 /// [`AsyncServer`] there. Dropping it quits a server it booted.
+///
+/// ```
+/// use std::time::Duration;
+/// use scserver::{GroupId, LifecycleEvent, Options, Position, Server};
+///
+/// # let port = std::net::UdpSocket::bind("127.0.0.1:0")?.local_addr()?.port();
+/// let server = Server::new(Options { port, start_jack: true, ..Options::default() });
+/// // Heard until `_quit` is dropped.
+/// let _quit = server.register_lifecycle_callback([LifecycleEvent::Quit], |n| {
+///     eprintln!("{} quit", n.server);
+/// }, false);
+/// server.boot(None)?; // Booting … Booted
+/// assert_eq!(server.query_status()?.synth_count, 0);
+/// let group = server.add_group(Position::default())?; // in this client's default group
+/// let tree = server.query_tree(GroupId::ROOT, false)?;
+/// assert!(tree.find(&group).is_some());
+/// server.quit(false)?; // Quitting … Quit
+/// server.exited(Duration::from_secs(5))?; // the process is gone
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone)]
 pub struct Server {
     inner: AsyncServer,
