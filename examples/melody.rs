@@ -21,7 +21,7 @@ fn ping() -> SynthDef {
     let (freq, amp, pan) = (b.kr("freq", 440.0), b.kr("amp", 0.1), b.kr("pan", 0.0));
     let decay = b.kr("decay", 0.5);
     let envelope = EnvGen::kr(&b)
-        .envelope(Env::perc(0.005, decay, 1.0))
+        .envelope(Env::perc(0.005, decay, 1.0, -4.0))
         .done_action(2.0)
         .finish();
     let tone = SinOsc::ar(&b).frequency(freq).finish() * envelope * amp;
