@@ -6,7 +6,7 @@
 pub mod metrics;
 mod routes;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -76,18 +76,21 @@ impl Service {
         let metrics = Arc::new(Metrics::default());
         let (online, mut onlines) = tokio::sync::mpsc::unbounded_channel::<String>();
         let fed = metrics.clone();
-        supervisor.on_lifecycle(Arc::new(move |n: &LifecycleNotice| {
-            fed.lifecycle(n);
-            if n.event == LifecycleEvent::Booted {
-                let _ = online.send(n.server.clone());
-            }
-        }));
+        supervisor
+            .on_lifecycle(Arc::new(move |n: &LifecycleNotice| {
+                fed.lifecycle(n);
+                if n.event == LifecycleEvent::Booted {
+                    let _ = online.send(n.server.clone());
+                }
+            }))
+            .detach();
         let fed = metrics.clone();
-        supervisor.on_event(move |n| fed.supervision(n));
+        supervisor.on_event(move |n| fed.supervision(n)).detach();
         let mut watcher = Watcher {
             supervisor: supervisor.clone(),
             metrics: metrics.clone(),
             watched: BTreeSet::new(),
+            meters: BTreeMap::new(),
         };
         actix::spawn(async move {
             while let Some(name) = onlines.recv().await {
@@ -121,6 +124,9 @@ struct Watcher {
     supervisor: ServerSupervisor,
     metrics: Arc<Metrics>,
     watched: BTreeSet<String>,
+    /// Each server's meters of its current boot; replacing them ends the last boot's readings
+    /// (their synths died with that scsynth).
+    meters: BTreeMap<String, scserver::Meters>,
 }
 
 impl Watcher {
@@ -129,18 +135,14 @@ impl Watcher {
             return;
         };
         if self.watched.insert(name.clone()) {
-            match server.watch().await {
-                Ok(mut state) => {
-                    let (metrics, name) = (self.metrics.clone(), name.clone());
-                    actix::spawn(async move {
-                        while state.changed().await.is_ok() {
-                            let current = state.borrow_and_update().clone();
-                            metrics.state(&name, &current);
-                        }
-                    });
+            let mut state = server.watch();
+            let (metrics, name) = (self.metrics.clone(), name.clone());
+            actix::spawn(async move {
+                while state.changed().await.is_ok() {
+                    let current = state.borrow_and_update().clone();
+                    metrics.state(&name, &current);
                 }
-                Err(error) => tracing::warn!(server = %name, %error, "cannot watch the server"),
-            }
+            });
         }
         let (metrics, metered) = (self.metrics.clone(), name.clone());
         let reading = move |r: scserver::MeterReading| {
@@ -148,9 +150,11 @@ impl Watcher {
                 metrics.levels(&metered, r.levels);
             }
         };
-        // The meter synth dies with its scsynth; its handle has nothing left to stop then.
-        if let Err(error) = server.meters(METER_RATE, reading).await {
-            tracing::warn!(server = %name, %error, "no level meters");
+        match server.meters(METER_RATE, reading).await {
+            Ok(meters) => {
+                self.meters.insert(name, meters);
+            }
+            Err(error) => tracing::warn!(server = %name, %error, "no level meters"),
         }
     }
 }
