@@ -246,6 +246,11 @@ impl Handler<Request> for ServerActor {
             let _ = msg.tx.send(Err(e));
             return;
         }
+        // Checked here, where the server's kind is known (supernova reads less over UDP).
+        if let Err(e) = scserver_core::bundle::fits(&msg.out.bytes, self.options().packet_limit()) {
+            let _ = msg.tx.send(Err(e.into()));
+            return;
+        }
         self.remember(&msg.out.bytes);
         if let Some(queue) = msg.out.queue(self.options().is_supernova()) {
             return self.windowed(queue, msg.out, msg.tx, ctx);
