@@ -16,9 +16,9 @@
 //! supernova is sent the same frame four times. A wrong password ends supernova just the same;
 //! no form of login avoids that.
 //!
-//! The client never closes a connection with a FIN: supernova binds its TCP port without
-//! `SO_REUSEADDR` (`open_tcp_acceptor`), so a connection whose server end closed first (the
-//! server quit or died) and that the client then closed gracefully leaves that end in
+//! The client never closes a connection to supernova with a FIN: supernova binds its TCP port
+//! without `SO_REUSEADDR` (`open_tcp_acceptor`), so a connection whose server end closed first
+//! (the server quit or died) and that the client then closed gracefully leaves that end in
 //! TIME_WAIT on the server's port for a minute, and a new supernova cannot bind it. Closing with
 //! a reset (zero linger) leaves nothing behind; everything sent before has been answered by then.
 
@@ -113,8 +113,11 @@ pub async fn connect(
         .map_err(|_| timed_out("connecting"))??;
     // Requests are small and latency-bound; scsynth sets TCP_NODELAY on its side too.
     stream.set_nodelay(true)?;
-    // Closing resets the connection (see the module's documentation).
-    stream.set_zero_linger()?;
+    // Closing resets the connection (see the module's documentation). scsynth binds with
+    // SO_REUSEADDR and keeps the graceful close.
+    if supernova {
+        stream.set_zero_linger()?;
+    }
     if let Some(login) = login {
         tokio::time::timeout(timeout, stream.write_all(&login))
             .await
@@ -150,7 +153,7 @@ pub async fn read_frame<R: AsyncRead + Unpin>(
 
 /// Writes queued frames in order, gathering what is queued into one write, until the queue's
 /// sender is dropped or the connection fails. The write half is let go without the FIN its drop
-/// would send: the connection closes with a reset once the read half goes too.
+/// would send: the connection closes (with a reset to supernova) once the read half goes too.
 pub async fn write_frames(
     mut writer: OwnedWriteHalf,
     mut frames: mpsc::UnboundedReceiver<Vec<u8>>,
