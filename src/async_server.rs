@@ -22,6 +22,7 @@ use scserver_actors::server::{
 };
 use scserver_actors::{RequestError, ServerError};
 use scserver_core::command::Command;
+use scserver_core::options::SUPERNOVA_UDP_PACKET;
 use scserver_core::validate::{self, Limits};
 use scserver_core::{LifecycleEvent, Options, Pattern};
 use tokio::sync::{oneshot, watch};
@@ -249,6 +250,13 @@ impl AsyncServer {
                 status: status.name(),
             }
             .into());
+        }
+        // Only a packet past supernova's UDP limit can be too large for the server to read.
+        if packets.iter().any(|p| p.len() > SUPERNOVA_UDP_PACKET) {
+            let limit = self.options().packet_limit();
+            for packet in &packets {
+                scserver_core::bundle::fits(packet, limit).map_err(RequestError::from)?;
+            }
         }
         // Fire and forget: ordering is kept by the mailbox, errors would only say "offline".
         self.inner.addr.do_send(Send(packets));

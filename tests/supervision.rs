@@ -445,11 +445,7 @@ fn reboot_reset_and_stop_by_name(kind: ServerKind) {
     assert_eq!(block_on(supervisor.children())[0].phase, Phase::Stopped);
 }
 
-/// On scsynth only: reconnecting to a stopped-then-resumed supernova fails its `/notify` (still
-/// to be worked out).
-#[test]
-fn a_silent_server_we_do_not_own_is_reconnected_from_the_same_port() {
-    let kind = ServerKind::Scsynth;
+fn a_silent_server_we_do_not_own_is_reconnected_from_the_same_port(kind: ServerKind) {
     common::init_tracing();
     let owner_options = Options {
         maximum_logins: 2,
@@ -620,4 +616,5 @@ on_both_servers!(
     reboot_reset_and_stop_by_name,
     buffers_read_from_files_are_read_again_after_a_restart,
     a_users_own_quit_restarts_only_under_always,
+    a_silent_server_we_do_not_own_is_reconnected_from_the_same_port,
 );

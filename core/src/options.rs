@@ -446,6 +446,9 @@ impl OptionsError {
     }
 }
 
+/// The size of supernova's UDP receive buffer: the longest datagram it reads whole.
+pub const SUPERNOVA_UDP_PACKET: usize = 1 << 15;
+
 /// Whether `executable` is supernova rather than scsynth, judged by its file stem.
 pub fn is_supernova(executable: &Path) -> bool {
     executable.file_stem() == Some(OsStr::new("supernova"))
@@ -506,6 +509,23 @@ impl Options {
             let _ = Options::deserialize(FieldNames(&mut names));
             names
         })
+    }
+
+    /// Whether these options name supernova as the server (see [`is_supernova`]); a client
+    /// connecting to a server it does not own learns the server's kind from this too.
+    pub fn is_supernova(&self) -> bool {
+        self.executable.as_deref().is_some_and(is_supernova)
+    }
+
+    /// The largest packet the server reads whole. supernova 3.13 receives UDP into a 32 KiB
+    /// buffer (`sc_osc_handler.hpp`, `recv_buffer_`), so a longer datagram arrives cut and is
+    /// dropped; over TCP it reads any frame, as scsynth does.
+    pub fn packet_limit(&self) -> usize {
+        if self.is_supernova() && self.protocol == Protocol::Udp {
+            SUPERNOVA_UDP_PACKET
+        } else {
+            crate::bundle::MAX_UDP_PACKET
+        }
     }
 
     /// The command-line flags for these options, without argv\[0\].
@@ -1090,6 +1110,21 @@ mod tests {
         );
         assert_eq!(Options::default().to_args(true), args(&Options::default()));
         assert!(is_supernova(Path::new("/usr/bin/supernova")));
+        let nova = Options {
+            executable: Some("supernova".into()),
+            ..Options::default()
+        };
+        assert!(nova.is_supernova() && !Options::default().is_supernova());
+        assert_eq!(nova.packet_limit(), SUPERNOVA_UDP_PACKET);
+        let nova_tcp = Options {
+            protocol: Protocol::Tcp,
+            ..nova
+        };
+        assert_eq!(nova_tcp.packet_limit(), crate::bundle::MAX_UDP_PACKET);
+        assert_eq!(
+            Options::default().packet_limit(),
+            crate::bundle::MAX_UDP_PACKET
+        );
         assert!(is_supernova(Path::new("supernova.exe")));
         assert!(!is_supernova(Path::new("/usr/bin/scsynth")));
     }

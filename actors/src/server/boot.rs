@@ -209,6 +209,11 @@ impl ServerActor {
     /// groups (owned servers) and waits for the first status reply.
     fn register(&mut self, osc: OscActor) -> Transition {
         let local = osc.local_addr().ok();
+        // The id this client had, if it speaks again from the address it was registered by.
+        let known = self
+            .conn
+            .client_id
+            .filter(|_| local.map(|l| l.port()) == Some(self.conn.local_port));
         if let Some(local) = local {
             self.conn.local_port = local.port();
         }
@@ -243,7 +248,7 @@ impl ServerActor {
             let Login {
                 client_id,
                 max_logins,
-            } = login(answer, options.protocol, options.maximum_logins)
+            } = login(answer, options.protocol, options.maximum_logins, known)
                 .map_err(|r| refused(r, &options))?;
             allocator
                 .send(Configure {
@@ -269,6 +274,7 @@ impl ServerActor {
                 .into_actor(self)
                 .then(move |result, act, ctx| match result {
                     Ok((client_id, max_logins)) => {
+                        act.conn.client_id = Some(client_id);
                         act.set(|s| {
                             s.client_id = Some(client_id);
                             s.max_logins = Some(max_logins);
