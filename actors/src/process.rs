@@ -50,8 +50,15 @@ pub struct ProcessActor {
 }
 
 impl ProcessActor {
-    /// A process actor for the server `name`; `owner` hears of an exit after ready.
-    pub fn new(name: &str, options: Options, owner: Recipient<ProcessExited>) -> Self {
+    /// A process actor for the server `name`; `owner` hears of an exit after ready. `jack` is a
+    /// dummy JACK server kept from the previous process of this server: scsynth runs on it again
+    /// if it is still healthy, so a restart does not wait for a new one.
+    pub fn new(
+        name: &str,
+        options: Options,
+        owner: Recipient<ProcessExited>,
+        jack: Option<DummyJack>,
+    ) -> Self {
         let span = tracing::info_span!("scsynth", server = %name, port = options.port);
         ProcessActor {
             name: name.to_owned(),
@@ -62,7 +69,7 @@ impl ProcessActor {
             tail: VecDeque::new(),
             boot: None,
             exit: watch::channel(None).0,
-            jack: None,
+            jack,
             generation: 0,
             span,
             dumps: Default::default(),
@@ -224,7 +231,16 @@ impl ProcessActor {
             0 => format!("scserver-{}-{}", std::process::id(), options.port),
             n => format!("scserver-{}-{}-{n}", std::process::id(), options.port),
         };
+        let kept = self.jack.take();
         let jack = async move {
+            if let Some(mut kept) = kept {
+                if kept.is_healthy() {
+                    tracing::debug!(jack = %kept.name, "scsynth runs on the JACK server kept from its last run");
+                    return Ok(Some(kept));
+                }
+                tracing::info!(jack = %kept.name, "the kept JACK server is gone or refuses clients; starting another");
+                kept.stop(JACK_STOP_TIMEOUT).await;
+            }
             if !options.start_jack || jack::is_running(&jack::default_server_name()) {
                 return Ok(None);
             }
@@ -252,7 +268,7 @@ impl ProcessActor {
                         (Err(BootError::Audio { output }), Some(jack)) if jack_restarts > 0 => {
                             tracing::warn!(parent: &act.span, ?output, "our JACK server keeps refusing scsynth; replacing it");
                             Box::pin(
-                                jack.stop(Duration::from_secs(2))
+                                jack.stop(JACK_STOP_TIMEOUT)
                                     .into_actor(act)
                                     .then(move |_, act, _| act.boot_with_jack(jack_restarts - 1)),
                             )
@@ -269,6 +285,9 @@ impl ProcessActor {
 
 /// How many times a refusing dummy JACK server of ours is replaced during one boot.
 const JACK_RESTARTS: u32 = 1;
+
+/// How long a dead or refusing JACK server is given to exit before it is killed.
+const JACK_STOP_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// How long a dummy JACK server may take to listen.
 const JACK_START_TIMEOUT: Duration = Duration::from_secs(10);
@@ -421,22 +440,34 @@ impl Handler<Line> for ProcessActor {
 }
 
 /// Stop the process: wait `grace` for it to exit by itself (after `/quit`), then SIGTERM, then
-/// SIGKILL, each bounded by `grace`; then stop a JACK server this actor started.
+/// SIGKILL, each bounded by `grace`; then stop a JACK server this actor started, or hand it back
+/// with `keep_jack`. A process that is already gone costs no wait at all.
 #[derive(Debug, Message)]
-#[rtype(result = "Option<ExitInfo>")]
+#[rtype(result = "Stopped")]
 pub struct Shutdown {
     /// Bound for each stage.
     pub grace: Duration,
+    /// Hand back the dummy JACK server instead of stopping it, for the next process.
+    pub keep_jack: bool,
+}
+
+/// What a [`Shutdown`] found.
+#[derive(Debug, Default)]
+pub struct Stopped {
+    /// The exit, if seen.
+    pub exit: Option<ExitInfo>,
+    /// The dummy JACK server, when it was to be kept.
+    pub jack: Option<DummyJack>,
 }
 
 impl Handler<Shutdown> for ProcessActor {
-    type Result = ResponseActFuture<Self, Option<ExitInfo>>;
+    type Result = ResponseActFuture<Self, Stopped>;
 
     fn handle(&mut self, msg: Shutdown, _: &mut Self::Context) -> Self::Result {
         let mut exit = self.exit.subscribe();
         let pid = self.pid;
         let jack = self.jack.take();
-        let grace = msg.grace;
+        let Shutdown { grace, keep_jack } = msg;
         let span = self.span.clone();
         Box::pin(
             async move {
@@ -465,10 +496,14 @@ impl Handler<Shutdown> for ProcessActor {
                     }
                     result = wait(&mut exit).await;
                 }
-                if let Some(jack) = jack {
-                    jack.stop(grace).await;
-                }
-                result
+                let jack = match jack {
+                    Some(jack) if !keep_jack => {
+                        jack.stop(grace).await;
+                        None
+                    }
+                    jack => jack,
+                };
+                Stopped { exit: result, jack }
             }
             .instrument(span)
             .into_actor(self),

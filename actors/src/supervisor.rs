@@ -269,6 +269,11 @@ impl SupervisorActor {
             return;
         };
         let decision = child.budget.on_stop(stop, Instant::now());
+        if !matches!(decision, Decision::Restart { .. }) {
+            // No boot will run on the JACK server a crashed process left: a quit of the offline
+            // server stops it.
+            child.addr.do_send(Quit { force: false });
+        }
         match decision {
             Decision::Leave => {
                 child.phase = Phase::Stopped;
@@ -304,6 +309,8 @@ impl SupervisorActor {
         }
     }
 
+    /// Boots the child after `delay`; at once when there is none (a first failure: no timer
+    /// tick between the crash and the boot).
     fn schedule(
         &mut self,
         name: String,
@@ -312,26 +319,38 @@ impl SupervisorActor {
         delay: Duration,
         ctx: &mut Context<Self>,
     ) {
-        {
+        if delay.is_zero() {
+            self.restart_due(name, attempt, generation, ctx);
+        } else {
             ctx.run_later(delay, move |act, ctx| {
-                if act.shutting_down {
-                    return;
-                }
-                let Some(child) = act.children.get(&name) else {
-                    return;
-                };
-                if child.generation != generation || child.phase != Phase::Restarting {
-                    return;
-                }
-                if child.state.borrow().status != Status::Offline {
-                    // Someone booted it in the meantime.
-                    tracing::info!(parent: &child.span, "already up again; restart skipped");
-                    act.children.get_mut(&name).expect("child").phase = Phase::Running;
-                    return;
-                }
-                act.boot(name, attempt, ctx);
+                act.restart_due(name, attempt, generation, ctx)
             });
         }
+    }
+
+    /// A restart's time has come: boot, unless it was called off or someone booted the server.
+    fn restart_due(
+        &mut self,
+        name: String,
+        attempt: u32,
+        generation: u64,
+        ctx: &mut Context<Self>,
+    ) {
+        if self.shutting_down {
+            return;
+        }
+        let Some(child) = self.children.get_mut(&name) else {
+            return;
+        };
+        if child.generation != generation || child.phase != Phase::Restarting {
+            return;
+        }
+        if child.state.borrow().status != Status::Offline {
+            tracing::info!(parent: &child.span, "already up again; restart skipped");
+            child.phase = Phase::Running;
+            return;
+        }
+        self.boot(name, attempt, ctx);
     }
 }
 

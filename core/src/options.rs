@@ -238,7 +238,8 @@ pub struct Options {
     /// The sliding window in which `max_restarts` is counted.
     #[serde(with = "humantime_serde")]
     pub restart_window: Duration,
-    /// The first restart delay; it doubles per attempt.
+    /// The delay before the second restart inside `restart_window` (the first is immediate); it
+    /// doubles for each further one.
     #[serde(with = "humantime_serde")]
     pub backoff_min: Duration,
     /// The longest restart delay.

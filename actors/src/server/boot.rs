@@ -105,8 +105,13 @@ impl ServerActor {
             return done(Err(e));
         }
         self.publish(LifecycleEvent::Booting, None);
-        let process =
-            ProcessActor::new(&self.name, self.options.clone(), ctx.address().recipient()).start();
+        let process = ProcessActor::new(
+            &self.name,
+            self.options.clone(),
+            ctx.address().recipient(),
+            self.jack.take(),
+        )
+        .start();
         self.process = Some(process.clone());
         let Options {
             port,
@@ -160,7 +165,7 @@ impl ServerActor {
         Box::pin(
             async move {
                 if let Some((process, grace)) = process {
-                    shutdown(process, grace).await;
+                    shutdown(process, grace, false).await;
                 }
             }
             .into_actor(self)

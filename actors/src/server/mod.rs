@@ -23,8 +23,9 @@ use scserver_core::{LifecycleEvent, Options};
 use tokio::sync::watch;
 
 use crate::allocator::{AllocatorActor, Clear};
+use crate::jack::DummyJack;
 use crate::listeners::Listeners;
-use crate::process::{ProcessActor, Shutdown};
+use crate::process::{ProcessActor, Shutdown, Stopped};
 use connection::Connection;
 pub use events::{lifecycle_callback, LifecycleCallback, LifecycleNotice};
 
@@ -92,6 +93,8 @@ pub struct ServerActor {
     conn: Connection,
     allocator: Addr<AllocatorActor>,
     process: Option<Addr<ProcessActor>>,
+    /// The dummy JACK server of a process that died, kept for the next boot (a quit stops it).
+    jack: Option<DummyJack>,
     listeners: Listeners<LifecycleNotice>,
     span: tracing::Span,
     heartbeat: heartbeat::HeartbeatState,
@@ -123,6 +126,7 @@ impl ServerActor {
             conn: Connection::new(),
             allocator: AllocatorActor::default().start(),
             process: None,
+            jack: None,
             listeners: Listeners::default(),
             span,
             heartbeat: Default::default(),
@@ -214,25 +218,27 @@ impl ServerActor {
         self.process.take().map(|p| (p, grace))
     }
 
-    /// Forgets an owned process after its last event.
+    /// Forgets an owned process after its last event; a kept JACK server stays in the state.
     fn forget_process(&mut self) {
         if let Some(pid) = self.state.borrow().pid {
             crate::stale::forget(self.options.port, pid);
         }
+        let jack_pid = self.jack.as_ref().and_then(DummyJack::pid);
         self.set(|s| {
             s.pid = None;
-            s.jack_pid = None;
+            s.jack_pid = jack_pid;
             s.owned = false;
         });
     }
 }
 
-/// Shuts a process actor down in stages; returns its exit, if seen.
-async fn shutdown(
-    process: Addr<ProcessActor>,
-    grace: Duration,
-) -> Option<crate::process::ExitInfo> {
-    process.send(Shutdown { grace }).await.ok().flatten()
+/// Shuts a process actor down in stages; answers its exit, if seen, and with `keep_jack` its
+/// dummy JACK server.
+async fn shutdown(process: Addr<ProcessActor>, grace: Duration, keep_jack: bool) -> Stopped {
+    process
+        .send(Shutdown { grace, keep_jack })
+        .await
+        .unwrap_or_default()
 }
 
 impl Actor for ServerActor {

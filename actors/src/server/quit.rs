@@ -111,7 +111,7 @@ impl ServerActor {
             Status::Offline => {
                 // Also ends the probing of a silent server we do not own: the user gave up on it.
                 self.stop_heartbeat();
-                return done(Ok(()));
+                return self.release_jack();
             }
             Status::Online => {}
             other => {
@@ -146,9 +146,10 @@ impl ServerActor {
                 let process = act.take_process();
                 async move {
                     match process {
-                        Some((process, grace)) => {
-                            shutdown(process, grace).await.map(|e| e.to_string())
-                        }
+                        Some((process, grace)) => shutdown(process, grace, false)
+                            .await
+                            .exit
+                            .map(|e| e.to_string()),
                         None => None,
                     }
                 }
@@ -168,21 +169,39 @@ impl ServerActor {
 }
 
 impl ServerActor {
+    /// Stops a JACK server kept from a process that died, when no boot is to use it.
+    fn release_jack(&mut self) -> Transition {
+        let Some(jack) = self.jack.take() else {
+            return done(Ok(()));
+        };
+        let grace = self.options.quit_timeout;
+        Box::pin(jack.stop(grace).into_actor(self).map(|_, act, _| {
+            act.set(|s| s.jack_pid = None);
+            Ok(())
+        }))
+    }
+
     /// The end of an unasked-for stop (a dead process, a silent server): Disconnecting, then —
-    /// once a process of ours and a JACK server it started are gone — Disconnected and, for an
-    /// owned server, Quit. A silent server this client does not own is probed until it answers.
+    /// once a process of ours is gone — Disconnected and, for an owned server, Quit. A process
+    /// already dead costs no wait. Its dummy JACK server is kept for the next boot (a supervisor's
+    /// restart); `quit` stops it. A silent server this client does not own is probed until it
+    /// answers.
     pub(crate) fn tear_down(&mut self, ctx: &mut Context<Self>, owned: bool) {
         self.publish(LifecycleEvent::Disconnecting, None);
         self.close_osc();
         let process = self.take_process();
         ctx.wait(
             async move {
-                if let Some((process, grace)) = process {
-                    shutdown(process, grace).await;
+                match process {
+                    Some((process, grace)) => shutdown(process, grace, true).await.jack,
+                    None => None,
                 }
             }
             .into_actor(self)
-            .map(move |_, act, ctx| {
+            .map(move |jack, act, ctx| {
+                if jack.is_some() {
+                    act.jack = jack;
+                }
                 act.forget_connection();
                 act.publish(LifecycleEvent::Disconnected, None);
                 if owned {
