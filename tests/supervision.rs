@@ -6,13 +6,16 @@ mod common;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
-use common::supervised::{supervisor, Ev};
+use common::supervised::{
+    buffer_frames, load_sine, message, ms_between, query_node, sigkill, sine_plays, supervisor,
+    write_wav, Ev,
+};
 use common::{alive, ServerKind};
 use futures::executor::block_on;
 use futures::FutureExt;
 use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
-use scserver::osc::{OscMessage, OscPacket, OscType};
+use scserver::osc::OscType;
 use scserver::{
     AsyncServer, BootError, Expectation, LifecycleEvent as E, Options, Pattern, Phase,
     RestartPolicy, Server, ServerError, SupervisionError, SupervisionEvent, SupervisionNotice,
@@ -24,65 +27,6 @@ fn supervised_options(kind: ServerKind) -> Options {
         load_synthdefs: false,
         ..kind.options()
     }
-}
-
-fn message(addr: &str, args: Vec<OscType>) -> OscPacket {
-    OscPacket::Message(OscMessage {
-        addr: addr.into(),
-        args,
-    })
-}
-
-fn query_node(server: &AsyncServer, node: i32) -> Result<OscMessage, ServerError> {
-    block_on(server.request(
-        message("/n_query", vec![OscType::Int(node)]),
-        Expectation {
-            command: "/n_query".into(),
-            reply: Pattern::new("/n_info").arg(node),
-            fail: Some(Pattern::new("/fail").arg("/n_query")),
-            timeout: None,
-        },
-    ))
-}
-
-fn load_sine(server: &AsyncServer) {
-    let bytes = std::fs::read(format!("{}/ref_sine.scsyndef", common::SYNTHDEFS))
-        .expect("ref_sine.scsyndef");
-    block_on(server.request(
-        message("/d_recv", vec![OscType::Blob(bytes)]),
-        Expectation {
-            command: "/d_recv".into(),
-            reply: Pattern::new("/done").arg("/d_recv"),
-            fail: Some(Pattern::new("/fail").arg("/d_recv")),
-            timeout: Some(Duration::from_secs(5)),
-        },
-    ))
-    .expect("/d_recv");
-}
-
-/// Starts a synth of the loaded SynthDef in the default group and checks it exists.
-fn sine_plays(server: &AsyncServer, node: i32) -> bool {
-    let group = server.default_group().expect("online");
-    server
-        .send(message(
-            "/s_new",
-            vec![
-                OscType::String("ref_sine".into()),
-                OscType::Int(node),
-                OscType::Int(0),
-                OscType::Int(group),
-            ],
-        ))
-        .unwrap();
-    query_node(server, node).is_ok()
-}
-
-fn ms_between(a: SystemTime, b: SystemTime) -> f64 {
-    b.duration_since(a).unwrap_or_default().as_secs_f64() * 1e3
-}
-
-fn sigkill(pid: u32) {
-    let _ = kill(Pid::from_raw(pid as i32), Signal::SIGKILL);
 }
 
 fn a_killed_server_is_restarted_with_its_group_synthdefs_and_hook(kind: ServerKind) {
@@ -406,43 +350,6 @@ fn a_silent_server_we_do_not_own_is_reconnected_from_the_same_port() {
     assert!(alive(pid), "the guest never kills a server it does not own");
     guest.disconnect().unwrap();
     owner.quit(false).unwrap();
-}
-
-/// A mono 16-bit WAV file of `frames` silent frames.
-fn write_wav(path: &std::path::Path, frames: u32) {
-    let data = frames * 2;
-    let mut b = Vec::new();
-    b.extend(b"RIFF");
-    b.extend((36 + data).to_le_bytes());
-    b.extend(b"WAVEfmt ");
-    b.extend(16u32.to_le_bytes());
-    b.extend(1u16.to_le_bytes()); // PCM
-    b.extend(1u16.to_le_bytes()); // mono
-    b.extend(48_000u32.to_le_bytes());
-    b.extend(96_000u32.to_le_bytes());
-    b.extend(2u16.to_le_bytes());
-    b.extend(16u16.to_le_bytes());
-    b.extend(b"data");
-    b.extend(data.to_le_bytes());
-    b.extend(vec![0u8; data as usize]);
-    std::fs::write(path, b).unwrap();
-}
-
-fn buffer_frames(server: &AsyncServer, buffer: i32) -> i32 {
-    let info = block_on(server.request(
-        message("/b_query", vec![OscType::Int(buffer)]),
-        Expectation {
-            command: "/b_query".into(),
-            reply: Pattern::new("/b_info").arg(buffer),
-            fail: None,
-            timeout: None,
-        },
-    ))
-    .expect("/b_info");
-    match info.args[1] {
-        OscType::Int(frames) => frames,
-        ref other => panic!("{other:?}"),
-    }
 }
 
 fn buffers_read_from_files_are_read_again_after_a_restart(kind: ServerKind) {

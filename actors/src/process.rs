@@ -29,7 +29,12 @@ pub use crate::sys::child::{ExitInfo, Signal};
 /// Sent to the owner when the process exits after it was ready.
 #[derive(Debug, Clone, Message)]
 #[rtype(result = "()")]
-pub struct ProcessExited(pub ExitInfo);
+pub struct ProcessExited {
+    /// How it ended.
+    pub info: ExitInfo,
+    /// Which process it was.
+    pub pid: Option<u32>,
+}
 
 /// Owns one scsynth child process.
 pub struct ProcessActor {
@@ -42,6 +47,9 @@ pub struct ProcessActor {
     boot: Option<oneshot::Sender<Result<u32, BootError>>>,
     exit: watch::Sender<Option<ExitInfo>>,
     jack: Option<DummyJack>,
+    /// A JACK server someone else started that scsynth must run on (a standby beside its
+    /// server), instead of starting one.
+    jack_server: Option<String>,
     /// Counts spawns, so output and exits of an abandoned attempt are not taken for the current.
     generation: u32,
     span: tracing::Span,
@@ -70,10 +78,17 @@ impl ProcessActor {
             boot: None,
             exit: watch::channel(None).0,
             jack,
+            jack_server: None,
             generation: 0,
             span,
             dumps: Default::default(),
         }
+    }
+
+    /// Runs scsynth on the JACK server `name` (started by someone else) when given one.
+    pub fn on_jack_server(mut self, name: Option<String>) -> Self {
+        self.jack_server = name;
+        self
     }
 
     fn output_tail(&self) -> Vec<String> {
@@ -153,7 +168,10 @@ impl ProcessActor {
             tracing::debug!(path = %shm.display(), "removed the shared memory of a killed scsynth");
         }
         if was_ready {
-            self.owner.do_send(ProcessExited(info));
+            self.owner.do_send(ProcessExited {
+                info,
+                pid: self.pid,
+            });
         }
     }
 }
@@ -196,12 +214,14 @@ fn is_executable(path: &Path) -> bool {
 pub struct Spawn;
 
 /// A ready process.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Spawned {
     /// The scsynth process id.
     pub pid: u32,
     /// The pid of a dummy JACK server started for it.
     pub jack_pid: Option<u32>,
+    /// That JACK server's name.
+    pub jack_name: Option<String>,
 }
 
 impl Handler<Spawn> for ProcessActor {
@@ -212,6 +232,7 @@ impl Handler<Spawn> for ProcessActor {
             result.map(|pid| Spawned {
                 pid,
                 jack_pid: act.jack.as_ref().and_then(DummyJack::pid),
+                jack_name: act.jack.as_ref().map(|j| j.name.clone()),
             })
         }))
     }
@@ -232,7 +253,11 @@ impl ProcessActor {
             n => format!("scserver-{}-{}-{n}", std::process::id(), options.port),
         };
         let kept = self.jack.take();
+        let borrowed = self.jack_server.is_some();
         let jack = async move {
+            if borrowed {
+                return Ok(None);
+            }
             if let Some(mut kept) = kept {
                 if kept.is_healthy() {
                     tracing::debug!(jack = %kept.name, "scsynth runs on the JACK server kept from its last run");
@@ -364,8 +389,13 @@ impl ProcessActor {
         let mut command = child::watched(&executable, &args);
         // libjack would otherwise try to start an ALSA jackd of its own, slowly and in vain.
         command.env("JACK_NO_START_SERVER", "1");
-        if let Some(jack) = &self.jack {
-            command.env("JACK_DEFAULT_SERVER", &jack.name);
+        if let Some(name) = self
+            .jack
+            .as_ref()
+            .map(|j| &j.name)
+            .or(self.jack_server.as_ref())
+        {
+            command.env("JACK_DEFAULT_SERVER", name);
         }
         self.generation += 1;
         let generation = self.generation;

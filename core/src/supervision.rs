@@ -222,6 +222,24 @@ pub enum SupervisionEvent {
         /// The attempt that succeeded.
         attempt: u32,
     },
+    /// The server crashed or hung and its warm standby took its place: `port` serves now,
+    /// `from` was the failed server's.
+    Promoted {
+        /// The port now serving.
+        port: u16,
+        /// The failed server's port.
+        from: u16,
+    },
+    /// A warm standby is booted on `port`, holding this client's durable state.
+    StandbyReady {
+        /// The standby's port.
+        standby_port: u16,
+    },
+    /// The warm standby on `port` died (another is booted).
+    StandbyLost {
+        /// The standby's port.
+        standby_port: u16,
+    },
     /// Too many restarts inside the window: the server stays down.
     GaveUp {
         /// Restarts counted inside the window.
@@ -238,6 +256,9 @@ impl SupervisionEvent {
         match self {
             SupervisionEvent::Restarting { .. } => "restarting",
             SupervisionEvent::Restarted { .. } => "restarted",
+            SupervisionEvent::Promoted { .. } => "promoted",
+            SupervisionEvent::StandbyReady { .. } => "standby_ready",
+            SupervisionEvent::StandbyLost { .. } => "standby_lost",
             SupervisionEvent::GaveUp { .. } => "gave_up",
         }
     }
@@ -250,6 +271,15 @@ impl fmt::Display for SupervisionEvent {
                 write!(f, "restarting (attempt {attempt}, in {delay:?})")
             }
             SupervisionEvent::Restarted { attempt } => write!(f, "restarted (attempt {attempt})"),
+            SupervisionEvent::Promoted { port, from } => {
+                write!(f, "promoted the standby: port {port} serves (was {from})")
+            }
+            SupervisionEvent::StandbyReady { standby_port } => {
+                write!(f, "standby ready on port {standby_port}")
+            }
+            SupervisionEvent::StandbyLost { standby_port } => {
+                write!(f, "standby on port {standby_port} lost")
+            }
             SupervisionEvent::GaveUp { restarts, window } => {
                 write!(f, "gave up ({restarts} restarts within {window:?})")
             }
@@ -474,5 +504,14 @@ mod tests {
             window: Duration::from_secs(30),
         };
         assert_eq!(g.to_string(), "gave up (3 restarts within 30s)");
+        let p = SupervisionEvent::Promoted {
+            port: 58110,
+            from: 57110,
+        };
+        assert_eq!(p.name(), "promoted");
+        assert_eq!(
+            p.to_string(),
+            "promoted the standby: port 58110 serves (was 57110)"
+        );
     }
 }

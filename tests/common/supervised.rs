@@ -1,9 +1,17 @@
-//! A supervisor whose lifecycle and supervision events are recorded, for the supervision tests.
+//! A supervisor whose lifecycle and supervision events are recorded, and what the supervision
+//! tests do to and ask of its servers.
 
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
-use scserver::{LifecycleNotice, ServerSupervisor, SupervisionNotice};
+use futures::executor::block_on;
+use nix::sys::signal::{kill, Signal};
+use nix::unistd::Pid;
+use scserver::osc::{OscMessage, OscPacket, OscType};
+use scserver::{
+    AsyncServer, Expectation, LifecycleNotice, Pattern, ServerError, ServerSupervisor,
+    SupervisionNotice,
+};
 
 /// One recorded event: a lifecycle event or a supervision event, with when and why.
 #[derive(Debug, Clone)]
@@ -100,4 +108,106 @@ pub fn supervisor() -> (ServerSupervisor, Events) {
     let e = events.clone();
     supervisor.on_event(move |n| e.push(Ev::Sup(n.clone())));
     (supervisor, events)
+}
+
+/// An OSC message packet.
+pub fn message(addr: &str, args: Vec<OscType>) -> OscPacket {
+    OscPacket::Message(OscMessage {
+        addr: addr.into(),
+        args,
+    })
+}
+
+/// `/n_query` of `node`: its `/n_info`, or the failure.
+pub fn query_node(server: &AsyncServer, node: i32) -> Result<OscMessage, ServerError> {
+    block_on(server.request(
+        message("/n_query", vec![OscType::Int(node)]),
+        Expectation {
+            command: "/n_query".into(),
+            reply: Pattern::new("/n_info").arg(node),
+            fail: Some(Pattern::new("/fail").arg("/n_query")),
+            timeout: None,
+        },
+    ))
+}
+
+/// Sends the reference `ref_sine` SynthDef and waits for `/done`.
+pub fn load_sine(server: &AsyncServer) {
+    let bytes = std::fs::read(format!("{}/ref_sine.scsyndef", super::SYNTHDEFS))
+        .expect("ref_sine.scsyndef");
+    block_on(server.request(
+        message("/d_recv", vec![OscType::Blob(bytes)]),
+        Expectation {
+            command: "/d_recv".into(),
+            reply: Pattern::new("/done").arg("/d_recv"),
+            fail: Some(Pattern::new("/fail").arg("/d_recv")),
+            timeout: Some(Duration::from_secs(5)),
+        },
+    ))
+    .expect("/d_recv");
+}
+
+/// Starts a synth of the loaded SynthDef in the default group and checks it exists.
+pub fn sine_plays(server: &AsyncServer, node: i32) -> bool {
+    let group = server.default_group().expect("online");
+    server
+        .send(message(
+            "/s_new",
+            vec![
+                OscType::String("ref_sine".into()),
+                OscType::Int(node),
+                OscType::Int(0),
+                OscType::Int(group),
+            ],
+        ))
+        .unwrap();
+    query_node(server, node).is_ok()
+}
+
+/// Milliseconds from `a` to `b`.
+pub fn ms_between(a: SystemTime, b: SystemTime) -> f64 {
+    b.duration_since(a).unwrap_or_default().as_secs_f64() * 1e3
+}
+
+/// Kills `pid` with SIGKILL, ignoring a process already gone.
+pub fn sigkill(pid: u32) {
+    let _ = kill(Pid::from_raw(pid as i32), Signal::SIGKILL);
+}
+
+/// A mono 16-bit WAV file of `frames` silent frames.
+pub fn write_wav(path: &std::path::Path, frames: u32) {
+    let data = frames * 2;
+    let mut b = Vec::new();
+    b.extend(b"RIFF");
+    b.extend((36 + data).to_le_bytes());
+    b.extend(b"WAVEfmt ");
+    b.extend(16u32.to_le_bytes());
+    b.extend(1u16.to_le_bytes()); // PCM
+    b.extend(1u16.to_le_bytes()); // mono
+    b.extend(48_000u32.to_le_bytes());
+    b.extend(96_000u32.to_le_bytes());
+    b.extend(2u16.to_le_bytes());
+    b.extend(16u16.to_le_bytes());
+    b.extend(b"data");
+    b.extend(data.to_le_bytes());
+    b.extend(vec![0u8; data as usize]);
+    std::fs::write(path, b).unwrap();
+}
+
+/// The frame count `/b_query` reports for `buffer`.
+pub fn buffer_frames(server: &AsyncServer, buffer: i32) -> i32 {
+    let info = block_on(server.request(
+        message("/b_query", vec![OscType::Int(buffer)]),
+        Expectation {
+            command: "/b_query".into(),
+            reply: Pattern::new("/b_info").arg(buffer),
+            fail: None,
+            timeout: None,
+        },
+    ))
+    .expect("/b_info");
+    match info.args[1] {
+        OscType::Int(frames) => frames,
+        ref other => panic!("{other:?}"),
+    }
 }

@@ -13,6 +13,7 @@ pub mod quit;
 pub mod replay;
 pub mod request;
 pub mod reset;
+pub mod standby;
 pub mod window;
 
 use std::net::SocketAddr;
@@ -75,6 +76,10 @@ pub struct ServerState {
     pub local_addr: Option<SocketAddr>,
     /// The last `/status.reply` (the heartbeat keeps it fresh while online).
     pub status_info: Option<scserver_core::reply::StatusInfo>,
+    /// The port of a warm standby that is booted and holds the durable state.
+    pub standby_port: Option<u16>,
+    /// That standby's scsynth process id.
+    pub standby_pid: Option<u32>,
 }
 
 impl ServerState {
@@ -95,6 +100,9 @@ pub struct ServerActor {
     process: Option<Addr<ProcessActor>>,
     /// The dummy JACK server of a process that died, kept for the next boot (a quit stops it).
     jack: Option<DummyJack>,
+    /// The name of the dummy JACK server scsynth runs on, when this actor started one.
+    jack_name: Option<String>,
+    standby: standby::StandbySlot,
     listeners: Listeners<LifecycleNotice>,
     span: tracing::Span,
     heartbeat: heartbeat::HeartbeatState,
@@ -121,12 +129,16 @@ impl ServerActor {
                 jack_pid: None,
                 local_addr: None,
                 status_info: None,
+                standby_port: None,
+                standby_pid: None,
             })
             .0,
             conn: Connection::new(),
             allocator: AllocatorActor::default().start(),
             process: None,
             jack: None,
+            jack_name: None,
+            standby: Default::default(),
             listeners: Listeners::default(),
             span,
             heartbeat: Default::default(),
