@@ -190,7 +190,7 @@ const HOOK_SYNTH: i32 = 2000;
 fn synth_hook() -> scserver::Hook {
     Box::new(|server: AsyncServer, _| {
         async move {
-            let group = server.default_group().unwrap_or(1);
+            let group = server.default_group().map_or(1, |g| g.get());
             server.send(message(
                 "/s_new",
                 vec![

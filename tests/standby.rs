@@ -74,7 +74,7 @@ fn group_hook(runs: Arc<Mutex<Vec<u32>>>) -> scserver::Hook {
     Box::new(move |server: AsyncServer, attempt| {
         runs.lock().unwrap().push(attempt);
         async move {
-            let group = server.default_group().unwrap_or(1);
+            let group = server.default_group().map_or(1, |g| g.get());
             server.send(message(
                 "/g_new",
                 vec![OscType::Int(5000), OscType::Int(0), OscType::Int(group)],
@@ -126,7 +126,7 @@ fn promoted_in_place_of_a(signal: Signal) {
     assert_eq!(server.options().port, standby_port);
     assert_eq!(server.client_id(), client_id);
     assert_eq!(server.jack_pid(), jack_pid, "the same JACK server");
-    query_node(&server, server.default_group().unwrap()).expect("the default group");
+    query_node(&server, server.default_group().unwrap().get()).expect("the default group");
     query_node(&server, 5000).expect("the hook's group");
     assert_eq!(
         *runs.lock().unwrap(),

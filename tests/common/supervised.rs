@@ -157,7 +157,7 @@ pub fn sine_plays(server: &AsyncServer, node: i32) -> bool {
                 OscType::String("ref_sine".into()),
                 OscType::Int(node),
                 OscType::Int(0),
-                OscType::Int(group),
+                OscType::Int(group.get()),
             ],
         ))
         .unwrap();
