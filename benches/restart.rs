@@ -113,12 +113,16 @@ async fn bare_rounds(options: &Options, rounds: usize) -> (Vec<Duration>, Vec<Du
 fn events(supervisor: &ServerSupervisor) -> mpsc::UnboundedReceiver<(String, SystemTime)> {
     let (tx, rx) = mpsc::unbounded_channel();
     let life = tx.clone();
-    supervisor.on_lifecycle(Arc::new(move |n: &LifecycleNotice| {
-        let _ = life.send((n.event.name().to_owned(), n.at));
-    }));
-    supervisor.on_event(move |n: &SupervisionNotice| {
-        let _ = tx.send((n.event.name().to_owned(), n.at));
-    });
+    supervisor
+        .on_lifecycle(Arc::new(move |n: &LifecycleNotice| {
+            let _ = life.send((n.event.name().to_owned(), n.at));
+        }))
+        .detach();
+    supervisor
+        .on_event(move |n: &SupervisionNotice| {
+            let _ = tx.send((n.event.name().to_owned(), n.at));
+        })
+        .detach();
     rx
 }
 
@@ -254,7 +258,7 @@ async fn warm_rounds(options: &Options, rounds: usize) -> Warm {
         .await
         .expect("boot");
     let (n_go_tx, mut n_go) = mpsc::unbounded_channel();
-    server.register_osc_callback(
+    let _n_go = server.register_osc_callback(
         Pattern::new("/n_go").arg(HOOK_SYNTH),
         move |_| {
             let _ = n_go_tx.send(SystemTime::now());

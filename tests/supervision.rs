@@ -310,7 +310,7 @@ fn a_silent_server_we_do_not_own_is_reconnected_from_the_same_port() {
         },
     );
     let events = common::Recorder::default();
-    guest.register_lifecycle_callback([], events.callback(), false);
+    let _events = guest.register_lifecycle_callback([], events.callback(), false);
     guest.connect(None).unwrap();
     let client_id = guest.client_id();
     let local = guest.as_async().local_addr().unwrap();

@@ -102,11 +102,13 @@ pub fn supervisor() -> (ServerSupervisor, Events) {
     let supervisor = ServerSupervisor::new();
     let events = Events::default();
     let e = events.clone();
-    supervisor.on_lifecycle(Arc::new(move |n: &LifecycleNotice| {
+    let lifecycle = supervisor.on_lifecycle(Arc::new(move |n: &LifecycleNotice| {
         e.push(Ev::Life(n.clone()))
     }));
+    lifecycle.detach();
     let e = events.clone();
-    supervisor.on_event(move |n| e.push(Ev::Sup(n.clone())));
+    let subscription = supervisor.on_event(move |n| e.push(Ev::Sup(n.clone())));
+    subscription.detach();
     (supervisor, events)
 }
 
