@@ -315,6 +315,12 @@ impl AsyncServer {
         self.inner.state.borrow().jack_pid
     }
 
+    /// The port and scsynth process id of a ready warm standby (see `Options::standby`).
+    pub fn standby(&self) -> Option<(u16, u32)> {
+        let s = self.inner.state.borrow();
+        s.standby_port.zip(s.standby_pid)
+    }
+
     /// The buffer and bus counts of the current or last boot or connect, which bound the
     /// arguments the client sends.
     pub(crate) fn limits(&self) -> Limits {

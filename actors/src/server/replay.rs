@@ -8,9 +8,10 @@ use super::{ServerActor, Status};
 use crate::error::{RequestError, ServerError};
 
 impl ServerActor {
-    /// Looks at an outgoing packet for loads worth replaying.
+    /// Looks at an outgoing packet for loads worth replaying, and copies them to a standby.
     pub(crate) fn remember(&mut self, bytes: &[u8]) {
-        self.replay.observe_bytes(bytes);
+        let copy = self.replay.observe_bytes(bytes);
+        self.replicate(copy);
     }
 }
 
