@@ -152,7 +152,7 @@ fn a_killed_server_comes_back_at_once_on_the_same_jack_server() {
         unreachable!()
     };
     assert_eq!(booted.jack_pid, jack_pid);
-    block_on(server.sync(None, None)).expect("answers after the restart");
+    block_on(server.sync()).expect("answers after the restart");
     assert_eq!(block_on(supervisor.children())[0].phase, Phase::Running);
 
     // A quit stops the JACK server with its scsynth.
@@ -226,7 +226,7 @@ fn a_hundred_crashes_leave_no_process_port_or_jack_client_behind() {
         "{CRASHES} crash/restart cycles in {elapsed:?} ({:.0} ms each)",
         elapsed.as_secs_f64() * 1e3 / CRASHES as f64
     );
-    block_on(server.sync(None, None)).expect("answers after the last restart");
+    block_on(server.sync()).expect("answers after the last restart");
     let kids = children();
     assert_eq!(
         kids.values().map(Vec::len).sum::<usize>(),

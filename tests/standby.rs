@@ -79,7 +79,7 @@ fn group_hook(runs: Arc<Mutex<Vec<u32>>>) -> scserver::Hook {
                 "/g_new",
                 vec![OscType::Int(5000), OscType::Int(0), OscType::Int(group)],
             ))?;
-            server.sync(None, None).await
+            server.sync().await
         }
         .boxed()
     })
@@ -105,7 +105,7 @@ fn promoted_in_place_of_a(signal: Signal) {
     ));
     write_wav(&path, 123);
     read_file_buffer(&server, 7, &path);
-    block_on(server.sync(None, None)).unwrap();
+    block_on(server.sync()).unwrap();
     let (pid, client_id, jack_pid) = (server.pid().unwrap(), server.client_id(), server.jack_pid());
 
     kill(Pid::from_raw(pid as i32), signal).unwrap();
@@ -214,7 +214,7 @@ fn a_dead_standby_is_replaced_without_touching_its_server() {
         ["standby_lost", "standby_ready"]
     );
     assert_eq!(server.pid(), Some(pid));
-    block_on(server.sync(None, None)).expect("the server answers");
+    block_on(server.sync()).expect("the server answers");
     block_on(supervisor.shutdown());
     assert!(!alive(replacement));
 }
@@ -251,7 +251,7 @@ fn promote(supervisor: &ServerSupervisor, events: &Events, name: &str, server: &
     sigkill(server.pid().unwrap());
     events.wait(name, "promoted", WAIT);
     assert_eq!(server.options().port, standby_port);
-    block_on(server.sync(None, None)).expect("the promoted standby answers");
+    block_on(server.sync()).expect("the promoted standby answers");
     let child = block_on(supervisor.children())
         .into_iter()
         .find(|c| c.name == name)
