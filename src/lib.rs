@@ -6,8 +6,8 @@
 //! which publishes [`LifecycleEvent`]s in supriya's order.
 //!
 //! ```no_run
-//! use scserver::{Options, Server};
-//! let server = Server::new(Options { start_jack: true, ..Options::default() });
+//! use scserver::{JackMode, Options, Server};
+//! let server = Server::new(Options { jack: JackMode::Shared, ..Options::default() });
 //! server.boot(None).unwrap();
 //! println!("default group {:?}", server.default_group());
 //! server.quit(false).unwrap();
@@ -64,7 +64,7 @@ pub use scserver_core::soundfile::{HeaderError, HeaderFormat, SampleFormat, Unkn
 pub use scserver_core::supervision::SupervisionEvent;
 pub use scserver_core::tree::{QueryTreeControl, QueryTreeGroup, QueryTreeNode, QueryTreeSynth};
 pub use scserver_core::validate::InvalidArgument;
-pub use scserver_core::{LifecycleEvent, Options, OptionsError, Pattern, Protocol};
+pub use scserver_core::{JackMode, LifecycleEvent, Options, OptionsError, Pattern, Protocol};
 pub use scserver_synthdef::SynthDef;
 pub use server::Server;
 pub use shm::{

@@ -241,12 +241,21 @@ fn check(path: &Path) -> ExitCode {
                     o.backoff_max,
                     o.heartbeat_interval,
                     o.heartbeat_misses,
-                    if o.start_jack { "; starts its own dummy JACK server if none runs" } else { "" }
+                    jack_note(o.jack)
                 );
             }
             ExitCode::SUCCESS
         }
         Err(e) => fail(&e),
+    }
+}
+
+/// What `check` says about a server's JACK server.
+fn jack_note(mode: scserver::JackMode) -> &'static str {
+    match mode {
+        scserver::JackMode::Running => "",
+        scserver::JackMode::Shared => "; shares this process's dummy JACK server if none runs",
+        scserver::JackMode::Own => "; starts its own dummy JACK server if none runs",
     }
 }
 

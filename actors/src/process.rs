@@ -15,7 +15,7 @@ use tokio::sync::{oneshot, watch};
 use tracing::Instrument;
 
 use crate::error::BootError;
-use crate::jack::{self, DummyJack};
+use crate::jack::StartedJack;
 use crate::sys::{self, child};
 use dump::DumpCaptures;
 
@@ -41,7 +41,9 @@ pub struct ProcessActor {
     tail: VecDeque<String>,
     boot: Option<oneshot::Sender<Result<u32, BootError>>>,
     exit: watch::Sender<Option<ExitInfo>>,
-    jack: Option<DummyJack>,
+    jack: Option<StartedJack>,
+    /// Watches the shared JACK server held in `jack` for its death.
+    jack_watch: Option<SpawnHandle>,
     /// Counts spawns, so output and exits of an abandoned attempt are not taken for the current.
     generation: u32,
     span: tracing::Span,
@@ -63,6 +65,7 @@ impl ProcessActor {
             boot: None,
             exit: watch::channel(None).0,
             jack: None,
+            jack_watch: None,
             generation: 0,
             span,
             dumps: Default::default(),
@@ -204,7 +207,7 @@ impl Handler<Spawn> for ProcessActor {
         Box::pin(self.boot_with_jack(JACK_RESTARTS).map(|result, act, _| {
             result.map(|pid| Spawned {
                 pid,
-                jack_pid: act.jack.as_ref().and_then(DummyJack::pid),
+                jack_pid: act.jack.as_ref().and_then(StartedJack::pid),
             })
         }))
     }
@@ -225,17 +228,9 @@ impl ProcessActor {
             n => format!("scserver-{}-{}-{n}", std::process::id(), options.port),
         };
         let jack = async move {
-            if !options.start_jack || jack::is_running(&jack::default_server_name()) {
-                return Ok(None);
-            }
-            DummyJack::start(
-                jack_name,
-                options.jack_sample_rate,
-                options.jack_period,
-                JACK_START_TIMEOUT,
-            )
-            .await
-            .map(Some)
+            StartedJack::for_options(&options, jack_name, JACK_START_TIMEOUT)
+                .await
+                .map_err(BootError::from)
         };
         Box::pin(
             jack.instrument(self.span.clone())
@@ -243,13 +238,16 @@ impl ProcessActor {
                 .then(|jack, act, ctx| match jack {
                     Ok(jack) => {
                         act.jack = jack;
+                        act.watch_shared_jack(ctx);
                         act.attempt(ctx, AUDIO_RETRIES)
                     }
                     Err(e) => Box::pin(actix::fut::ready(Err(e))),
                 })
                 .then(move |result, act, _| -> ResponseActFuture<Self, Result<u32, BootError>> {
                     match (result, act.jack.take()) {
-                        (Err(BootError::Audio { output }), Some(jack)) if jack_restarts > 0 => {
+                        (Err(BootError::Audio { output }), Some(jack @ StartedJack::Own(_)))
+                            if jack_restarts > 0 =>
+                        {
                             tracing::warn!(parent: &act.span, ?output, "our JACK server keeps refusing scsynth; replacing it");
                             Box::pin(
                                 jack.stop(Duration::from_secs(2))
@@ -264,6 +262,24 @@ impl ProcessActor {
                     }
                 }),
         )
+    }
+}
+
+impl ProcessActor {
+    /// When the shared JACK server dies under scsynth, stops scsynth: it cannot play any more,
+    /// and its exit lets the supervisor restart it (by policy) on a new shared server.
+    fn watch_shared_jack(&mut self, ctx: &mut Context<Self>) {
+        if let Some(old) = self.jack_watch.take() {
+            ctx.cancel_future(old);
+        }
+        let Some(StartedJack::Shared(jack)) = &self.jack else {
+            return;
+        };
+        let died = jack.died().into_actor(self).map(|(), act, _| {
+            tracing::warn!(parent: &act.span, "its shared JACK server died; stopping scsynth");
+            act.signal(Signal::SIGTERM);
+        });
+        self.jack_watch = Some(ctx.spawn(died));
     }
 }
 
@@ -346,7 +362,7 @@ impl ProcessActor {
         // libjack would otherwise try to start an ALSA jackd of its own, slowly and in vain.
         command.env("JACK_NO_START_SERVER", "1");
         if let Some(jack) = &self.jack {
-            command.env("JACK_DEFAULT_SERVER", &jack.name);
+            command.env("JACK_DEFAULT_SERVER", jack.name());
         }
         self.generation += 1;
         let generation = self.generation;
@@ -432,10 +448,13 @@ pub struct Shutdown {
 impl Handler<Shutdown> for ProcessActor {
     type Result = ResponseActFuture<Self, Option<ExitInfo>>;
 
-    fn handle(&mut self, msg: Shutdown, _: &mut Self::Context) -> Self::Result {
+    fn handle(&mut self, msg: Shutdown, ctx: &mut Self::Context) -> Self::Result {
         let mut exit = self.exit.subscribe();
         let pid = self.pid;
         let jack = self.jack.take();
+        if let Some(watch) = self.jack_watch.take() {
+            ctx.cancel_future(watch);
+        }
         let grace = msg.grace;
         let span = self.span.clone();
         Box::pin(
@@ -498,7 +517,7 @@ impl Handler<Pids> for ProcessActor {
     type Result = MessageResult<Pids>;
 
     fn handle(&mut self, _: Pids, _: &mut Self::Context) -> Self::Result {
-        MessageResult((self.pid, self.jack.as_ref().and_then(DummyJack::pid)))
+        MessageResult((self.pid, self.jack.as_ref().and_then(StartedJack::pid)))
     }
 }
 

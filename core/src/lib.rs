@@ -8,6 +8,7 @@ pub mod bundle;
 pub mod coalesce;
 pub mod command;
 pub mod fifo;
+pub mod jack;
 pub mod levels;
 pub mod lifecycle;
 pub mod login;
@@ -28,6 +29,7 @@ pub mod tree;
 pub mod validate;
 pub mod value;
 
+pub use jack::JackMode;
 pub use lifecycle::LifecycleEvent;
 pub use options::{Options, OptionsError, Protocol};
 pub use pattern::Pattern;

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 pub mod audio;
 
-use scserver::{LifecycleEvent, LifecycleNotice, Options};
+use scserver::{JackMode, LifecycleEvent, LifecycleNotice, Options};
 
 /// A port on loopback that nothing holds right now, for UDP and TCP alike.
 ///
@@ -41,7 +41,7 @@ pub fn free_port() -> u16 {
 pub fn options() -> Options {
     Options {
         port: free_port(),
-        start_jack: true,
+        jack: JackMode::Own,
         ..Options::default()
     }
 }

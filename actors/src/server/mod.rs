@@ -324,7 +324,7 @@ mod tests {
             .port();
         let options = Options {
             port,
-            start_jack: true,
+            jack: scserver_core::JackMode::Own,
             ..Options::default()
         };
         let mut server = ServerActor::new("revive", options);
