@@ -16,6 +16,7 @@ use scserver_core::options::is_supernova;
 use tracing_subscriber::EnvFilter;
 
 mod cli_record;
+mod cli_reload;
 mod cli_render;
 
 #[derive(Parser)]
@@ -69,6 +70,13 @@ enum Command {
     },
     /// Render a command file offline (`scsynth -N`) into a sound file, with a progress bar.
     Render(cli_render::RenderArgs),
+    /// Make the running `scserver run` of a config file re-read it (SIGHUP): added servers
+    /// start, removed ones quit, changed ones restart. The file is checked first.
+    Reload {
+        /// The configuration file the run was started with.
+        #[arg(default_value = "config.toml")]
+        config: PathBuf,
+    },
     /// Validate a config file and print what would start.
     Check {
         /// The configuration file.
@@ -142,10 +150,11 @@ fn main() -> ExitCode {
         .init();
     let cli = Cli::parse();
     match cli.command {
-        Command::Run { config, json } => match Config::load(&config) {
-            Ok(config) => actix::System::new().block_on(run(config, json)),
+        Command::Run { config: path, json } => match Config::load(&path) {
+            Ok(config) => actix::System::new().block_on(run(config, &path, json)),
             Err(e) => fail(&e),
         },
+        Command::Reload { config } => cli_reload::reload(&config),
         Command::Check { config } => check(&config),
         Command::Render(args) => cli_render::render(args),
         Command::Record { target, args } => match target.address() {
@@ -317,7 +326,7 @@ fn print_supervision(n: &SupervisionNotice, json: bool) {
     }
 }
 
-async fn run(config: Config, json: bool) -> ExitCode {
+async fn run(config: Config, path: &Path, json: bool) -> ExitCode {
     let supervisor = ServerSupervisor::new();
     // Something stopped for good, maybe: look whether anything is left running.
     let (changed, mut changes) = tokio::sync::mpsc::unbounded_channel::<()>();
@@ -343,6 +352,10 @@ async fn run(config: Config, json: bool) -> ExitCode {
         Err(e) => return fail(&format!("cannot listen for SIGINT/SIGTERM: {e}")),
     };
     tokio::pin!(signal);
+    let mut reloader = match cli_reload::Reloader::new(path, config.clone()) {
+        Ok(reloader) => reloader,
+        Err(e) => return fail(&format!("cannot listen for SIGHUP: {e}")),
+    };
     let mut code = ExitCode::SUCCESS;
     tokio::select! {
         results = supervisor.start(&config) => {
@@ -366,6 +379,7 @@ async fn run(config: Config, json: bool) -> ExitCode {
     loop {
         tokio::select! {
             _ = &mut signal => break,
+            _ = reloader.hangup() => reloader.reload(&supervisor, json).await,
             _ = tick.tick() => {
                 if all_down(&supervisor).await {
                     code = ExitCode::FAILURE;

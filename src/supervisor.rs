@@ -188,6 +188,18 @@ impl ServerSupervisor {
         self.inner.addr.send(sup::StopServer(name.into())).await?
     }
 
+    /// Quits one server and stops supervising it; its name is free for [`ServerSupervisor::add`]
+    /// again. It is forgotten even when its quit fails, which is answered.
+    pub async fn remove(&self, name: &str) -> Result<(), SupervisionError> {
+        let result = self.inner.addr.send(sup::RemoveServer(name.into())).await?;
+        self.inner
+            .servers
+            .lock()
+            .expect("servers lock")
+            .remove(name);
+        result
+    }
+
     /// Quits every server (and the JACK servers started for them); nothing restarts after.
     pub async fn shutdown(&self) -> Vec<(String, Result<(), ServerError>)> {
         self.inner.addr.send(sup::StopAll).await.unwrap_or_default()

@@ -70,9 +70,19 @@ impl Run {
 
     /// Waits (bounded) for an event; returns it.
     fn wait_event(&mut self, event: &str, timeout: Duration) -> serde_json::Value {
+        self.wait_until(event, timeout, |v| v["event"] == event)
+    }
+
+    /// Waits (bounded) for a line that `matches`, described as `what`; returns it.
+    fn wait_until(
+        &mut self,
+        what: &str,
+        timeout: Duration,
+        matches: impl Fn(&serde_json::Value) -> bool,
+    ) -> serde_json::Value {
         let deadline = Instant::now() + timeout;
         loop {
-            if let Some(v) = self.seen.iter().find(|v| v["event"] == event) {
+            if let Some(v) = self.seen.iter().find(|v| matches(v)) {
                 return v.clone();
             }
             let left = deadline.saturating_duration_since(Instant::now());
@@ -80,7 +90,7 @@ impl Run {
                 Ok(v) => self.seen.push(v),
                 Err(_) => {
                     let _ = self.child.kill();
-                    panic!("no {event} within {timeout:?}; saw {:?}", self.seen);
+                    panic!("no {what} within {timeout:?}; saw {:?}", self.seen);
                 }
             }
         }
@@ -480,5 +490,139 @@ fn logs_to_a_pipe_carry_no_colour_codes() {
         !stderr.contains('\x1b'),
         "colour codes in a pipe: {stderr:?}"
     );
+    std::fs::remove_file(config).ok();
+}
+
+/// A config of servers `(name, port, extra line)` on the process's shared dummy JACK server.
+fn servers_config(servers: &[(&str, u16, &str)]) -> String {
+    let mut text = "[defaults]\njack = \"shared\"\nload_synthdefs = false\n\n".to_owned();
+    for (name, port, extra) in servers {
+        text += &format!("[[server]]\nname = \"{name}\"\nport = {port}\n{extra}\n\n");
+    }
+    text
+}
+
+/// The pid of each server that booted and has not quit since, from the events so far.
+fn booted_pids(run: &Run) -> std::collections::BTreeMap<String, u32> {
+    let mut pids = std::collections::BTreeMap::new();
+    for v in &run.seen {
+        let Some(server) = v["server"].as_str() else {
+            continue;
+        };
+        if v["event"] == "booted" {
+            pids.insert(server.to_owned(), v["pid"].as_u64().unwrap() as u32);
+        } else if v["event"] == "quit" {
+            pids.remove(server);
+        }
+    }
+    pids
+}
+
+#[test]
+fn sighup_and_reload_apply_the_edited_config_and_an_invalid_one_changes_nothing() {
+    let [pa, pb, pc, pd] = [free_port(), free_port(), free_port(), free_port()];
+    let config = config_file(
+        "reload",
+        &servers_config(&[("a", pa, ""), ("b", pb, ""), ("c", pc, "")]),
+    );
+    let mut run = Run::start(&config);
+    for name in ["a", "b", "c"] {
+        run.wait_until(name, Duration::from_secs(40), |v| {
+            v["event"] == "booted" && v["server"] == name
+        });
+    }
+    let before = booted_pids(&run);
+    let old_c = before["c"];
+
+    // a unchanged, b changed, c removed, d added.
+    std::fs::write(
+        &config,
+        servers_config(&[
+            ("a", pa, ""),
+            ("b", pb, "heartbeat_interval = \"300ms\""),
+            ("d", pd, ""),
+        ]),
+    )
+    .unwrap();
+    kill(Pid::from_raw(run.child.id() as i32), Signal::SIGHUP).unwrap();
+    let reloaded = run.wait_event("reloaded", Duration::from_secs(40));
+    assert_eq!(reloaded["started"], serde_json::json!(["d"]), "{reloaded}");
+    assert_eq!(reloaded["stopped"], serde_json::json!(["c"]), "{reloaded}");
+    assert_eq!(
+        reloaded["restarted"],
+        serde_json::json!(["b"]),
+        "{reloaded}"
+    );
+    assert_eq!(
+        reloaded["unchanged"],
+        serde_json::json!(["a"]),
+        "{reloaded}"
+    );
+    let after = booted_pids(&run);
+    assert_eq!(
+        after.keys().collect::<Vec<_>>(),
+        ["a", "b", "d"],
+        "{:?}",
+        run.seen
+    );
+    assert_eq!(after["a"], before["a"], "a was not touched");
+    assert!(alive(after["a"]));
+    assert_ne!(after["b"], before["b"], "b restarted");
+    assert!(alive(after["b"]) && alive(after["d"]));
+    assert!(
+        gone(&[before["b"], old_c], Duration::from_secs(5)),
+        "the old b and c quit"
+    );
+
+    // An invalid file: `scserver reload` refuses it with its place and signals nothing; a
+    // SIGHUP all the same changes nothing and reports the place too.
+    std::fs::write(&config, "[[server]]\nname = \"a\"\nport = = 1\n").unwrap();
+    let out = scserver(&["reload", config.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!("{}:3:8: ", config.display())),
+        "{stderr}"
+    );
+    kill(Pid::from_raw(run.child.id() as i32), Signal::SIGHUP).unwrap();
+    let failed = run.wait_event("reload_failed", Duration::from_secs(10));
+    assert!(
+        failed["detail"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("{}:3:8: ", config.display())),
+        "{failed}"
+    );
+    assert_eq!(booted_pids(&run), after);
+    assert!(after.values().all(|p| alive(*p)), "{after:?}");
+
+    // `scserver reload` finds the run by its pid file.
+    std::fs::write(
+        &config,
+        servers_config(&[("a", pa, ""), ("b", pb, "heartbeat_interval = \"300ms\"")]),
+    )
+    .unwrap();
+    let out = scserver(&["reload", config.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let second = run.wait_until("the second reload", Duration::from_secs(20), |v| {
+        v["event"] == "reloaded" && v["stopped"] == serde_json::json!(["d"])
+    });
+    assert_eq!(
+        second["unchanged"],
+        serde_json::json!(["a", "b"]),
+        "{second}"
+    );
+    assert!(gone(&[after["d"]], Duration::from_secs(5)), "d quit");
+    assert_eq!(booted_pids(&run)["b"], after["b"]);
+
+    kill(Pid::from_raw(run.child.id() as i32), Signal::SIGINT).unwrap();
+    assert_eq!(run.wait_exit(Duration::from_secs(15)).code(), Some(0));
+    assert!(gone(&[after["a"], after["b"]], Duration::from_secs(5)));
+    let out = scserver(&["reload", config.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "no run left to reload");
     std::fs::remove_file(config).ok();
 }

@@ -17,6 +17,7 @@ pub mod nrt;
 pub mod options;
 pub mod output;
 pub mod pattern;
+pub mod reload;
 pub mod replay;
 pub mod reply;
 pub mod score;
