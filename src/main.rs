@@ -15,6 +15,7 @@ use scserver::{
 use scserver_core::options::is_supernova;
 use tracing_subscriber::EnvFilter;
 
+mod cli_notify;
 mod cli_record;
 mod cli_reload;
 mod cli_render;
@@ -356,6 +357,7 @@ async fn run(config: Config, path: &Path, json: bool) -> ExitCode {
         Ok(reloader) => reloader,
         Err(e) => return fail(&format!("cannot listen for SIGHUP: {e}")),
     };
+    let mut notifier = cli_notify::Notifier::start(config.servers.len());
     let mut code = ExitCode::SUCCESS;
     tokio::select! {
         results = supervisor.start(&config) => {
@@ -366,6 +368,7 @@ async fn run(config: Config, path: &Path, json: bool) -> ExitCode {
             }
         }
         _ = &mut signal => {
+            notifier.stopping();
             for (name, result) in supervisor.shutdown().await {
                 if let Err(e) = result {
                     eprintln!("scserver: server {name:?}: {e}");
@@ -381,6 +384,7 @@ async fn run(config: Config, path: &Path, json: bool) -> ExitCode {
             _ = &mut signal => break,
             _ = reloader.hangup() => reloader.reload(&supervisor, json).await,
             _ = tick.tick() => {
+                notifier.update(&supervisor.children().await);
                 if all_down(&supervisor).await {
                     code = ExitCode::FAILURE;
                     break;
@@ -394,6 +398,7 @@ async fn run(config: Config, path: &Path, json: bool) -> ExitCode {
             }
         }
     }
+    notifier.stopping();
     for (name, result) in supervisor.shutdown().await {
         if let Err(e) = result {
             eprintln!("scserver: server {name:?}: {e}");

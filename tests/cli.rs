@@ -626,3 +626,59 @@ fn sighup_and_reload_apply_the_edited_config_and_an_invalid_one_changes_nothing(
     assert_eq!(out.status.code(), Some(1), "no run left to reload");
     std::fs::remove_file(config).ok();
 }
+
+#[test]
+fn under_systemd_it_says_ready_once_every_server_is_online_and_pings_the_watchdog() {
+    use std::os::unix::net::UnixDatagram;
+    let socket_path = std::env::temp_dir().join(format!("scserver-notify-{}", std::process::id()));
+    let _ = std::fs::remove_file(&socket_path);
+    let socket = UnixDatagram::bind(&socket_path).unwrap();
+    socket
+        .set_read_timeout(Some(Duration::from_millis(200)))
+        .unwrap();
+    let config = config_file(
+        "notify",
+        &servers_config(&[("n1", free_port(), ""), ("n2", free_port(), "")]),
+    );
+    let mut run = Run::start_with(&config, |c| {
+        c.env("NOTIFY_SOCKET", &socket_path)
+            .env("WATCHDOG_USEC", "300000")
+            .env_remove("WATCHDOG_PID");
+    });
+    let mut messages: Vec<String> = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(40);
+    let has = |messages: &[String], line: &str| {
+        messages
+            .iter()
+            .any(|m| m.lines().any(|l| l == line || l.starts_with(line)))
+    };
+    while !(has(&messages, "READY=1") && has(&messages, "WATCHDOG=1")) {
+        assert!(Instant::now() < deadline, "received only {messages:?}");
+        let mut buffer = [0u8; 4096];
+        if let Ok(n) = socket.recv(&mut buffer) {
+            messages.push(String::from_utf8_lossy(&buffer[..n]).into_owned());
+        }
+    }
+    let ready = messages.iter().find(|m| m.contains("READY=1")).unwrap();
+    assert!(
+        ready.contains("STATUS=2 of 2 servers online"),
+        "{messages:?}"
+    );
+    assert!(has(&messages, "STATUS=booting 2 servers"), "{messages:?}");
+    // The run printed both boots too.
+    for name in ["n1", "n2"] {
+        run.wait_until(name, Duration::from_secs(5), |v| {
+            v["event"] == "booted" && v["server"] == name
+        });
+    }
+    kill(Pid::from_raw(run.child.id() as i32), Signal::SIGTERM).unwrap();
+    assert_eq!(run.wait_exit(Duration::from_secs(15)).code(), Some(0));
+    let mut buffer = [0u8; 4096];
+    let mut stopping = false;
+    while let Ok(n) = socket.recv(&mut buffer) {
+        stopping |= String::from_utf8_lossy(&buffer[..n]).contains("STOPPING=1");
+    }
+    assert!(stopping, "no STOPPING=1 after {messages:?}");
+    std::fs::remove_file(socket_path).ok();
+    std::fs::remove_file(config).ok();
+}
