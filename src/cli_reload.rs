@@ -14,9 +14,11 @@ use scserver_actors::sys::{child, procfs};
 use scserver_core::reload::Plan;
 use tokio::signal::unix::{signal, Signal, SignalKind};
 
-/// The pid file of the run of `config`: one per config file, named after its full path.
+/// The pid file of the run of `config`: one per config file, named after its absolute path.
+/// Symbolic links are not followed: a Kubernetes ConfigMap file is a link whose target changes
+/// with every update of the map.
 fn pid_file(config: &Path, dir: &Path) -> PathBuf {
-    let full = std::fs::canonicalize(config).unwrap_or_else(|_| config.to_path_buf());
+    let full = std::path::absolute(config).unwrap_or_else(|_| config.to_path_buf());
     let key = full
         .to_string_lossy()
         .replace('%', "%25")

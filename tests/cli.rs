@@ -682,3 +682,36 @@ fn under_systemd_it_says_ready_once_every_server_is_online_and_pings_the_watchdo
     std::fs::remove_file(socket_path).ok();
     std::fs::remove_file(config).ok();
 }
+
+#[test]
+fn reload_finds_a_run_whose_config_is_a_link_to_a_replaced_file() {
+    // As a Kubernetes ConfigMap updates its files: the named path is a link, and an update
+    // points it at a new file.
+    let (p1, p2) = (free_port(), free_port());
+    let first = config_file("link-v1", &servers_config(&[("l1", p1, "")]));
+    let second = config_file(
+        "link-v2",
+        &servers_config(&[("l1", p1, ""), ("l2", p2, "")]),
+    );
+    let link = std::env::temp_dir().join(format!("scserver-cli-{}-link.toml", std::process::id()));
+    let _ = std::fs::remove_file(&link);
+    std::os::unix::fs::symlink(&first, &link).unwrap();
+    let mut run = Run::start(&link);
+    run.wait_event("booted", Duration::from_secs(40));
+    let swapped = link.with_extension("new");
+    std::os::unix::fs::symlink(&second, &swapped).unwrap();
+    std::fs::rename(&swapped, &link).unwrap();
+    let out = scserver(&["reload", link.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let reloaded = run.wait_event("reloaded", Duration::from_secs(40));
+    assert_eq!(reloaded["started"], serde_json::json!(["l2"]), "{reloaded}");
+    kill(Pid::from_raw(run.child.id() as i32), Signal::SIGINT).unwrap();
+    assert_eq!(run.wait_exit(Duration::from_secs(15)).code(), Some(0));
+    for file in [link, first, second] {
+        std::fs::remove_file(file).ok();
+    }
+}
