@@ -11,7 +11,7 @@
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::sync::{mpsc, oneshot, watch};
 
@@ -52,6 +52,7 @@ impl SharedJack {
         send(Request::Acquire {
             key,
             timeout,
+            asked: Instant::now(),
             reply,
         });
         let grant = answer
@@ -111,6 +112,7 @@ enum Request {
     Acquire {
         key: Key,
         timeout: Duration,
+        asked: Instant,
         reply: oneshot::Sender<Result<Grant, JackError>>,
     },
     Release {
@@ -168,6 +170,9 @@ fn send(request: Request) {
 struct Keeper {
     entries: HashMap<Key, Entry>,
     generations: u64,
+    /// The last failed start of each key: servers that asked while it was being tried get its
+    /// error instead of trying again one after another.
+    failures: HashMap<Key, (Instant, JackError)>,
 }
 
 impl Keeper {
@@ -181,9 +186,13 @@ impl Keeper {
                 Request::Acquire {
                     key,
                     timeout,
+                    asked,
                     reply,
                 } => {
-                    let grant = self.acquire(key, timeout, &own).await;
+                    let grant = match self.failures.get(&key) {
+                        Some((failed, error)) if *failed >= asked => Err(error.clone()),
+                        _ => self.acquire(key, timeout, &own).await,
+                    };
                     let _ = reply.send(grant);
                 }
                 Request::Release {
@@ -220,7 +229,13 @@ impl Keeper {
             self.generations += 1;
             let generation = self.generations;
             let name = format!("scserver-{}-shared-{generation}", std::process::id());
-            let mut jack = DummyJack::start(name.clone(), key.0, key.1, timeout).await?;
+            let mut jack = match DummyJack::start(name.clone(), key.0, key.1, timeout).await {
+                Ok(jack) => jack,
+                Err(error) => {
+                    self.failures.insert(key, (Instant::now(), error.clone()));
+                    return Err(error);
+                }
+            };
             tracing::info!(jack = %name, pid = jack.pid(), sample_rate = key.0, period = key.1, "started the shared JACK server");
             let (stop, stopping) = oneshot::channel::<Option<oneshot::Sender<()>>>();
             let own = own.clone();
