@@ -66,7 +66,6 @@ impl Reloader {
             Ok(config) => config,
             Err(error) => {
                 tracing::error!(%error, "reload refused; nothing changed");
-                eprintln!("scserver: reload refused, nothing changed: {error}");
                 report(json, "reload_failed", None, Some(error.to_string()));
                 return;
             }

@@ -284,3 +284,39 @@ impl DummyJack {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_start_names_its_cause_and_what_to_do() {
+        let full = JackError::TableFull {
+            servers: "scdev (pid 6230), x (pid 7)".into(),
+        }
+        .to_string();
+        assert!(
+            full.contains("table of 8 servers is full (scdev (pid 6230), x (pid 7))")
+                && full.contains("jack = \"shared\""),
+            "{full}"
+        );
+        let stuck = JackError::NotListening {
+            timeout: Duration::from_secs(10),
+            metadata: Some("/dev/shm/jack_db-1000".into()),
+        }
+        .to_string();
+        assert!(
+            stuck.contains("did not listen within 10s")
+                && stuck.contains("stale lock")
+                && stuck.contains("/dev/shm/jack_db-1000")
+                && stuck.contains("remove that directory"),
+            "{stuck}"
+        );
+        let slow = JackError::NotListening {
+            timeout: Duration::from_secs(10),
+            metadata: None,
+        }
+        .to_string();
+        assert!(!slow.contains("stale lock"), "{slow}");
+    }
+}
