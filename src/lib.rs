@@ -40,10 +40,10 @@ pub use scserver_synthdef as synthdef;
 
 pub use async_server::AsyncServer;
 pub use callbacks::{LifecycleCallbackHandle, OscCallbackHandle};
-pub use config::{Config, ConfigError, ServerConfig};
+pub use config::{Config, ConfigError, HttpConfig, ServerConfig};
 pub use context::RequestContext;
 pub use meters::{Level, MeterReading, MeterSource, Meters};
-pub use objects::{Buffer, BufferSource, Bus, BusGroup, BusId, Group, Rate, Synth};
+pub use objects::{Buffer, BufferSource, Bus, BusGroup, Group, Synth};
 pub use record::{EndReason, RecordError, RecordOptions, Recording, RecordingEnded};
 pub use scserver_actors::allocator::IdKind;
 pub use scserver_actors::error::{BootError, RequestError, ServerError};
@@ -56,8 +56,12 @@ pub use scserver_actors::server::request::Expectation;
 pub use scserver_actors::server::{LifecycleNotice, Status};
 pub use scserver_actors::supervisor::{ChildInfo, Phase, SupervisionError, SupervisionNotice};
 pub use scserver_core::command::{AddAction, Command, Control, Value};
+pub use scserver_core::controls;
+pub use scserver_core::controls::{ControlInput, Controls, UnknownControl};
+pub use scserver_core::ids::{BufferId, BusId, GroupId, NodeId, Rate, SynthId};
 pub use scserver_core::nrt::RenderSettings;
 pub use scserver_core::options::{RestartPolicy, SafetyClip};
+pub use scserver_core::position::Position;
 pub use scserver_core::reply::{BufferInfo, ControlValue, NodeInfo, StatusInfo, VersionInfo};
 pub use scserver_core::score::{Score, ScoreError};
 pub use scserver_core::soundfile::{HeaderError, HeaderFormat, SampleFormat, UnknownFormat};
@@ -77,3 +81,8 @@ pub use volume::Volume;
 pub mod osc {
     pub use rosc::{OscBundle, OscMessage, OscPacket, OscTime, OscType};
 }
+
+// The README's examples compile as doctests, so they cannot drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeExamples;

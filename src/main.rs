@@ -15,10 +15,12 @@ use scserver::{
 use scserver_core::options::is_supernova;
 use tracing_subscriber::EnvFilter;
 
+mod cli_http;
 mod cli_notify;
 mod cli_record;
 mod cli_reload;
 mod cli_render;
+mod cli_top;
 
 #[derive(Parser)]
 #[command(
@@ -78,6 +80,9 @@ enum Command {
         #[arg(default_value = "config.toml")]
         config: PathBuf,
     },
+    /// A live view of the servers of a running `scserver run`, read from its HTTP service
+    /// (`[http]` in its config); `q` quits.
+    Top(cli_top::TopArgs),
     /// Validate a config file and print what would start.
     Check {
         /// The configuration file.
@@ -158,6 +163,7 @@ fn main() -> ExitCode {
         Command::Reload { config } => cli_reload::reload(&config),
         Command::Check { config } => check(&config),
         Command::Render(args) => cli_render::render(args),
+        Command::Top(args) => cli_top::top(args),
         Command::Record { target, args } => match target.address() {
             Ok(address) => cli_record::record(address, args),
             Err(e) => fail(&e),
@@ -358,6 +364,10 @@ async fn run(config: Config, path: &Path, json: bool) -> ExitCode {
         Err(e) => return fail(&format!("cannot listen for SIGHUP: {e}")),
     };
     let mut notifier = cli_notify::Notifier::start(config.servers.len());
+    let http = match cli_http::Service::start(&config, &supervisor) {
+        Ok(http) => http,
+        Err(e) => return fail(&e),
+    };
     let mut code = ExitCode::SUCCESS;
     tokio::select! {
         results = supervisor.start(&config) => {
@@ -369,6 +379,9 @@ async fn run(config: Config, path: &Path, json: bool) -> ExitCode {
         }
         _ = &mut signal => {
             notifier.stopping();
+            if let Some(http) = http {
+                http.stop().await;
+            }
             for (name, result) in supervisor.shutdown().await {
                 if let Err(e) = result {
                     eprintln!("scserver: server {name:?}: {e}");
@@ -399,6 +412,9 @@ async fn run(config: Config, path: &Path, json: bool) -> ExitCode {
         }
     }
     notifier.stopping();
+    if let Some(http) = http {
+        http.stop().await;
+    }
     for (name, result) in supervisor.shutdown().await {
         if let Err(e) = result {
             eprintln!("scserver: server {name:?}: {e}");

@@ -1,24 +1,18 @@
 //! The `scserver` binary, run as a child process, signalled, and checked for leftovers.
 
 mod common;
+// Only the tests of the `scserver` program use it: it needs the program built.
+#[path = "common/run.rs"]
+mod run;
 
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Child, Command, Output, Stdio};
-use std::sync::mpsc;
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use common::{alive, free_port};
 use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
-
-const BIN: &str = env!("CARGO_BIN_EXE_scserver");
-
-fn config_file(tag: &str, text: &str) -> PathBuf {
-    let path = std::env::temp_dir().join(format!("scserver-cli-{}-{tag}.toml", std::process::id()));
-    std::fs::write(&path, text).unwrap();
-    path
-}
+use run::{config_file, Run, BIN};
 
 fn one_server(tag: &str, port: u16) -> PathBuf {
     config_file(
@@ -28,105 +22,6 @@ fn one_server(tag: &str, port: u16) -> PathBuf {
              [[server]]\nname = \"{tag}\"\nport = {port}\n"
         ),
     )
-}
-
-/// A running `scserver run --json` and the JSON lines it printed so far.
-struct Run {
-    child: Child,
-    lines: mpsc::Receiver<serde_json::Value>,
-    seen: Vec<serde_json::Value>,
-}
-
-impl Run {
-    fn start(config: &std::path::Path) -> Run {
-        Self::start_with(config, |_| {})
-    }
-
-    /// Starts `scserver run` with the environment `adjust` leaves.
-    fn start_with(config: &std::path::Path, adjust: impl FnOnce(&mut Command)) -> Run {
-        let mut command = Command::new(BIN);
-        adjust(&mut command);
-        let mut child = command
-            .args(["run", config.to_str().unwrap(), "--json"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("scserver runs");
-        let stdout = child.stdout.take().unwrap();
-        let (tx, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if let Ok(v) = serde_json::from_str(&line) {
-                    let _ = tx.send(v);
-                }
-            }
-        });
-        Run {
-            child,
-            lines,
-            seen: Vec::new(),
-        }
-    }
-
-    /// Waits (bounded) for an event; returns it.
-    fn wait_event(&mut self, event: &str, timeout: Duration) -> serde_json::Value {
-        self.wait_until(event, timeout, |v| v["event"] == event)
-    }
-
-    /// Waits (bounded) for a line that `matches`, described as `what`; returns it.
-    fn wait_until(
-        &mut self,
-        what: &str,
-        timeout: Duration,
-        matches: impl Fn(&serde_json::Value) -> bool,
-    ) -> serde_json::Value {
-        let deadline = Instant::now() + timeout;
-        loop {
-            if let Some(v) = self.seen.iter().find(|v| matches(v)) {
-                return v.clone();
-            }
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.lines.recv_timeout(left) {
-                Ok(v) => self.seen.push(v),
-                Err(_) => {
-                    let _ = self.child.kill();
-                    panic!("no {what} within {timeout:?}; saw {:?}", self.seen);
-                }
-            }
-        }
-    }
-
-    /// Waits (bounded) for the process to end.
-    fn wait_exit(&mut self, timeout: Duration) -> std::process::ExitStatus {
-        let deadline = Instant::now() + timeout;
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status;
-            }
-            if Instant::now() > deadline {
-                let _ = self.child.kill();
-                panic!("scserver did not exit within {timeout:?}");
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-    }
-}
-
-/// A test that fails while its run is still going must not leave the run and its servers behind:
-/// SIGTERM quits them in order; SIGKILL after a bound.
-impl Drop for Run {
-    fn drop(&mut self) {
-        if !matches!(self.child.try_wait(), Ok(None)) {
-            return;
-        }
-        let _ = kill(Pid::from_raw(self.child.id() as i32), Signal::SIGTERM);
-        let deadline = Instant::now() + Duration::from_secs(15);
-        while matches!(self.child.try_wait(), Ok(None)) && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// Waits (bounded) until none of `pids` is alive.
@@ -505,7 +400,7 @@ fn servers_config(servers: &[(&str, u16, &str)]) -> String {
 /// The pid of each server that booted and has not quit since, from the events so far.
 fn booted_pids(run: &Run) -> std::collections::BTreeMap<String, u32> {
     let mut pids = std::collections::BTreeMap::new();
-    for v in &run.seen {
+    for v in run.seen() {
         let Some(server) = v["server"].as_str() else {
             continue;
         };
@@ -563,7 +458,7 @@ fn sighup_and_reload_apply_the_edited_config_and_an_invalid_one_changes_nothing(
         after.keys().collect::<Vec<_>>(),
         ["a", "b", "d"],
         "{:?}",
-        run.seen
+        run.seen()
     );
     assert_eq!(after["a"], before["a"], "a was not touched");
     assert!(alive(after["a"]));
@@ -713,5 +608,38 @@ fn reload_finds_a_run_whose_config_is_a_link_to_a_replaced_file() {
     assert_eq!(run.wait_exit(Duration::from_secs(15)).code(), Some(0));
     for file in [link, first, second] {
         std::fs::remove_file(file).ok();
+    }
+}
+
+#[test]
+fn the_deploy_configs_are_valid() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let mut files = vec![format!("{root}/deploy/container.toml")];
+    // Each `scserver-N.toml: |` block of the ConfigMap, its indentation removed.
+    let map = std::fs::read_to_string(format!("{root}/deploy/kubernetes/configmap.yaml")).unwrap();
+    let mut blocks: Vec<(String, String)> = Vec::new();
+    for line in map.lines() {
+        if let Some(name) = line.trim().strip_suffix(": |") {
+            blocks.push((name.to_owned(), String::new()));
+        } else if let Some((_, text)) = blocks.last_mut() {
+            text.push_str(line.strip_prefix("    ").unwrap_or(line.trim()));
+            text.push('\n');
+        }
+    }
+    assert_eq!(blocks.len(), 2, "{map}");
+    for (name, text) in &blocks {
+        files.push(config_file(name, text).to_str().unwrap().to_owned());
+    }
+    for file in &files {
+        let out = scserver(&["check", file]);
+        assert!(
+            out.status.success(),
+            "{file}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("-B 0.0.0.0"),
+            "{file}"
+        );
     }
 }

@@ -74,6 +74,11 @@ pub struct ServerState {
     pub local_addr: Option<SocketAddr>,
     /// The last `/status.reply` (the heartbeat keeps it fresh while online).
     pub status_info: Option<scserver_core::reply::StatusInfo>,
+    /// The last heartbeat's round trip: from its `/status` to the next `/status.reply`.
+    pub heartbeat_round_trip: Option<std::time::Duration>,
+    /// How many heartbeat round trips were measured, so a watcher can tell a new one from the
+    /// same value again.
+    pub heartbeat_round_trips: u64,
 }
 
 impl ServerState {
@@ -118,6 +123,8 @@ impl ServerActor {
                 jack_pid: None,
                 local_addr: None,
                 status_info: None,
+                heartbeat_round_trip: None,
+                heartbeat_round_trips: 0,
             })
             .0,
             conn: Connection::new(),
