@@ -95,7 +95,8 @@ async fn main() {
     let hang_alarms = Arc::new(AtomicUsize::new(0));
     let crashes = Arc::new(AtomicUsize::new(0));
     let (alarms, died) = (hang_alarms.clone(), crashes.clone());
-    supervisor.on_lifecycle(Arc::new(move |n: &LifecycleNotice| match n.event {
+    // Heard while these are held.
+    let _lifecycle = supervisor.on_lifecycle(Arc::new(move |n: &LifecycleNotice| match n.event {
         LifecycleEvent::OscPanicked => {
             alarms.fetch_add(1, Ordering::Relaxed);
         }
@@ -106,7 +107,7 @@ async fn main() {
     }));
     let restarts = Arc::new(AtomicUsize::new(0));
     let counted = restarts.clone();
-    supervisor.on_event(move |n| {
+    let _supervision = supervisor.on_event(move |n| {
         if let SupervisionEvent::Restarting { .. } = n.event {
             counted.fetch_add(1, Ordering::Relaxed);
         }

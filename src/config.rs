@@ -82,6 +82,7 @@ impl fmt::Display for Location {
 
 /// Why a config file cannot be used.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ConfigError {
     /// The file could not be read.
     #[error(

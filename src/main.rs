@@ -338,7 +338,7 @@ async fn run(config: Config, path: &Path, json: bool) -> ExitCode {
     // Something stopped for good, maybe: look whether anything is left running.
     let (changed, mut changes) = tokio::sync::mpsc::unbounded_channel::<()>();
     let on_stop = changed.clone();
-    supervisor.on_lifecycle(Arc::new(move |n: &LifecycleNotice| {
+    let lifecycle = supervisor.on_lifecycle(Arc::new(move |n: &LifecycleNotice| {
         print_lifecycle(n, json);
         if matches!(
             n.event,
@@ -347,12 +347,14 @@ async fn run(config: Config, path: &Path, json: bool) -> ExitCode {
             let _ = on_stop.send(());
         }
     }));
-    supervisor.on_event(move |n| {
+    lifecycle.detach();
+    let subscription = supervisor.on_event(move |n| {
         print_supervision(n, json);
         if let SupervisionEvent::GaveUp { .. } = n.event {
             let _ = changed.send(());
         }
     });
+    subscription.detach();
     // Listening before anything boots: a signal during the boots still quits in order.
     let signal = match stop_signals() {
         Ok(signal) => signal,

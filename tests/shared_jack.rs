@@ -120,7 +120,7 @@ fn servers_restart_on_a_new_shared_jack_server_when_it_dies() {
     let supervisor = ServerSupervisor::new();
     let (tx, events) = mpsc::channel::<SupervisionNotice>();
     let tx = std::sync::Mutex::new(tx);
-    supervisor.on_event(move |n| {
+    let _events = supervisor.on_event(move |n| {
         let _ = tx.lock().unwrap().send(n.clone());
     });
     let servers: Vec<AsyncServer> = ["a", "b"]

@@ -76,18 +76,21 @@ impl Service {
         let metrics = Arc::new(Metrics::default());
         let (online, mut onlines) = tokio::sync::mpsc::unbounded_channel::<String>();
         let fed = metrics.clone();
-        supervisor.on_lifecycle(Arc::new(move |n: &LifecycleNotice| {
-            fed.lifecycle(n);
-            if n.event == LifecycleEvent::Booted {
-                let _ = online.send(n.server.clone());
-            }
-        }));
+        supervisor
+            .on_lifecycle(Arc::new(move |n: &LifecycleNotice| {
+                fed.lifecycle(n);
+                if n.event == LifecycleEvent::Booted {
+                    let _ = online.send(n.server.clone());
+                }
+            }))
+            .detach();
         let fed = metrics.clone();
-        supervisor.on_event(move |n| fed.supervision(n));
+        supervisor.on_event(move |n| fed.supervision(n)).detach();
         let mut watcher = Watcher {
             supervisor: supervisor.clone(),
             metrics: metrics.clone(),
             watched: BTreeMap::new(),
+            meters: BTreeMap::new(),
         };
         actix::spawn(async move {
             while let Some(name) = onlines.recv().await {
@@ -123,6 +126,9 @@ struct Watcher {
     /// The state each watched server's task reads: a server removed and added again by a
     /// reload is a new actor with a new state, watched anew.
     watched: BTreeMap<String, tokio::sync::watch::Receiver<scserver_actors::server::ServerState>>,
+    /// Each server's meters of its current boot; replacing them ends the last boot's readings
+    /// (their synths died with that scsynth).
+    meters: BTreeMap<String, scserver::Meters>,
 }
 
 impl Watcher {
@@ -130,23 +136,21 @@ impl Watcher {
         let Some(server) = self.supervisor.server(&name) else {
             return;
         };
-        match server.watch().await {
-            Ok(state)
-                if self
-                    .watched
-                    .get(&name)
-                    .is_some_and(|w| w.same_channel(&state)) => {}
-            Ok(mut state) => {
-                self.watched.insert(name.clone(), state.clone());
-                let (metrics, name) = (self.metrics.clone(), name.clone());
-                actix::spawn(async move {
-                    while state.changed().await.is_ok() {
-                        let current = state.borrow_and_update().clone();
-                        metrics.state(&name, &current);
-                    }
-                });
-            }
-            Err(error) => tracing::warn!(server = %name, %error, "cannot watch the server"),
+        let state = server.watch();
+        if !self
+            .watched
+            .get(&name)
+            .is_some_and(|w| w.same_channel(&state))
+        {
+            self.watched.insert(name.clone(), state.clone());
+            let mut state = state;
+            let (metrics, name) = (self.metrics.clone(), name.clone());
+            actix::spawn(async move {
+                while state.changed().await.is_ok() {
+                    let current = state.borrow_and_update().clone();
+                    metrics.state(&name, &current);
+                }
+            });
         }
         let (metrics, metered) = (self.metrics.clone(), name.clone());
         let reading = move |r: scserver::MeterReading| {
@@ -154,9 +158,11 @@ impl Watcher {
                 metrics.levels(&metered, r.levels);
             }
         };
-        // The meter synth dies with its scsynth; its handle has nothing left to stop then.
-        if let Err(error) = server.meters(METER_RATE, reading).await {
-            tracing::warn!(server = %name, %error, "no level meters");
+        match server.meters(METER_RATE, reading).await {
+            Ok(meters) => {
+                self.meters.insert(name, meters);
+            }
+            Err(error) => tracing::warn!(server = %name, %error, "no level meters"),
         }
     }
 }

@@ -201,6 +201,7 @@ fn phase(phase: Phase) -> &'static str {
         Phase::Restarting => "restarting",
         Phase::Stopped => "stopped",
         Phase::GaveUp => "gave up",
+        _ => "unknown",
     }
 }
 
@@ -275,7 +276,7 @@ async fn restart(
             )
         }
         Phase::Running => app.supervisor.reboot(&name).await,
-        Phase::Restarting | Phase::Stopped | Phase::GaveUp => app.supervisor.restart(&name).await,
+        _ => app.supervisor.restart(&name).await,
     };
     match result {
         Ok(()) => HttpResponse::Ok().json(json!({ "server": name, "restarted": true })),

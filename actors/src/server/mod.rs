@@ -30,6 +30,7 @@ pub use events::{lifecycle_callback, LifecycleCallback, LifecycleNotice};
 
 /// Where a server is in its life (supriya's `BootStatus`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Status {
     /// Not connected; nothing running that this client owns.
     Offline,
@@ -269,10 +270,39 @@ impl Handler<Watch> for ServerActor {
     }
 }
 
+/// A signal for an owned scsynth process (this crate's own names, so no `nix` type is part of
+/// the API).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ProcessSignal {
+    /// `SIGINT`.
+    Interrupt,
+    /// `SIGTERM`: asks it to stop.
+    Terminate,
+    /// `SIGKILL`: ends it at once (a crash, as the supervisor sees it).
+    Kill,
+    /// `SIGSTOP`: freezes it (a hang: the heartbeat notices).
+    Stop,
+    /// `SIGCONT`: lets a stopped process run again.
+    Continue,
+}
+
+impl From<ProcessSignal> for crate::process::Signal {
+    fn from(signal: ProcessSignal) -> Self {
+        match signal {
+            ProcessSignal::Interrupt => Self::SIGINT,
+            ProcessSignal::Terminate => Self::SIGTERM,
+            ProcessSignal::Kill => Self::SIGKILL,
+            ProcessSignal::Stop => Self::SIGSTOP,
+            ProcessSignal::Continue => Self::SIGCONT,
+        }
+    }
+}
+
 /// Send a signal to an owned scsynth (fault injection, tests, a supervisor's hang handling).
 #[derive(Debug, Message)]
 #[rtype(result = "bool")]
-pub struct SignalProcess(pub crate::process::Signal);
+pub struct SignalProcess(pub ProcessSignal);
 
 impl Handler<SignalProcess> for ServerActor {
     type Result = bool;
@@ -280,7 +310,7 @@ impl Handler<SignalProcess> for ServerActor {
     fn handle(&mut self, msg: SignalProcess, _: &mut Self::Context) -> bool {
         match &self.process {
             Some(process) => {
-                process.do_send(crate::process::Kill(msg.0));
+                process.do_send(crate::process::Kill(msg.0.into()));
                 true
             }
             None => false,
