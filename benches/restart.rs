@@ -259,8 +259,8 @@ async fn warm_rounds(options: &Options, rounds: usize) -> Warm {
         .expect("boot");
     let (n_go_tx, mut n_go) = mpsc::unbounded_channel();
     let _n_go = server.register_osc_callback(Pattern::new("/n_go").arg(HOOK_SYNTH), move |_| {
-            let _ = n_go_tx.send(SystemTime::now());
-        });
+        let _ = n_go_tx.send(SystemTime::now());
+    });
     let def = std::fs::read(format!(
         "{}/ref_sine.scsyndef",
         scserver_testdata::SYNTHDEFS

@@ -6,7 +6,7 @@ use scserver::{Config, ServerSupervisor};
 
 const CONFIG: &str = r#"
 [defaults]
-start_jack = true
+jack = "shared"
 load_synthdefs = false
 restart = "on-failure"
 

@@ -42,7 +42,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "melody",
         Options {
             port,
-            start_jack: true,
+            jack: scserver::JackMode::Shared,
             ..Options::default()
         },
     );

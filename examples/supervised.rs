@@ -7,7 +7,9 @@
 use std::time::Duration;
 
 use actix::prelude::*;
-use scserver::{LifecycleNotice, Options, RestartPolicy, ServerSupervisor, SupervisionNotice};
+use scserver::{
+    JackMode, LifecycleNotice, Options, RestartPolicy, ServerSupervisor, SupervisionNotice,
+};
 
 /// Prints what it hears.
 struct Monitor;
@@ -45,7 +47,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let _supervision = supervisor.subscribe(monitor.clone().recipient());
     let options = Options {
         port,
-        start_jack: true,
+        jack: JackMode::Shared,
         load_synthdefs: false,
         restart: RestartPolicy::OnFailure,
         ..Options::default()

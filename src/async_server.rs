@@ -42,7 +42,7 @@ use crate::runtime::{self, RuntimeThread};
 ///
 /// # let port = std::net::UdpSocket::bind("127.0.0.1:0")?.local_addr()?.port();
 /// actix::System::new().block_on(async {
-///     let server = AsyncServer::new(Options { port, start_jack: true, ..Options::default() });
+///     let server = AsyncServer::new(Options { port, jack: scserver::JackMode::Shared, ..Options::default() });
 ///     server.boot().await?;
 ///     // Calls on a request context return at once and leave as one bundle on close.
 ///     let context = server.bundle();

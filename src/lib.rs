@@ -6,8 +6,8 @@
 //! which publishes [`LifecycleEvent`]s in supriya's order.
 //!
 //! ```no_run
-//! use scserver::{Options, Server};
-//! let server = Server::new(Options { start_jack: true, ..Options::default() });
+//! use scserver::{JackMode, Options, Server};
+//! let server = Server::new(Options { jack: JackMode::Shared, ..Options::default() });
 //! server.boot().unwrap();
 //! println!("default group {:?}", server.default_group());
 //! server.quit().unwrap();
@@ -75,7 +75,7 @@ pub use scserver_core::supervision::SupervisionEvent;
 pub use scserver_core::tree::Walk;
 pub use scserver_core::tree::{QueryTreeControl, QueryTreeGroup, QueryTreeNode, QueryTreeSynth};
 pub use scserver_core::validate::InvalidArgument;
-pub use scserver_core::{LifecycleEvent, Options, OptionsError, Pattern, Protocol};
+pub use scserver_core::{JackMode, LifecycleEvent, Options, OptionsError, Pattern, Protocol};
 pub use scserver_synthdef::SynthDef;
 pub use server::Server;
 pub use shm::{

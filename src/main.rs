@@ -16,7 +16,9 @@ use scserver_core::options::is_supernova;
 use tracing_subscriber::EnvFilter;
 
 mod cli_http;
+mod cli_notify;
 mod cli_record;
+mod cli_reload;
 mod cli_render;
 mod cli_top;
 
@@ -71,6 +73,13 @@ enum Command {
     },
     /// Render a command file offline (`scsynth -N`) into a sound file, with a progress bar.
     Render(cli_render::RenderArgs),
+    /// Make the running `scserver run` of a config file re-read it (SIGHUP): added servers
+    /// start, removed ones quit, changed ones restart. The file is checked first.
+    Reload {
+        /// The configuration file the run was started with.
+        #[arg(default_value = "config.toml")]
+        config: PathBuf,
+    },
     /// A live view of the servers of a running `scserver run`, read from its HTTP service
     /// (`[http]` in its config); `q` quits.
     Top(cli_top::TopArgs),
@@ -190,10 +199,11 @@ fn main() -> ExitCode {
         .init();
     let cli = Cli::parse();
     match cli.command {
-        Command::Run { config, json } => match Config::load(&config) {
-            Ok(config) => actix::System::new().block_on(run(config, json)),
+        Command::Run { config: path, json } => match Config::load(&path) {
+            Ok(config) => actix::System::new().block_on(run(config, &path, json)),
             Err(e) => fail(&e),
         },
+        Command::Reload { config } => cli_reload::reload(&config),
         Command::Check { config } => check(&config),
         Command::Render(args) => cli_render::render(args),
         Command::Top(args) => cli_top::top(args),
@@ -311,12 +321,21 @@ fn check(path: &Path) -> ExitCode {
                     o.backoff_max,
                     o.heartbeat_interval,
                     o.heartbeat_misses,
-                    if o.start_jack { "; starts its own dummy JACK server if none runs" } else { "" }
+                    jack_note(o.jack)
                 );
             }
             ExitCode::SUCCESS
         }
         Err(e) => fail(&e),
+    }
+}
+
+/// What `check` says about a server's JACK server.
+fn jack_note(mode: scserver::JackMode) -> &'static str {
+    match mode {
+        scserver::JackMode::Running => "",
+        scserver::JackMode::Shared => "; shares this process's dummy JACK server if none runs",
+        scserver::JackMode::Own => "; starts its own dummy JACK server if none runs",
     }
 }
 
@@ -378,7 +397,7 @@ fn print_supervision(n: &SupervisionNotice, json: bool) {
     }
 }
 
-async fn run(config: Config, json: bool) -> ExitCode {
+async fn run(config: Config, path: &Path, json: bool) -> ExitCode {
     let supervisor = ServerSupervisor::new();
     // Something stopped for good, maybe: look whether anything is left running.
     let (changed, mut changes) = tokio::sync::mpsc::unbounded_channel::<()>();
@@ -406,6 +425,11 @@ async fn run(config: Config, json: bool) -> ExitCode {
         Err(e) => return fail(&format!("cannot listen for SIGINT/SIGTERM: {e}")),
     };
     tokio::pin!(signal);
+    let mut reloader = match cli_reload::Reloader::new(path, config.clone()) {
+        Ok(reloader) => reloader,
+        Err(e) => return fail(&format!("cannot listen for SIGHUP: {e}")),
+    };
+    let mut notifier = cli_notify::Notifier::start(config.servers.len());
     let http = match cli_http::Service::start(&config, &supervisor) {
         Ok(http) => http,
         Err(e) => return fail(&e),
@@ -420,6 +444,7 @@ async fn run(config: Config, json: bool) -> ExitCode {
             }
         }
         _ = &mut signal => {
+            notifier.stopping();
             if let Some(http) = http {
                 http.stop().await;
             }
@@ -436,7 +461,9 @@ async fn run(config: Config, json: bool) -> ExitCode {
     loop {
         tokio::select! {
             _ = &mut signal => break,
+            _ = reloader.hangup() => reloader.reload(&supervisor, json).await,
             _ = tick.tick() => {
+                notifier.update(&supervisor.children().await);
                 if all_down(&supervisor).await {
                     code = ExitCode::FAILURE;
                     break;
@@ -450,6 +477,7 @@ async fn run(config: Config, json: bool) -> ExitCode {
             }
         }
     }
+    notifier.stopping();
     if let Some(http) = http {
         http.stop().await;
     }

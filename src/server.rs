@@ -27,7 +27,7 @@ use crate::Expectation;
 /// use scserver::{GroupId, LifecycleEvent, Options, Position, Server};
 ///
 /// # let port = std::net::UdpSocket::bind("127.0.0.1:0")?.local_addr()?.port();
-/// let server = Server::new(Options { port, start_jack: true, ..Options::default() });
+/// let server = Server::new(Options { port, jack: scserver::JackMode::Shared, ..Options::default() });
 /// // Heard until `_quit` is dropped.
 /// let _quit = server.register_lifecycle_callback([LifecycleEvent::Quit], |n| {
 ///     eprintln!("{} quit", n.server);

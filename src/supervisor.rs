@@ -49,7 +49,7 @@ pub type LifecycleFn = Arc<dyn Fn(&LifecycleNotice) + Send + Sync>;
 /// });
 /// let options = Options {
 ///     port,
-///     start_jack: true,
+///     jack: scserver::JackMode::Shared,
 ///     restart: RestartPolicy::OnFailure,
 ///     ..Options::default()
 /// };
@@ -231,6 +231,18 @@ impl ServerSupervisor {
     /// Quits one server and keeps it down.
     pub async fn stop(&self, name: &str) -> Result<(), SupervisionError> {
         self.inner.addr.send(sup::StopServer(name.into())).await?
+    }
+
+    /// Quits one server and stops supervising it; its name is free for [`ServerSupervisor::add`]
+    /// again. It is forgotten even when its quit fails, which is answered.
+    pub async fn remove(&self, name: &str) -> Result<(), SupervisionError> {
+        let result = self.inner.addr.send(sup::RemoveServer(name.into())).await?;
+        self.inner
+            .servers
+            .lock()
+            .expect("servers lock")
+            .remove(name);
+        result
     }
 
     /// Quits every server (and the JACK servers started for them); nothing restarts after.

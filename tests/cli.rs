@@ -444,3 +444,259 @@ fn logs_to_a_pipe_carry_no_colour_codes() {
     );
     std::fs::remove_file(config).ok();
 }
+
+/// A config of servers `(name, port, extra line)` on the process's shared dummy JACK server.
+fn servers_config(servers: &[(&str, u16, &str)]) -> String {
+    let mut text = "[defaults]\njack = \"shared\"\nload_synthdefs = false\n\n".to_owned();
+    for (name, port, extra) in servers {
+        text += &format!("[[server]]\nname = \"{name}\"\nport = {port}\n{extra}\n\n");
+    }
+    text
+}
+
+/// The pid of each server that booted and has not quit since, from the events so far.
+fn booted_pids(run: &Run) -> std::collections::BTreeMap<String, u32> {
+    let mut pids = std::collections::BTreeMap::new();
+    for v in run.seen() {
+        let Some(server) = v["server"].as_str() else {
+            continue;
+        };
+        if v["event"] == "booted" {
+            pids.insert(server.to_owned(), v["pid"].as_u64().unwrap() as u32);
+        } else if v["event"] == "quit" {
+            pids.remove(server);
+        }
+    }
+    pids
+}
+
+#[test]
+fn sighup_and_reload_apply_the_edited_config_and_an_invalid_one_changes_nothing() {
+    let [pa, pb, pc, pd] = [free_port(), free_port(), free_port(), free_port()];
+    let config = config_file(
+        "reload",
+        &servers_config(&[("a", pa, ""), ("b", pb, ""), ("c", pc, "")]),
+    );
+    let mut run = Run::start(&config);
+    for name in ["a", "b", "c"] {
+        run.wait_until(name, Duration::from_secs(40), |v| {
+            v["event"] == "booted" && v["server"] == name
+        });
+    }
+    let before = booted_pids(&run);
+    let old_c = before["c"];
+
+    // a unchanged, b changed, c removed, d added.
+    std::fs::write(
+        &config,
+        servers_config(&[
+            ("a", pa, ""),
+            ("b", pb, "heartbeat_interval = \"300ms\""),
+            ("d", pd, ""),
+        ]),
+    )
+    .unwrap();
+    kill(Pid::from_raw(run.child.id() as i32), Signal::SIGHUP).unwrap();
+    let reloaded = run.wait_event("reloaded", Duration::from_secs(40));
+    assert_eq!(reloaded["started"], serde_json::json!(["d"]), "{reloaded}");
+    assert_eq!(reloaded["stopped"], serde_json::json!(["c"]), "{reloaded}");
+    assert_eq!(
+        reloaded["restarted"],
+        serde_json::json!(["b"]),
+        "{reloaded}"
+    );
+    assert_eq!(
+        reloaded["unchanged"],
+        serde_json::json!(["a"]),
+        "{reloaded}"
+    );
+    let after = booted_pids(&run);
+    assert_eq!(
+        after.keys().collect::<Vec<_>>(),
+        ["a", "b", "d"],
+        "{:?}",
+        run.seen()
+    );
+    assert_eq!(after["a"], before["a"], "a was not touched");
+    assert!(alive(after["a"]));
+    assert_ne!(after["b"], before["b"], "b restarted");
+    assert!(alive(after["b"]) && alive(after["d"]));
+    assert!(
+        gone(&[before["b"], old_c], Duration::from_secs(5)),
+        "the old b and c quit"
+    );
+
+    // An invalid file: `scserver reload` refuses it with its place and signals nothing; a
+    // SIGHUP all the same changes nothing and reports the place too.
+    std::fs::write(&config, "[[server]]\nname = \"a\"\nport = = 1\n").unwrap();
+    let out = scserver(&["reload", config.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!("{}:3:8: ", config.display())),
+        "{stderr}"
+    );
+    kill(Pid::from_raw(run.child.id() as i32), Signal::SIGHUP).unwrap();
+    let failed = run.wait_event("reload_failed", Duration::from_secs(10));
+    assert!(
+        failed["detail"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("{}:3:8: ", config.display())),
+        "{failed}"
+    );
+    assert_eq!(booted_pids(&run), after);
+    assert!(after.values().all(|p| alive(*p)), "{after:?}");
+
+    // `scserver reload` finds the run by its pid file.
+    std::fs::write(
+        &config,
+        servers_config(&[("a", pa, ""), ("b", pb, "heartbeat_interval = \"300ms\"")]),
+    )
+    .unwrap();
+    let out = scserver(&["reload", config.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let second = run.wait_until("the second reload", Duration::from_secs(20), |v| {
+        v["event"] == "reloaded" && v["stopped"] == serde_json::json!(["d"])
+    });
+    assert_eq!(
+        second["unchanged"],
+        serde_json::json!(["a", "b"]),
+        "{second}"
+    );
+    assert!(gone(&[after["d"]], Duration::from_secs(5)), "d quit");
+    assert_eq!(booted_pids(&run)["b"], after["b"]);
+
+    kill(Pid::from_raw(run.child.id() as i32), Signal::SIGINT).unwrap();
+    assert_eq!(run.wait_exit(Duration::from_secs(15)).code(), Some(0));
+    assert!(gone(&[after["a"], after["b"]], Duration::from_secs(5)));
+    let out = scserver(&["reload", config.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "no run left to reload");
+    std::fs::remove_file(config).ok();
+}
+
+#[test]
+fn under_systemd_it_says_ready_once_every_server_is_online_and_pings_the_watchdog() {
+    use std::os::unix::net::UnixDatagram;
+    let socket_path = std::env::temp_dir().join(format!("scserver-notify-{}", std::process::id()));
+    let _ = std::fs::remove_file(&socket_path);
+    let socket = UnixDatagram::bind(&socket_path).unwrap();
+    socket
+        .set_read_timeout(Some(Duration::from_millis(200)))
+        .unwrap();
+    let config = config_file(
+        "notify",
+        &servers_config(&[("n1", free_port(), ""), ("n2", free_port(), "")]),
+    );
+    let mut run = Run::start_with(&config, |c| {
+        c.env("NOTIFY_SOCKET", &socket_path)
+            .env("WATCHDOG_USEC", "300000")
+            .env_remove("WATCHDOG_PID");
+    });
+    let mut messages: Vec<String> = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(40);
+    let has = |messages: &[String], line: &str| {
+        messages
+            .iter()
+            .any(|m| m.lines().any(|l| l == line || l.starts_with(line)))
+    };
+    while !(has(&messages, "READY=1") && has(&messages, "WATCHDOG=1")) {
+        assert!(Instant::now() < deadline, "received only {messages:?}");
+        let mut buffer = [0u8; 4096];
+        if let Ok(n) = socket.recv(&mut buffer) {
+            messages.push(String::from_utf8_lossy(&buffer[..n]).into_owned());
+        }
+    }
+    let ready = messages.iter().find(|m| m.contains("READY=1")).unwrap();
+    assert!(
+        ready.contains("STATUS=2 of 2 servers online"),
+        "{messages:?}"
+    );
+    assert!(has(&messages, "STATUS=booting 2 servers"), "{messages:?}");
+    // The run printed both boots too.
+    for name in ["n1", "n2"] {
+        run.wait_until(name, Duration::from_secs(5), |v| {
+            v["event"] == "booted" && v["server"] == name
+        });
+    }
+    kill(Pid::from_raw(run.child.id() as i32), Signal::SIGTERM).unwrap();
+    assert_eq!(run.wait_exit(Duration::from_secs(15)).code(), Some(0));
+    let mut buffer = [0u8; 4096];
+    let mut stopping = false;
+    while let Ok(n) = socket.recv(&mut buffer) {
+        stopping |= String::from_utf8_lossy(&buffer[..n]).contains("STOPPING=1");
+    }
+    assert!(stopping, "no STOPPING=1 after {messages:?}");
+    std::fs::remove_file(socket_path).ok();
+    std::fs::remove_file(config).ok();
+}
+
+#[test]
+fn reload_finds_a_run_whose_config_is_a_link_to_a_replaced_file() {
+    // As a Kubernetes ConfigMap updates its files: the named path is a link, and an update
+    // points it at a new file.
+    let (p1, p2) = (free_port(), free_port());
+    let first = config_file("link-v1", &servers_config(&[("l1", p1, "")]));
+    let second = config_file(
+        "link-v2",
+        &servers_config(&[("l1", p1, ""), ("l2", p2, "")]),
+    );
+    let link = std::env::temp_dir().join(format!("scserver-cli-{}-link.toml", std::process::id()));
+    let _ = std::fs::remove_file(&link);
+    std::os::unix::fs::symlink(&first, &link).unwrap();
+    let mut run = Run::start(&link);
+    run.wait_event("booted", Duration::from_secs(40));
+    let swapped = link.with_extension("new");
+    std::os::unix::fs::symlink(&second, &swapped).unwrap();
+    std::fs::rename(&swapped, &link).unwrap();
+    let out = scserver(&["reload", link.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let reloaded = run.wait_event("reloaded", Duration::from_secs(40));
+    assert_eq!(reloaded["started"], serde_json::json!(["l2"]), "{reloaded}");
+    kill(Pid::from_raw(run.child.id() as i32), Signal::SIGINT).unwrap();
+    assert_eq!(run.wait_exit(Duration::from_secs(15)).code(), Some(0));
+    for file in [link, first, second] {
+        std::fs::remove_file(file).ok();
+    }
+}
+
+#[test]
+fn the_deploy_configs_are_valid() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let mut files = vec![format!("{root}/deploy/container.toml")];
+    // Each `scserver-N.toml: |` block of the ConfigMap, its indentation removed.
+    let map = std::fs::read_to_string(format!("{root}/deploy/kubernetes/configmap.yaml")).unwrap();
+    let mut blocks: Vec<(String, String)> = Vec::new();
+    for line in map.lines() {
+        if let Some(name) = line.trim().strip_suffix(": |") {
+            blocks.push((name.to_owned(), String::new()));
+        } else if let Some((_, text)) = blocks.last_mut() {
+            text.push_str(line.strip_prefix("    ").unwrap_or(line.trim()));
+            text.push('\n');
+        }
+    }
+    assert_eq!(blocks.len(), 2, "{map}");
+    for (name, text) in &blocks {
+        files.push(config_file(name, text).to_str().unwrap().to_owned());
+    }
+    for file in &files {
+        let out = scserver(&["check", file]);
+        assert!(
+            out.status.success(),
+            "{file}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("-B 0.0.0.0"),
+            "{file}"
+        );
+    }
+}

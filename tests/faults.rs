@@ -159,7 +159,7 @@ fn jack_absent_with_auto_start_off_is_a_typed_error_with_a_remedy() {
         "no-jack",
         scserver::Options {
             executable: Some(script),
-            start_jack: false,
+            jack: scserver::JackMode::Running,
             ..options()
         },
     );

@@ -30,7 +30,7 @@ fn sixteen_servers_boot_concurrently() {
     let supervisor = ServerSupervisor::new();
     let options = Options {
         load_synthdefs: false,
-        start_jack: true,
+        jack: scserver::JackMode::Own,
         ..common::options()
     };
     let mut ones = Vec::new();

@@ -29,7 +29,7 @@ fn own_jack() {
 fn options() -> Options {
     Options {
         port: free_port(),
-        start_jack: true,
+        jack: scserver::JackMode::Own,
         load_synthdefs: false,
         restart: RestartPolicy::OnFailure,
         ..Options::default()

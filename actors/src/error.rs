@@ -54,7 +54,7 @@ pub enum BootError {
     /// The audio backend (JACK) could not be started.
     #[error(
         "scsynth could not start its audio backend: no JACK server is running; start one with \
-         `jackd -d dummy -r 48000 -p 64 &` or set `start_jack = true`{}",
+         `jackd -d dummy -r 48000 -p 64 &` or set `jack = \"shared\"` (formerly `start_jack`){}",
         output_tail(.output)
     )]
     Audio {
@@ -62,13 +62,8 @@ pub enum BootError {
         output: Vec<String>,
     },
     /// A dummy JACK server could not be started.
-    #[error(
-        "could not start `jackd -d dummy`: {message}; install it with `apt-get install -y jackd2`"
-    )]
-    Jack {
-        /// What went wrong.
-        message: String,
-    },
+    #[error("could not start a dummy JACK server (`jackd -d dummy`): {0}")]
+    Jack(#[from] crate::jack::JackError),
     /// scsynth printed a fatal line (bad option, exception) before it was ready.
     #[error("scsynth failed to boot: {line}{}", output_tail(.output))]
     Fatal {

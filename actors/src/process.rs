@@ -15,7 +15,7 @@ use tokio::sync::{oneshot, watch};
 use tracing::Instrument;
 
 use crate::error::BootError;
-use crate::jack::{self, DummyJack};
+use crate::jack::StartedJack;
 use crate::sys::{self, child};
 use dump::DumpCaptures;
 
@@ -46,7 +46,9 @@ pub struct ProcessActor {
     tail: VecDeque<String>,
     boot: Option<oneshot::Sender<Result<u32, BootError>>>,
     exit: watch::Sender<Option<ExitInfo>>,
-    jack: Option<DummyJack>,
+    jack: Option<StartedJack>,
+    /// Watches the shared JACK server held in `jack` for its death.
+    jack_watch: Option<SpawnHandle>,
     /// A JACK server someone else started that scsynth must run on (a standby beside its
     /// server), instead of starting one.
     jack_server: Option<String>,
@@ -65,7 +67,7 @@ impl ProcessActor {
         name: &str,
         options: Options,
         owner: Recipient<ProcessExited>,
-        jack: Option<DummyJack>,
+        jack: Option<StartedJack>,
     ) -> Self {
         let span = tracing::info_span!("scsynth", server = %name, port = options.port);
         ProcessActor {
@@ -78,6 +80,7 @@ impl ProcessActor {
             boot: None,
             exit: watch::channel(None).0,
             jack,
+            jack_watch: None,
             jack_server: None,
             generation: 0,
             span,
@@ -231,8 +234,8 @@ impl Handler<Spawn> for ProcessActor {
         Box::pin(self.boot_with_jack(JACK_RESTARTS).map(|result, act, _| {
             result.map(|pid| Spawned {
                 pid,
-                jack_pid: act.jack.as_ref().and_then(DummyJack::pid),
-                jack_name: act.jack.as_ref().map(|j| j.name.clone()),
+                jack_pid: act.jack.as_ref().and_then(StartedJack::pid),
+                jack_name: act.jack.as_ref().map(|j| j.name().to_owned()),
             })
         }))
     }
@@ -260,23 +263,15 @@ impl ProcessActor {
             }
             if let Some(mut kept) = kept {
                 if kept.is_healthy() {
-                    tracing::debug!(jack = %kept.name, "scsynth runs on the JACK server kept from its last run");
+                    tracing::debug!(jack = %kept.name(), "scsynth runs on the JACK server kept from its last run");
                     return Ok(Some(kept));
                 }
-                tracing::info!(jack = %kept.name, "the kept JACK server is gone or refuses clients; starting another");
+                tracing::info!(jack = %kept.name(), "the kept JACK server is gone or refuses clients; starting another");
                 kept.stop(JACK_STOP_TIMEOUT).await;
             }
-            if !options.start_jack || jack::is_running(&jack::default_server_name()) {
-                return Ok(None);
-            }
-            DummyJack::start(
-                jack_name,
-                options.jack_sample_rate,
-                options.jack_period,
-                JACK_START_TIMEOUT,
-            )
-            .await
-            .map(Some)
+            StartedJack::for_options(&options, jack_name, JACK_START_TIMEOUT)
+                .await
+                .map_err(BootError::from)
         };
         Box::pin(
             jack.instrument(self.span.clone())
@@ -284,13 +279,16 @@ impl ProcessActor {
                 .then(|jack, act, ctx| match jack {
                     Ok(jack) => {
                         act.jack = jack;
+                        act.watch_shared_jack(ctx);
                         act.attempt(ctx, AUDIO_RETRIES)
                     }
                     Err(e) => Box::pin(actix::fut::ready(Err(e))),
                 })
                 .then(move |result, act, _| -> ResponseActFuture<Self, Result<u32, BootError>> {
                     match (result, act.jack.take()) {
-                        (Err(BootError::Audio { output }), Some(jack)) if jack_restarts > 0 => {
+                        (Err(BootError::Audio { output }), Some(jack @ StartedJack::Own(_)))
+                            if jack_restarts > 0 =>
+                        {
                             tracing::warn!(parent: &act.span, ?output, "our JACK server keeps refusing scsynth; replacing it");
                             Box::pin(
                                 jack.stop(JACK_STOP_TIMEOUT)
@@ -305,6 +303,24 @@ impl ProcessActor {
                     }
                 }),
         )
+    }
+}
+
+impl ProcessActor {
+    /// When the shared JACK server dies under scsynth, stops scsynth: it cannot play any more,
+    /// and its exit lets the supervisor restart it (by policy) on a new shared server.
+    fn watch_shared_jack(&mut self, ctx: &mut Context<Self>) {
+        if let Some(old) = self.jack_watch.take() {
+            ctx.cancel_future(old);
+        }
+        let Some(StartedJack::Shared(jack)) = &self.jack else {
+            return;
+        };
+        let died = jack.died().into_actor(self).map(|(), act, _| {
+            tracing::warn!(parent: &act.span, "its shared JACK server died; stopping scsynth");
+            act.signal(Signal::SIGTERM);
+        });
+        self.jack_watch = Some(ctx.spawn(died));
     }
 }
 
@@ -392,8 +408,8 @@ impl ProcessActor {
         if let Some(name) = self
             .jack
             .as_ref()
-            .map(|j| &j.name)
-            .or(self.jack_server.as_ref())
+            .map(StartedJack::name)
+            .or(self.jack_server.as_deref())
         {
             command.env("JACK_DEFAULT_SERVER", name);
         }
@@ -487,16 +503,19 @@ pub struct Stopped {
     /// The exit, if seen.
     pub exit: Option<ExitInfo>,
     /// The dummy JACK server, when it was to be kept.
-    pub jack: Option<DummyJack>,
+    pub jack: Option<StartedJack>,
 }
 
 impl Handler<Shutdown> for ProcessActor {
     type Result = ResponseActFuture<Self, Stopped>;
 
-    fn handle(&mut self, msg: Shutdown, _: &mut Self::Context) -> Self::Result {
+    fn handle(&mut self, msg: Shutdown, ctx: &mut Self::Context) -> Self::Result {
         let mut exit = self.exit.subscribe();
         let pid = self.pid;
         let jack = self.jack.take();
+        if let Some(watch) = self.jack_watch.take() {
+            ctx.cancel_future(watch);
+        }
         let Shutdown { grace, keep_jack } = msg;
         let span = self.span.clone();
         Box::pin(
@@ -563,7 +582,7 @@ impl Handler<Pids> for ProcessActor {
     type Result = MessageResult<Pids>;
 
     fn handle(&mut self, _: Pids, _: &mut Self::Context) -> Self::Result {
-        MessageResult((self.pid, self.jack.as_ref().and_then(DummyJack::pid)))
+        MessageResult((self.pid, self.jack.as_ref().and_then(StartedJack::pid)))
     }
 }
 

@@ -59,7 +59,7 @@ fn pid_file(port: u16) -> PathBuf {
 
 /// The runtime directory, created `0700` if missing; refused when it is not a directory of
 /// this user's (in the shared temporary directory anyone could have made it first).
-fn private_dir() -> io::Result<PathBuf> {
+pub fn private_dir() -> io::Result<PathBuf> {
     let dir = runtime_dir();
     match fs::DirBuilder::new()
         .recursive(true)

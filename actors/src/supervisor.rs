@@ -624,6 +624,36 @@ impl Handler<StopServer> for SupervisorActor {
     }
 }
 
+/// Quit one server and stop supervising it, so that its name is free again (a reloaded config
+/// that dropped or changed it). It is forgotten even when the quit fails (a server that was
+/// booting is killed when its actor goes); the quit's error is answered.
+#[derive(Debug, Message)]
+#[rtype(result = "Result<(), SupervisionError>")]
+pub struct RemoveServer(pub String);
+
+impl Handler<RemoveServer> for SupervisorActor {
+    type Result = Answer<()>;
+
+    fn handle(&mut self, msg: RemoveServer, _: &mut Self::Context) -> Answer<()> {
+        let c = match child(&mut self.children, &msg.0) {
+            Ok(c) => c,
+            Err(e) => return answer(Err(e)),
+        };
+        c.phase = Phase::Stopped;
+        c.generation += 1;
+        let addr = c.addr.clone();
+        let name = msg.0;
+        Box::pin(
+            async move { addr.send(Quit { force: false }).await }
+                .into_actor(self)
+                .map(move |result, act, _| {
+                    act.children.remove(&name);
+                    Ok(result??)
+                }),
+        )
+    }
+}
+
 /// Quit every server (and any JACK server started for it); nothing is restarted afterwards.
 #[derive(Debug, Message)]
 #[rtype(result = "Vec<(String, Result<(), ServerError>)>")]

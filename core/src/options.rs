@@ -12,6 +12,8 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::Duration;
 
+use crate::jack::JackMode;
+
 /// The environment variable consulted for the server executable when [`Options::executable`] is
 /// unset.
 pub const EXECUTABLE_ENV: &str = "SCSYNTH_PATH";
@@ -146,7 +148,7 @@ impl<'de> Deserialize<'de> for SafetyClip {
 ///     port: 57300,
 ///     maximum_logins: 4,
 ///     memory_size: 64 * 1024,
-///     start_jack: true,                          // a dummy jackd when no JACK server runs
+///     jack: scserver_core::JackMode::Shared,     // a dummy jackd when no JACK server runs
 ///     latency: Duration::from_millis(50),        // added to timed bundles
 ///     restart: RestartPolicy::OnFailure,         // what a supervisor does when it dies
 ///     ..Options::default()
@@ -244,8 +246,11 @@ pub struct Options {
     /// Added to the time of a timed bundle so it arrives before it is due.
     #[serde(with = "humantime_serde")]
     pub latency: Duration,
-    /// Start `jackd -d dummy` when no JACK server is running, and stop it with the server.
-    pub start_jack: bool,
+    /// Which JACK server scsynth plays through when none is running: none started (`running`,
+    /// the default), one dummy server shared by the process (`shared`), or its own (`own`).
+    /// Config files may still say `start_jack = true` for `own`.
+    #[serde(alias = "start_jack")]
+    pub jack: JackMode,
     /// Sample rate of a JACK server scserver starts.
     pub jack_sample_rate: u32,
     /// Period in frames of a JACK server scserver starts.
@@ -319,7 +324,7 @@ impl Default for Options {
             quit_timeout: Duration::from_secs(2),
             request_timeout: Duration::from_secs(1),
             latency: Duration::from_millis(100),
-            start_jack: false,
+            jack: JackMode::Running,
             jack_sample_rate: 48000,
             jack_period: 64,
             heartbeat_interval: Duration::from_millis(250),
@@ -1451,6 +1456,17 @@ mod tests {
         assert!(text.contains("restart = \"always\""), "{text}");
         assert!(text.contains("heartbeat_interval = \"250ms\""), "{text}");
         assert_eq!(toml::from_str::<Options>(&text).unwrap(), options);
+    }
+
+    #[test]
+    fn the_jack_mode_is_read_under_its_old_name_too() {
+        let shared: Options = toml::from_str("jack = \"shared\"").unwrap();
+        assert_eq!(shared.jack, JackMode::Shared);
+        let old: Options = toml::from_str("start_jack = true").unwrap();
+        assert_eq!(old.jack, JackMode::Own);
+        assert_eq!(Options::default().jack, JackMode::Running);
+        assert!(Options::field_names().contains(&"jack"));
+        assert!(Options::field_names().contains(&"start_jack"));
     }
 
     #[test]

@@ -6,7 +6,7 @@
 pub mod metrics;
 mod routes;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -89,7 +89,7 @@ impl Service {
         let mut watcher = Watcher {
             supervisor: supervisor.clone(),
             metrics: metrics.clone(),
-            watched: BTreeSet::new(),
+            watched: BTreeMap::new(),
             meters: BTreeMap::new(),
         };
         actix::spawn(async move {
@@ -123,7 +123,9 @@ impl Service {
 struct Watcher {
     supervisor: ServerSupervisor,
     metrics: Arc<Metrics>,
-    watched: BTreeSet<String>,
+    /// The state each watched server's task reads: a server removed and added again by a
+    /// reload is a new actor with a new state, watched anew.
+    watched: BTreeMap<String, tokio::sync::watch::Receiver<scserver_actors::server::ServerState>>,
     /// Each server's meters of its current boot; replacing them ends the last boot's readings
     /// (their synths died with that scsynth).
     meters: BTreeMap<String, scserver::Meters>,
@@ -134,8 +136,14 @@ impl Watcher {
         let Some(server) = self.supervisor.server(&name) else {
             return;
         };
-        if self.watched.insert(name.clone()) {
-            let mut state = server.watch();
+        let state = server.watch();
+        if !self
+            .watched
+            .get(&name)
+            .is_some_and(|w| w.same_channel(&state))
+        {
+            self.watched.insert(name.clone(), state.clone());
+            let mut state = state;
             let (metrics, name) = (self.metrics.clone(), name.clone());
             actix::spawn(async move {
                 while state.changed().await.is_ok() {

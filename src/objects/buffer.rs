@@ -15,7 +15,7 @@ use crate::{AsyncServer, IdKind, Server};
 /// ```
 /// use scserver::BufferSource;
 /// # let port = std::net::UdpSocket::bind("127.0.0.1:0")?.local_addr()?.port();
-/// # let server = scserver::Server::new(scserver::Options { port, start_jack: true, ..Default::default() });
+/// # let server = scserver::Server::new(scserver::Options { port, jack: scserver::JackMode::Shared, ..Default::default() });
 /// # server.boot()?;
 /// let buffer = server.add_buffer(BufferSource::Empty { channels: 1, frames: 8 })?;
 /// buffer.set_range(0, vec![0.5, 0.25])?;

@@ -21,7 +21,7 @@ fn kind(rate: Rate) -> IdKind {
 /// use scserver::synthdef::{ugens::{Out, SinOsc}, SynthDefBuilder};
 /// use scserver::{controls, Position, Rate};
 /// # let port = std::net::UdpSocket::bind("127.0.0.1:0")?.local_addr()?.port();
-/// # let server = scserver::Server::new(scserver::Options { port, start_jack: true, ..Default::default() });
+/// # let server = scserver::Server::new(scserver::Options { port, jack: scserver::JackMode::Shared, ..Default::default() });
 /// # server.boot()?;
 /// let bus = server.add_bus(Rate::Control)?;
 /// bus.set(440.0)?;
@@ -167,7 +167,7 @@ impl Bus<Server> {
 /// ```
 /// use scserver::Rate;
 /// # let port = std::net::UdpSocket::bind("127.0.0.1:0")?.local_addr()?.port();
-/// # let server = scserver::Server::new(scserver::Options { port, start_jack: true, ..Default::default() });
+/// # let server = scserver::Server::new(scserver::Options { port, jack: scserver::JackMode::Shared, ..Default::default() });
 /// # server.boot()?;
 /// let buses = server.add_bus_group(Rate::Control, 4)?;
 /// buses.fill(0.5)?;

@@ -14,7 +14,7 @@ use crate::{AsyncServer, IdKind, Server};
 /// ```
 /// use scserver::{NodeId, Position};
 /// # let port = std::net::UdpSocket::bind("127.0.0.1:0")?.local_addr()?.port();
-/// # let server = scserver::Server::new(scserver::Options { port, start_jack: true, ..Default::default() });
+/// # let server = scserver::Server::new(scserver::Options { port, jack: scserver::JackMode::Shared, ..Default::default() });
 /// # server.boot()?;
 /// let group = server.add_group(Position::default())?;
 /// let last = server.add_group(Position::tail(&group))?;

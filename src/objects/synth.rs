@@ -18,7 +18,7 @@ use crate::{AsyncServer, IdKind, Server};
 /// use scserver::synthdef::{ugens::{Out, SinOsc}, SynthDefBuilder};
 /// use scserver::{controls, ControlValue, Position};
 /// # let port = std::net::UdpSocket::bind("127.0.0.1:0")?.local_addr()?.port();
-/// # let server = scserver::Server::new(scserver::Options { port, start_jack: true, ..Default::default() });
+/// # let server = scserver::Server::new(scserver::Options { port, jack: scserver::JackMode::Shared, ..Default::default() });
 /// # server.boot()?;
 /// let b = SynthDefBuilder::new("doc-sine");
 /// let (freq, amp) = (b.kr("freq", 440.0), b.kr("amp", 0.1));

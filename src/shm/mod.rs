@@ -2,8 +2,8 @@
 //! `/dev/shm/SuperColliderServer_<port>`, read and written at memory speed instead of by OSC.
 //!
 //! ```no_run
-//! use scserver::{Access, Options, Server};
-//! let server = Server::new(Options { start_jack: true, ..Options::default() });
+//! use scserver::{Access, JackMode, Options, Server};
+//! let server = Server::new(Options { jack: JackMode::Shared, ..Options::default() });
 //! server.boot().unwrap();
 //! let shm = server.shared_memory(Access::ReadWrite).unwrap();
 //! shm.set_bus(3, 0.25).unwrap();

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 pub mod audio;
 pub mod supervised;
 
-use scserver::{LifecycleEvent, LifecycleNotice, Options};
+use scserver::{JackMode, LifecycleEvent, LifecycleNotice, Options};
 
 /// A port on loopback that nothing holds right now, for UDP and TCP alike.
 ///
@@ -42,7 +42,7 @@ pub fn free_port() -> u16 {
 pub fn options() -> Options {
     Options {
         port: free_port(),
-        start_jack: true,
+        jack: JackMode::Own,
         ..Options::default()
     }
 }

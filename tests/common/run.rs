@@ -58,9 +58,19 @@ impl Run {
 
     /// Waits (bounded) for an event; returns it.
     pub fn wait_event(&mut self, event: &str, timeout: Duration) -> serde_json::Value {
+        self.wait_until(event, timeout, |v| v["event"] == event)
+    }
+
+    /// Waits (bounded) for a line that `matches`, described as `what`; returns it.
+    pub fn wait_until(
+        &mut self,
+        what: &str,
+        timeout: Duration,
+        matches: impl Fn(&serde_json::Value) -> bool,
+    ) -> serde_json::Value {
         let deadline = Instant::now() + timeout;
         loop {
-            if let Some(v) = self.seen.iter().find(|v| v["event"] == event) {
+            if let Some(v) = self.seen.iter().find(|v| matches(v)) {
                 return v.clone();
             }
             let left = deadline.saturating_duration_since(Instant::now());
@@ -68,10 +78,15 @@ impl Run {
                 Ok(v) => self.seen.push(v),
                 Err(_) => {
                     let _ = self.child.kill();
-                    panic!("no {event} within {timeout:?}; saw {:?}", self.seen);
+                    panic!("no {what} within {timeout:?}; saw {:?}", self.seen);
                 }
             }
         }
+    }
+
+    /// The lines printed so far that a wait has read.
+    pub fn seen(&self) -> &[serde_json::Value] {
+        &self.seen
     }
 
     /// Waits (bounded) for the process to end.

@@ -24,7 +24,7 @@ use scserver_core::{LifecycleEvent, Options};
 use tokio::sync::watch;
 
 use crate::allocator::{AllocatorActor, Clear};
-use crate::jack::DummyJack;
+use crate::jack::StartedJack;
 use crate::listeners::Listeners;
 use crate::process::{ProcessActor, Shutdown, Stopped};
 use connection::Connection;
@@ -105,7 +105,7 @@ pub struct ServerActor {
     allocator: Addr<AllocatorActor>,
     process: Option<Addr<ProcessActor>>,
     /// The dummy JACK server of a process that died, kept for the next boot (a quit stops it).
-    jack: Option<DummyJack>,
+    jack: Option<StartedJack>,
     /// The name of the dummy JACK server scsynth runs on, when this actor started one.
     jack_name: Option<String>,
     standby: standby::StandbySlot,
@@ -243,7 +243,7 @@ impl ServerActor {
         if let Some(pid) = self.state.borrow().pid {
             crate::stale::forget(self.options.port, pid);
         }
-        let jack_pid = self.jack.as_ref().and_then(DummyJack::pid);
+        let jack_pid = self.jack.as_ref().and_then(StartedJack::pid);
         self.set(|s| {
             s.pid = None;
             s.jack_pid = jack_pid;
@@ -379,7 +379,7 @@ mod tests {
             .port();
         let options = Options {
             port,
-            start_jack: true,
+            jack: scserver_core::JackMode::Own,
             ..Options::default()
         };
         let mut server = ServerActor::new("revive", options);

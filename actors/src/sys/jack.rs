@@ -1,62 +1,80 @@
-//! JACK's files in `/dev/shm`: each server's socket, and the machine-wide server table with
-//! the slots of our own dead dummy servers freed.
+//! JACK's files in `/dev/shm`: each server's socket, its metadata directory, and the machine-wide
+//! table of servers (read by [`scserver_core::jack::Registry`]) with the slots of our own dead
+//! dummy servers freed.
 //!
-//! jackd2 keeps at most 8 servers in `/dev/shm/jack-shm-registry`. A jackd that dies without
-//! unregistering (SIGKILL, a crash) keeps its slot until a server of the same name starts, and
-//! every dummy server this library starts has a new name: enough such deaths and every later
-//! jackd exits at start with "Too many servers already active". jackd itself frees a slot whose
-//! process is gone when the name matches; this does the same for slots named like ours
-//! (`jack-<uid>:scserver-…`), and touches nothing else. The layout is checked first (jackd2
-//! 1.9: magic `JACK`, 24-byte header, 8 entries of a pid and a 257-byte name padded to 264).
+//! A jackd that dies without unregistering keeps its slot until a server of the same name
+//! starts, and every dummy server this library starts has a new name: enough such deaths and
+//! every later jackd exits at start. jackd itself frees a slot whose process is gone when the
+//! name matches; this does the same for slots named like ours (`jack-<uid>:scserver-…`), and
+//! touches nothing else.
 
 use std::fs::OpenOptions;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::PathBuf;
 
+use scserver_core::jack::{Registry, Slot, TABLE_BYTES};
+
 use super::{child, user_id};
 
 const REGISTRY: &str = "/dev/shm/jack-shm-registry";
-const MAGIC: u32 = 0x4a41_434b;
-const SERVERS: usize = 8;
-const ENTRY: usize = 264;
-const FIRST: usize = 24;
 
 /// Where the JACK server `name` of this user listens (jackd2: `/dev/shm/jack_<name>_<uid>_0`).
 pub fn socket_path(name: &str) -> PathBuf {
     PathBuf::from(format!("/dev/shm/jack_{name}_{}_0", user_id()))
 }
 
+/// jackd2's metadata database of this user (Berkeley DB files and their locks). A jackd killed
+/// while holding one of its locks leaves it held, and the next jackd waits for it for ever.
+pub fn metadata_dir() -> PathBuf {
+    PathBuf::from(format!("/dev/shm/jack_db-{}", user_id()))
+}
+
+/// JACK's table of servers now, when it exists and has a layout we know.
+pub fn registry() -> Option<Registry> {
+    let mut bytes = vec![0u8; TABLE_BYTES];
+    std::fs::File::open(REGISTRY)
+        .ok()?
+        .read_exact(&mut bytes)
+        .ok()?;
+    Registry::parse(&bytes)
+}
+
 /// Frees the slots of dead dummy JACK servers this library named; answers how many.
 pub fn free_dead_slots() -> usize {
-    let prefix = format!("jack-{}:scserver-", user_id());
-    let Ok(mut file) = OpenOptions::new().read(true).write(true).open(REGISTRY) else {
+    let Some(registry) = registry() else {
         return 0;
     };
-    let mut header = vec![0u8; FIRST + SERVERS * ENTRY];
-    if file.read_exact(&mut header).is_err() {
+    let dead: Vec<&Slot> = registry.dead_of_ours(user_id(), child::exists);
+    if dead.is_empty() {
         return 0;
     }
-    let word = |at: usize| u32::from_ne_bytes(header[at..at + 4].try_into().expect("4 bytes"));
-    if word(0) != MAGIC || word(16) as usize != FIRST + SERVERS * ENTRY {
-        tracing::debug!("unfamiliar JACK registry layout; leaving it alone");
+    let Ok(mut file) = OpenOptions::new().write(true).open(REGISTRY) else {
         return 0;
-    }
+    };
     let mut freed = 0;
-    for slot in 0..SERVERS {
-        let at = FIRST + slot * ENTRY;
-        let pid = word(at);
-        let name = &header[at + 4..at + ENTRY];
-        let name = String::from_utf8_lossy(&name[..name.iter().position(|b| *b == 0).unwrap_or(0)]);
-        if pid as i32 <= 0 || !name.starts_with(&prefix) {
-            continue;
-        }
-        if !child::exists(pid)
-            && file.seek(SeekFrom::Start(at as u64)).is_ok()
-            && file.write_all(&[0u8; ENTRY]).is_ok()
+    for slot in dead {
+        if file.seek(SeekFrom::Start(slot.offset() as u64)).is_ok()
+            && file.write_all(&Slot::cleared()).is_ok()
         {
-            tracing::info!(slot, pid, %name, "freed the JACK registry slot of a dead dummy server");
+            tracing::info!(slot = slot.index, pid = slot.pid, name = %slot.name, "freed the JACK registry slot of a dead dummy server");
             freed += 1;
         }
+        remove_files_of(slot.server_name());
     }
     freed
+}
+
+/// Removes what a dead jackd named `name` left in `/dev/shm`: its socket and its semaphores
+/// (`jack_sem.<uid>_<name>_<client>`).
+fn remove_files_of(name: &str) {
+    let _ = std::fs::remove_file(socket_path(name));
+    let prefix = format!("jack_sem.{}_{name}_", user_id());
+    let Ok(entries) = std::fs::read_dir("/dev/shm") else {
+        return;
+    };
+    for entry in entries.flatten() {
+        if entry.file_name().to_string_lossy().starts_with(&prefix) {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }
