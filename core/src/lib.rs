@@ -13,6 +13,7 @@ pub mod lifecycle;
 pub mod login;
 pub mod mirror;
 pub mod nrt;
+pub mod ops;
 pub mod options;
 pub mod output;
 pub mod pattern;
