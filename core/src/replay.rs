@@ -25,6 +25,17 @@ pub fn may_matter(bytes: &[u8]) -> bool {
     bytes.starts_with(b"/d_") || bytes.starts_with(b"/b_") || bytes.starts_with(b"#bundle")
 }
 
+/// The packet in encoded bytes sent to the server, when it may load or free something (see
+/// [`may_matter`]); `None` for everything else and for bytes that do not decode.
+pub fn decode_loads(bytes: &[u8]) -> Option<OscPacket> {
+    if !may_matter(bytes) {
+        return None;
+    }
+    rosc::decoder::decode_udp(bytes)
+        .ok()
+        .map(|(_, packet)| packet)
+}
+
 /// The name of the first SynthDef in SCgf bytes.
 pub fn first_synthdef_name(scgf: &[u8]) -> Option<String> {
     // "SCgf", int32 version, int16 count, then a pstring name.
@@ -54,16 +65,6 @@ impl ReplayLog {
         match packet {
             OscPacket::Message(m) => self.observe_message(m),
             OscPacket::Bundle(b) => b.content.iter().for_each(|p| self.observe(p)),
-        }
-    }
-
-    /// Decodes and observes encoded bytes, skipping what cannot matter.
-    pub fn observe_bytes(&mut self, bytes: &[u8]) {
-        if !may_matter(bytes) {
-            return;
-        }
-        if let Ok((_, packet)) = rosc::decoder::decode_udp(bytes) {
-            self.observe(&packet);
         }
     }
 
@@ -180,6 +181,18 @@ mod tests {
 
     fn encode(p: &OscPacket) -> Vec<u8> {
         rosc::encoder::encode(p).unwrap()
+    }
+
+    trait ObserveBytes {
+        fn observe_bytes(&mut self, bytes: &[u8]);
+    }
+
+    impl ObserveBytes for ReplayLog {
+        fn observe_bytes(&mut self, bytes: &[u8]) {
+            if let Some(packet) = decode_loads(bytes) {
+                self.observe(&packet);
+            }
+        }
     }
 
     #[test]
