@@ -6,8 +6,6 @@
 //! once the definition is loaded. Until that load is confirmed (an awaited `/d_recv`, or a replay
 //! after a restart followed by `/sync`), later synths of it carry the definition too: a bare
 //! `/s_new` could overtake the load, which scsynth runs in its non-realtime queue.
-//!
-//! What the client knows of each definition (its control names) outlives the server's copy.
 
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -36,7 +34,6 @@ enum Held {
 #[derive(Debug, Clone)]
 struct Entry {
     digest: u64,
-    controls: Vec<String>,
     copy: Held,
 }
 
@@ -61,9 +58,9 @@ impl SentSynthDefs {
         Self::default()
     }
 
-    /// A use of the definition `name` with this `digest` and these control names: says what to
-    /// send, and counts the definition as sent (pending) when it must go along.
-    pub fn claim(&mut self, name: &str, digest: u64, controls: Vec<String>) -> Need {
+    /// A use of the definition `name` with this `digest`: says what to send, and counts the
+    /// definition as sent (pending) when it must go along.
+    pub fn claim(&mut self, name: &str, digest: u64) -> Need {
         match self.defs.get(name) {
             Some(e) if e.digest == digest && e.copy == Held::Loaded => Need::Nothing,
             _ => {
@@ -71,7 +68,6 @@ impl SentSynthDefs {
                     name.to_owned(),
                     Entry {
                         digest,
-                        controls,
                         copy: Held::Pending,
                     },
                 );
@@ -132,11 +128,6 @@ impl SentSynthDefs {
         }
     }
 
-    /// The control names of the definition `name`, when a SynthDef value of it was sent.
-    pub fn controls(&self, name: &str) -> Option<&[String]> {
-        self.defs.get(name).map(|e| e.controls.as_slice())
-    }
-
     /// Whether the server has `name` loaded, as far as this client knows.
     pub fn is_loaded(&self, name: &str) -> bool {
         self.defs.get(name).is_some_and(|e| e.copy == Held::Loaded)
@@ -171,10 +162,6 @@ mod tests {
         b
     }
 
-    fn controls() -> Vec<String> {
-        vec!["freq".into(), "gate".into()]
-    }
-
     fn message(addr: &str, args: Vec<OscType>) -> OscPacket {
         OscPacket::Message(OscMessage {
             addr: addr.into(),
@@ -186,16 +173,15 @@ mod tests {
     fn a_definition_goes_along_until_its_load_is_confirmed() {
         let mut sent = SentSynthDefs::new();
         let d = digest(&scgf("sine", 1, 0));
-        assert_eq!(sent.claim("sine", d, controls()), Need::Definition);
+        assert_eq!(sent.claim("sine", d), Need::Definition);
         // Not confirmed yet: a bare /s_new could overtake the load.
-        assert_eq!(sent.claim("sine", d, controls()), Need::Definition);
+        assert_eq!(sent.claim("sine", d), Need::Definition);
         sent.loaded("sine", d);
-        assert_eq!(sent.claim("sine", d, controls()), Need::Nothing);
+        assert_eq!(sent.claim("sine", d), Need::Nothing);
         assert!(sent.is_loaded("sine"));
-        assert_eq!(sent.controls("sine"), Some(&controls()[..]));
         // Other bytes under the same name are another definition.
         let other = digest(&scgf("sine", 1, 1));
-        assert_eq!(sent.claim("sine", other, vec![]), Need::Definition);
+        assert_eq!(sent.claim("sine", other), Need::Definition);
         sent.loaded("sine", d);
         assert!(!sent.is_loaded("sine"), "a stale confirmation");
         sent.loaded("sine", other);
@@ -205,11 +191,11 @@ mod tests {
     }
 
     #[test]
-    fn frees_and_reboots_forget_the_servers_copy_but_not_the_controls() {
+    fn frees_and_reboots_forget_the_servers_copy() {
         let mut sent = SentSynthDefs::new();
         for name in ["a", "b"] {
             let d = digest(name.as_bytes());
-            sent.claim(name, d, controls());
+            sent.claim(name, d);
             sent.loaded(name, d);
         }
         sent.observe(&message("/d_free", vec![OscType::String("a".into())]));
@@ -219,19 +205,18 @@ mod tests {
             content: vec![message("/d_freeAll", vec![])],
         }));
         assert!(!sent.is_loaded("b"));
-        assert_eq!(sent.controls("b"), Some(&controls()[..]));
         let d = digest(b"a");
         sent.loaded("a", d);
         sent.forget_all();
-        assert_eq!(sent.claim("a", d, controls()), Need::Definition);
+        assert_eq!(sent.claim("a", d), Need::Definition);
     }
 
     #[test]
     fn a_replay_restores_single_definitions() {
         let mut sent = SentSynthDefs::new();
         let (one, many) = (scgf("one", 1, 0), scgf("many", 2, 0));
-        sent.claim("one", digest(&one), vec![]);
-        sent.claim("many", digest(&many), vec![]);
+        sent.claim("one", digest(&one));
+        sent.claim("many", digest(&many));
         sent.forget_all();
         let recv = |data: &[u8]| OscMessage {
             addr: "/d_recv".into(),
