@@ -4,6 +4,46 @@
 use crate::command::Command;
 use crate::validate::InvalidArgument;
 
+/// A request with the commands scsynth runs when it finishes: what the methods that send an
+/// asynchronous command take, so that `buffer.read(FileRead::new(path))` and
+/// `buffer.read(FileRead::new(path).on_completion(command))` are one method.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Then<T> {
+    /// The request.
+    pub request: T,
+    /// Run by scsynth when it finishes, in order.
+    pub completion: Vec<Command>,
+}
+
+impl<T> From<T> for Then<T> {
+    fn from(request: T) -> Self {
+        Then {
+            request,
+            completion: Vec::new(),
+        }
+    }
+}
+
+impl<T> Then<T> {
+    /// Adds a command scsynth runs when the request finishes (after any already added).
+    pub fn on_completion(mut self, then: Command) -> Self {
+        self.completion.push(then);
+        self
+    }
+}
+
+/// `.on_completion(command)` on the requests that take a completion message.
+pub trait OnCompletion: Sized {
+    /// This request, with `then` run by scsynth when it finishes.
+    fn on_completion(self, then: Command) -> Then<Self> {
+        Then::from(self).on_completion(then)
+    }
+}
+
+impl OnCompletion for crate::ops::buffer::FileRead {}
+impl OnCompletion for crate::ops::buffer::FileWrite {}
+impl OnCompletion for &str {}
+
 /// The commands that take a completion message.
 const TAKES_ONE: &str = "/b_alloc, /b_allocRead, /b_allocReadChannel, /b_read, \
     /b_readChannel, /b_write, /b_free, /b_zero, /b_close, /d_recv, /d_load or /d_loadDir";
@@ -65,6 +105,17 @@ mod tests {
             panic!()
         };
         assert_eq!(completion.len(), 2);
+    }
+
+    #[test]
+    fn requests_carry_their_completions_in_order() {
+        let plain: Then<&str> = "/defs".into();
+        assert!(plain.completion.is_empty());
+        let then = "/defs"
+            .on_completion(Command::Status)
+            .on_completion(Command::Version);
+        assert_eq!(then.request, "/defs");
+        assert_eq!(then.completion, vec![Command::Status, Command::Version]);
     }
 
     #[test]
