@@ -109,7 +109,10 @@ fn main() {
         let mut rtt = Vec::with_capacity(args.rtt_n);
         for i in 0..args.rtt_n + 20 {
             let t = Instant::now();
-            server.get_bus(7, true).await.expect("c_get");
+            server
+                .get_bus(scserver::BusId::new(scserver::Rate::Control, 7))
+                .await
+                .expect("c_get");
             if i >= 20 {
                 rtt.push(t.elapsed());
             }

@@ -232,8 +232,12 @@ impl AsyncServer {
     }
 
     /// This client's default group id (`client_id + 1`), while connected.
-    pub fn default_group(&self) -> Option<i32> {
-        self.inner.state.borrow().default_group()
+    pub fn default_group(&self) -> Option<scserver_core::ids::GroupId> {
+        self.inner
+            .state
+            .borrow()
+            .default_group()
+            .map(scserver_core::ids::GroupId::new)
     }
 
     /// The scsynth process id, for an owned server.

@@ -1,52 +1,115 @@
-//! Request contexts: `server.bundle()` / `server.at(t)` collect every `sync = false` call on
-//! that server and send them as one packet when the context closes (behaviour.md §7).
+//! Request contexts: `server.bundle()` / `server.at(t)` open one; calls made on it collect and
+//! leave as one packet when it closes (behaviour.md §7).
 //!
-//! Contexts belong to the server, not to a task: while one is open, every `sync = false` call on
-//! any clone of the server joins the innermost. That is what supriya does, and what makes a
-//! context usable from the blocking [`crate::Server`] too.
+//! A context belongs to the code that opened it: only calls made on the context join it, so two
+//! tasks each with a context on one server never mix their commands. Calls that create objects
+//! return their handles at once (ids come from this client's allocator, not from scsynth).
+
+use std::sync::{Arc, Mutex};
 
 use rosc::OscPacket;
 use scserver_actors::server::notifications::{RefreshMirror, RefreshMirrorAt};
 use scserver_actors::{RequestError, ServerError};
 use scserver_core::bundle::{encode_checked, Moment};
 use scserver_core::command::Command;
+use scserver_core::controls::Controls;
 use scserver_core::fifo::NODE_FIFO;
+use scserver_core::ids::NodeId;
+use scserver_core::position::Position;
 use scserver_core::validate;
 
-use crate::AsyncServer;
+use crate::objects::{Bus, Face, Group, Synth};
+use crate::{AsyncServer, Server};
 
-/// An open request context. Close it with [`RequestContext::close`] to see the packet and any
-/// error; dropping it closes it too (an error is then only logged).
+/// An open request context on a face `S` ([`AsyncServer`]: the calls that allocate ids are
+/// `async`; [`Server`]: they block). Close it with [`RequestContext::close`] to see the packet and
+/// any error; dropping it closes it too (an error is then only logged).
 #[must_use = "a request context sends when it is closed or dropped"]
-pub struct RequestContext {
-    server: AsyncServer,
-    depth: usize,
-    closed: bool,
+pub struct RequestContext<S = AsyncServer> {
+    face: S,
+    pending: Arc<Pending>,
 }
 
-impl std::fmt::Debug for RequestContext {
+/// What a context collected; sent once, when the last view of it goes.
+struct Pending {
+    server: AsyncServer,
+    /// `None` once sent.
+    moment: Mutex<Option<Moment>>,
+}
+
+impl<S: Face> std::fmt::Debug for RequestContext<S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let moment = self.pending.moment.lock().expect("context lock");
         f.debug_struct("RequestContext")
-            .field("server", &self.server.name())
-            .field("depth", &self.depth)
-            .field("closed", &self.closed)
+            .field("server", &self.pending.server.name())
+            .field("commands", &moment.as_ref().map_or(0, |m| m.commands.len()))
+            .field("closed", &moment.is_none())
             .finish()
     }
 }
 
-impl RequestContext {
+impl<S: Face> RequestContext<S> {
+    fn open(face: &S, moment: Moment) -> Self {
+        RequestContext {
+            face: face.clone(),
+            pending: Arc::new(Pending {
+                server: face.async_server().clone(),
+                moment: Mutex::new(Some(moment)),
+            }),
+        }
+    }
+
+    /// The same context seen through the async face (shares what it collected).
+    pub(crate) fn to_async(&self) -> RequestContext<AsyncServer> {
+        RequestContext {
+            face: self.pending.server.clone(),
+            pending: self.pending.clone(),
+        }
+    }
+
+    /// Adds `command` after checking its arguments ([`crate::InvalidArgument`]: not added).
+    pub fn command(&self, command: Command) -> Result<(), ServerError> {
+        validate::command(&command, &self.pending.server.limits())?;
+        self.push(command)
+    }
+
+    fn push(&self, command: Command) -> Result<(), ServerError> {
+        match self.pending.moment.lock().expect("context lock").as_mut() {
+            Some(moment) => {
+                moment.push(command);
+                Ok(())
+            }
+            // Unreachable through the public API: `close` takes the context.
+            None => Err(RequestError::Encode("request context already closed".into()).into()),
+        }
+    }
+
+    /// `/n_set` on any node (a group sets the control on every synth in it).
+    pub fn set(&self, node: impl Into<NodeId>, controls: Controls) -> Result<(), ServerError> {
+        self.command(crate::objects::n_set(node.into(), &controls))
+    }
+
+    /// `/n_free`.
+    pub fn free(&self, node: impl Into<NodeId>) -> Result<(), ServerError> {
+        self.command(crate::objects::n_free(node.into()))
+    }
+
+    /// `/c_set` of a control bus.
+    pub fn set_bus<T: Face>(&self, bus: &Bus<T>, value: f32) -> Result<(), ServerError> {
+        self.command(bus.set_command(value)?)
+    }
+
     /// Sends what the context collected as one packet: a bundle at its time + latency, or
     /// untimed (a single command bare). Answers the packet sent, `None` when empty. A packet that
     /// does not fit one datagram is refused with [`RequestError::TooLarge`] and nothing is sent.
-    pub fn close(mut self) -> Result<Option<OscPacket>, ServerError> {
-        self.finish()
+    pub fn close(self) -> Result<Option<OscPacket>, ServerError> {
+        self.pending.finish()
     }
+}
 
-    fn finish(&mut self) -> Result<Option<OscPacket>, ServerError> {
-        if std::mem::replace(&mut self.closed, true) {
-            return Ok(None);
-        }
-        let Some(moment) = self.server.session().take(self.depth) else {
+impl Pending {
+    fn finish(&self) -> Result<Option<OscPacket>, ServerError> {
+        let Some(moment) = self.moment.lock().expect("context lock").take() else {
             return Ok(None);
         };
         let Some(packet) = moment.to_packet(self.server.latency()) else {
@@ -74,7 +137,7 @@ impl RequestContext {
     }
 }
 
-impl Drop for RequestContext {
+impl Drop for Pending {
     fn drop(&mut self) {
         if let Err(error) = self.finish() {
             tracing::warn!(%error, "request context dropped without sending");
@@ -82,36 +145,76 @@ impl Drop for RequestContext {
     }
 }
 
+impl RequestContext<AsyncServer> {
+    /// `/g_new`: a group, created when the context is sent.
+    pub async fn add_group(&self, position: Position) -> Result<Group, ServerError> {
+        let (command, group) = self.face.g_new(position, false).await?;
+        self.push(command)?;
+        Ok(group)
+    }
+
+    /// `/p_new`: a parallel group (supernova runs its children in parallel), created when the
+    /// context is sent.
+    pub async fn add_parallel_group(&self, position: Position) -> Result<Group, ServerError> {
+        let (command, group) = self.face.g_new(position, true).await?;
+        self.push(command)?;
+        Ok(group)
+    }
+
+    /// `/s_new`: a synth, created when the context is sent. A control a known SynthDef lacks is
+    /// refused ([`RequestError::UnknownControl`]).
+    pub async fn add_synth(
+        &self,
+        synthdef: &str,
+        controls: Controls,
+        position: Position,
+    ) -> Result<Synth, ServerError> {
+        let (command, synth) = self.face.s_new(synthdef, &controls, position).await?;
+        self.push(command)?;
+        Ok(synth)
+    }
+}
+
+crate::blocking::forward! { RequestContext<Server> => to_async;
+    /// `/g_new`: a group, created when the context is sent.
+    fn add_group(position: Position) -> Result<Group<Server>, ServerError> => on;
+    /// `/p_new`: a parallel group, created when the context is sent.
+    fn add_parallel_group(position: Position) -> Result<Group<Server>, ServerError> => on;
+    /// `/s_new`: a synth, created when the context is sent.
+    fn add_synth(synthdef: &str, controls: Controls, position: Position)
+        -> Result<Synth<Server>, ServerError> => on;
+}
+
+impl crate::blocking::Blocking for RequestContext<Server> {
+    type Face = Server;
+    fn blocking(&self) -> &Server {
+        &self.face
+    }
+}
+
 impl AsyncServer {
-    /// Opens an untimed request context: `sync = false` calls collect in it until it closes.
+    /// Opens an untimed request context: calls made on it collect until it closes.
     pub fn bundle(&self) -> RequestContext {
-        self.open_context(Moment::new())
+        RequestContext::open(self, Moment::new())
     }
 
     /// Opens a request context whose commands run at Unix time `seconds` plus the latency. A
     /// time that is not finite or before 1970 is an [`crate::InvalidArgument`].
     pub fn at(&self, seconds: f64) -> Result<RequestContext, ServerError> {
         validate::unix_time("at", "seconds", seconds)?;
-        Ok(self.open_context(Moment::at(seconds)))
-    }
-
-    fn open_context(&self, moment: Moment) -> RequestContext {
-        RequestContext {
-            server: self.clone(),
-            depth: self.session().open(moment),
-            closed: false,
-        }
+        Ok(RequestContext::open(self, Moment::at(seconds)))
     }
 }
 
-impl crate::Server {
+impl Server {
     /// Opens an untimed request context (see [`AsyncServer::bundle`]).
-    pub fn bundle(&self) -> RequestContext {
-        self.as_async().bundle()
+    pub fn bundle(&self) -> RequestContext<Server> {
+        RequestContext::open(self, Moment::new())
     }
 
     /// Opens a request context at Unix time `seconds` plus the latency (see [`AsyncServer::at`]).
-    pub fn at(&self, seconds: f64) -> Result<RequestContext, ServerError> {
-        self.as_async().at(seconds)
+    pub fn at(&self, seconds: f64) -> Result<RequestContext<Server>, ServerError> {
+        validate::unix_time("at", "seconds", seconds)?;
+        Ok(RequestContext::open(self, Moment::at(seconds)))
     }
 }

@@ -129,7 +129,7 @@ impl AsyncServer {
         sink: &Sink,
     ) -> Result<(i32, OscCallbackHandle), ServerError> {
         let (synthdef, data) = meter_def(channels);
-        self.add_synthdef_bytes(data, true).await?;
+        self.add_synthdef_bytes(data).await?;
         let node_id = self.allocate(IdKind::Node, 1).await?;
         let sink = sink.clone();
         let callback = self.register_osc_callback(
@@ -154,7 +154,7 @@ impl AsyncServer {
                 ("id".into(), (source as i32).into()),
             ],
         };
-        if let Err(e) = self.execute(start, true).await {
+        if let Err(e) = self.execute(start).await {
             self.unregister_osc_callback(callback).await;
             return Err(e);
         }
@@ -170,7 +170,7 @@ impl Meters<AsyncServer> {
             let free = Command::NFree {
                 node_ids: vec![node_id],
             };
-            if let Err(error) = self.server.execute(free, false).await {
+            if let Err(error) = self.server.execute(free).await {
                 tracing::debug!(%error, "meter synth not freed (server gone?)");
             }
         }

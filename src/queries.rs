@@ -5,10 +5,11 @@
 
 use std::collections::BTreeMap;
 
-use rosc::{OscMessage, OscPacket};
+use rosc::OscMessage;
 use scserver_actors::{RequestError, ServerError};
 use scserver_core::command::{Command, Control};
 use scserver_core::fifo::NODE_FIFO;
+use scserver_core::ids::{BufferId, BusId, GroupId, NodeId, SynthId};
 use scserver_core::reply::{
     self, BufferInfo, ControlValue, NodeInfo, Reply, StatusInfo, VersionInfo,
 };
@@ -16,10 +17,9 @@ use scserver_core::tree::{self, QueryTreeGroup};
 use scserver_core::validate;
 
 use scserver_actors::server::dump::DumpTree;
-use scserver_actors::server::notifications::RefreshMirror;
-
 use scserver_actors::server::request::Outgoing;
 
+use crate::objects::control_only;
 use crate::{AsyncServer, Server};
 
 fn bad_reply(command: &str, message: impl ToString) -> ServerError {
@@ -33,52 +33,33 @@ fn bad_reply(command: &str, message: impl ToString) -> ServerError {
 /// Parses a reply and picks the expected variant, or says what came instead.
 fn typed<T>(
     command: &str,
-    message: Option<OscMessage>,
+    message: OscMessage,
     pick: impl FnOnce(Reply) -> Option<T>,
-) -> Result<Option<T>, ServerError> {
-    let Some(message) = message else {
-        return Ok(None);
-    };
+) -> Result<T, ServerError> {
     let parsed = reply::parse(&message).map_err(|e| bad_reply(command, e))?;
-    pick(parsed)
-        .map(Some)
-        .ok_or_else(|| bad_reply(command, format!("unexpected {}", message.addr)))
+    pick(parsed).ok_or_else(|| bad_reply(command, format!("unexpected {}", message.addr)))
 }
 
 impl AsyncServer {
     /// Sends `command`, after refusing arguments scsynth would ignore or mishandle with
-    /// [`RequestError::InvalidArgument`] (nothing is sent then). With `sync`, waits for its reply
-    /// (or its `/fail`, as a typed [`RequestError::Failed`]) and answers it; for a command scsynth
-    /// does not answer, the answer only says that scsynth has performed it. Without
-    /// `sync`, adds it to the innermost open request context (or sends it at once when none is
-    /// open) and answers `None`.
-    pub async fn execute(
-        &self,
-        command: Command,
-        sync: bool,
-    ) -> Result<Option<OscMessage>, ServerError> {
+    /// [`RequestError::InvalidArgument`] (nothing is sent then), and waits for its reply (or its
+    /// `/fail`, as a typed [`RequestError::Failed`]); for a command scsynth does not answer, the
+    /// answer only says that scsynth has performed it. To send without waiting, make the call on
+    /// a request context ([`AsyncServer::bundle`]) or [`AsyncServer::send`] a packet.
+    pub async fn execute(&self, command: Command) -> Result<OscMessage, ServerError> {
         validate::command(&command, &self.limits())?;
         // scsynth may drop some of a large burst of node notifications: refresh the mirror after.
         let burst = (command.node_notifications() >= NODE_FIFO).then(|| command.burst_group());
-        if !sync {
-            if let Some(command) = self.session().defer(command) {
-                self.send(OscPacket::Message(command.to_message()))?;
-                if let Some(group) = burst {
-                    self.actor().do_send(RefreshMirror { group });
-                }
-            }
-            return Ok(None);
-        }
         let reply = self.submit(Outgoing::command(&command)?).await?;
         if let Some(group) = burst {
-            self.refresh_mirror(Some(group)).await?;
+            self.refresh_mirror(Some(GroupId::new(group))).await?;
         }
-        Ok(Some(reply))
+        Ok(reply)
     }
 
     /// `/status` → the server's load and counts.
-    pub async fn query_status(&self, sync: bool) -> Result<Option<StatusInfo>, ServerError> {
-        let reply = self.execute(Command::Status, sync).await?;
+    pub async fn query_status(&self) -> Result<StatusInfo, ServerError> {
+        let reply = self.execute(Command::Status).await?;
         typed("/status", reply, |r| match r {
             Reply::Status(s) => Some(s),
             _ => None,
@@ -86,8 +67,8 @@ impl AsyncServer {
     }
 
     /// `/version` → program name, version and build.
-    pub async fn query_version(&self, sync: bool) -> Result<Option<VersionInfo>, ServerError> {
-        let reply = self.execute(Command::Version, sync).await?;
+    pub async fn query_version(&self) -> Result<VersionInfo, ServerError> {
+        let reply = self.execute(Command::Version).await?;
         typed("/version", reply, |r| match r {
             Reply::Version(v) => Some(v),
             _ => None,
@@ -95,93 +76,73 @@ impl AsyncServer {
     }
 
     /// `/n_query node` → where the node is (a `/fail` when it does not exist).
-    pub async fn query_node(
-        &self,
-        node_id: i32,
-        sync: bool,
-    ) -> Result<Option<NodeInfo>, ServerError> {
+    pub async fn query_node(&self, node: impl Into<NodeId>) -> Result<NodeInfo, ServerError> {
         let command = Command::NQuery {
-            node_ids: vec![node_id],
+            node_ids: vec![node.into().get()],
         };
-        typed(
-            "/n_query",
-            self.execute(command, sync).await?,
-            |r| match r {
-                Reply::NodeInfo(info) => Some(info),
-                _ => None,
-            },
-        )
+        typed("/n_query", self.execute(command).await?, |r| match r {
+            Reply::NodeInfo(info) => Some(info),
+            _ => None,
+        })
     }
 
     /// `/b_query buffer` → frames, channels and sample rate (zeros when not allocated).
     pub async fn query_buffer(
         &self,
-        buffer_id: i32,
-        sync: bool,
-    ) -> Result<Option<BufferInfo>, ServerError> {
+        buffer: impl Into<BufferId>,
+    ) -> Result<BufferInfo, ServerError> {
         let command = Command::BQuery {
-            buffer_ids: vec![buffer_id],
+            buffer_ids: vec![buffer.into().get()],
         };
-        typed(
-            "/b_query",
-            self.execute(command, sync).await?,
-            |r| match r {
-                Reply::BufferInfo(infos) => infos.into_iter().next(),
-                _ => None,
-            },
-        )
+        typed("/b_query", self.execute(command).await?, |r| match r {
+            Reply::BufferInfo(infos) => infos.into_iter().next(),
+            _ => None,
+        })
     }
 
-    /// `/g_queryTree group flag` → the tree under `group` (the root when `None`), with synth
-    /// controls when `include_controls`.
+    /// `/g_queryTree group flag` → the tree under `group` (`GroupId::ROOT` for everything),
+    /// with synth controls when `include_controls`.
     pub async fn query_tree(
         &self,
-        group: Option<i32>,
+        group: impl Into<GroupId>,
         include_controls: bool,
-        sync: bool,
-    ) -> Result<Option<QueryTreeGroup>, ServerError> {
+    ) -> Result<QueryTreeGroup, ServerError> {
         let command = Command::GQueryTree {
-            groups: vec![(group.unwrap_or(0), include_controls)],
+            groups: vec![(group.into().get(), include_controls)],
         };
-        let Some(message) = self.execute(command, sync).await? else {
-            return Ok(None);
-        };
+        let message = self.execute(command).await?;
         // The dedicated parser: no generic Reply detour for the largest reply there is.
-        tree::parse_query_tree(&message)
-            .map(Some)
-            .map_err(|e| bad_reply("/g_queryTree", e))
+        tree::parse_query_tree(&message).map_err(|e| bad_reply("/g_queryTree", e))
     }
 
     /// `/g_dumpTree group flag`, parsed from scsynth's output as supriya does (owned servers
-    /// only: only the owner reads that output). Without `sync`, the dump is only printed.
+    /// only: only the owner reads that output).
     pub async fn dump_tree(
         &self,
-        group: Option<i32>,
+        group: impl Into<GroupId>,
         include_controls: bool,
-        sync: bool,
-    ) -> Result<Option<QueryTreeGroup>, ServerError> {
-        let group = group.unwrap_or(0);
+    ) -> Result<QueryTreeGroup, ServerError> {
+        let group = group.into().get();
         let command = Command::GDumpTree {
             groups: vec![(group, include_controls)],
         };
-        if !sync {
-            return self.execute(command, false).await.map(|_| None);
-        }
         // The dump is read from scsynth's output, not through `execute`: check it here.
         validate::command(&command, &self.limits())?;
         let dump = DumpTree {
             group,
             include_controls,
         };
-        self.actor().send(dump).await?.map(Some)
+        self.actor().send(dump).await?
     }
 
     /// `/c_get bus` → the control bus's value.
-    pub async fn get_bus(&self, bus_id: i32, sync: bool) -> Result<Option<f32>, ServerError> {
+    pub async fn get_bus(&self, bus: impl Into<BusId>) -> Result<f32, ServerError> {
+        let bus = bus.into();
+        control_only(bus, "/c_get")?;
         let command = Command::CGet {
-            bus_ids: vec![bus_id],
+            bus_ids: vec![bus.index],
         };
-        typed("/c_get", self.execute(command, sync).await?, |r| match r {
+        typed("/c_get", self.execute(command).await?, |r| match r {
             Reply::ControlBusValues(v) => v.first().map(|(_, value)| *value),
             _ => None,
         })
@@ -190,14 +151,15 @@ impl AsyncServer {
     /// `/c_getn bus count` → `count` contiguous control bus values.
     pub async fn get_bus_range(
         &self,
-        bus_id: i32,
+        bus: impl Into<BusId>,
         count: i32,
-        sync: bool,
-    ) -> Result<Option<Vec<f32>>, ServerError> {
+    ) -> Result<Vec<f32>, ServerError> {
+        let bus = bus.into();
+        control_only(bus, "/c_getn")?;
         let command = Command::CGetn {
-            ranges: vec![(bus_id, count)],
+            ranges: vec![(bus.index, count)],
         };
-        typed("/c_getn", self.execute(command, sync).await?, |r| match r {
+        typed("/c_getn", self.execute(command).await?, |r| match r {
             Reply::ControlBusRanges(mut v) if !v.is_empty() => Some(v.swap_remove(0).1),
             _ => None,
         })
@@ -206,12 +168,14 @@ impl AsyncServer {
     /// `/b_get buffer index…` → sample index → value.
     pub async fn get_buffer(
         &self,
-        buffer_id: i32,
+        buffer: impl Into<BufferId>,
         indices: Vec<i32>,
-        sync: bool,
-    ) -> Result<Option<BTreeMap<i32, f32>>, ServerError> {
-        let command = Command::BGet { buffer_id, indices };
-        typed("/b_get", self.execute(command, sync).await?, |r| match r {
+    ) -> Result<BTreeMap<i32, f32>, ServerError> {
+        let command = Command::BGet {
+            buffer_id: buffer.into().get(),
+            indices,
+        };
+        typed("/b_get", self.execute(command).await?, |r| match r {
             Reply::BufferValues { values, .. } => Some(values.into_iter().collect()),
             _ => None,
         })
@@ -220,16 +184,15 @@ impl AsyncServer {
     /// `/b_getn buffer index count` → `count` samples from `index`.
     pub async fn get_buffer_range(
         &self,
-        buffer_id: i32,
+        buffer: impl Into<BufferId>,
         index: i32,
         count: i32,
-        sync: bool,
-    ) -> Result<Option<Vec<f32>>, ServerError> {
+    ) -> Result<Vec<f32>, ServerError> {
         let command = Command::BGetn {
-            buffer_id,
+            buffer_id: buffer.into().get(),
             ranges: vec![(index, count)],
         };
-        typed("/b_getn", self.execute(command, sync).await?, |r| match r {
+        typed("/b_getn", self.execute(command).await?, |r| match r {
             Reply::BufferRanges { ranges, .. } => {
                 Some(ranges.into_iter().flat_map(|(_, v)| v).collect())
             }
@@ -240,15 +203,14 @@ impl AsyncServer {
     /// `/s_get synth control…` → the controls' values (or bus mappings), in the order asked.
     pub async fn get_synth_controls(
         &self,
-        synth_id: i32,
+        synth: impl Into<SynthId>,
         controls: Vec<Control>,
-        sync: bool,
-    ) -> Result<Option<Vec<(Control, ControlValue)>>, ServerError> {
+    ) -> Result<Vec<(Control, ControlValue)>, ServerError> {
         let command = Command::SGet {
-            node_id: synth_id,
+            node_id: synth.into().get(),
             controls,
         };
-        typed("/s_get", self.execute(command, sync).await?, |r| match r {
+        typed("/s_get", self.execute(command).await?, |r| match r {
             Reply::NodeControls { controls, .. } => Some(controls),
             _ => None,
         })
@@ -257,16 +219,15 @@ impl AsyncServer {
     /// `/s_getn synth control count` → `count` contiguous control values from `control`.
     pub async fn get_synth_control_range(
         &self,
-        synth_id: i32,
+        synth: impl Into<SynthId>,
         control: Control,
         count: i32,
-        sync: bool,
-    ) -> Result<Option<Vec<ControlValue>>, ServerError> {
+    ) -> Result<Vec<ControlValue>, ServerError> {
         let command = Command::SGetn {
-            node_id: synth_id,
+            node_id: synth.into().get(),
             ranges: vec![(control, count)],
         };
-        typed("/s_getn", self.execute(command, sync).await?, |r| match r {
+        typed("/s_getn", self.execute(command).await?, |r| match r {
             Reply::NodeControlRanges { ranges, .. } => {
                 Some(ranges.into_iter().flat_map(|(_, v)| v).collect())
             }
@@ -276,36 +237,36 @@ impl AsyncServer {
 }
 
 crate::blocking::forward! { Server => as_async;
-    /// Sends a command (see [`AsyncServer::execute`]).
-    fn execute(command: Command, sync: bool) -> Result<Option<OscMessage>, ServerError>;
+    /// Sends a command and waits for it (see [`AsyncServer::execute`]).
+    fn execute(command: Command) -> Result<OscMessage, ServerError>;
     /// `/status` → the server's load and counts.
-    fn query_status(sync: bool) -> Result<Option<StatusInfo>, ServerError>;
+    fn query_status() -> Result<StatusInfo, ServerError>;
     /// `/version` → program name, version and build.
-    fn query_version(sync: bool) -> Result<Option<VersionInfo>, ServerError>;
+    fn query_version() -> Result<VersionInfo, ServerError>;
     /// `/n_query node` → where the node is.
-    fn query_node(node_id: i32, sync: bool) -> Result<Option<NodeInfo>, ServerError>;
+    fn query_node(node: impl Into<NodeId>) -> Result<NodeInfo, ServerError>;
     /// `/b_query buffer` → frames, channels and sample rate.
-    fn query_buffer(buffer_id: i32, sync: bool) -> Result<Option<BufferInfo>, ServerError>;
-    /// `/g_queryTree` → the tree under `group` (the root when `None`).
-    fn query_tree(group: Option<i32>, include_controls: bool, sync: bool)
-        -> Result<Option<QueryTreeGroup>, ServerError>;
+    fn query_buffer(buffer: impl Into<BufferId>) -> Result<BufferInfo, ServerError>;
+    /// `/g_queryTree` → the tree under `group`.
+    fn query_tree(group: impl Into<GroupId>, include_controls: bool)
+        -> Result<QueryTreeGroup, ServerError>;
     /// `/g_dumpTree`, parsed from scsynth's output (owned servers only).
-    fn dump_tree(group: Option<i32>, include_controls: bool, sync: bool)
-        -> Result<Option<QueryTreeGroup>, ServerError>;
+    fn dump_tree(group: impl Into<GroupId>, include_controls: bool)
+        -> Result<QueryTreeGroup, ServerError>;
     /// `/c_get bus` → the control bus's value.
-    fn get_bus(bus_id: i32, sync: bool) -> Result<Option<f32>, ServerError>;
+    fn get_bus(bus: impl Into<BusId>) -> Result<f32, ServerError>;
     /// `/c_getn bus count` → contiguous control bus values.
-    fn get_bus_range(bus_id: i32, count: i32, sync: bool) -> Result<Option<Vec<f32>>, ServerError>;
+    fn get_bus_range(bus: impl Into<BusId>, count: i32) -> Result<Vec<f32>, ServerError>;
     /// `/b_get buffer index…` → sample index → value.
-    fn get_buffer(buffer_id: i32, indices: Vec<i32>, sync: bool)
-        -> Result<Option<BTreeMap<i32, f32>>, ServerError>;
+    fn get_buffer(buffer: impl Into<BufferId>, indices: Vec<i32>)
+        -> Result<BTreeMap<i32, f32>, ServerError>;
     /// `/b_getn buffer index count` → samples.
-    fn get_buffer_range(buffer_id: i32, index: i32, count: i32, sync: bool)
-        -> Result<Option<Vec<f32>>, ServerError>;
+    fn get_buffer_range(buffer: impl Into<BufferId>, index: i32, count: i32)
+        -> Result<Vec<f32>, ServerError>;
     /// `/s_get synth control…` → control values.
-    fn get_synth_controls(synth_id: i32, controls: Vec<Control>, sync: bool)
-        -> Result<Option<Vec<(Control, ControlValue)>>, ServerError>;
+    fn get_synth_controls(synth: impl Into<SynthId>, controls: Vec<Control>)
+        -> Result<Vec<(Control, ControlValue)>, ServerError>;
     /// `/s_getn synth control count` → control values.
-    fn get_synth_control_range(synth_id: i32, control: Control, count: i32, sync: bool)
-        -> Result<Option<Vec<ControlValue>>, ServerError>;
+    fn get_synth_control_range(synth: impl Into<SynthId>, control: Control, count: i32)
+        -> Result<Vec<ControlValue>, ServerError>;
 }

@@ -67,8 +67,8 @@ impl Server {
     }
 
     /// Whether the node mirror knows this node (no round trip).
-    pub fn contains_node(&self, node_id: i32) -> bool {
-        self.inner.contains_node(node_id)
+    pub fn contains_node(&self, node: impl Into<scserver_core::ids::NodeId>) -> bool {
+        self.inner.contains_node(node)
     }
 
     /// Whether this client booted the server.
@@ -77,7 +77,7 @@ impl Server {
     }
 
     /// This client's default group id, while connected.
-    pub fn default_group(&self) -> Option<i32> {
+    pub fn default_group(&self) -> Option<scserver_core::ids::GroupId> {
         self.inner.default_group()
     }
 
@@ -111,6 +111,13 @@ impl Server {
     /// The async face of this same server.
     pub fn as_async(&self) -> &AsyncServer {
         &self.inner
+    }
+}
+
+impl crate::blocking::Blocking for Server {
+    type Face = Server;
+    fn blocking(&self) -> &Server {
+        self
     }
 }
 

@@ -1,55 +1,47 @@
-//! Per-server state that every clone of a public face shares: the stack of open request
-//! contexts (see [`crate::RequestContext`]) and the node mirror.
+//! Per-server state that every clone of a public face shares: the node mirror and the controls
+//! of the SynthDefs this client sent.
 
+use std::collections::HashMap;
 use std::sync::Mutex;
 
 use scserver_actors::server::notifications::SharedMirror;
-use scserver_core::bundle::Moment;
-use scserver_core::command::Command;
+use scserver_core::controls::{Controls, UnknownControl};
+use scserver_synthdef::SynthDef;
 
-/// Per-server state of the public faces: the open contexts and the node mirror.
+/// Per-server state of the public faces: the node mirror and the known SynthDefs.
 pub(crate) struct Session {
-    stack: Mutex<Vec<Moment>>,
     pub(crate) mirror: SharedMirror,
+    /// SynthDef name → its controls with their widths, for each SynthDef value sent.
+    synthdefs: Mutex<HashMap<String, Vec<(String, usize)>>>,
 }
 
 impl Session {
     pub(crate) fn new(mirror: SharedMirror) -> Self {
         Session {
-            stack: Mutex::new(Vec::new()),
             mirror,
+            synthdefs: Mutex::default(),
         }
     }
 
-    /// Adds `command` to the innermost open context; gives it back when none is open.
-    pub(crate) fn defer(&self, command: Command) -> Option<Command> {
-        let mut stack = self.stack.lock().expect("context lock");
-        match stack.last_mut() {
-            Some(moment) => {
-                moment.push(command);
-                None
-            }
-            None => Some(command),
-        }
+    /// Remembers the controls of a SynthDef sent through this client.
+    pub(crate) fn learn(&self, def: &SynthDef) {
+        let params = def
+            .controls()
+            .into_iter()
+            .map(|(name, values)| (name, values.len()))
+            .collect();
+        self.synthdefs
+            .lock()
+            .expect("synthdef lock")
+            .insert(def.name.clone(), params);
     }
 
-    pub(crate) fn open(&self, moment: Moment) -> usize {
-        let mut stack = self.stack.lock().expect("context lock");
-        stack.push(moment);
-        stack.len() - 1
-    }
-
-    /// Takes the context opened at `depth`, with whatever unclosed inner contexts collected.
-    pub(crate) fn take(&self, depth: usize) -> Option<Moment> {
-        let mut stack = self.stack.lock().expect("context lock");
-        if stack.len() <= depth {
-            return None;
+    /// Refuses a control a known SynthDef lacks; controls of an unknown SynthDef pass.
+    pub(crate) fn check(&self, synthdef: &str, controls: &Controls) -> Result<(), UnknownControl> {
+        let known = self.synthdefs.lock().expect("synthdef lock");
+        match known.get(synthdef) {
+            Some(params) => controls.check(synthdef, params),
+            None => Ok(()),
         }
-        let mut taken = stack.split_off(depth).into_iter();
-        let mut moment = taken.next()?;
-        for inner in taken {
-            moment.commands.extend(inner.commands);
-        }
-        Some(moment)
     }
 }

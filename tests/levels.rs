@@ -6,7 +6,8 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use common::audio::sine_def;
-use scserver::{AddAction, MeterReading, MeterSource, Server};
+use scserver::{controls, Position};
+use scserver::{MeterReading, MeterSource, Server};
 
 const SINE_PEAK: f32 = 0.25;
 const SINE_RMS: f32 = 0.176_776_7; // 0.25 / √2
@@ -20,9 +21,9 @@ fn boot_with_sine() -> Server {
 }
 
 fn start_sine(server: &Server) {
-    server.add_synthdef_bytes(sine_def(), true).unwrap();
+    server.add_synthdef_bytes(sine_def()).unwrap();
     server
-        .add_synth("test_sine", vec![], None, AddAction::AddToHead, true)
+        .add_synth("test_sine", controls! {}, Position::default())
         .unwrap();
 }
 
@@ -169,8 +170,8 @@ fn volume_survives_a_supervised_restart() {
         .recv_timeout(Duration::from_secs(20))
         .expect("restarted within 20 s");
 
-    block_on(server.add_synthdef_bytes(sine_def(), true)).unwrap();
-    block_on(server.add_synth("test_sine", vec![], None, AddAction::AddToHead, true)).unwrap();
+    block_on(server.add_synthdef_bytes(sine_def())).unwrap();
+    block_on(server.add_synth("test_sine", controls! {}, Position::default())).unwrap();
     let (tx, readings) = mpsc::channel();
     let mut meters = block_on(server.meters(20.0, move |reading| {
         let _ = tx.send(reading);

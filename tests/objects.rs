@@ -7,9 +7,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use scserver::osc::{OscMessage, OscPacket, OscType};
+use scserver::{controls, GroupId, NodeId, Position};
 use scserver::{
-    AddAction, BufferSource, Control, ControlValue, Rate, RequestError, Server, ServerError,
-    SynthDef, Value,
+    AddAction, BufferSource, ControlValue, Rate, RequestError, Server, ServerError, SynthDef,
 };
 
 use common::{ServerKind, SYNTHDEFS};
@@ -18,9 +18,7 @@ fn server(kind: ServerKind) -> Server {
     common::init_tracing();
     let server = Server::new(kind.options());
     server.boot(None).expect("boot");
-    server
-        .load_synthdefs_dir(SYNTHDEFS, true)
-        .expect("/d_loadDir");
+    server.load_synthdefs_dir(SYNTHDEFS).expect("/d_loadDir");
     server
 }
 
@@ -42,21 +40,15 @@ fn the_mirror_stays_right_after_two_thousand_groups(kind: ServerKind) {
     });
     server.boot(None).expect("boot");
     let root = server.default_group().unwrap();
-    let parent = server
-        .add_group(Some(root), AddAction::AddToHead, false, true)
-        .unwrap();
+    let parent = server.add_group(Position::head(root)).unwrap();
     let started = Instant::now();
     let context = server.bundle();
     let groups: Vec<_> = (0..2000)
-        .map(|_| {
-            server
-                .add_group(Some(parent.id()), AddAction::AddToTail, false, false)
-                .unwrap()
-        })
+        .map(|_| context.add_group(Position::tail(&parent)).unwrap())
         .collect();
     context.close().unwrap();
     server.sync(None, None).unwrap();
-    let ids: Vec<i32> = groups.iter().map(|g| g.id()).collect();
+    let ids: Vec<NodeId> = groups.iter().map(|g| g.id().into()).collect();
     // scsynth drops notifications past ~1,024 per control period; closing a context this big
     // refreshes the mirror from the server's tree.
     wait_until("2000 groups in the mirror", || parent.children() == ids);
@@ -65,16 +57,13 @@ fn the_mirror_stays_right_after_two_thousand_groups(kind: ServerKind) {
         started.elapsed()
     );
     let started = Instant::now();
-    let tree = server
-        .query_tree(Some(parent.id()), false, true)
-        .unwrap()
-        .unwrap();
+    let tree = server.query_tree(parent.id(), false).unwrap();
     eprintln!("query_tree of 2000 groups: {:?}", started.elapsed());
-    let listed: Vec<i32> = tree.children.iter().map(|n| n.node_id()).collect();
+    let listed: Vec<NodeId> = tree.children.iter().map(|n| n.node_id()).collect();
     assert_eq!(listed, ids);
     assert!(groups.iter().all(|g| g.parent() == Some(parent.id())));
     // Freeing them all: 2000 /n_end, and the ids go back to the allocator.
-    parent.free_children(true).unwrap();
+    parent.free_children().unwrap();
     wait_until("2000 /n_end in the mirror", || parent.children().is_empty());
     assert!(groups.iter().all(|g| !g.exists()));
     server.quit(false).unwrap();
@@ -83,48 +72,37 @@ fn the_mirror_stays_right_after_two_thousand_groups(kind: ServerKind) {
 fn nodes_move_pause_set_and_map(kind: ServerKind) {
     let server = server(kind);
     let root = server.default_group().unwrap();
-    let a = server
-        .add_group(Some(root), AddAction::AddToHead, false, true)
-        .unwrap();
-    let b = server
-        .add_group(Some(a.id()), AddAction::AddAfter, false, true)
-        .unwrap();
+    let a = server.add_group(Position::head(root)).unwrap();
+    let b = server.add_group(Position::after(&a)).unwrap();
     let synth = server
-        .add_synth("ref_sine", vec![], Some(a.id()), AddAction::AddToHead, true)
+        .add_synth("ref_sine", controls! {}, Position::head(&a))
         .unwrap();
     assert_eq!(synth.synthdef(), "ref_sine");
-    synth.move_to(AddAction::AddToTail, b.id(), true).unwrap();
-    assert_eq!(synth.query(true).unwrap().unwrap().parent, Some(b.id()));
+    synth.move_to(Position::tail(&b)).unwrap();
+    assert_eq!(synth.query().unwrap().parent, Some(b.id()));
     wait_until("/n_move in the mirror", || synth.parent() == Some(b.id()));
-    synth.pause(true, true).unwrap();
+    synth.pause().unwrap();
     wait_until("/n_off in the mirror", || !synth.is_active());
-    synth.pause(false, true).unwrap();
+    synth.resume().unwrap();
     wait_until("/n_on in the mirror", || synth.is_active());
     let bus = server.add_bus(Rate::Control).unwrap();
-    bus.set(123.0, true).unwrap();
-    synth
-        .map(vec![("freq".into(), bus.bus_id())], true)
-        .unwrap();
-    synth
-        .set(vec![(Control::Index(0), Value::Float(0.5))], true)
-        .unwrap();
+    bus.set(123.0).unwrap();
+    synth.map(vec![("freq".into(), bus.id())]).unwrap();
+    synth.set(controls! { 0: 0.5 }).unwrap();
     // /s_get reads the stored values; the mapping shows in the tree.
-    let got = synth.get(vec!["amp".into()], true).unwrap().unwrap();
+    let got = synth.get(vec!["amp".into()]).unwrap();
     assert_eq!(got[0].1, ControlValue::Float(0.5));
-    let tree = server
-        .query_tree(Some(b.id()), true, true)
-        .unwrap()
-        .unwrap();
+    let tree = server.query_tree(b.id(), true).unwrap();
     let scserver::QueryTreeNode::Synth(s) = &tree.children[0] else {
         panic!("{tree}")
     };
     assert_eq!(
         s.controls[1].value,
-        ControlValue::Bus(format!("c{}", bus.id())),
+        ControlValue::Bus(format!("c{}", bus.index())),
         "{tree}"
     );
     // A freed node's id returns to the allocator on /n_end and is handed out again later.
-    synth.free(true).unwrap();
+    synth.free().unwrap();
     wait_until("/n_end in the mirror", || !synth.exists());
     server.quit(false).unwrap();
 }
@@ -134,69 +112,58 @@ fn a_synth_of_a_synthdef_sent_with_it(kind: ServerKind) {
     let bytes = std::fs::read(format!("{SYNTHDEFS}/ref_pan_stereo.scsyndef")).unwrap();
     let def = SynthDef::decode(&bytes).expect("decode reference");
     let synth = server
-        .add_synth_of(&def, vec![], None, AddAction::AddToHead, true)
+        .add_synth_of(&def, controls! {}, Position::default())
         .unwrap();
     server.sync(None, None).unwrap();
-    let info = synth.query(true).unwrap().unwrap();
+    let info = synth.query().unwrap();
     assert!(!info.is_group);
-    server
-        .add_synthdefs(std::slice::from_ref(&def), true)
-        .unwrap();
-    server.free_synthdefs(vec![def.name.clone()], true).unwrap();
+    server.add_synthdefs(std::slice::from_ref(&def)).unwrap();
+    server.free_synthdefs(vec![def.name.clone()]).unwrap();
     server.quit(false).unwrap();
 }
 
 fn buffers_written_and_read_back_from_a_file(kind: ServerKind) {
     let server = server(kind);
     let buffer = server
-        .add_buffer(
-            BufferSource::Empty {
-                channels: 2,
-                frames: 8,
-            },
-            true,
-        )
+        .add_buffer(BufferSource::Empty {
+            channels: 2,
+            frames: 8,
+        })
         .unwrap();
     buffer
-        .set_range(0, (0..16).map(|i| i as f32 / 16.0).collect(), true)
+        .set_range(0, (0..16).map(|i| i as f32 / 16.0).collect())
         .unwrap();
     let dir = std::env::temp_dir().join(format!("scserver-objects-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("b.wav").display().to_string();
-    buffer.write(&path, "wav", "float", true).unwrap();
+    buffer.write(&path, "wav", "float").unwrap();
     let read = server
-        .add_buffer(
-            BufferSource::File {
-                path: path.clone(),
-                start_frame: 0,
-                frames: 0,
-                channels: vec![],
-            },
-            true,
-        )
+        .add_buffer(BufferSource::File {
+            path: path.clone(),
+            start_frame: 0,
+            frames: 0,
+            channels: vec![],
+        })
         .unwrap();
-    let info = read.query(true).unwrap().unwrap();
+    let info = read.query().unwrap();
     assert_eq!((info.frame_count, info.channel_count), (8, 2));
     assert_eq!(
-        read.get_range(0, 16, true).unwrap().unwrap(),
-        buffer.get_range(0, 16, true).unwrap().unwrap()
+        read.get_range(0, 16).unwrap(),
+        buffer.get_range(0, 16).unwrap()
     );
     let right = server
-        .add_buffer(
-            BufferSource::File {
-                path: path.clone(),
-                start_frame: 2,
-                frames: 4,
-                channels: vec![1],
-            },
-            true,
-        )
+        .add_buffer(BufferSource::File {
+            path: path.clone(),
+            start_frame: 2,
+            frames: 4,
+            channels: vec![1],
+        })
         .unwrap();
-    let info = right.query(true).unwrap().unwrap();
+    let info = right.query().unwrap();
     assert_eq!((info.frame_count, info.channel_count), (4, 1));
-    assert_eq!(right.get(vec![0], true).unwrap().unwrap()[&0], 5.0 / 16.0);
+    assert_eq!(right.get(vec![0]).unwrap()[&0], 5.0 / 16.0);
     for b in [&buffer, &read, &right] {
-        b.free(true).unwrap();
+        b.free().unwrap();
     }
     let _ = std::fs::remove_dir_all(dir);
     server.quit(false).unwrap();
@@ -205,18 +172,15 @@ fn buffers_written_and_read_back_from_a_file(kind: ServerKind) {
 fn concurrent_failing_reads_each_get_their_own_fail(kind: ServerKind) {
     let server = server(kind);
     let source = server
-        .add_buffer(
-            BufferSource::Empty {
-                channels: 1,
-                frames: 64,
-            },
-            true,
-        )
+        .add_buffer(BufferSource::Empty {
+            channels: 1,
+            frames: 64,
+        })
         .unwrap();
     let dir = std::env::temp_dir().join(format!("scserver-reads-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let good = dir.join("good.wav").display().to_string();
-    source.write(&good, "wav", "float", true).unwrap();
+    source.write(&good, "wav", "float").unwrap();
     // Reads in flight together, on distinct buffers, every other one of a missing file: a /fail
     // must fail the request for the buffer it names, not the oldest /b_allocRead waiting (which
     // may be one that succeeds).
@@ -236,7 +200,7 @@ fn concurrent_failing_reads_each_get_their_own_fail(kind: ServerKind) {
                     frames: 0,
                     completion: vec![],
                 };
-                (i, server.execute(command, true))
+                (i, server.execute(command))
             })
         })
         .collect();
@@ -308,28 +272,18 @@ fn unclaimed_failures_reach_subscribers(kind: ServerKind) {
 fn a_parallel_group_holds_its_synths(kind: ServerKind) {
     let server = server(kind);
     let root = server.default_group().unwrap();
-    let group = server
-        .add_group(Some(root), AddAction::AddToHead, true, true)
-        .unwrap();
-    let synths: Vec<i32> = (0..2)
+    let group = server.add_parallel_group(Position::head(root)).unwrap();
+    let synths: Vec<NodeId> = (0..2)
         .map(|_| {
             server
-                .add_synth(
-                    "ref_sine",
-                    vec![],
-                    Some(group.id()),
-                    AddAction::AddToTail,
-                    true,
-                )
+                .add_synth("ref_sine", controls! {}, Position::tail(&group))
                 .unwrap()
                 .id()
+                .into()
         })
         .collect();
-    let tree = server
-        .query_tree(Some(group.id()), false, true)
-        .unwrap()
-        .unwrap();
-    let listed: Vec<i32> = tree.children.iter().map(|n| n.node_id()).collect();
+    let tree = server.query_tree(group.id(), false).unwrap();
+    let listed: Vec<NodeId> = tree.children.iter().map(|n| n.node_id()).collect();
     let mut expected = synths.clone();
     if kind == ServerKind::Supernova {
         // A parallel group's children run in no order: supernova lists the newest first and
@@ -337,7 +291,7 @@ fn a_parallel_group_holds_its_synths(kind: ServerKind) {
         expected.reverse();
     }
     assert_eq!(listed, expected, "\n{tree}");
-    let dumped = server.dump_tree(Some(root), false, true).unwrap().unwrap();
+    let dumped = server.dump_tree(root, false).unwrap();
     assert!(
         matches!(dumped.find(group.id()), Some(scserver::QueryTreeNode::Group(g)) if g.children.len() == 2),
         "\n{dumped}"
@@ -381,49 +335,33 @@ mod async_face {
         let server = AsyncServer::with_name("objects-async", kind.options());
         server.subscribe_failures(failures.recipient());
         server.boot(None).await.expect("boot");
-        server.load_synthdefs_dir(SYNTHDEFS, true).await.unwrap();
-        let group = server
-            .add_group(None, AddAction::AddToHead, false, true)
-            .await
-            .unwrap();
+        server.load_synthdefs_dir(SYNTHDEFS).await.unwrap();
+        let group = server.add_group(Position::default()).await.unwrap();
         let context = server.bundle();
-        let synth = server
+        let synth = context
             .add_synth(
                 "ref_sine",
-                vec![("freq".into(), 550.0.into())],
-                Some(group.id()),
-                AddAction::AddToTail,
-                false,
+                controls! { freq: 550.0 },
+                Position::tail(&group),
             )
             .await
             .unwrap();
-        let inner = server
-            .add_group(Some(group.id()), AddAction::AddToHead, false, false)
-            .await
-            .unwrap();
+        let inner = context.add_group(Position::head(&group)).await.unwrap();
         assert!(matches!(
             context.close().unwrap(),
             Some(scserver::osc::OscPacket::Bundle(_))
         ));
-        let got = synth.get(vec!["freq".into()], true).await.unwrap().unwrap();
+        let got = synth.get(vec!["freq".into()]).await.unwrap();
         assert_eq!(got[0].1, ControlValue::Float(550.0));
-        let tree = server
-            .query_tree(Some(group.id()), true, true)
-            .await
-            .unwrap()
-            .unwrap();
-        let dumped = server
-            .dump_tree(Some(group.id()), true, true)
-            .await
-            .unwrap()
-            .unwrap();
+        let tree = server.query_tree(group.id(), true).await.unwrap();
+        let dumped = server.dump_tree(group.id(), true).await.unwrap();
         assert_eq!(tree, dumped);
         assert_eq!(
             tree.children
                 .iter()
                 .map(|n| n.node_id())
                 .collect::<Vec<_>>(),
-            vec![inner.id(), synth.id()]
+            vec![NodeId::from(inner.id()), synth.id().into()]
         );
         let (packet, expected_command, _) = unclaimed_failure(kind);
         server.send(packet).unwrap();
@@ -432,7 +370,7 @@ mod async_face {
             .expect("a failure within 5 s")
             .expect("recipient alive");
         assert_eq!(failure.command, expected_command);
-        group.free(true).await.unwrap();
+        group.free().await.unwrap();
         server.quit(false).await.unwrap();
     }
 }
@@ -447,9 +385,7 @@ fn reset_leaves_the_mirror_with_the_default_group_only(kind: ServerKind) {
     let root = server.default_group().unwrap();
     let context = server.bundle();
     for _ in 0..1500 {
-        server
-            .add_group(Some(root), AddAction::AddToTail, false, false)
-            .unwrap();
+        context.add_group(Position::tail(root)).unwrap();
     }
     context.close().unwrap();
     server.sync(None, None).unwrap();
@@ -458,7 +394,10 @@ fn reset_leaves_the_mirror_with_the_default_group_only(kind: ServerKind) {
     });
     server.reset().unwrap();
     assert!(server.as_async().node_children(root).is_empty());
-    assert_eq!(server.as_async().node_children(0), vec![root]);
+    assert_eq!(
+        server.as_async().node_children(GroupId::ROOT),
+        vec![NodeId::from(root)]
+    );
     server.quit(false).unwrap();
 }
 
@@ -481,9 +420,9 @@ fn synthdefs_too_many_for_one_datagram_go_in_several() {
         total > 65_507,
         "{total} bytes fit one datagram: make the test bigger"
     );
-    let before = server.query_status(true).unwrap().unwrap().synthdef_count;
-    server.add_synthdefs(&defs, true).unwrap();
-    let after = server.query_status(true).unwrap().unwrap().synthdef_count;
+    let before = server.query_status().unwrap().synthdef_count;
+    server.add_synthdefs(&defs).unwrap();
+    let after = server.query_status().unwrap().synthdef_count;
     assert_eq!(after - before, 400);
     server.quit(false).unwrap();
 }
@@ -502,13 +441,8 @@ fn the_mirror_is_refreshed_after_a_large_timed_bundle_has_run(kind: ServerKind) 
         .unwrap()
         .as_secs_f64();
     let context = server.at(now).unwrap();
-    let ids: Vec<i32> = (0..2000)
-        .map(|_| {
-            server
-                .add_group(Some(root), AddAction::AddToTail, false, false)
-                .unwrap()
-                .id()
-        })
+    let ids: Vec<NodeId> = (0..2000)
+        .map(|_| context.add_group(Position::tail(root)).unwrap().id().into())
         .collect();
     context.close().unwrap();
     wait_until("2000 groups in the mirror", || {
@@ -539,7 +473,7 @@ fn the_mirror_recovers_from_notifications_scsynth_dropped(kind: ServerKind) {
         .unwrap();
     server.sync(None, None).unwrap();
     wait_until("2000 raw groups in the mirror", || {
-        ids.iter().all(|id| server.contains_node(*id))
+        ids.iter().all(|id| server.contains_node(NodeId::new(*id)))
     });
     server.quit(false).unwrap();
 }

@@ -7,7 +7,8 @@ mod common;
 use std::collections::HashSet;
 
 use scserver::osc::OscType;
-use scserver::{AddAction, AsyncServer, Command, IdKind, Options, RequestError, ServerError};
+use scserver::{controls, NodeId, Position};
+use scserver::{AsyncServer, Command, IdKind, Options, RequestError, ServerError};
 
 use common::SYNTHDEFS;
 
@@ -19,7 +20,7 @@ async fn booted(options: Options) -> AsyncServer {
     let server = AsyncServer::new(options);
     server.boot(None).await.expect("boot");
     server
-        .load_synthdefs_dir(SYNTHDEFS, true)
+        .load_synthdefs_dir(SYNTHDEFS)
         .await
         .expect("/d_loadDir");
     server
@@ -35,7 +36,7 @@ fn few_node_ids(count: i32) -> Options {
     }
 }
 
-fn is_failure(result: &Result<Option<scserver::osc::OscMessage>, ServerError>, of: &str) -> bool {
+fn is_failure(result: &Result<scserver::osc::OscMessage, ServerError>, of: &str) -> bool {
     matches!(result, Err(ServerError::Request(RequestError::Failed { command, .. })) if command == of)
 }
 
@@ -67,8 +68,8 @@ async fn no_live_id_is_free(server: &AsyncServer, live: &HashSet<i32>, space: us
 /// Each live node exists in scsynth.
 async fn all_exist(server: &AsyncServer, live: &HashSet<i32>) {
     for id in live {
-        let info = server.query_node(*id, true).await.expect("/n_query");
-        assert_eq!(info.map(|i| i.node_id), Some(*id));
+        let info = server.query_node(NodeId::new(*id)).await.expect("/n_query");
+        assert_eq!(info.node_id.get(), *id);
     }
 }
 
@@ -77,7 +78,11 @@ async fn all_exist(server: &AsyncServer, live: &HashSet<i32>) {
 async fn add_synth_checked(server: &AsyncServer, i: i32, good: bool) -> Option<i32> {
     let name = if good { "ref_sine" } else { "no_such_def" };
     let result = server
-        .add_synth(name, vec![], None, AddAction::AddToTail, true)
+        .add_synth(
+            name,
+            controls! {},
+            Position::tail(server.default_group().unwrap()),
+        )
         .await;
     match result {
         Ok(synth) => {
@@ -85,7 +90,7 @@ async fn add_synth_checked(server: &AsyncServer, i: i32, good: bool) -> Option<i
                 good,
                 "add_synth {i} of a missing SynthDef returned {synth:?}"
             );
-            Some(synth.id())
+            Some(synth.id().get())
         }
         Err(ServerError::Request(RequestError::Failed { command, .. })) => {
             assert!(!good, "add_synth {i} of ref_sine failed");
@@ -158,7 +163,7 @@ async fn a_thousand_mixed_requests_good_and_failing_each_get_their_outcome() {
                     ),
                     4 | 5 => (
                         Command::NQuery {
-                            node_ids: vec![group],
+                            node_ids: vec![group.get()],
                         },
                         true,
                     ),
@@ -171,17 +176,17 @@ async fn a_thousand_mixed_requests_good_and_failing_each_get_their_outcome() {
                     _ => (Command::Status, true),
                 };
                 let address = command.address();
-                let result = server.execute(command, true).await;
+                let result = server.execute(command).await;
                 let right = if expected_ok {
                     result.is_ok()
                 } else {
                     is_failure(&result, address)
                 };
                 assert!(right, "request {i} ({address}): {result:?}");
-                if let Ok(Some(reply)) = &result {
+                if let Ok(reply) = &result {
                     // Each reply is the one to this request.
                     match address {
-                        "/n_query" => assert_eq!(reply.args[0], OscType::Int(group)),
+                        "/n_query" => assert_eq!(reply.args[0], OscType::Int(group.get())),
                         _ => assert_eq!(reply.addr, "/status.reply"),
                     }
                 }
@@ -213,18 +218,19 @@ async fn the_highest_initial_node_id_works_end_to_end_and_one_above_is_refused()
     let mut live = HashSet::new();
     for _ in 0..3 {
         let synth = server
-            .add_synth("ref_sine", vec![], None, AddAction::AddToTail, true)
+            .add_synth(
+                "ref_sine",
+                controls! {},
+                Position::tail(server.default_group().unwrap()),
+            )
             .await
             .expect("a synth at the top of the id space");
-        live.insert(synth.id());
+        live.insert(synth.id().get());
     }
     all_exist(&server, &live).await;
     // Every id handed out: the next allocation is the typed error, and the server still works.
     no_live_id_is_free(&server, &live, space).await;
-    match server
-        .add_group(None, AddAction::AddToHead, false, true)
-        .await
-    {
+    match server.add_group(Position::default()).await {
         Err(ServerError::Exhausted { kind }) => assert_eq!(kind, "Node"),
         other => panic!("{other:?}"),
     }
@@ -235,17 +241,21 @@ async fn the_highest_initial_node_id_works_end_to_end_and_one_above_is_refused()
     // The very last id of the space, given back, makes a node like any other.
     server.free(IdKind::Node, MAX_LOCAL_NODE_ID);
     let top = server
-        .add_synth("ref_sine", vec![], None, AddAction::AddToTail, true)
+        .add_synth(
+            "ref_sine",
+            controls! {},
+            Position::tail(server.default_group().unwrap()),
+        )
         .await
         .expect("a synth with the last id");
-    assert_eq!(top.id(), MAX_LOCAL_NODE_ID);
-    all_exist(&server, &HashSet::from([top.id()])).await;
+    assert_eq!(top.id().get(), MAX_LOCAL_NODE_ID);
+    all_exist(&server, &HashSet::from([top.id().get()])).await;
     server.reboot().await.expect("reboot after exhaustion");
     let group = server
-        .add_group(None, AddAction::AddToHead, false, true)
+        .add_group(Position::default())
         .await
         .expect("ids again after reboot");
-    assert_eq!(group.id(), MAX_LOCAL_NODE_ID - space as i32 + 1);
+    assert_eq!(group.id().get(), MAX_LOCAL_NODE_ID - space as i32 + 1);
     server.quit(false).await.unwrap();
 }
 
@@ -260,19 +270,14 @@ async fn after_quit_requests_say_the_server_is_offline() {
         other => panic!("{other:?}"),
     };
     offline(server.sync(None, None).await);
+    offline(server.add_group(Position::default()).await.map(drop));
     offline(
         server
-            .add_group(None, AddAction::AddToHead, false, true)
+            .add_synth("ref_sine", controls! {}, Position::default())
             .await
             .map(drop),
     );
-    offline(
-        server
-            .add_synth("ref_sine", vec![], None, AddAction::AddToHead, false)
-            .await
-            .map(drop),
-    );
-    offline(server.execute(Command::Status, true).await.map(drop));
+    offline(server.execute(Command::Status).await.map(drop));
     offline(server.allocate(IdKind::Buffer, 1).await.map(drop));
     let message = server.sync(None, None).await.unwrap_err().to_string();
     assert!(message.contains("offline"), "{message}");

@@ -6,9 +6,10 @@ mod common;
 use std::time::{Duration, Instant, SystemTime};
 
 use scserver::osc::OscPacket;
+use scserver::{controls, BusId, Command, NodeId, Position};
 use scserver::{
-    AddAction, AsyncServer, BufferSource, Control, ControlValue, QueryTreeControl, QueryTreeGroup,
-    QueryTreeNode, QueryTreeSynth, Rate, RequestError, Server, ServerError, Value,
+    AsyncServer, BufferSource, Control, ControlValue, QueryTreeControl, QueryTreeGroup,
+    QueryTreeNode, QueryTreeSynth, Rate, RequestError, Server, ServerError,
 };
 
 use common::{ServerKind, SYNTHDEFS};
@@ -24,11 +25,11 @@ fn server(kind: ServerKind) -> Server {
     let server = Server::new(kind.options());
     server.boot(None).expect("boot");
     server
-        .load_synthdefs(&synthdef_path("ref_sine"), true)
+        .load_synthdefs(&synthdef_path("ref_sine"))
         .expect("/d_load ref_sine");
     let bytes = std::fs::read(synthdef_path("ref_env_gate")).expect("reference synthdef");
     server
-        .add_synthdef_bytes(bytes, true)
+        .add_synthdef_bytes(bytes)
         .expect("/d_recv ref_env_gate");
     server
 }
@@ -42,51 +43,36 @@ fn control(name: &str, value: f32) -> QueryTreeControl {
 
 fn status_and_version(kind: ServerKind) {
     let server = server(kind);
-    let status = server.query_status(true).unwrap().unwrap();
+    let status = server.query_status().unwrap();
     assert!(status.group_count >= 2, "{status:?}");
     assert_eq!(status.synthdef_count, 2, "{status:?}");
-    let version = server.query_version(true).unwrap().unwrap();
+    let version = server.query_version().unwrap();
     assert_eq!(version.program_name, kind.program_name());
     assert!(version.major >= 3);
-    assert_eq!(server.query_status(false).unwrap(), None);
     server.quit(false).unwrap();
 }
 
 fn three_level_tree_to_the_value(kind: ServerKind) {
     let server = server(kind);
     let root = server.default_group().unwrap();
-    let a = server
-        .add_group(Some(root), AddAction::AddToHead, false, true)
-        .unwrap();
+    let a = server.add_group(Position::head(root)).unwrap();
     let s1 = server
         .add_synth(
             "ref_sine",
-            vec![
-                ("freq".into(), 220.0.into()),
-                (Control::Index(0), 0.25.into()),
-            ],
-            Some(a.id()),
-            AddAction::AddToTail,
-            true,
+            controls! { freq: 220.0, 0: 0.25 },
+            Position::tail(&a),
         )
         .unwrap();
-    let b = server
-        .add_group(Some(s1.id()), AddAction::AddAfter, false, true)
-        .unwrap();
+    let b = server.add_group(Position::after(&s1)).unwrap();
     let bus = server.add_bus(Rate::Control).unwrap();
     let s2 = server
         .add_synth(
             "ref_env_gate",
-            vec![
-                ("pan".into(), (-0.5).into()),
-                ("freq".into(), bus.bus_id().value()),
-            ],
-            Some(b.id()),
-            AddAction::AddToHead,
-            true,
+            controls! { pan: -0.5, freq: &bus },
+            Position::head(&b),
         )
         .unwrap();
-    let tree = server.query_tree(Some(root), true, true).unwrap().unwrap();
+    let tree = server.query_tree(root, true).unwrap();
     let expected = QueryTreeGroup {
         node_id: root,
         children: vec![QueryTreeNode::Group(QueryTreeGroup {
@@ -111,7 +97,7 @@ fn three_level_tree_to_the_value(kind: ServerKind) {
                             control("amp", 0.1),
                             QueryTreeControl {
                                 name_or_index: Control::Name("freq".into()),
-                                value: ControlValue::Bus(format!("c{}", bus.id())),
+                                value: ControlValue::Bus(format!("c{}", bus.index())),
                             },
                             control("gate", 1.0),
                             control("out", 0.0),
@@ -124,14 +110,14 @@ fn three_level_tree_to_the_value(kind: ServerKind) {
     };
     assert_eq!(tree, expected, "\n{tree}");
     // /g_dumpTree, parsed from scsynth's output: the same tree.
-    let dumped = server.dump_tree(Some(root), true, true).unwrap().unwrap();
+    let dumped = server.dump_tree(root, true).unwrap();
     assert_eq!(dumped, tree, "\n{dumped}");
     // Without controls, the same shape.
-    let bare = server.query_tree(Some(root), false, true).unwrap().unwrap();
+    let bare = server.query_tree(root, false).unwrap();
     assert_eq!(bare.walk().count(), tree.walk().count());
     // The mirror agrees without a round trip (notifications may trail /synced: bounded wait).
     wait_until(|| b.parent() == Some(a.id()) && s2.parent() == Some(b.id()));
-    assert_eq!(a.children(), vec![s1.id(), b.id()]);
+    assert_eq!(a.children(), vec![s1.id().into(), b.id().into()]);
     assert!(s1.is_active());
     server.quit(false).unwrap();
 }
@@ -148,27 +134,25 @@ fn wait_until(mut condition: impl FnMut() -> bool) {
 fn query_node_on_a_group_and_a_synth(kind: ServerKind) {
     let server = server(kind);
     let root = server.default_group().unwrap();
-    let g = server
-        .add_group(Some(root), AddAction::AddToHead, false, true)
-        .unwrap();
+    let g = server.add_group(Position::head(root)).unwrap();
     let s = server
-        .add_synth("ref_sine", vec![], Some(g.id()), AddAction::AddToHead, true)
+        .add_synth("ref_sine", controls! {}, Position::head(&g))
         .unwrap();
-    let gi = g.query(true).unwrap().unwrap();
+    let gi = g.query().unwrap();
     assert!(gi.is_group);
     assert_eq!(
         (gi.parent, gi.head, gi.tail),
-        (Some(root), Some(s.id()), Some(s.id()))
+        (Some(root), Some(s.id().into()), Some(s.id().into()))
     );
-    let si = server.query_node(s.id(), true).unwrap().unwrap();
+    let si = server.query_node(s.id()).unwrap();
     assert!(!si.is_group);
     assert_eq!(
         (si.node_id, si.parent, si.previous, si.next),
-        (s.id(), Some(g.id()), None, None)
+        (s.id().into(), Some(g.id()), None, None)
     );
     // A node that does not exist: scsynth's /fail, typed. supernova only prints "node not
     // found" on its console and answers nothing, so the request times out.
-    match (kind, server.query_node(999_999, true)) {
+    match (kind, server.query_node(NodeId::new(999_999))) {
         (ServerKind::Scsynth, Err(ServerError::Request(RequestError::Failed { command, .. })))
         | (
             ServerKind::Supernova,
@@ -184,43 +168,34 @@ fn query_node_on_a_group_and_a_synth(kind: ServerKind) {
 fn buffer_samples_via_b_get_and_b_getn(kind: ServerKind) {
     let server = server(kind);
     let buffer = server
-        .add_buffer(
-            BufferSource::Empty {
-                channels: 1,
-                frames: 16,
-            },
-            true,
-        )
+        .add_buffer(BufferSource::Empty {
+            channels: 1,
+            frames: 16,
+        })
         .unwrap();
-    let info = buffer.query(true).unwrap().unwrap();
+    let info = buffer.query().unwrap();
     assert_eq!(
         (info.buffer_id, info.frame_count, info.channel_count),
         (buffer.id(), 16, 1)
     );
-    buffer.set(vec![(0, 0.5), (3, -1.0)], true).unwrap();
-    buffer.set_range(8, vec![1.0, 2.0, 3.0], true).unwrap();
-    let got = server
-        .get_buffer(buffer.id(), vec![0, 3, 4], true)
-        .unwrap()
-        .unwrap();
+    buffer.set(vec![(0, 0.5), (3, -1.0)]).unwrap();
+    buffer.set_range(8, vec![1.0, 2.0, 3.0]).unwrap();
+    let got = server.get_buffer(buffer.id(), vec![0, 3, 4]).unwrap();
     assert_eq!(
         got.into_iter().collect::<Vec<_>>(),
         vec![(0, 0.5), (3, -1.0), (4, 0.0)]
     );
     assert_eq!(
-        buffer.get_range(7, 5, true).unwrap().unwrap(),
+        buffer.get_range(7, 5).unwrap(),
         vec![0.0, 1.0, 2.0, 3.0, 0.0]
     );
-    buffer.fill(0, 16, 0.25, true).unwrap();
+    buffer.fill(0, 16, 0.25).unwrap();
     assert_eq!(
-        server
-            .get_buffer_range(buffer.id(), 0, 16, true)
-            .unwrap()
-            .unwrap(),
+        server.get_buffer_range(buffer.id(), 0, 16).unwrap(),
         vec![0.25; 16]
     );
-    buffer.free(true).unwrap();
-    let freed = server.query_buffer(buffer.id(), true).unwrap().unwrap();
+    buffer.free().unwrap();
+    let freed = server.query_buffer(buffer.id()).unwrap();
     assert_eq!(freed.frame_count, 0);
     server.quit(false).unwrap();
 }
@@ -228,35 +203,23 @@ fn buffer_samples_via_b_get_and_b_getn(kind: ServerKind) {
 fn control_buses_set_and_read_back(kind: ServerKind) {
     let server = server(kind);
     let group = server.add_bus_group(Rate::Control, 4).unwrap();
-    group.set(vec![1.0, 2.0, 3.0, 4.0], true).unwrap();
-    assert_eq!(group.get(true).unwrap().unwrap(), vec![1.0, 2.0, 3.0, 4.0]);
-    assert_eq!(group.bus(2).unwrap().get(true).unwrap(), Some(3.0));
+    group.set(vec![1.0, 2.0, 3.0, 4.0]).unwrap();
+    assert_eq!(group.get().unwrap(), vec![1.0, 2.0, 3.0, 4.0]);
+    assert_eq!(group.bus(2).unwrap().get().unwrap(), 3.0);
     let bus = server.add_bus(Rate::Control).unwrap();
-    bus.set(-7.5, true).unwrap();
-    assert_eq!(server.get_bus(bus.id(), true).unwrap(), Some(-7.5));
-    group.fill(9.0, true).unwrap();
-    assert_eq!(
-        server.get_bus_range(group.id(), 4, true).unwrap().unwrap(),
-        vec![9.0; 4]
-    );
+    bus.set(-7.5).unwrap();
+    assert_eq!(server.get_bus(bus.id()).unwrap(), -7.5);
+    group.fill(9.0).unwrap();
+    assert_eq!(server.get_bus_range(group.id(), 4).unwrap(), vec![9.0; 4]);
     server.quit(false).unwrap();
 }
 
 fn synth_controls_by_name_and_index(kind: ServerKind) {
     let server = server(kind);
     let synth = server
-        .add_synth(
-            "ref_sine",
-            vec![("freq".into(), 330.0.into())],
-            None,
-            AddAction::AddToHead,
-            true,
-        )
+        .add_synth("ref_sine", controls! { freq: 330.0 }, Position::default())
         .unwrap();
-    let got = synth
-        .get(vec!["freq".into(), Control::Index(0)], true)
-        .unwrap()
-        .unwrap();
+    let got = synth.get(vec!["freq".into(), Control::Index(0)]).unwrap();
     assert_eq!(
         got,
         vec![
@@ -265,8 +228,7 @@ fn synth_controls_by_name_and_index(kind: ServerKind) {
         ]
     );
     let range = server
-        .get_synth_control_range(synth.id(), Control::Index(0), 3, true)
-        .unwrap()
+        .get_synth_control_range(synth.id(), Control::Index(0), 3)
         .unwrap();
     // Parameters in index order: amp, freq, out.
     assert_eq!(
@@ -278,15 +240,10 @@ fn synth_controls_by_name_and_index(kind: ServerKind) {
         ]
     );
     // By name, scsynth reads within that control only (a single value here).
-    let by_name = synth.get_range("freq".into(), 1, true).unwrap().unwrap();
+    let by_name = synth.get_range("freq".into(), 1).unwrap();
     assert_eq!(by_name, vec![ControlValue::Float(330.0)]);
-    synth
-        .set(vec![(Control::Index(2), Value::Float(1.0))], true)
-        .unwrap();
-    let range = synth
-        .get_range(Control::Index(1), 2, true)
-        .unwrap()
-        .unwrap();
+    synth.set(controls! { 2: 1.0 }).unwrap();
+    let range = synth.get_range(Control::Index(1), 2).unwrap();
     assert_eq!(
         range,
         vec![ControlValue::Float(330.0), ControlValue::Float(1.0)]
@@ -298,7 +255,7 @@ fn unknown_synthdef_is_the_typed_fail(kind: ServerKind) {
     let server = server(kind);
     match (
         kind,
-        server.add_synth("no_such_def", vec![], None, AddAction::AddToHead, true),
+        server.add_synth("no_such_def", controls! {}, Position::default()),
     ) {
         (
             ServerKind::Scsynth,
@@ -312,7 +269,7 @@ fn unknown_synthdef_is_the_typed_fail(kind: ServerKind) {
         // supernova sends no /fail (it prints "Cannot create synth" on its console): the
         // request succeeds, and no such node exists.
         (ServerKind::Supernova, Ok(synth)) => {
-            assert!(server.query_node(synth.id(), true).is_err());
+            assert!(server.query_node(synth.id()).is_err());
         }
         other => panic!("expected /fail, got {other:?}"),
     }
@@ -334,12 +291,10 @@ fn fifty_deferred_operations_are_one_bundle_taking_effect_together(kind: ServerK
     let mut groups = Vec::new();
     for i in 0..25 {
         // Alternating kinds: nothing merges, so 50 messages.
-        groups.push(
-            server
-                .add_group(Some(root), AddAction::AddToTail, false, false)
-                .unwrap(),
-        );
-        buses.bus(i).unwrap().set(i as f32 + 0.5, false).unwrap();
+        groups.push(context.add_group(Position::tail(root)).unwrap());
+        context
+            .set_bus(&buses.bus(i).unwrap(), i as f32 + 0.5)
+            .unwrap();
     }
     let packet = context.close().unwrap().expect("a packet");
     let OscPacket::Bundle(bundle) = &packet else {
@@ -356,7 +311,7 @@ fn fifty_deferred_operations_are_one_bundle_taking_effect_together(kind: ServerK
     let before = 2; // the root and the default group
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
-        let status = server.query_status(true).unwrap().unwrap();
+        let status = server.query_status().unwrap();
         let n = status.group_count;
         // supernova's /status can count the groups part way through the bundle (seen: 7 of
         // 27), so there the bundle is only seen whole once the count reaches its end.
@@ -368,11 +323,11 @@ fn fifty_deferred_operations_are_one_bundle_taking_effect_together(kind: ServerK
         assert!(Instant::now() < deadline, "the bundle never took effect");
         std::thread::sleep(Duration::from_millis(5));
     }
-    let tree = server.query_tree(Some(root), false, true).unwrap().unwrap();
-    let ids: Vec<i32> = groups.iter().map(|g| g.id()).collect();
-    let listed: Vec<i32> = tree.children.iter().map(|n| n.node_id()).collect();
+    let tree = server.query_tree(root, false).unwrap();
+    let ids: Vec<NodeId> = groups.iter().map(|g| g.id().into()).collect();
+    let listed: Vec<NodeId> = tree.children.iter().map(|n| n.node_id()).collect();
     assert_eq!(listed, ids);
-    let values = buses.get(true).unwrap().unwrap();
+    let values = buses.get().unwrap();
     assert_eq!(values, (0..25).map(|i| i as f32 + 0.5).collect::<Vec<_>>());
     server.quit(false).unwrap();
 }
@@ -383,39 +338,36 @@ fn an_untimed_context_of_one_command_is_sent_bare_and_empty_sends_nothing(kind: 
     assert!(empty.close().unwrap().is_none());
     let one = server.bundle();
     let bus = server.add_bus(Rate::Control).unwrap();
-    bus.set(2.0, false).unwrap();
+    one.set_bus(&bus, 2.0).unwrap();
     assert!(matches!(one.close().unwrap(), Some(OscPacket::Message(_))));
-    assert_eq!(bus.get(true).unwrap(), Some(2.0));
+    assert_eq!(bus.get().unwrap(), 2.0);
     server.quit(false).unwrap();
 }
 
 fn a_context_too_large_for_a_datagram_is_refused(kind: ServerKind) {
     let server = server(kind);
     let buffer = server
-        .add_buffer(
-            BufferSource::Empty {
-                channels: 1,
-                frames: 40_000,
-            },
-            true,
-        )
+        .add_buffer(BufferSource::Empty {
+            channels: 1,
+            frames: 40_000,
+        })
         .unwrap();
     let context = server.bundle();
     for i in 0..2 {
-        buffer
-            .set_range(i * 10_000, vec![1.0; 10_000], false)
+        context
+            .command(Command::BSetn {
+                buffer_id: buffer.id().get(),
+                ranges: vec![(i * 10_000, vec![1.0; 10_000])],
+            })
             .unwrap();
-        server.query_status(false).unwrap();
+        context.command(Command::Status).unwrap();
     }
     match context.close() {
         Err(ServerError::Request(RequestError::TooLarge { size, limit })) => assert!(size > limit),
         other => panic!("{other:?}"),
     }
     // Nothing was sent.
-    assert_eq!(
-        buffer.get_range(0, 2, true).unwrap().unwrap(),
-        vec![0.0, 0.0]
-    );
+    assert_eq!(buffer.get_range(0, 2).unwrap(), vec![0.0, 0.0]);
     server.quit(false).unwrap();
 }
 
@@ -435,29 +387,35 @@ async fn a_thousand_concurrent_queries(kind: ServerKind) {
     server.boot(None).await.expect("boot");
     let buses = server.add_bus_group(Rate::Control, 100).await.unwrap();
     let values: Vec<f32> = (0..100).map(|i| i as f32 * 2.0).collect();
-    buses.set(values.clone(), true).await.unwrap();
+    buses.set(values.clone()).await.unwrap();
     let root = server.default_group().unwrap();
     let started = Instant::now();
     let mut tasks = Vec::new();
     for i in 0..1000 {
         let server = server.clone();
-        let first = buses.id();
+        let first = buses.index();
         tasks.push(tokio::spawn(async move {
             match i % 4 {
                 0 => {
                     let bus = first + (i / 4) % 100;
-                    let v = server.get_bus(bus, true).await.unwrap().unwrap();
+                    let v = server
+                        .get_bus(BusId::new(Rate::Control, bus))
+                        .await
+                        .unwrap();
                     assert_eq!(v, ((bus - first) * 2) as f32, "bus {bus}");
                 }
                 1 => {
                     let bus = first + (i / 4) % 98;
-                    let v = server.get_bus_range(bus, 3, true).await.unwrap().unwrap();
+                    let v = server
+                        .get_bus_range(BusId::new(Rate::Control, bus), 3)
+                        .await
+                        .unwrap();
                     let k = (bus - first) as f32 * 2.0;
                     assert_eq!(v, vec![k, k + 2.0, k + 4.0]);
                 }
                 2 => {
-                    let info = server.query_node(root, true).await.unwrap().unwrap();
-                    assert_eq!(info.node_id, root);
+                    let info = server.query_node(root).await.unwrap();
+                    assert_eq!(info.node_id, root.into());
                 }
                 _ => server.sync(None, None).await.unwrap(),
             }

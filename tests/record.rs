@@ -10,6 +10,7 @@ use common::audio::{self, scratch_dir, sine_def, Audio};
 use futures::executor::block_on;
 use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
+use scserver::{controls, Position};
 use scserver::{
     AddAction, AsyncServer, Commands, EndReason, HeaderFormat, Options, RecordOptions,
     RecordingEnded, Render, RenderJob, RenderSettings, RestartPolicy, SampleFormat, Score, Server,
@@ -23,7 +24,7 @@ fn boot() -> Server {
     common::init_tracing();
     let server = Server::new(common::options());
     server.boot(None).unwrap();
-    server.add_synthdef_bytes(sine_def(), true).unwrap();
+    server.add_synthdef_bytes(sine_def()).unwrap();
     server
 }
 
@@ -85,7 +86,7 @@ fn a_timed_recording_sounds_like_the_offline_render_and_lasts_its_duration() {
     let dir = scratch_dir("record");
     let server = boot();
     server
-        .add_synth("test_sine", vec![], None, AddAction::AddToHead, true)
+        .add_synth("test_sine", controls! {}, Position::default())
         .unwrap();
     let path = dir.join("timed.wav");
     let recording = server.record(&path, mono(2.0)).unwrap();
@@ -126,7 +127,7 @@ fn paused_time_is_not_recorded() {
     let dir = scratch_dir("record");
     let server = boot();
     server
-        .add_synth("test_sine", vec![], None, AddAction::AddToHead, true)
+        .add_synth("test_sine", controls! {}, Position::default())
         .unwrap();
     let path = dir.join("paused.wav");
     let started = Instant::now();
@@ -152,7 +153,7 @@ fn stop_and_quit_leave_complete_files() {
     let dir = scratch_dir("record");
     let server = boot();
     server
-        .add_synth("test_sine", vec![], None, AddAction::AddToHead, true)
+        .add_synth("test_sine", controls! {}, Position::default())
         .unwrap();
     let options = RecordOptions {
         channels: 2,
@@ -225,9 +226,9 @@ fn the_cli_records_a_running_server_for_its_duration() {
     let port = options.port;
     let server = Server::new(options);
     server.boot(None).unwrap();
-    server.add_synthdef_bytes(sine_def(), true).unwrap();
+    server.add_synthdef_bytes(sine_def()).unwrap();
     server
-        .add_synth("test_sine", vec![], None, AddAction::AddToHead, true)
+        .add_synth("test_sine", controls! {}, Position::default())
         .unwrap();
     let dir = scratch_dir("record");
     let path = dir.join("cli.wav");
@@ -290,8 +291,8 @@ fn signal_while_recording(
 }
 
 fn play_sine(server: &AsyncServer) {
-    block_on(server.add_synthdef_bytes(sine_def(), true)).unwrap();
-    block_on(server.add_synth("test_sine", vec![], None, AddAction::AddToHead, true)).unwrap();
+    block_on(server.add_synthdef_bytes(sine_def())).unwrap();
+    block_on(server.add_synth("test_sine", controls! {}, Position::default())).unwrap();
 }
 
 /// A supervised server playing the sine, and the names of its supervision events.
@@ -404,7 +405,7 @@ fn stopping_and_timed_ends_are_announced() {
     let dir = scratch_dir("record");
     let server = boot();
     server
-        .add_synth("test_sine", vec![], None, AddAction::AddToHead, true)
+        .add_synth("test_sine", controls! {}, Position::default())
         .unwrap();
     let (ended_tx, ended) = mpsc::channel();
     server.on_recording_ended(move |notice| {

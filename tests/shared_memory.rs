@@ -10,9 +10,10 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use scserver::{controls, BusId, Position};
 use scserver::{
-    Access, AddAction, Control, FrequencyScale, LifecycleEvent, Options, Rate, ScopeFrame, Server,
-    SharedMemory, SharedMemoryError, Value,
+    Access, FrequencyScale, LifecycleEvent, Options, Rate, ScopeFrame, Server, SharedMemory,
+    SharedMemoryError,
 };
 use scserver_core::shm::LayoutError;
 use scserver_synthdef::ugens::{Out, SinOsc};
@@ -41,13 +42,7 @@ fn server_with_sine(kind: ServerKind) -> (Server, scserver::Bus<Server>) {
     let server = boot(kind.options());
     let bus = server.add_bus(Rate::Audio).unwrap();
     server
-        .add_synth_of(
-            &sine(),
-            vec![(Control::Name("out".into()), Value::Int(bus.id()))],
-            None,
-            AddAction::AddToHead,
-            true,
-        )
+        .add_synth_of(&sine(), controls! { out: bus.index() }, Position::default())
         .unwrap();
     (server, bus)
 }
@@ -58,16 +53,24 @@ fn buses_written_through_shared_memory_read_back_by_c_get(kind: ServerKind) {
     let values: Vec<f32> = (0..100).map(|i| i as f32 * 0.5 - 7.25).collect();
     shm.set_bus_range(200, &values).unwrap();
     shm.set_bus(16383, 42.5).unwrap();
-    assert_eq!(server.get_bus_range(200, 100, true).unwrap(), Some(values));
-    assert_eq!(server.get_bus(16383, true).unwrap(), Some(42.5));
+    assert_eq!(
+        server
+            .get_bus_range(BusId::new(Rate::Control, 200), 100)
+            .unwrap(),
+        values
+    );
+    assert_eq!(
+        server.get_bus(BusId::new(Rate::Control, 16383)).unwrap(),
+        42.5
+    );
 
     // The handles, both ways.
     let group = server.add_bus_group(Rate::Control, 3).unwrap();
     group.set_shm(&shm, &[1.0, 2.0, 3.0]).unwrap();
-    assert_eq!(group.get(true).unwrap(), Some(vec![1.0, 2.0, 3.0]));
+    assert_eq!(group.get().unwrap(), vec![1.0, 2.0, 3.0]);
     let bus = server.add_bus(Rate::Control).unwrap();
     bus.set_shm(&shm, -0.125).unwrap();
-    assert_eq!(bus.get(true).unwrap(), Some(-0.125));
+    assert_eq!(bus.get().unwrap(), -0.125);
     server.quit(false).unwrap();
 }
 
@@ -75,12 +78,12 @@ fn buses_set_by_c_set_read_through_shared_memory(kind: ServerKind) {
     let server = boot(kind.options());
     let shm = server.shared_memory(Access::ReadOnly).unwrap();
     let group = server.add_bus_group(Rate::Control, 4).unwrap();
-    group.set(vec![0.5, -1.5, 2.25, 1e6], true).unwrap();
+    group.set(vec![0.5, -1.5, 2.25, 1e6]).unwrap();
     assert_eq!(group.get_shm(&shm).unwrap(), vec![0.5, -1.5, 2.25, 1e6]);
     let bus = server.add_bus(Rate::Control).unwrap();
-    bus.set(3.75, true).unwrap();
+    bus.set(3.75).unwrap();
     assert_eq!(bus.get_shm(&shm).unwrap(), 3.75);
-    assert_eq!(shm.get_bus(bus.id()).unwrap(), 3.75);
+    assert_eq!(shm.get_bus(bus.index()).unwrap(), 3.75);
     server.quit(false).unwrap();
 }
 
@@ -159,7 +162,7 @@ fn reading_survives_the_server_being_killed(kind: ServerKind) {
     let shm = server.shared_memory(Access::ReadWrite).unwrap();
     let mut scope = server.add_scope(&shm, &audio, 1024).unwrap();
     scope.next_frame_blocking(FRAME_TIMEOUT).unwrap();
-    server.get_bus(0, true).unwrap();
+    server.get_bus(BusId::new(Rate::Control, 0)).unwrap();
     shm.set_bus(5, 0.75).unwrap();
 
     let stop = Arc::new(AtomicBool::new(false));
@@ -229,11 +232,7 @@ fn a_scope_of_a_sine_reads_back_its_peak_and_frequency(kind: ServerKind) {
     let (server, bus) = server_with_sine(kind);
     let shm = server.shared_memory(Access::ReadWrite).unwrap();
     let mut scope = server.add_scope(&shm, &bus, 4096).unwrap();
-    let sample_rate = server
-        .query_status(true)
-        .unwrap()
-        .unwrap()
-        .nominal_sample_rate;
+    let sample_rate = server.query_status().unwrap().nominal_sample_rate;
     // Several frames in a row: each exchange hands over a complete, fresh region.
     let mut previous: Option<ScopeFrame> = None;
     for _ in 0..4 {
@@ -287,11 +286,7 @@ fn a_frequency_scope_peaks_at_the_sines_bin(kind: ServerKind) {
     let mut scope = server
         .add_frequency_scope(&shm, &bus, fft_size, rate, FrequencyScale::Linear)
         .unwrap();
-    let sample_rate = server
-        .query_status(true)
-        .unwrap()
-        .unwrap()
-        .nominal_sample_rate;
+    let sample_rate = server.query_status().unwrap().nominal_sample_rate;
     // Until the first FFT, the buffer reads as silence (about -764 dB): wait for a frame read
     // entirely from a spectrum.
     let deadline = Instant::now() + FRAME_TIMEOUT;

@@ -167,7 +167,7 @@ fn sine_plays(server: &AsyncServer, node: i32) -> bool {
                 OscType::String("ref_sine".into()),
                 OscType::Int(node),
                 OscType::Int(0),
-                OscType::Int(group),
+                OscType::Int(group.get()),
             ],
         ))
         .unwrap();
@@ -190,7 +190,7 @@ fn a_killed_server_is_restarted_with_its_group_synthdefs_and_hook(kind: ServerKi
         runs.lock().unwrap().push(attempt);
         // The user's own nodes: a group under the default group.
         async move {
-            let group = server.default_group().unwrap_or(1);
+            let group = server.default_group().map_or(1, |g| g.get());
             server.send(message(
                 "/g_new",
                 vec![OscType::Int(5000), OscType::Int(0), OscType::Int(group)],

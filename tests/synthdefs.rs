@@ -11,7 +11,8 @@ mod fixtures;
 
 use std::time::{Duration, Instant};
 
-use scserver::{AddAction, BufferSource, ControlValue, QueryTreeNode, Server};
+use scserver::{controls, GroupId, Position};
+use scserver::{BufferSource, ControlValue, QueryTreeNode, Server};
 
 #[test]
 fn every_reference_synthdef_loads_starts_and_shows_its_defaults() {
@@ -21,13 +22,17 @@ fn every_reference_synthdef_loads_starts_and_shows_its_defaults() {
     let defs = reference_defs::all();
     // All in as few /d_recv as fit a datagram, each awaited (a /fail would be an error here).
     server
-        .add_synthdefs(&defs, true)
+        .add_synthdefs(&defs)
         .expect("the compiled SynthDefs load");
     for def in &defs {
         let synth = server
-            .add_synth(&def.name, vec![], None, AddAction::AddToTail, true)
+            .add_synth(
+                &def.name,
+                controls! {},
+                Position::tail(server.default_group().unwrap()),
+            )
             .unwrap_or_else(|e| panic!("{}: {e}", def.name));
-        let tree = server.query_tree(None, true, true).unwrap().unwrap();
+        let tree = server.query_tree(GroupId::ROOT, true).unwrap();
         let Some(QueryTreeNode::Synth(shown)) = tree.find(synth.id()) else {
             panic!("{}: synth {} is not running: {tree}", def.name, synth.id());
         };
@@ -68,24 +73,19 @@ fn dbufwr_writes_the_buffer() {
     let server = Server::with_name("dbufwr", common::options());
     server.boot(None).unwrap();
     let buffer = server
-        .add_buffer(
-            BufferSource::Empty {
-                channels: 1,
-                frames: 8,
-            },
-            true,
-        )
+        .add_buffer(BufferSource::Empty {
+            channels: 1,
+            frames: 8,
+        })
         .unwrap();
     server
-        .add_synthdefs(&[fixtures::fix_dbufwr()], true)
+        .add_synthdefs(&[fixtures::fix_dbufwr()])
         .expect("the SynthDef loads");
     server
         .add_synth(
             "fix_dbufwr",
-            vec![("buf".into(), f64::from(buffer.id()).into())],
-            None,
-            AddAction::AddToTail,
-            true,
+            controls! { buf: buffer.id() },
+            Position::tail(server.default_group().unwrap()),
         )
         .unwrap();
     // Eight writes at 200 Hz take 40 ms; the bound leaves room for a loaded machine.
@@ -93,11 +93,96 @@ fn dbufwr_writes_the_buffer() {
     let deadline = Instant::now() + Duration::from_secs(10);
     let mut samples = Vec::new();
     while Instant::now() < deadline {
-        samples = buffer.get_range(0, 8, true).unwrap().unwrap();
+        samples = buffer.get_range(0, 8).unwrap();
         if samples == expected {
             break;
         }
     }
     assert_eq!(samples, expected, "what Dbufwr wrote");
+    server.quit(false).unwrap();
+}
+
+/// One SynthDef that chains several pseudo-UGens (each expands into ordinary UGens before it
+/// is compiled) and writes its amplitude to control bus `meter`.
+fn pseudo_ugen_chain() -> scserver::synthdef::SynthDef {
+    use scserver::synthdef::ugens::{Amplitude, Impulse, Klang, Out};
+    use scserver::synthdef::{Bank, Curve, Rate, SynthDefBuilder};
+
+    let b = SynthDefBuilder::new("pseudo_ugen_chain");
+    let (meter, which, freq) = (b.kr("meter", 0.0), b.kr("which", 0.7), b.kr("freq", 300.0));
+    let glide = freq.var_lag(0.1, 0.0, Curve::from(5.0), None).lag2(0.05);
+    let modulated = b.pm_osc(Rate::Audio, &glide, 220.0, 2.0, 0.0);
+    let strike = Impulse::ar(&b).frequency(8.0).finish() * 0.3;
+    let bells = b.dyn_klank(
+        Rate::Audio,
+        &Bank::new([800.0, 1071.0]),
+        strike,
+        1.0,
+        0.0,
+        1.0,
+    );
+    let partials = Klang::ar(&b)
+        .partials(&Bank::new([300.0, 450.0]).amplitudes([0.2, 0.1]))
+        .finish();
+    let chosen = b.select_x(Rate::Audio, which, vec![modulated, bells, partials]);
+    let sines = b.dyn_klang(Rate::Audio, &Bank::new([glide]), 1.0, 0.0);
+    let stereo = b.splay(Rate::Audio, vec![chosen, sines], 1.0, 0.5, 0.0, true);
+    let compressed = b.compander_d(b.mix(stereo), 0.5, 0.01, 0.1, 0.5, 1.0);
+    Out::kr(&b)
+        .bus(meter)
+        .source(Amplitude::kr(&b).source(compressed).finish())
+        .finish();
+    b.build().expect("a valid graph")
+}
+
+/// The pseudo-UGens' SynthDefs load into scsynth (`/d_recv` succeeds) and run: a chain of
+/// several pseudo-UGens makes a signal that reaches a bus, and a synth of every fixture starts.
+#[test]
+fn pseudo_ugen_synthdefs_load_and_run() {
+    common::init_tracing();
+    let server = Server::with_name("pseudo-ugens", common::options());
+    server.boot(None).unwrap();
+    let buffer = server
+        .add_buffer(BufferSource::Empty {
+            channels: 1,
+            frames: 2048,
+        })
+        .unwrap();
+    let meter = server.add_bus(scserver::Rate::Control).unwrap();
+    let mut defs = fixtures::all();
+    defs.push(pseudo_ugen_chain());
+    server.add_synthdefs(&defs).expect("the SynthDefs load");
+    // The chain runs alone first: the fixtures write control buses from 0 too.
+    server
+        .add_synth(
+            "pseudo_ugen_chain",
+            controls! { meter: meter.index() },
+            Position::default(),
+        )
+        .unwrap();
+    // Its amplitude reaches the bus within a few control periods; the bound leaves room for
+    // a loaded machine.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut level = 0.0;
+    while Instant::now() < deadline && level <= 0.01 {
+        level = meter.get().unwrap();
+    }
+    assert!(level > 0.01, "the chain's amplitude on its bus: {level}");
+    for def in fixtures::all() {
+        let mut controls = controls! {};
+        if def.controls().iter().any(|(name, _)| name == "buf") {
+            controls = controls.with("buf", buffer.id());
+        }
+        let synth = server
+            .add_synth(&def.name, controls, Position::default())
+            .unwrap_or_else(|e| panic!("{}: {e}", def.name));
+        let tree = server.query_tree(GroupId::ROOT, false).unwrap();
+        assert!(
+            matches!(tree.find(synth.id()), Some(QueryTreeNode::Synth(_))),
+            "{}: synth {} is not running: {tree}",
+            def.name,
+            synth.id()
+        );
+    }
     server.quit(false).unwrap();
 }

@@ -150,6 +150,9 @@ pub enum RequestError {
     /// An argument scsynth would ignore or mishandle; nothing was sent.
     #[error(transparent)]
     InvalidArgument(#[from] InvalidArgument),
+    /// A control the SynthDef does not have; nothing was sent.
+    #[error(transparent)]
+    UnknownControl(#[from] scserver_core::controls::UnknownControl),
     /// The reply did not have the expected shape.
     #[error("unexpected reply to {command}: {message}")]
     BadReply {
@@ -228,6 +231,12 @@ impl From<scserver_core::bundle::BundleError> for RequestError {
 
 impl From<InvalidArgument> for ServerError {
     fn from(e: InvalidArgument) -> Self {
+        ServerError::Request(e.into())
+    }
+}
+
+impl From<scserver_core::controls::UnknownControl> for ServerError {
+    fn from(e: scserver_core::controls::UnknownControl) -> Self {
         ServerError::Request(e.into())
     }
 }

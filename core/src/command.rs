@@ -101,18 +101,6 @@ impl From<i32> for Value {
     }
 }
 
-impl From<&str> for Value {
-    fn from(s: &str) -> Self {
-        Value::Bus(s.to_owned())
-    }
-}
-
-impl From<String> for Value {
-    fn from(s: String) -> Self {
-        Value::Bus(s)
-    }
-}
-
 impl From<Vec<f32>> for Value {
     fn from(v: Vec<f32>) -> Self {
         Value::Array(v)

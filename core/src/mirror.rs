@@ -71,7 +71,7 @@ impl Mirror {
     /// Applies a node notification. Returns the node id on `/n_end`, which frees that id.
     pub fn apply(&mut self, notification: &NodeNotification) -> Option<i32> {
         let info = &notification.info;
-        let id = info.node_id;
+        let id = info.node_id.get();
         match notification.event {
             NodeEvent::End => {
                 self.remove_subtree(id);
@@ -190,7 +190,7 @@ impl Mirror {
 
     /// Creates or updates the node and links it where `info` says it is.
     fn place(&mut self, info: &NodeInfo) {
-        let id = info.node_id;
+        let id = info.node_id.get();
         let was_group = self
             .nodes
             .entry(id)
@@ -203,13 +203,15 @@ impl Mirror {
         if let Some(e) = self.nodes.get_mut(&id) {
             e.is_group = info.is_group;
         }
-        if info.parent == Some(id) {
+        let parent = info.parent.map(|p| p.get());
+        if parent == Some(id) {
             // Nonsense position: keep the one we have.
             return;
         }
         self.unlink(id);
-        if let Some(parent) = info.parent {
-            self.link(id, parent, info.previous, info.next);
+        if let Some(parent) = parent {
+            let (previous, next) = (info.previous.map(|n| n.get()), info.next.map(|n| n.get()));
+            self.link(id, parent, previous, next);
         }
     }
 
@@ -356,6 +358,7 @@ impl Iterator for Children<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ids::{GroupId, NodeId};
     use crate::reply::{decode, parse, Reply};
     use rosc::OscPacket;
     use std::collections::HashMap;
@@ -368,12 +371,12 @@ mod tests {
         next: i32,
         group: bool,
     ) -> NodeNotification {
-        let opt = |v: i32| (v >= 0).then_some(v);
+        let opt = |v: i32| (v >= 0).then_some(NodeId::new(v));
         NodeNotification {
             event,
             info: NodeInfo {
-                node_id: id,
-                parent: opt(parent),
+                node_id: NodeId::new(id),
+                parent: (parent >= 0).then_some(GroupId::new(parent)),
                 previous: opt(prev),
                 next: opt(next),
                 is_group: group,
@@ -676,7 +679,7 @@ mod tests {
             server.step(&mut rng, &mut notifications);
             for n in &notifications[start..] {
                 if n.event == NodeEvent::End {
-                    expected_ended.push(n.info.node_id);
+                    expected_ended.push(n.info.node_id.get());
                 }
                 ended.extend(mirror.apply(n));
             }

@@ -70,15 +70,16 @@ impl PermanentGroups {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ids::{GroupId, NodeId};
     use crate::reply::{NodeEvent, NodeInfo, NodeNotification};
 
     fn go(mirror: &mut Mirror, id: i32, parent: i32, previous: Option<i32>) {
         mirror.apply(&NodeNotification {
             event: NodeEvent::Go,
             info: NodeInfo {
-                node_id: id,
-                parent: Some(parent),
-                previous,
+                node_id: NodeId::new(id),
+                parent: Some(GroupId::new(parent)),
+                previous: previous.map(NodeId::new),
                 next: None,
                 is_group: true,
                 head: None,

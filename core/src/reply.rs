@@ -4,6 +4,7 @@
 //! into it), [`messages`] flattens bundles, and [`parse`] turns one message into a [`Reply`].
 //! None of them panics on any input: wrong arity or argument types are a [`ReplyError`].
 
+use crate::ids::{BufferId, GroupId, NodeId};
 use crate::tree::{self, QueryTreeGroup};
 use crate::value::{as_int, Args, Control};
 pub use crate::value::{ControlValue, ReplyError, MAX_BUNDLE_DEPTH};
@@ -67,26 +68,26 @@ impl fmt::Display for VersionInfo {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct NodeInfo {
     /// The node.
-    pub node_id: i32,
+    pub node_id: NodeId,
     /// Its group (`None` for the root).
-    pub parent: Option<i32>,
+    pub parent: Option<GroupId>,
     /// The sibling before it.
-    pub previous: Option<i32>,
+    pub previous: Option<NodeId>,
     /// The sibling after it.
-    pub next: Option<i32>,
+    pub next: Option<NodeId>,
     /// Group or synth.
     pub is_group: bool,
     /// A group's first child.
-    pub head: Option<i32>,
+    pub head: Option<NodeId>,
     /// A group's last child.
-    pub tail: Option<i32>,
+    pub tail: Option<NodeId>,
 }
 
 /// `/b_info`: one entry per queried buffer (an unallocated buffer reports zeros).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BufferInfo {
     /// Buffer number.
-    pub buffer_id: i32,
+    pub buffer_id: BufferId,
     /// Frames.
     pub frame_count: i32,
     /// Channels.
@@ -364,7 +365,7 @@ pub fn parse(message: &OscMessage) -> Result<Reply, ReplyError> {
             let mut infos = Vec::new();
             loop {
                 infos.push(BufferInfo {
-                    buffer_id: a.int()?,
+                    buffer_id: BufferId::new(a.int()?),
                     frame_count: a.int()?,
                     channel_count: a.int()?,
                     sample_rate: f64::from(a.float()?),
@@ -446,13 +447,13 @@ pub fn parse(message: &OscMessage) -> Result<Reply, ReplyError> {
     Ok(reply)
 }
 
-fn node_id_or_none(id: i32) -> Option<i32> {
-    (id >= 0).then_some(id)
+fn node_id_or_none(id: i32) -> Option<NodeId> {
+    (id >= 0).then_some(NodeId::new(id))
 }
 
 fn node_info(a: &mut Args<'_>) -> Result<NodeInfo, ReplyError> {
-    let node_id = a.int()?;
-    let parent = node_id_or_none(a.int()?);
+    let node_id = NodeId::new(a.int()?);
+    let parent = node_id_or_none(a.int()?).map(|p| GroupId::new(p.get()));
     let previous = node_id_or_none(a.int()?);
     let next = node_id_or_none(a.int()?);
     let is_group = match a.int()? {
@@ -479,6 +480,7 @@ fn node_info(a: &mut Args<'_>) -> Result<NodeInfo, ReplyError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ids::SynthId;
     use crate::tree::{QueryTreeControl, QueryTreeNode, QueryTreeSynth};
     use proptest::prelude::*;
     use std::collections::BTreeSet;
@@ -504,7 +506,7 @@ mod tests {
 
     fn synth(node_id: i32, name: &str, controls: &[(&str, ControlValue)]) -> QueryTreeNode {
         QueryTreeNode::Synth(QueryTreeSynth {
-            node_id,
+            node_id: SynthId::new(node_id),
             synthdef_name: name.into(),
             controls: controls
                 .iter()
@@ -517,7 +519,10 @@ mod tests {
     }
 
     fn group(node_id: i32, children: Vec<QueryTreeNode>) -> QueryTreeGroup {
-        QueryTreeGroup { node_id, children }
+        QueryTreeGroup {
+            node_id: GroupId::new(node_id),
+            children,
+        }
     }
 
     fn f(v: f64) -> ControlValue {
@@ -532,8 +537,8 @@ mod tests {
         group: Option<(i32, i32)>,
     ) -> NodeInfo {
         NodeInfo {
-            node_id,
-            parent: node_id_or_none(parent),
+            node_id: NodeId::new(node_id),
+            parent: node_id_or_none(parent).map(|p| GroupId::new(p.get())),
             previous: node_id_or_none(previous),
             next: node_id_or_none(next),
             is_group: group.is_some(),
@@ -728,7 +733,7 @@ mod tests {
             (
                 "b_info.bin",
                 Reply::BufferInfo(vec![BufferInfo {
-                    buffer_id: 0,
+                    buffer_id: BufferId::new(0),
                     frame_count: 1024,
                     channel_count: 2,
                     sample_rate: 48000.0,
@@ -738,13 +743,13 @@ mod tests {
                 "b_info_two.bin",
                 Reply::BufferInfo(vec![
                     BufferInfo {
-                        buffer_id: 0,
+                        buffer_id: BufferId::new(0),
                         frame_count: 1024,
                         channel_count: 2,
                         sample_rate: 48000.0,
                     },
                     BufferInfo {
-                        buffer_id: 1,
+                        buffer_id: BufferId::new(1),
                         frame_count: 0,
                         channel_count: 0,
                         sample_rate: 0.0,

@@ -3,6 +3,7 @@
 //! Both parsers and the [`Display`](fmt::Display) rendering walk the tree with an explicit stack,
 //! so a tree as deep as a datagram allows never exhausts the call stack.
 
+use crate::ids::{GroupId, NodeId, SynthId};
 use crate::value::{Args, Control, ControlValue, ReplyError};
 use rosc::{OscMessage, OscType};
 use serde::{Deserialize, Serialize};
@@ -15,7 +16,7 @@ use thiserror::Error;
 #[derive(Debug, Serialize, Deserialize)]
 pub struct QueryTreeGroup {
     /// The group's node id.
-    pub node_id: i32,
+    pub node_id: GroupId,
     /// Its children, head first.
     pub children: Vec<QueryTreeNode>,
 }
@@ -33,7 +34,7 @@ pub enum QueryTreeNode {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct QueryTreeSynth {
     /// The synth's node id.
-    pub node_id: i32,
+    pub node_id: SynthId,
     /// Its SynthDef.
     pub synthdef_name: String,
     /// Its controls in parameter-index order; empty when not requested.
@@ -125,10 +126,10 @@ impl Drop for QueryTreeGroup {
 
 impl QueryTreeNode {
     /// The node's id.
-    pub fn node_id(&self) -> i32 {
+    pub fn node_id(&self) -> NodeId {
         match self {
-            QueryTreeNode::Group(g) => g.node_id,
-            QueryTreeNode::Synth(s) => s.node_id,
+            QueryTreeNode::Group(g) => g.node_id.into(),
+            QueryTreeNode::Synth(s) => s.node_id.into(),
         }
     }
 }
@@ -147,8 +148,9 @@ impl QueryTreeGroup {
         self.walk().count()
     }
 
-    /// The node with `node_id` below this group.
-    pub fn find(&self, node_id: i32) -> Option<&QueryTreeNode> {
+    /// The node `node` below this group.
+    pub fn find(&self, node: impl Into<NodeId>) -> Option<&QueryTreeNode> {
+        let node_id = node.into();
         self.walk()
             .map(|(_, node)| node)
             .find(|node| node.node_id() == node_id)
@@ -247,7 +249,7 @@ pub(crate) fn parse_query_tree_args(a: &mut Args<'_>) -> Result<QueryTreeGroup, 
                     Vec::new()
                 };
                 top.children.push(QueryTreeNode::Synth(QueryTreeSynth {
-                    node_id,
+                    node_id: SynthId::new(node_id),
                     synthdef_name,
                     controls,
                 }));
@@ -266,7 +268,7 @@ pub(crate) fn parse_query_tree_args(a: &mut Args<'_>) -> Result<QueryTreeGroup, 
 fn group(node_id: i32, count: i32, a: &Args<'_>) -> QueryTreeGroup {
     let room = (count.max(0) as usize).min(a.remaining() / 2);
     QueryTreeGroup {
-        node_id,
+        node_id: GroupId::new(node_id),
         children: Vec::with_capacity(room),
     }
 }
@@ -439,12 +441,12 @@ impl DumpTreeParser {
                 self.finished = true;
                 return Ok(DumpLine::Finished { consumed: false });
             }
-            let id = id
+            let id: i32 = id
                 .trim()
                 .parse()
                 .map_err(|_| self.error("bad group id in header", line))?;
             self.stack.push(QueryTreeGroup {
-                node_id: id,
+                node_id: GroupId::new(id),
                 children: Vec::new(),
             });
             return Ok(DumpLine::Consumed);
@@ -487,7 +489,7 @@ impl DumpTreeParser {
                     && !self.root_repeated
                     && root.children.is_empty()
                     && body.split_once(' ').is_some_and(|(id, name)| {
-                        id.parse() == Ok(root.node_id) && is_group_name(name)
+                        id.parse() == Ok(root.node_id.get()) && is_group_name(name)
                     })
             }
             _ => false,
@@ -506,14 +508,14 @@ impl DumpTreeParser {
         if is_group_name(name) {
             self.synth_depth = None;
             self.stack.push(QueryTreeGroup {
-                node_id,
+                node_id: GroupId::new(node_id),
                 children: Vec::new(),
             });
         } else {
             self.synth_depth = Some(depth);
             if let Some(parent) = self.stack.last_mut() {
                 parent.children.push(QueryTreeNode::Synth(QueryTreeSynth {
-                    node_id,
+                    node_id: SynthId::new(node_id),
                     synthdef_name: name.to_owned(),
                     controls: Vec::new(),
                 }));
@@ -835,7 +837,7 @@ mod tests {
             parse_dump_tree(DUMP_0_0).unwrap(),
             without_controls(tree.clone())
         );
-        let Some(QueryTreeNode::Group(g1000)) = tree.find(1000) else {
+        let Some(QueryTreeNode::Group(g1000)) = tree.find(NodeId::new(1000)) else {
             panic!()
         };
         assert_eq!(parse_dump_tree(DUMP_1000_1).unwrap(), *g1000);
@@ -857,7 +859,7 @@ mod tests {
         assert_eq!(
             controls
                 .walk()
-                .map(|(d, n)| (d, n.node_id()))
+                .map(|(d, n)| (d, n.node_id().get()))
                 .collect::<Vec<_>>(),
             [
                 (1, 1),
@@ -882,7 +884,7 @@ mod tests {
             "SuperCollider 3 server ready.\n{DUMP_1000_1}FAILURE IN SERVER /n_set Node 9 not found\n{DUMP_0_0}"
         );
         let tree = parse_dump_tree(&text).unwrap();
-        assert_eq!(tree.node_id, 1000);
+        assert_eq!(tree.node_id, GroupId::new(1000));
         assert_eq!(tree.descendant_count(), 3);
 
         let mut p = DumpTreeParser::new();
@@ -897,7 +899,7 @@ mod tests {
         );
         assert!(p.is_finished());
         let tree = p.finish().unwrap();
-        let Some(QueryTreeNode::Synth(s)) = tree.find(7) else {
+        let Some(QueryTreeNode::Synth(s)) = tree.find(NodeId::new(7)) else {
             panic!()
         };
         assert_eq!(
@@ -926,10 +928,12 @@ mod tests {
         // Captured from supernova 3.13.0: `/g_dumpTree 0 1` with a parallel group.
         let text = "NODE TREE Group 0\n   0 group\n      1 group\n         2 parallel group\n            3 group\n      1000 ref_sine\n         amp: 0.1\n         freq: 440\n         out: c4\nSupernova ready\n";
         let tree = parse_dump_tree(text).unwrap();
-        assert_eq!(tree.node_id, 0);
+        assert_eq!(tree.node_id, GroupId::ROOT);
         assert_eq!(tree.children.len(), 2, "{tree:?}");
-        assert!(matches!(tree.find(2), Some(QueryTreeNode::Group(g)) if g.children.len() == 1));
-        let Some(QueryTreeNode::Synth(s)) = tree.find(1000) else {
+        assert!(
+            matches!(tree.find(NodeId::new(2)), Some(QueryTreeNode::Group(g)) if g.children.len() == 1)
+        );
+        let Some(QueryTreeNode::Synth(s)) = tree.find(NodeId::new(1000)) else {
             panic!("{tree:?}")
         };
         let control = |name: &str, value| QueryTreeControl {
@@ -994,7 +998,7 @@ mod tests {
         assert_eq!(
             parse_query_tree(&m(vec![i(0), i(0), i(0)])).unwrap(),
             QueryTreeGroup {
-                node_id: 0,
+                node_id: GroupId::ROOT,
                 children: vec![]
             }
         );

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use scserver_actors::ServerError;
 use scserver_core::command::Command;
+use scserver_core::ids::BufferId;
 use scserver_core::reply::BufferInfo;
 
 use super::Face;
@@ -13,7 +14,7 @@ use crate::{AsyncServer, IdKind, Server};
 #[derive(Clone)]
 pub struct Buffer<S = AsyncServer> {
     server: S,
-    id: i32,
+    id: BufferId,
 }
 
 impl<S: Face> std::fmt::Debug for Buffer<S> {
@@ -24,7 +25,7 @@ impl<S: Face> std::fmt::Debug for Buffer<S> {
 
 impl<S: Face> Buffer<S> {
     /// A handle on a buffer number, without allocating it.
-    pub fn existing(server: &S, id: i32) -> Self {
+    pub fn existing(server: &S, id: BufferId) -> Self {
         Buffer {
             server: server.clone(),
             id,
@@ -32,7 +33,7 @@ impl<S: Face> Buffer<S> {
     }
 
     /// The buffer number.
-    pub fn id(&self) -> i32 {
+    pub fn id(&self) -> BufferId {
         self.id
     }
 
@@ -46,106 +47,84 @@ impl<S: Face> Buffer<S> {
     }
 }
 
+impl<S> From<&Buffer<S>> for BufferId {
+    fn from(buffer: &Buffer<S>) -> Self {
+        buffer.id
+    }
+}
+
 impl Buffer<AsyncServer> {
-    async fn run(&self, command: Command, sync: bool) -> Result<(), ServerError> {
-        self.server.execute(command, sync).await.map(drop)
+    async fn run(&self, command: Command) -> Result<(), ServerError> {
+        self.server.execute(command).await.map(drop)
     }
 
     /// `/b_free`, and its number back to the allocator.
-    pub async fn free(&self, sync: bool) -> Result<(), ServerError> {
+    pub async fn free(&self) -> Result<(), ServerError> {
         let command = Command::BFree {
-            buffer_id: self.id,
+            buffer_id: self.id.get(),
             completion: vec![],
         };
-        let result = self.run(command, sync).await;
-        self.server.free(IdKind::Buffer, self.id);
+        let result = self.run(command).await;
+        self.server.free(IdKind::Buffer, self.id.get());
         result
     }
 
     /// `/b_set`: sets samples (index, value).
-    pub async fn set(&self, values: Vec<(i32, f32)>, sync: bool) -> Result<(), ServerError> {
+    pub async fn set(&self, values: Vec<(i32, f32)>) -> Result<(), ServerError> {
         let command = Command::BSet {
-            buffer_id: self.id,
+            buffer_id: self.id.get(),
             values,
         };
-        self.run(command, sync).await
+        self.run(command).await
     }
 
     /// `/b_setn`: sets contiguous samples from `index`.
-    pub async fn set_range(
-        &self,
-        index: i32,
-        values: Vec<f32>,
-        sync: bool,
-    ) -> Result<(), ServerError> {
+    pub async fn set_range(&self, index: i32, values: Vec<f32>) -> Result<(), ServerError> {
         let command = Command::BSetn {
-            buffer_id: self.id,
+            buffer_id: self.id.get(),
             ranges: vec![(index, values)],
         };
-        self.run(command, sync).await
+        self.run(command).await
     }
 
     /// `/b_fill`: sets `count` samples from `index` to `value`.
-    pub async fn fill(
-        &self,
-        index: i32,
-        count: i32,
-        value: f32,
-        sync: bool,
-    ) -> Result<(), ServerError> {
+    pub async fn fill(&self, index: i32, count: i32, value: f32) -> Result<(), ServerError> {
         let command = Command::BFill {
-            buffer_id: self.id,
+            buffer_id: self.id.get(),
             ranges: vec![(index, count, value)],
         };
-        self.run(command, sync).await
+        self.run(command).await
     }
 
     /// `/b_zero`: sets every sample to 0.
-    pub async fn zero(&self, sync: bool) -> Result<(), ServerError> {
+    pub async fn zero(&self) -> Result<(), ServerError> {
         let command = Command::BZero {
-            buffer_id: self.id,
+            buffer_id: self.id.get(),
             completion: vec![],
         };
-        self.run(command, sync).await
+        self.run(command).await
     }
 
     /// `/b_get`: sample index → value.
-    pub async fn get(
-        &self,
-        indices: Vec<i32>,
-        sync: bool,
-    ) -> Result<Option<BTreeMap<i32, f32>>, ServerError> {
-        self.server.get_buffer(self.id, indices, sync).await
+    pub async fn get(&self, indices: Vec<i32>) -> Result<BTreeMap<i32, f32>, ServerError> {
+        self.server.get_buffer(self.id, indices).await
     }
 
     /// `/b_getn`: `count` samples from `index`.
-    pub async fn get_range(
-        &self,
-        index: i32,
-        count: i32,
-        sync: bool,
-    ) -> Result<Option<Vec<f32>>, ServerError> {
-        self.server
-            .get_buffer_range(self.id, index, count, sync)
-            .await
+    pub async fn get_range(&self, index: i32, count: i32) -> Result<Vec<f32>, ServerError> {
+        self.server.get_buffer_range(self.id, index, count).await
     }
 
     /// `/b_query`: frames, channels, sample rate.
-    pub async fn query(&self, sync: bool) -> Result<Option<BufferInfo>, ServerError> {
-        self.server.query_buffer(self.id, sync).await
+    pub async fn query(&self) -> Result<BufferInfo, ServerError> {
+        self.server.query_buffer(self.id).await
     }
 
     /// `/b_write`: writes the buffer to a sound file on the server's machine (`header` e.g.
     /// `wav`, `sample` e.g. `float`; all frames).
-    pub async fn write(
-        &self,
-        path: &str,
-        header: &str,
-        sample: &str,
-        sync: bool,
-    ) -> Result<(), ServerError> {
+    pub async fn write(&self, path: &str, header: &str, sample: &str) -> Result<(), ServerError> {
         let command = Command::BWrite {
-            buffer_id: self.id,
+            buffer_id: self.id.get(),
             path: path.to_owned(),
             header_format: header.to_owned(),
             sample_format: sample.to_owned(),
@@ -154,29 +133,29 @@ impl Buffer<AsyncServer> {
             leave_open: false,
             completion: vec![],
         };
-        self.run(command, sync).await
+        self.run(command).await
     }
 }
 
 crate::blocking::forward! { Buffer<Server> => to_async;
     /// `/b_free`.
-    fn free(sync: bool) -> Result<(), ServerError>;
+    fn free() -> Result<(), ServerError>;
     /// `/b_set`.
-    fn set(values: Vec<(i32, f32)>, sync: bool) -> Result<(), ServerError>;
+    fn set(values: Vec<(i32, f32)>) -> Result<(), ServerError>;
     /// `/b_setn`.
-    fn set_range(index: i32, values: Vec<f32>, sync: bool) -> Result<(), ServerError>;
+    fn set_range(index: i32, values: Vec<f32>) -> Result<(), ServerError>;
     /// `/b_fill`.
-    fn fill(index: i32, count: i32, value: f32, sync: bool) -> Result<(), ServerError>;
+    fn fill(index: i32, count: i32, value: f32) -> Result<(), ServerError>;
     /// `/b_zero`.
-    fn zero(sync: bool) -> Result<(), ServerError>;
+    fn zero() -> Result<(), ServerError>;
     /// `/b_get`.
-    fn get(indices: Vec<i32>, sync: bool) -> Result<Option<BTreeMap<i32, f32>>, ServerError>;
+    fn get(indices: Vec<i32>) -> Result<BTreeMap<i32, f32>, ServerError>;
     /// `/b_getn`.
-    fn get_range(index: i32, count: i32, sync: bool) -> Result<Option<Vec<f32>>, ServerError>;
+    fn get_range(index: i32, count: i32) -> Result<Vec<f32>, ServerError>;
     /// `/b_query`.
-    fn query(sync: bool) -> Result<Option<BufferInfo>, ServerError>;
+    fn query() -> Result<BufferInfo, ServerError>;
     /// `/b_write`.
-    fn write(path: &str, header: &str, sample: &str, sync: bool) -> Result<(), ServerError>;
+    fn write(path: &str, header: &str, sample: &str) -> Result<(), ServerError>;
 }
 
 /// Where a new buffer's contents come from.
@@ -204,13 +183,9 @@ pub enum BufferSource {
 }
 
 impl AsyncServer {
-    /// A new buffer: `/b_alloc` or a file read. With `sync`, waits for its `/done` (a file
-    /// scsynth cannot read is a [`crate::RequestError::Failed`]).
-    pub async fn add_buffer(
-        &self,
-        source: BufferSource,
-        sync: bool,
-    ) -> Result<Buffer, ServerError> {
+    /// A new buffer: `/b_alloc` or a file read, once its `/done` came (a file scsynth cannot
+    /// read is a [`crate::RequestError::Failed`]).
+    pub async fn add_buffer(&self, source: BufferSource) -> Result<Buffer, ServerError> {
         let buffer_id = self.allocate(IdKind::Buffer, 1).await?;
         let completion = vec![];
         let command = match source {
@@ -246,15 +221,15 @@ impl AsyncServer {
                 completion,
             },
         };
-        if let Err(e) = self.execute(command, sync).await {
+        if let Err(e) = self.execute(command).await {
             self.free(IdKind::Buffer, buffer_id);
             return Err(e);
         }
-        Ok(Buffer::existing(self, buffer_id))
+        Ok(Buffer::existing(self, BufferId::new(buffer_id)))
     }
 }
 
 crate::blocking::forward! { Server => as_async;
     /// A new buffer (see [`AsyncServer::add_buffer`]).
-    fn add_buffer(source: BufferSource, sync: bool) -> Result<Buffer<Server>, ServerError> => on;
+    fn add_buffer(source: BufferSource) -> Result<Buffer<Server>, ServerError> => on;
 }

@@ -1,45 +1,17 @@
 //! Buses: single buses and contiguous groups of them, audio or control rate.
 
 use scserver_actors::ServerError;
-use scserver_core::command::{Command, Value};
+use scserver_core::command::Command;
+use scserver_core::controls::ControlInput;
+use scserver_core::ids::{BusId, Rate};
 
 use super::Face;
 use crate::{AsyncServer, IdKind, RequestError, Server};
 
-/// A bus's calculation rate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Rate {
-    /// Audio-rate bus (`a` in mappings).
-    Audio,
-    /// Control-rate bus (`c` in mappings).
-    Control,
-}
-
-impl Rate {
-    fn kind(self) -> IdKind {
-        match self {
-            Rate::Audio => IdKind::AudioBus,
-            Rate::Control => IdKind::ControlBus,
-        }
-    }
-}
-
-/// A bus by rate and index, for mapping synth controls (see the node handles' `map`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct BusId {
-    /// Its rate.
-    pub rate: Rate,
-    /// Its index.
-    pub id: i32,
-}
-
-impl BusId {
-    /// The control value that maps a control to this bus in `/s_new` and `/n_set` (`c3`, `a16`).
-    pub fn value(self) -> Value {
-        match self.rate {
-            Rate::Audio => Value::audio_bus(self.id),
-            Rate::Control => Value::control_bus(self.id),
-        }
+fn kind(rate: Rate) -> IdKind {
+    match rate {
+        Rate::Audio => IdKind::AudioBus,
+        Rate::Control => IdKind::ControlBus,
     }
 }
 
@@ -54,35 +26,35 @@ pub struct Bus<S = AsyncServer> {
 
 impl<S: Face> std::fmt::Debug for Bus<S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Bus({:?} {})", self.bus.rate, self.bus.id)
+        write!(f, "Bus({:?} {})", self.bus.rate, self.bus.index)
     }
 }
 
-fn control_only(bus: BusId, command: &str) -> Result<(), ServerError> {
+pub(crate) fn control_only(bus: BusId, command: &str) -> Result<(), ServerError> {
     match bus.rate {
         Rate::Control => Ok(()),
         Rate::Audio => Err(RequestError::BadReply {
             command: command.to_owned(),
-            message: format!("audio bus {} has no value to read or write", bus.id),
+            message: format!("audio bus {} has no value to read or write", bus.index),
         }
         .into()),
     }
 }
 
 impl<S: Face> Bus<S> {
-    /// The bus index.
-    pub fn id(&self) -> i32 {
-        self.bus.id
+    /// Rate and index; `.into()` it (or the handle) to map a control to this bus.
+    pub fn id(&self) -> BusId {
+        self.bus
+    }
+
+    /// The bus index, e.g. as a plain control value for an `Out` bus number.
+    pub fn index(&self) -> i32 {
+        self.bus.index
     }
 
     /// Its rate.
     pub fn rate(&self) -> Rate {
         self.bus.rate
-    }
-
-    /// Rate and index, for mappings.
-    pub fn bus_id(&self) -> BusId {
-        self.bus
     }
 
     /// The same handle on another face of its server.
@@ -97,37 +69,66 @@ impl<S: Face> Bus<S> {
     fn to_async(&self) -> Bus<AsyncServer> {
         self.on(self.server.async_server())
     }
+
+    /// `/c_set` of its value (control buses only): for the handle and request contexts alike.
+    pub(crate) fn set_command(&self, value: f32) -> Result<Command, ServerError> {
+        control_only(self.bus, "/c_set")?;
+        Ok(Command::CSet {
+            values: vec![(self.bus.index, value)],
+        })
+    }
+}
+
+impl<S> From<&Bus<S>> for BusId {
+    fn from(bus: &Bus<S>) -> Self {
+        bus.bus
+    }
+}
+
+impl<S> From<Bus<S>> for BusId {
+    fn from(bus: Bus<S>) -> Self {
+        bus.bus
+    }
+}
+
+/// A bus handle as a control value maps the control to the bus.
+impl<S> From<&Bus<S>> for ControlInput {
+    fn from(bus: &Bus<S>) -> Self {
+        ControlInput::Bus(bus.bus)
+    }
+}
+
+impl<S> From<Bus<S>> for ControlInput {
+    fn from(bus: Bus<S>) -> Self {
+        ControlInput::Bus(bus.bus)
+    }
 }
 
 impl Bus<AsyncServer> {
     /// `/c_get`: its value (control buses only).
-    pub async fn get(&self, sync: bool) -> Result<Option<f32>, ServerError> {
-        control_only(self.bus, "/c_get")?;
-        self.server.get_bus(self.bus.id, sync).await
+    pub async fn get(&self) -> Result<f32, ServerError> {
+        self.server.get_bus(self.bus).await
     }
 
     /// `/c_set`: sets its value (control buses only).
-    pub async fn set(&self, value: f32, sync: bool) -> Result<(), ServerError> {
-        control_only(self.bus, "/c_set")?;
-        let command = Command::CSet {
-            values: vec![(self.bus.id, value)],
-        };
-        self.server.execute(command, sync).await.map(drop)
+    pub async fn set(&self, value: f32) -> Result<(), ServerError> {
+        let command = self.set_command(value)?;
+        self.server.execute(command).await.map(drop)
     }
 
     /// Gives its index back to the allocator (a bus of a group is freed with the group).
     pub fn free(&self) {
         if self.owned {
-            self.server.free(self.bus.rate.kind(), self.bus.id);
+            self.server.free(kind(self.bus.rate), self.bus.index);
         }
     }
 }
 
 crate::blocking::forward! { Bus<Server> => to_async;
     /// `/c_get`: its value.
-    fn get(sync: bool) -> Result<Option<f32>, ServerError>;
+    fn get() -> Result<f32, ServerError>;
     /// `/c_set`: sets its value.
-    fn set(value: f32, sync: bool) -> Result<(), ServerError>;
+    fn set(value: f32) -> Result<(), ServerError>;
 }
 
 impl Bus<Server> {
@@ -150,15 +151,20 @@ impl<S: Face> std::fmt::Debug for BusGroup<S> {
         write!(
             f,
             "BusGroup({:?} {}+{})",
-            self.first.rate, self.first.id, self.count
+            self.first.rate, self.first.index, self.count
         )
     }
 }
 
 impl<S: Face> BusGroup<S> {
+    /// The first bus's rate and index.
+    pub fn id(&self) -> BusId {
+        self.first
+    }
+
     /// The first bus's index.
-    pub fn id(&self) -> i32 {
-        self.first.id
+    pub fn index(&self) -> i32 {
+        self.first.index
     }
 
     /// How many buses.
@@ -180,10 +186,7 @@ impl<S: Face> BusGroup<S> {
     pub fn bus(&self, i: i32) -> Option<Bus<S>> {
         (0..self.count).contains(&i).then(|| Bus {
             server: self.server.clone(),
-            bus: BusId {
-                rate: self.first.rate,
-                id: self.first.id + i,
-            },
+            bus: BusId::new(self.first.rate, self.first.index + i),
             owned: false,
         })
     }
@@ -204,44 +207,41 @@ impl<S: Face> BusGroup<S> {
 
 impl BusGroup<AsyncServer> {
     /// `/c_getn`: every value (control buses only).
-    pub async fn get(&self, sync: bool) -> Result<Option<Vec<f32>>, ServerError> {
-        control_only(self.first, "/c_getn")?;
-        self.server
-            .get_bus_range(self.first.id, self.count, sync)
-            .await
+    pub async fn get(&self) -> Result<Vec<f32>, ServerError> {
+        self.server.get_bus_range(self.first, self.count).await
     }
 
     /// `/c_setn`: sets values from the first bus on (control buses only).
-    pub async fn set(&self, values: Vec<f32>, sync: bool) -> Result<(), ServerError> {
+    pub async fn set(&self, values: Vec<f32>) -> Result<(), ServerError> {
         control_only(self.first, "/c_setn")?;
         let command = Command::CSetn {
-            ranges: vec![(self.first.id, values)],
+            ranges: vec![(self.first.index, values)],
         };
-        self.server.execute(command, sync).await.map(drop)
+        self.server.execute(command).await.map(drop)
     }
 
     /// `/c_fill`: sets every bus to `value` (control buses only).
-    pub async fn fill(&self, value: f32, sync: bool) -> Result<(), ServerError> {
+    pub async fn fill(&self, value: f32) -> Result<(), ServerError> {
         control_only(self.first, "/c_fill")?;
         let command = Command::CFill {
-            ranges: vec![(self.first.id, self.count, value)],
+            ranges: vec![(self.first.index, self.count, value)],
         };
-        self.server.execute(command, sync).await.map(drop)
+        self.server.execute(command).await.map(drop)
     }
 
     /// Gives the indices back to the allocator.
     pub fn free(&self) {
-        self.server.free(self.first.rate.kind(), self.first.id);
+        self.server.free(kind(self.first.rate), self.first.index);
     }
 }
 
 crate::blocking::forward! { BusGroup<Server> => to_async;
     /// `/c_getn`: every value.
-    fn get(sync: bool) -> Result<Option<Vec<f32>>, ServerError>;
+    fn get() -> Result<Vec<f32>, ServerError>;
     /// `/c_setn`: sets values.
-    fn set(values: Vec<f32>, sync: bool) -> Result<(), ServerError>;
+    fn set(values: Vec<f32>) -> Result<(), ServerError>;
     /// `/c_fill`: sets every bus to one value.
-    fn fill(value: f32, sync: bool) -> Result<(), ServerError>;
+    fn fill(value: f32) -> Result<(), ServerError>;
 }
 
 impl BusGroup<Server> {
@@ -254,10 +254,10 @@ impl BusGroup<Server> {
 impl AsyncServer {
     /// One bus from this client's share.
     pub async fn add_bus(&self, rate: Rate) -> Result<Bus, ServerError> {
-        let id = self.allocate(rate.kind(), 1).await?;
+        let index = self.allocate(kind(rate), 1).await?;
         Ok(Bus {
             server: self.clone(),
-            bus: BusId { rate, id },
+            bus: BusId::new(rate, index),
             owned: true,
         })
     }
@@ -265,10 +265,10 @@ impl AsyncServer {
     /// `count` (at least 1) contiguous buses from this client's share.
     pub async fn add_bus_group(&self, rate: Rate, count: i32) -> Result<BusGroup, ServerError> {
         scserver_core::validate::at_least("add_bus_group", "count", count, 1)?;
-        let id = self.allocate(rate.kind(), count).await?;
+        let index = self.allocate(kind(rate), count).await?;
         Ok(BusGroup {
             server: self.clone(),
-            first: BusId { rate, id },
+            first: BusId::new(rate, index),
             count,
         })
     }

@@ -1,17 +1,19 @@
 //! Groups.
 
 use scserver_actors::ServerError;
-use scserver_core::command::{AddAction, Command};
+use scserver_core::command::Command;
+use scserver_core::ids::{GroupId, NodeId};
+use scserver_core::position::Position;
 
 use super::node::node_methods;
 use super::Face;
-use crate::{AsyncServer, Server};
+use crate::{AsyncServer, IdKind, Server};
 
 /// A group on a server (see [`AsyncServer::add_group`]).
 #[derive(Clone)]
 pub struct Group<S = AsyncServer> {
     server: S,
-    id: i32,
+    id: GroupId,
 }
 
 impl<S: Face> std::fmt::Debug for Group<S> {
@@ -22,7 +24,7 @@ impl<S: Face> std::fmt::Debug for Group<S> {
 
 impl<S: Face> Group<S> {
     /// A handle on an existing group (e.g. the default group), without creating it.
-    pub fn existing(server: &S, id: i32) -> Self {
+    pub fn existing(server: &S, id: GroupId) -> Self {
         Group {
             server: server.clone(),
             id,
@@ -30,7 +32,7 @@ impl<S: Face> Group<S> {
     }
 
     /// Its children in order, from the node mirror (no round trip).
-    pub fn children(&self) -> Vec<i32> {
+    pub fn children(&self) -> Vec<NodeId> {
         self.server.async_server().node_children(self.id)
     }
 
@@ -42,52 +44,95 @@ impl<S: Face> Group<S> {
     fn to_async(&self) -> Group<AsyncServer> {
         self.on(self.server.async_server())
     }
+
+    /// Groups have no SynthDef to check controls against.
+    fn known_synthdef(&self) -> Option<&str> {
+        None
+    }
 }
 
-node_methods!(Group);
+node_methods!(Group, GroupId);
+
+impl<S> From<&Group<S>> for Position {
+    fn from(group: &Group<S>) -> Self {
+        Position::head(group.id)
+    }
+}
 
 impl Group<AsyncServer> {
     /// `/g_freeAll`: frees every child.
-    pub async fn free_children(&self, sync: bool) -> Result<(), ServerError> {
+    pub async fn free_children(&self) -> Result<(), ServerError> {
         let command = Command::GFreeAll {
-            group_ids: vec![self.id],
+            group_ids: vec![self.id.get()],
         };
-        self.server.execute(command, sync).await.map(drop)
+        self.server.execute(command).await.map(drop)
     }
 }
 
 crate::blocking::forward! { Group<Server> => to_async;
     /// `/g_freeAll`: frees every child.
-    fn free_children(sync: bool) -> Result<(), ServerError>;
+    fn free_children() -> Result<(), ServerError>;
 }
 
 impl AsyncServer {
-    /// `/g_new` (or `/p_new` when `parallel`): a new group placed by `add_action` relative to
-    /// `target` (the default group when `None`). With `sync`, waits until the server has it.
-    pub async fn add_group(
+    /// `/g_new`: a new group at `position` (`Position::default()`: the head of the default
+    /// group), once the server has it.
+    pub async fn add_group(&self, position: Position) -> Result<Group, ServerError> {
+        let (command, group) = self.g_new(position, false).await?;
+        self.create(command, group.id.into()).await?;
+        Ok(group)
+    }
+
+    /// `/p_new`: a new parallel group (supernova runs its children in parallel; scsynth makes
+    /// an ordinary group), once the server has it.
+    pub async fn add_parallel_group(&self, position: Position) -> Result<Group, ServerError> {
+        let (command, group) = self.g_new(position, true).await?;
+        self.create(command, group.id.into()).await?;
+        Ok(group)
+    }
+
+    /// The command creating a group at `position`, with its handle (id allocated here).
+    pub(crate) async fn g_new(
         &self,
-        target: Option<i32>,
-        add_action: AddAction,
+        position: Position,
         parallel: bool,
-        sync: bool,
-    ) -> Result<Group, ServerError> {
-        let id = self.allocate(crate::IdKind::Node, 1).await?;
-        let groups = vec![(id, add_action, self.default_target(target))];
+    ) -> Result<(Command, Group), ServerError> {
+        let id = self.allocate(IdKind::Node, 1).await?;
+        let (add_action, target) = position.resolve(self.default_target());
+        let groups = vec![(id, add_action, target)];
         let command = if parallel {
             Command::PNew { groups }
         } else {
             Command::GNew { groups }
         };
-        if let Err(e) = self.execute(command, sync).await {
-            self.free(crate::IdKind::Node, id);
+        Ok((command, Group::existing(self, GroupId::new(id))))
+    }
+
+    /// Runs a command creating `node`; on failure its id goes back to the allocator.
+    pub(crate) async fn create(&self, command: Command, node: NodeId) -> Result<(), ServerError> {
+        if let Err(e) = self.execute(command).await {
+            self.free(IdKind::Node, node.get());
             return Err(e);
         }
-        Ok(Group::existing(self, id))
+        Ok(())
+    }
+
+    /// The root node (group 0).
+    pub fn root_node(&self) -> Group {
+        Group::existing(self, GroupId::ROOT)
     }
 }
 
 crate::blocking::forward! { Server => as_async;
-    /// `/g_new` / `/p_new`: a new group (see [`AsyncServer::add_group`]).
-    fn add_group(target: Option<i32>, add_action: AddAction, parallel: bool, sync: bool)
-        -> Result<Group<Server>, ServerError> => on;
+    /// `/g_new`: a new group (see [`AsyncServer::add_group`]).
+    fn add_group(position: Position) -> Result<Group<Server>, ServerError> => on;
+    /// `/p_new`: a new parallel group (see [`AsyncServer::add_parallel_group`]).
+    fn add_parallel_group(position: Position) -> Result<Group<Server>, ServerError> => on;
+}
+
+impl Server {
+    /// The root node (group 0).
+    pub fn root_node(&self) -> Group<Server> {
+        Group::existing(self, GroupId::ROOT)
+    }
 }

@@ -13,11 +13,31 @@ mod synth;
 mod synthdefs;
 
 pub use buffer::{Buffer, BufferSource};
-pub use bus::{Bus, BusGroup, BusId, Rate};
+pub(crate) use bus::control_only;
+pub use bus::{Bus, BusGroup};
 pub use group::Group;
 pub use synth::Synth;
 
+use scserver_core::command::Command;
+use scserver_core::controls::Controls;
+use scserver_core::ids::NodeId;
+
 use crate::{AsyncServer, Server};
+
+/// `/n_set` of `controls` on `node`: one builder for the handles and the request contexts.
+pub(crate) fn n_set(node: NodeId, controls: &Controls) -> Command {
+    Command::NSet {
+        node_id: node.get(),
+        controls: controls.to_values(),
+    }
+}
+
+/// `/n_free` of `node`.
+pub(crate) fn n_free(node: NodeId) -> Command {
+    Command::NFree {
+        node_ids: vec![node.get()],
+    }
+}
 
 /// A server face a handle can be bound to: [`AsyncServer`] or [`Server`].
 pub trait Face: Clone + private::Sealed {

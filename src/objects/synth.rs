@@ -1,19 +1,22 @@
 //! Synths.
 
 use scserver_actors::ServerError;
-use scserver_core::command::{AddAction, Command, Control, Value};
+use scserver_core::command::{Command, Control};
+use scserver_core::controls::Controls;
+use scserver_core::ids::SynthId;
+use scserver_core::position::Position;
 use scserver_core::reply::ControlValue;
 use scserver_synthdef::SynthDef;
 
 use super::node::node_methods;
 use super::Face;
-use crate::{AsyncServer, Server};
+use crate::{AsyncServer, IdKind, Server};
 
 /// A synth on a server (see [`AsyncServer::add_synth`]).
 #[derive(Clone)]
 pub struct Synth<S = AsyncServer> {
     server: S,
-    id: i32,
+    id: SynthId,
     synthdef: String,
 }
 
@@ -25,7 +28,7 @@ impl<S: Face> std::fmt::Debug for Synth<S> {
 
 impl<S: Face> Synth<S> {
     /// A handle on an existing synth, without creating it.
-    pub fn existing(server: &S, id: i32, synthdef: &str) -> Self {
+    pub fn existing(server: &S, id: SynthId, synthdef: &str) -> Self {
         Synth {
             server: server.clone(),
             id,
@@ -46,20 +49,22 @@ impl<S: Face> Synth<S> {
     fn to_async(&self) -> Synth<AsyncServer> {
         self.on(self.server.async_server())
     }
+
+    /// The SynthDef `set` checks controls against (when this client sent it).
+    fn known_synthdef(&self) -> Option<&str> {
+        Some(&self.synthdef)
+    }
 }
 
-node_methods!(Synth);
+node_methods!(Synth, SynthId);
 
 impl Synth<AsyncServer> {
     /// `/s_get`: control values (or bus mappings) by name or index.
     pub async fn get(
         &self,
         controls: Vec<Control>,
-        sync: bool,
-    ) -> Result<Option<Vec<(Control, ControlValue)>>, ServerError> {
-        self.server
-            .get_synth_controls(self.id, controls, sync)
-            .await
+    ) -> Result<Vec<(Control, ControlValue)>, ServerError> {
+        self.server.get_synth_controls(self.id, controls).await
     }
 
     /// `/s_getn`: `count` contiguous control values from `control`.
@@ -67,38 +72,34 @@ impl Synth<AsyncServer> {
         &self,
         control: Control,
         count: i32,
-        sync: bool,
-    ) -> Result<Option<Vec<ControlValue>>, ServerError> {
+    ) -> Result<Vec<ControlValue>, ServerError> {
         self.server
-            .get_synth_control_range(self.id, control, count, sync)
+            .get_synth_control_range(self.id, control, count)
             .await
     }
 }
 
 crate::blocking::forward! { Synth<Server> => to_async;
     /// `/s_get`: control values by name or index.
-    fn get(controls: Vec<Control>, sync: bool)
-        -> Result<Option<Vec<(Control, ControlValue)>>, ServerError>;
+    fn get(controls: Vec<Control>) -> Result<Vec<(Control, ControlValue)>, ServerError>;
     /// `/s_getn`: contiguous control values.
-    fn get_range(control: Control, count: i32, sync: bool)
-        -> Result<Option<Vec<ControlValue>>, ServerError>;
+    fn get_range(control: Control, count: i32) -> Result<Vec<ControlValue>, ServerError>;
 }
 
 impl AsyncServer {
     /// `/s_new`: a synth of the SynthDef `synthdef` (already on the server) with initial
-    /// controls, placed by `add_action` relative to `target` (the default group when `None`).
-    /// With `sync`, waits until the server has it; an unknown SynthDef is a
-    /// [`crate::RequestError::Failed`].
+    /// `controls` (see [`crate::controls!`]) at `position`, once the server has it. An unknown
+    /// SynthDef is a [`crate::RequestError::Failed`]; a control a SynthDef sent through this
+    /// client lacks is a [`crate::RequestError::UnknownControl`] (nothing is sent).
     pub async fn add_synth(
         &self,
         synthdef: &str,
-        controls: Vec<(Control, Value)>,
-        target: Option<i32>,
-        add_action: AddAction,
-        sync: bool,
+        controls: Controls,
+        position: Position,
     ) -> Result<Synth, ServerError> {
-        let command = self.s_new(synthdef, controls, target, add_action).await?;
-        self.place(command, synthdef, sync).await
+        let (command, synth) = self.s_new(synthdef, &controls, position).await?;
+        self.create(command, synth.id.into()).await?;
+        Ok(synth)
     }
 
     /// `/d_recv` of `synthdef` with `/s_new` as its completion: sends the definition and starts
@@ -106,66 +107,48 @@ impl AsyncServer {
     pub async fn add_synth_of(
         &self,
         synthdef: &SynthDef,
-        controls: Vec<(Control, Value)>,
-        target: Option<i32>,
-        add_action: AddAction,
-        sync: bool,
+        controls: Controls,
+        position: Position,
     ) -> Result<Synth, ServerError> {
-        let s_new = self
-            .s_new(&synthdef.name, controls, target, add_action)
-            .await?;
+        self.session().learn(synthdef);
+        let (s_new, synth) = self.s_new(&synthdef.name, &controls, position).await?;
         let command = Command::DRecv {
             data: synthdef.compile(),
-            completion: vec![s_new.clone()],
+            completion: vec![s_new],
         };
-        let Command::SNew { node_id, .. } = s_new else {
-            unreachable!("s_new builds /s_new")
-        };
-        if let Err(e) = self.execute(command, sync).await {
-            self.free(crate::IdKind::Node, node_id);
-            return Err(e);
-        }
-        Ok(Synth::existing(self, node_id, &synthdef.name))
+        self.create(command, synth.id.into()).await?;
+        Ok(synth)
     }
 
-    async fn s_new(
+    /// The command starting a synth, with its handle (id allocated here, controls checked).
+    pub(crate) async fn s_new(
         &self,
         synthdef: &str,
-        controls: Vec<(Control, Value)>,
-        target: Option<i32>,
-        add_action: AddAction,
-    ) -> Result<Command, ServerError> {
-        Ok(Command::SNew {
+        controls: &Controls,
+        position: Position,
+    ) -> Result<(Command, Synth), ServerError> {
+        self.session().check(synthdef, controls)?;
+        let node_id = self.allocate(IdKind::Node, 1).await?;
+        let (add_action, target) = position.resolve(self.default_target());
+        let command = Command::SNew {
             synthdef: synthdef.to_owned(),
-            node_id: self.allocate(crate::IdKind::Node, 1).await?,
+            node_id,
             add_action,
-            target: self.default_target(target),
-            controls,
-        })
-    }
-
-    async fn place(
-        &self,
-        command: Command,
-        synthdef: &str,
-        sync: bool,
-    ) -> Result<Synth, ServerError> {
-        let Command::SNew { node_id, .. } = command else {
-            unreachable!("place takes /s_new")
+            target,
+            controls: controls.to_values(),
         };
-        if let Err(e) = self.execute(command, sync).await {
-            self.free(crate::IdKind::Node, node_id);
-            return Err(e);
-        }
-        Ok(Synth::existing(self, node_id, synthdef))
+        Ok((
+            command,
+            Synth::existing(self, SynthId::new(node_id), synthdef),
+        ))
     }
 }
 
 crate::blocking::forward! { Server => as_async;
     /// `/s_new`: a synth (see [`AsyncServer::add_synth`]).
-    fn add_synth(synthdef: &str, controls: Vec<(Control, Value)>, target: Option<i32>,
-        add_action: AddAction, sync: bool) -> Result<Synth<Server>, ServerError> => on;
+    fn add_synth(synthdef: &str, controls: Controls, position: Position)
+        -> Result<Synth<Server>, ServerError> => on;
     /// `/d_recv` + `/s_new` (see [`AsyncServer::add_synth_of`]).
-    fn add_synth_of(synthdef: &SynthDef, controls: Vec<(Control, Value)>, target: Option<i32>,
-        add_action: AddAction, sync: bool) -> Result<Synth<Server>, ServerError> => on;
+    fn add_synth_of(synthdef: &SynthDef, controls: Controls, position: Position)
+        -> Result<Synth<Server>, ServerError> => on;
 }

@@ -33,56 +33,60 @@ fn pack(defs: &[SynthDef]) -> Result<Vec<Vec<u8>>, ServerError> {
 
 impl AsyncServer {
     /// `/d_recv`: sends compiled SynthDefs, several per message where they fit one datagram.
-    /// With `sync`, waits for each `/done /d_recv`.
-    pub async fn add_synthdefs(&self, defs: &[SynthDef], sync: bool) -> Result<(), ServerError> {
+    /// Waits for each `/done /d_recv`. Their controls are remembered, so a control they lack is
+    /// refused before anything is sent.
+    pub async fn add_synthdefs(&self, defs: &[SynthDef]) -> Result<(), ServerError> {
+        for def in defs {
+            self.session().learn(def);
+        }
         for data in pack(defs)? {
-            self.add_synthdef_bytes(data, sync).await?;
+            self.add_synthdef_bytes(data).await?;
         }
         Ok(())
     }
 
     /// `/d_recv` of an SCgf file's bytes (e.g. a `.scsyndef` file).
-    pub async fn add_synthdef_bytes(&self, data: Vec<u8>, sync: bool) -> Result<(), ServerError> {
+    pub async fn add_synthdef_bytes(&self, data: Vec<u8>) -> Result<(), ServerError> {
         let command = Command::DRecv {
             data,
             completion: vec![],
         };
-        self.execute(command, sync).await.map(drop)
+        self.execute(command).await.map(drop)
     }
 
     /// `/d_load`: loads SynthDef files matching `path` (a glob on the server's machine).
-    pub async fn load_synthdefs(&self, path: &str, sync: bool) -> Result<(), ServerError> {
+    pub async fn load_synthdefs(&self, path: &str) -> Result<(), ServerError> {
         let command = Command::DLoad {
             path: path.to_owned(),
             completion: vec![],
         };
-        self.execute(command, sync).await.map(drop)
+        self.execute(command).await.map(drop)
     }
 
     /// `/d_loadDir`: loads every SynthDef file in a directory on the server's machine.
-    pub async fn load_synthdefs_dir(&self, path: &str, sync: bool) -> Result<(), ServerError> {
+    pub async fn load_synthdefs_dir(&self, path: &str) -> Result<(), ServerError> {
         let command = Command::DLoadDir {
             path: path.to_owned(),
             completion: vec![],
         };
-        self.execute(command, sync).await.map(drop)
+        self.execute(command).await.map(drop)
     }
 
     /// `/d_free`: frees SynthDefs by name (running synths keep theirs).
-    pub async fn free_synthdefs(&self, names: Vec<String>, sync: bool) -> Result<(), ServerError> {
-        self.execute(Command::DFree { names }, sync).await.map(drop)
+    pub async fn free_synthdefs(&self, names: Vec<String>) -> Result<(), ServerError> {
+        self.execute(Command::DFree { names }).await.map(drop)
     }
 }
 
 crate::blocking::forward! { Server => as_async;
     /// `/d_recv` of compiled SynthDefs (see [`AsyncServer::add_synthdefs`]).
-    fn add_synthdefs(defs: &[SynthDef], sync: bool) -> Result<(), ServerError>;
+    fn add_synthdefs(defs: &[SynthDef]) -> Result<(), ServerError>;
     /// `/d_recv` of an SCgf file's bytes.
-    fn add_synthdef_bytes(data: Vec<u8>, sync: bool) -> Result<(), ServerError>;
+    fn add_synthdef_bytes(data: Vec<u8>) -> Result<(), ServerError>;
     /// `/d_load`: loads SynthDef files.
-    fn load_synthdefs(path: &str, sync: bool) -> Result<(), ServerError>;
+    fn load_synthdefs(path: &str) -> Result<(), ServerError>;
     /// `/d_loadDir`: loads a directory of SynthDef files.
-    fn load_synthdefs_dir(path: &str, sync: bool) -> Result<(), ServerError>;
+    fn load_synthdefs_dir(path: &str) -> Result<(), ServerError>;
     /// `/d_free`: frees SynthDefs by name.
-    fn free_synthdefs(names: Vec<String>, sync: bool) -> Result<(), ServerError>;
+    fn free_synthdefs(names: Vec<String>) -> Result<(), ServerError>;
 }

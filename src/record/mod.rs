@@ -262,7 +262,7 @@ impl Recording<AsyncServer> {
         let command = Command::NRun {
             items: vec![(self.inner.node_id, running)],
         };
-        self.server.execute(command, true).await.map(drop)
+        self.server.execute(command).await.map(drop)
     }
 
     /// Stops: frees the synth, closes the file (complete and readable when this returns) and
@@ -276,14 +276,17 @@ impl Recording<AsyncServer> {
         if self.is_closed() {
             return Ok(self.inner.path.clone());
         }
-        if self.server.contains_node(self.inner.node_id) {
+        if self
+            .server
+            .contains_node(scserver_core::ids::NodeId::new(self.inner.node_id))
+        {
             let free = Command::NFree {
                 node_ids: vec![self.inner.node_id],
             };
-            self.server.execute(free, true).await?;
+            self.server.execute(free).await?;
         }
         for command in close_commands(self.inner.buffer_id) {
-            self.server.execute(command, true).await?;
+            self.server.execute(command).await?;
         }
         self.server.free(IdKind::Buffer, self.inner.buffer_id);
         let recordings = self.server.recordings();
@@ -328,7 +331,7 @@ impl AsyncServer {
         }
         let duration = options.duration.map(|d| d.as_secs_f64());
         let (synthdef, data) = recorder_def(options.channels, duration.is_some());
-        self.add_synthdef_bytes(data, true).await?;
+        self.add_synthdef_bytes(data).await?;
         let buffer_id = self.allocate(IdKind::Buffer, 1).await?;
         let prepared = self.prepare_file(&path, buffer_id, &options).await;
         if let Err(e) = prepared {
@@ -369,7 +372,7 @@ impl AsyncServer {
             inner,
         };
         self.recordings().add(&recording.inner);
-        if let Err(e) = self.execute(start, true).await {
+        if let Err(e) = self.execute(start).await {
             let _ = recording.stop().await;
             return Err(e.into());
         }
@@ -429,7 +432,7 @@ impl AsyncServer {
             channels: options.channels as i32,
             completion: vec![],
         };
-        self.execute(alloc, true).await?;
+        self.execute(alloc).await?;
         let write = Command::BWrite {
             buffer_id,
             path: path.to_string_lossy().into_owned(),
@@ -440,12 +443,12 @@ impl AsyncServer {
             leave_open: true,
             completion: vec![],
         };
-        if let Err(e) = self.execute(write, true).await {
+        if let Err(e) = self.execute(write).await {
             let free = Command::BFree {
                 buffer_id,
                 completion: vec![],
             };
-            let _ = self.execute(free, false).await;
+            let _ = self.execute(free).await;
             return Err(e);
         }
         Ok(())

@@ -327,19 +327,19 @@ fn control_bus(rate: Rate, id: i32) -> Result<i32, SharedMemoryError> {
 impl<S: Face> Bus<S> {
     /// Its value, read from shared memory (control buses only).
     pub fn get_shm(&self, shm: &SharedMemory) -> Result<f32, SharedMemoryError> {
-        shm.get_bus(control_bus(self.rate(), self.id())?)
+        shm.get_bus(control_bus(self.rate(), self.index())?)
     }
 
     /// Sets its value through shared memory (control buses only).
     pub fn set_shm(&self, shm: &SharedMemory, value: f32) -> Result<(), SharedMemoryError> {
-        shm.set_bus(control_bus(self.rate(), self.id())?, value)
+        shm.set_bus(control_bus(self.rate(), self.index())?, value)
     }
 }
 
 impl<S: Face> BusGroup<S> {
     /// Every value, read from shared memory (control buses only).
     pub fn get_shm(&self, shm: &SharedMemory) -> Result<Vec<f32>, SharedMemoryError> {
-        let first = control_bus(self.rate(), self.id())?;
+        let first = control_bus(self.rate(), self.index())?;
         shm.get_bus_range(first, self.len().max(0) as usize)
     }
 
@@ -351,7 +351,7 @@ impl<S: Face> BusGroup<S> {
                 buses: self.len().max(0) as usize,
             });
         }
-        shm.set_bus_range(control_bus(self.rate(), self.id())?, values)
+        shm.set_bus_range(control_bus(self.rate(), self.index())?, values)
     }
 }
 

@@ -7,7 +7,7 @@ use std::sync::atomic::Ordering;
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use scserver_core::command::{AddAction, Command, Control, Value};
+use scserver_core::command::Command;
 use scserver_core::shm::{resolve, scope};
 use scserver_synthdef::ugens::{
     BufDur, BufRd, BufSamples, In, LFSaw, LocalBuf, PV_MagSmear, ScopeOut2, FFT, K2A,
@@ -16,7 +16,7 @@ use scserver_synthdef::{SynthDef, SynthDefBuilder};
 
 use super::{SharedMemory, SharedMemoryError};
 use crate::objects::Face;
-use crate::{AsyncServer, Bus, BusGroup, Rate, Server, Synth};
+use crate::{AsyncServer, Bus, BusGroup, Controls, GroupId, Position, Rate, Server, Synth};
 
 /// How often a waiting reader looks for a new frame; a frame takes at least one control period.
 const POLL: Duration = Duration::from_millis(1);
@@ -24,8 +24,6 @@ const POLL: Duration = Duration::from_millis(1);
 const MAX_SAMPLES: u32 = 128 * 8192 / 3;
 /// Channels `ScopeOut2` reads in the definitions built here.
 const MAX_CHANNELS: u32 = 64;
-/// The root node: scopes run after every group, so they see what those wrote this period.
-const ROOT: i32 = 0;
 
 /// Scope buffers claimed by this process, per segment file (device, inode) and index.
 static CLAIMED: Mutex<BTreeSet<(u64, u64, usize)>> = Mutex::new(BTreeSet::new());
@@ -45,7 +43,7 @@ impl<S: Face> From<&Bus<S>> for ScopeInput {
     fn from(bus: &Bus<S>) -> Self {
         ScopeInput {
             rate: bus.rate(),
-            first: bus.id(),
+            first: bus.index(),
             channels: 1,
         }
     }
@@ -55,7 +53,7 @@ impl<S: Face> From<&BusGroup<S>> for ScopeInput {
     fn from(group: &BusGroup<S>) -> Self {
         ScopeInput {
             rate: group.rate(),
-            first: group.id(),
+            first: group.index(),
             channels: group.len().max(0) as u32,
         }
     }
@@ -283,7 +281,7 @@ impl Drop for Scope {
         // The server releases the scope buffer when the synth ends; an offline server has
         // nothing left to free.
         let free = Command::NFree {
-            node_ids: vec![self.synth.id()],
+            node_ids: vec![self.synth.id().get()],
         };
         let _ = self
             .server
@@ -377,11 +375,11 @@ impl AsyncServer {
         }
         check_size(input.channels, max_frames)?;
         let def = amplitude_synthdef(input.rate, input.channels);
-        let controls = vec![
-            (name("in"), Value::Int(input.first)),
-            (name("max_frames"), Value::Float(max_frames as f32)),
-            (name("scope_frames"), Value::Float(max_frames as f32)),
-        ];
+        let controls = crate::controls! {
+            in: input.first,
+            max_frames: max_frames as f32,
+            scope_frames: max_frames as f32,
+        };
         self.place_scope(shm, &def, controls).await
     }
 
@@ -408,11 +406,11 @@ impl AsyncServer {
                 "rate {rate} does not divide FFT size {fft_size}"
             )));
         }
-        let controls = vec![
-            (name("in"), Value::Int(bus.id())),
-            (name("fft_size"), Value::Float(fft_size as f32)),
-            (name("rate"), Value::Float(rate as f32)),
-        ];
+        let controls = crate::controls! {
+            in: bus.index(),
+            fft_size: fft_size as f32,
+            rate: rate as f32,
+        };
         self.place_scope(shm, &frequency_synthdef(scale), controls)
             .await
     }
@@ -421,7 +419,7 @@ impl AsyncServer {
         &self,
         shm: &SharedMemory,
         def: &SynthDef,
-        mut controls: Vec<(Control, Value)>,
+        controls: Controls,
     ) -> Result<Scope, SharedMemoryError> {
         let server_port = self.options().port;
         if shm.port() != server_port {
@@ -434,11 +432,12 @@ impl AsyncServer {
             return Err(SharedMemoryError::ReadOnly);
         }
         let (claim, index) = Claim::take(shm)?;
-        controls.push((name("scope_id"), Value::Int(index as i32)));
+        let controls = controls.with("scope_id", index as i32);
         let synth = self
-            .add_synth_of(def, controls, Some(ROOT), AddAction::AddToTail, true)
+            // At the root's tail: after every group, so it sees what those wrote this period.
+            .add_synth_of(def, controls, Position::tail(GroupId::ROOT))
             .await?;
-        tracing::debug!(index, synth = synth.id(), "scope placed");
+        tracing::debug!(index, synth = %synth.id(), "scope placed");
         Ok(Scope {
             server: self.clone(),
             offset: shm.segment.layout.scope_buffers[index],
@@ -475,10 +474,6 @@ impl Server {
                 .add_frequency_scope(shm, bus, fft_size, rate, scale),
         )
     }
-}
-
-fn name(control: &str) -> Control {
-    Control::Name(control.to_owned())
 }
 
 fn invalid(what: String) -> SharedMemoryError {

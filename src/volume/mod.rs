@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use scserver_actors::ServerError;
 use scserver_core::command::{AddAction, Command};
+use scserver_core::ids::NodeId;
 use scserver_synthdef::ugens::{In, Lag, ReplaceOut};
 use scserver_synthdef::SynthDefBuilder;
 
@@ -95,9 +96,9 @@ impl Volume<AsyncServer> {
             ("lag".into(), setting.lag.as_secs_f64().into()),
         ];
         match setting.node_id {
-            Some(node_id) if self.server.contains_node(node_id) => {
+            Some(node_id) if self.server.contains_node(NodeId::new(node_id)) => {
                 let set = Command::NSet { node_id, controls };
-                self.server.execute(set, true).await.map(drop)
+                self.server.execute(set).await.map(drop)
             }
             _ if setting.is_neutral() => Ok(()),
             _ => self.server.start_volume(setting).await,
@@ -133,12 +134,12 @@ impl AsyncServer {
             return Ok(());
         }
         let (synthdef, data) = volume_def(channels);
-        self.add_synthdef_bytes(data, true).await?;
+        self.add_synthdef_bytes(data).await?;
         let node_id = self.allocate(IdKind::Node, 1).await?;
         // Right after the default group: after everything the client plays, before recorders
         // and meters at the root tail.
         let (add_action, target) = match self.default_group() {
-            Some(group) => (AddAction::AddAfter, group),
+            Some(group) => (AddAction::AddAfter, group.get()),
             None => (AddAction::AddToTail, 0),
         };
         let start = Command::SNew {
@@ -151,7 +152,7 @@ impl AsyncServer {
                 ("lag".into(), setting.lag.as_secs_f64().into()),
             ],
         };
-        self.execute(start, true).await?;
+        self.execute(start).await?;
         self.volume_state().0.lock().expect("volume lock").node_id = Some(node_id);
         Ok(())
     }

@@ -26,7 +26,8 @@ pub enum Curve {
 }
 
 impl Curve {
-    fn shape_and_value(&self) -> (f64, Signal) {
+    /// `EnvGen`'s shape number and curve value for this curve.
+    pub(crate) fn shape_and_value(&self) -> (f64, Signal) {
         match self {
             Curve::Step => (0.0, Signal::Const(0.0)),
             Curve::Linear => (1.0, Signal::Const(0.0)),
@@ -47,6 +48,24 @@ impl From<f64> for Curve {
     }
 }
 
+impl From<i32> for Curve {
+    fn from(v: i32) -> Self {
+        Curve::Custom(Signal::Const(f64::from(v)))
+    }
+}
+
+impl From<Signal> for Curve {
+    fn from(v: Signal) -> Self {
+        Curve::Custom(v)
+    }
+}
+
+impl From<&Signal> for Curve {
+    fn from(v: &Signal) -> Self {
+        Curve::Custom(v.clone())
+    }
+}
+
 /// An envelope: levels joined by segments of given durations and curves, optionally with a
 /// release node (held while the gate is open) and a loop node. Pass it to `EnvGen`'s
 /// `envelope` input.
@@ -57,6 +76,15 @@ pub struct Env {
     curves: Vec<Curve>,
     release_node: Option<i32>,
     loop_node: Option<i32>,
+    offset: Signal,
+}
+
+/// One segment as `EnvGen` and `IEnvGen` read it: end level, duration, shape number, curve.
+struct Segment {
+    level: Signal,
+    time: Signal,
+    shape: f64,
+    curve: Signal,
 }
 
 impl Env {
@@ -73,6 +101,7 @@ impl Env {
             curves,
             release_node: None,
             loop_node: None,
+            offset: Signal::Const(0.0),
         }
     }
 
@@ -85,6 +114,12 @@ impl Env {
     /// Sets the loop node: after the release node is reached, loop back here.
     pub fn loop_node(mut self, node: i32) -> Env {
         self.loop_node = Some(node);
+        self
+    }
+
+    /// Sets the offset `IEnvGen` subtracts from its index (0 unless set); `EnvGen` ignores it.
+    pub fn offset(mut self, offset: impl Into<Signal>) -> Env {
+        self.offset = offset.into();
         self
     }
 
@@ -128,45 +163,58 @@ impl Env {
         .release_node(2)
     }
 
-    /// Attack to `sustain`, held while the gate is open, then release (curve -4).
+    /// Attack to `sustain`, held while the gate is open, then release, both segments of
+    /// `curve` (sclang's and supriya's default is `-4.0`).
     pub fn asr(
         attack: impl Into<Signal>,
         sustain: impl Into<Signal>,
         release: impl Into<Signal>,
+        curve: impl Into<Curve>,
     ) -> Env {
         Env::new(
             vec![Signal::Const(0.0), sustain.into(), Signal::Const(0.0)],
             vec![attack.into(), release.into()],
-            vec![Curve::from(-4.0)],
+            vec![curve.into()],
         )
         .release_node(1)
     }
 
-    /// Percussive: attack to `level`, then release (curve -4), no sustain.
+    /// Percussive: attack to `level`, then release, no sustain; both segments of `curve`
+    /// (the usual default is `-4.0`).
+    ///
+    /// ```
+    /// use scserver_synthdef::{Curve, Env};
+    /// let soft = Env::perc(0.01, 1.0, 0.5, -4.0);
+    /// let round = Env::perc(0.1, 0.4, 1.0, Curve::Sine);
+    /// # let _ = (soft, round);
+    /// ```
     pub fn perc(
         attack: impl Into<Signal>,
         release: impl Into<Signal>,
         level: impl Into<Signal>,
+        curve: impl Into<Curve>,
     ) -> Env {
         Env::new(
             vec![Signal::Const(0.0), level.into(), Signal::Const(0.0)],
             vec![attack.into(), release.into()],
-            vec![Curve::from(-4.0)],
+            vec![curve.into()],
         )
     }
 
-    /// Trapezoid: attack, sustain for a time, release (linear).
+    /// Trapezoid: attack, sustain for a time, release, every segment of `curve` (supriya's
+    /// default is `1.0`, a slight bend; [`Curve::Linear`] is sclang's).
     pub fn linen(
         attack: impl Into<Signal>,
         sustain_time: impl Into<Signal>,
         release: impl Into<Signal>,
         level: impl Into<Signal>,
+        curve: impl Into<Curve>,
     ) -> Env {
         let level = level.into();
         Env::new(
             vec![Signal::Const(0.0), level.clone(), level, Signal::Const(0.0)],
             vec![attack.into(), sustain_time.into(), release.into()],
-            vec![Curve::from(1.0)],
+            vec![curve.into()],
         )
     }
 
@@ -180,44 +228,88 @@ impl Env {
         )
     }
 
+    /// The segments, as many as the longest of levels after the first, times and curves
+    /// (shorter lists cycle, as supriya's `zip_cycled`).
+    fn segments(&self) -> Vec<Segment> {
+        let count = (self.levels.len().saturating_sub(1))
+            .max(self.times.len())
+            .max(self.curves.len());
+        let rest = &self.levels[1.min(self.levels.len())..];
+        let cycle = |v: &[Signal], i: usize| {
+            if v.is_empty() {
+                Signal::Const(0.0)
+            } else {
+                v[i % v.len()].clone()
+            }
+        };
+        (0..count)
+            .map(|i| {
+                let (shape, curve) = if self.curves.is_empty() {
+                    (1.0, Signal::Const(0.0))
+                } else {
+                    self.curves[i % self.curves.len()].shape_and_value()
+                };
+                Segment {
+                    level: cycle(rest, i),
+                    time: cycle(&self.times, i),
+                    shape,
+                    curve,
+                }
+            })
+            .collect()
+    }
+
+    fn first_level(&self) -> Signal {
+        self.levels.first().cloned().unwrap_or(Signal::Const(0.0))
+    }
+
     /// The values `EnvGen` reads: initial level, segment count, release and loop nodes
     /// (-99 for none), then level, time, shape and curve per segment. An envelope with
     /// array values becomes an array of such lists (one `EnvGen` each).
     pub fn serialize(&self) -> Signal {
-        let segments = (self.levels.len().saturating_sub(1))
-            .max(self.times.len())
-            .max(self.curves.len());
+        let segments = self.segments();
         let mut out: Vec<Signal> = vec![
-            self.levels.first().cloned().unwrap_or(Signal::Const(0.0)),
-            Signal::Const(segments as f64),
+            self.first_level(),
+            Signal::Const(segments.len() as f64),
             Signal::Const(self.release_node.map_or(-99.0, f64::from)),
             Signal::Const(self.loop_node.map_or(-99.0, f64::from)),
         ];
-        let rest = &self.levels[1.min(self.levels.len())..];
-        for i in 0..segments {
-            let cycle = |v: &[Signal]| {
-                if v.is_empty() {
-                    Signal::Const(0.0)
-                } else {
-                    v[i % v.len()].clone()
-                }
-            };
-            out.push(cycle(rest));
-            out.push(cycle(&self.times));
-            let (shape, value) = if self.curves.is_empty() {
-                (1.0, Signal::Const(0.0))
-            } else {
-                self.curves[i % self.curves.len()].shape_and_value()
-            };
-            out.push(Signal::Const(shape));
-            out.push(value);
+        for s in segments {
+            out.extend([s.level, s.time, Signal::Const(s.shape), s.curve]);
         }
-        let mut expanded = expand_deep(out);
-        if expanded.len() == 1 {
-            Signal::Array(expanded.pop().expect("one"))
-        } else {
-            Signal::Array(expanded.into_iter().map(Signal::Array).collect())
+        expanded(out)
+    }
+
+    /// The values `IEnvGen` reads (sclang's `asArrayForInterpolation`, supriya's
+    /// `serialize_interpolated`): offset, initial level, segment count, total duration, then
+    /// time, shape, curve and level per segment. Array values expand as in
+    /// [`serialize`](Self::serialize).
+    pub fn serialize_interpolated(&self) -> Signal {
+        let segments = self.segments();
+        // Summed from 0 one time at a time, so UGen times add up in supriya's order.
+        let duration = segments
+            .iter()
+            .fold(Signal::Const(0.0), |sum, s| sum + &s.time);
+        let mut out: Vec<Signal> = vec![
+            self.offset.clone(),
+            self.first_level(),
+            Signal::Const(segments.len() as f64),
+            duration,
+        ];
+        for s in segments {
+            out.extend([s.time, Signal::Const(s.shape), s.curve, s.level]);
         }
+        expanded(out)
+    }
+}
+
+/// One flat list, or one list per channel when some values are arrays.
+fn expanded(values: Vec<Signal>) -> Signal {
+    let mut lists = expand_deep(values);
+    if lists.len() == 1 {
+        Signal::Array(lists.pop().expect("one"))
+    } else {
+        Signal::Array(lists.into_iter().map(Signal::Array).collect())
     }
 }
 

@@ -24,6 +24,13 @@
 //! * Operators: `+ - * / %`, unary `-`, and methods such as [`Signal::abs`],
 //!   [`Signal::max`], [`Signal::gt`], [`Signal::midicps`]; pseudo-UGens such as
 //!   [`SynthDefBuilder::mix`], [`SynthDefBuilder::mul_add`] and [`Env`] for `EnvGen`.
+//! * Pseudo-UGens expand into ordinary UGens when called, as their sclang or supriya class
+//!   does: supriya's `Splay` ([`splay`](SynthDefBuilder::splay)), `Changed`, `CompanderD`,
+//!   `HilbertFIR`, `LinLin` ([`lin_lin`](SynthDefBuilder::lin_lin)); sclang's `SelectX`,
+//!   `TChoose`, `DynKlank`, `DynKlang`, `PMOsc`, `VarLag` ([`Signal::var_lag`]) and the
+//!   `lag2`/`lag3` helpers ([`Signal::lag2`], ...). `Klank` and `Klang` take a [`Bank`] of
+//!   frequencies, amplitudes and ring times or phases; `IEnvGen` reads an [`Env`] through
+//!   [`SynthDefBuilder::i_env_gen`].
 //! * [`SynthDef`]: [`compile`](SynthDef::compile), [`compile_many`](SynthDef::compile_many),
 //!   [`decode`](SynthDef::decode) (decode then compile gives the same bytes) and a
 //!   [`Display`](std::fmt::Display) dump in supriya's layout.
@@ -48,8 +55,10 @@
 //! supriya keeps as a UGen (such as [`Signal::rand`]) is added to the newest live builder
 //! of the current thread.
 
+mod bank;
 mod builder;
 pub mod catalogue;
+mod channels;
 mod def;
 mod env;
 mod error;
@@ -62,6 +71,7 @@ mod signal;
 mod special;
 pub mod ugens;
 
+pub use bank::Bank;
 pub use builder::{ControlValues, Limits, SynthDefBuilder, UGenCall};
 pub use def::{Input, ParamName, SynthDef, UGenSpec, Variant};
 pub use env::{Curve, Env};

@@ -1,8 +1,9 @@
 //! Pseudo-UGens: helpers that expand into ordinary UGens and operators.
 
-use crate::builder::SynthDefBuilder;
+use crate::builder::{SynthDefBuilder, UGenCall};
+use crate::env::{Curve, Env};
 use crate::graph::Signal;
-use crate::graph::{active_graph, expand, map_expanded};
+use crate::graph::{active_graph, expand, map_expanded, GraphRef};
 use crate::rate::Rate;
 use crate::special;
 
@@ -46,18 +47,17 @@ impl SynthDefBuilder {
         }
     }
 
-    /// Maps `source` linearly from `[in_min, in_max]` to `[out_min, out_max]` (a `MulAdd`).
+    /// Maps `source` linearly from `[in_min, in_max]` to `[out_min, out_max]`
+    /// ([`Signal::lin_lin`]).
     pub fn lin_lin(
         &self,
         source: impl Into<Signal>,
-        in_min: f64,
-        in_max: f64,
-        out_min: f64,
-        out_max: f64,
+        in_min: impl Into<Signal>,
+        in_max: impl Into<Signal>,
+        out_min: impl Into<Signal>,
+        out_max: impl Into<Signal>,
     ) -> Signal {
-        let scale = (out_max - out_min) / (in_max - in_min);
-        let offset = out_min - scale * in_min;
-        self.mul_add(source, scale, offset)
+        source.into().lin_lin(in_min, in_max, out_min, out_max)
     }
 
     /// `channels` channels of audio-rate silence: one `DC.ar(0)` read by every channel.
@@ -109,6 +109,22 @@ impl SynthDefBuilder {
 }
 
 impl Signal {
+    /// Maps `self` linearly from `[in_min, in_max]` to `[out_min, out_max]`: a `MulAdd` by
+    /// `(out_max - out_min) / (in_max - in_min)` plus `out_min - scale * in_min`, as
+    /// supriya's `LinLin`. The bounds may be signals (the arithmetic then becomes UGens).
+    pub fn lin_lin(
+        &self,
+        in_min: impl Into<Signal>,
+        in_max: impl Into<Signal>,
+        out_min: impl Into<Signal>,
+        out_max: impl Into<Signal>,
+    ) -> Signal {
+        let (in_min, out_min) = (in_min.into(), out_min.into());
+        let scale = (out_max.into() - &out_min) / (in_max.into() - &in_min);
+        let offset = out_min - (&scale * in_min);
+        self.mul_add(scale, offset)
+    }
+
     /// `self * mul + add` with supriya's `MulAdd` rules (needs a UGen in `self`, `mul` or
     /// `add`, or an active builder, to hold the result).
     pub fn mul_add(&self, mul: impl Into<Signal>, add: impl Into<Signal>) -> Signal {
@@ -143,29 +159,17 @@ impl Signal {
         let Some(info) = crate::catalogue::lookup(name) else {
             return self.clone();
         };
-        let channels = match self {
-            Signal::Array(items) => items.clone(),
-            other => vec![other.clone()],
-        };
-        let outs: Vec<Signal> = channels
-            .into_iter()
-            .map(|channel| {
-                let mut rate = channel.rate();
-                if !info.rates.contains(&rate) {
-                    rate = Rate::Control;
-                }
-                let mut call = crate::builder::UGenCall::on_graph(&graph, info, Some(rate))
-                    .input("source", channel);
-                for (k, v) in inputs {
-                    call = call.input(k, v.clone());
-                }
-                call.finish()
-            })
-            .collect();
-        match self {
-            Signal::Array(_) => Signal::Array(outs),
-            _ => outs.into_iter().next().unwrap_or(Signal::Array(Vec::new())),
-        }
+        self.map_channels(&mut |channel| {
+            let mut rate = channel.rate();
+            if !info.rates.contains(&rate) {
+                rate = Rate::Control;
+            }
+            let mut call = UGenCall::on_graph(&graph, info, Some(rate)).input("source", channel);
+            for (k, v) in inputs {
+                call = call.input(k, v.clone());
+            }
+            call.finish()
+        })
     }
 
     /// Clips to `[min, max]` with a `Clip` UGen.
@@ -196,8 +200,15 @@ impl Signal {
         )
     }
 
-    /// Maps `[in_min, in_max]` exponentially to `[out_min, out_max]` (`LinExp`).
-    pub fn lin_exp(&self, in_min: f64, in_max: f64, out_min: f64, out_max: f64) -> Signal {
+    /// Maps `[in_min, in_max]` exponentially to `[out_min, out_max]` (`LinExp`); the
+    /// bounds may be signals.
+    pub fn lin_exp(
+        &self,
+        in_min: impl Into<Signal>,
+        in_max: impl Into<Signal>,
+        out_min: impl Into<Signal>,
+        out_max: impl Into<Signal>,
+    ) -> Signal {
         self.map_ugen(
             "LinExp",
             &[
@@ -207,5 +218,218 @@ impl Signal {
                 ("output_maximum", out_max.into()),
             ],
         )
+    }
+
+    /// Smooths with a `Lag2` (two lags in series) of `time` seconds, as sclang's `lag2`.
+    pub fn lag2(&self, time: impl Into<Signal>) -> Signal {
+        self.map_ugen("Lag2", &[("lag_time", time.into())])
+    }
+
+    /// Smooths with a `Lag3` (three lags in series) of `time` seconds, as sclang's `lag3`.
+    pub fn lag3(&self, time: impl Into<Signal>) -> Signal {
+        self.map_ugen("Lag3", &[("lag_time", time.into())])
+    }
+
+    /// `Lag2UD`: [`lag2`](Self::lag2) with separate rise and fall times.
+    pub fn lag2_ud(&self, up: impl Into<Signal>, down: impl Into<Signal>) -> Signal {
+        self.map_ugen(
+            "Lag2UD",
+            &[("lag_time_up", up.into()), ("lag_time_down", down.into())],
+        )
+    }
+
+    /// `Lag3UD`: [`lag3`](Self::lag3) with separate rise and fall times.
+    pub fn lag3_ud(&self, up: impl Into<Signal>, down: impl Into<Signal>) -> Signal {
+        self.map_ugen(
+            "Lag3UD",
+            &[("lag_time_up", up.into()), ("lag_time_down", down.into())],
+        )
+    }
+
+    /// sclang's `VarLag`: glides to each new value of `self` in `time` seconds along a
+    /// segment of shape `warp` bent by `curvature`, from `start` (else the first value).
+    /// A [`Curve::Linear`] warp is the `VarLag` UGen; any other is an `EnvGen` restarted when
+    /// `self` (or a non-constant `time`) changes. Only the shape of `warp` counts: sclang's
+    /// default warp is `Curve::from(5.0)` (custom, bent by `curvature`). A constant `self`
+    /// or a `time` of 0 is returned as it is. Each channel runs at its own rate.
+    pub fn var_lag(
+        &self,
+        time: impl Into<Signal>,
+        curvature: impl Into<Signal>,
+        warp: Curve,
+        start: impl Into<Option<Signal>>,
+    ) -> Signal {
+        let (time, curvature, start) = (time.into(), curvature.into(), start.into());
+        let Some(graph) = self.graph().or_else(active_graph) else {
+            return self.clone();
+        };
+        let (shape, _) = warp.shape_and_value();
+        self.map_channels(&mut |input| {
+            let rate = input.rate();
+            if rate == Rate::Scalar || time.is(0.0) {
+                return input.clone();
+            }
+            let start = start.clone().unwrap_or_else(|| input.clone());
+            if warp == Curve::Linear {
+                return call(&graph, "VarLag", rate)
+                    .input("source", input)
+                    .input("lag_time", time.clone())
+                    .input("start", start)
+                    .finish();
+            }
+            let mut trigger = changed(&graph, rate, input, &Signal::Const(0.0))
+                + call(&graph, "Impulse", rate)
+                    .input("frequency", 0.0)
+                    .finish();
+            if time.rate() != Rate::Scalar {
+                trigger = trigger + changed(&graph, Rate::Control, &time, &Signal::Const(0.0));
+            }
+            let envelope = vec![
+                start,
+                Signal::Const(1.0),
+                Signal::Const(-99.0),
+                Signal::Const(-99.0),
+                input.clone(),
+                time.clone(),
+                Signal::Const(shape),
+                curvature.clone(),
+            ];
+            call(&graph, "EnvGen", rate)
+                .input("envelope", envelope)
+                .input("gate", trigger)
+                .finish()
+        })
+    }
+
+    /// `make` applied to each channel; an array stays an array.
+    fn map_channels(&self, make: &mut dyn FnMut(&Signal) -> Signal) -> Signal {
+        match self {
+            Signal::Array(items) => Signal::Array(items.iter().map(&mut *make).collect()),
+            other => make(other),
+        }
+    }
+}
+
+/// Starts catalogue UGen `name` on `graph`.
+fn call(graph: &GraphRef, name: &str, rate: Rate) -> UGenCall {
+    UGenCall::on_graph(
+        graph,
+        crate::catalogue::lookup(name).expect("a catalogue row"),
+        Some(rate),
+    )
+}
+
+/// `abs(HPZ1(source)) > threshold`, 1 while `source` changes by more than `threshold`.
+fn changed(graph: &GraphRef, rate: Rate, source: &Signal, threshold: &Signal) -> Signal {
+    call(graph, "HPZ1", rate)
+        .input("source", source)
+        .finish()
+        .abs()
+        .gt(threshold)
+}
+
+impl SynthDefBuilder {
+    /// 1 while `source` changes by more than `threshold` from one sample to the next, else 0:
+    /// `abs(HPZ1(source)) > threshold`, as supriya's and sclang's `Changed`.
+    pub fn changed(
+        &self,
+        rate: Rate,
+        source: impl Into<Signal>,
+        threshold: impl Into<Signal>,
+    ) -> Signal {
+        changed(&self.graph_ref(), rate, &source.into(), &threshold.into())
+    }
+
+    /// supriya's `CompanderD`: a `Compander` of `source` delayed by `clamp_time` (a
+    /// `DelayN`), controlled by `source` itself, so the gain changes before the peaks it
+    /// reacts to. supriya's argument order and defaults (0.5, 0.01, 0.1, 1, 1); sclang's
+    /// `relaxTime` defaults to 0.01.
+    pub fn compander_d(
+        &self,
+        source: impl Into<Signal>,
+        threshold: impl Into<Signal>,
+        clamp_time: impl Into<Signal>,
+        relax_time: impl Into<Signal>,
+        slope_above: impl Into<Signal>,
+        slope_below: impl Into<Signal>,
+    ) -> Signal {
+        let (source, clamp_time) = (source.into(), clamp_time.into());
+        let delayed = self
+            .ugen("DelayN", Rate::Audio)
+            .input("source", &source)
+            .input("maximum_delay_time", &clamp_time)
+            .input("delay_time", &clamp_time)
+            .finish();
+        self.ugen("Compander", Rate::Audio)
+            .input("source", delayed)
+            .input("control", source)
+            .input("threshold", threshold)
+            .input("slope_below", slope_below)
+            .input("slope_above", slope_above)
+            .input("clamp_time", clamp_time)
+            .input("relax_time", relax_time)
+            .finish()
+    }
+
+    /// `HilbertFIR`: `[source delayed, source shifted by 90 degrees]`, the shift made by an
+    /// FFT of `source` in `buffer` (`PV_PhaseShift90`, then `IFFT`), the delay (`DelayN` by
+    /// the buffer's duration) matching the FFT's latency.
+    pub fn hilbert_fir(&self, source: impl Into<Signal>, buffer: impl Into<Signal>) -> Signal {
+        let (source, buffer) = (source.into(), buffer.into());
+        let fft = self
+            .ugen("FFT", Rate::Control)
+            .input("buffer_id", &buffer)
+            .input("source", &source)
+            .finish();
+        let chain = self
+            .ugen("PV_PhaseShift90", Rate::Control)
+            .input("pv_chain", fft)
+            .finish();
+        let delay = self
+            .ugen("BufDur", Rate::Control)
+            .input("buffer_id", buffer)
+            .finish();
+        let delayed = self
+            .ugen("DelayN", Rate::Audio)
+            .input("source", source)
+            .input("maximum_delay_time", &delay)
+            .input("delay_time", delay)
+            .finish();
+        let shifted = self
+            .ugen("IFFT", Rate::Audio)
+            .input("pv_chain", chain)
+            .finish();
+        Signal::Array(vec![delayed, shifted])
+    }
+
+    /// sclang's `PMOsc`: phase modulation, a `SinOsc` at `carrier` whose phase is a `SinOsc`
+    /// at `modulator` (starting at `modulator_phase`) times `index` radians.
+    pub fn pm_osc(
+        &self,
+        rate: Rate,
+        carrier: impl Into<Signal>,
+        modulator: impl Into<Signal>,
+        index: impl Into<Signal>,
+        modulator_phase: impl Into<Signal>,
+    ) -> Signal {
+        let modulation = self
+            .ugen("SinOsc", rate)
+            .input("frequency", modulator)
+            .input("phase", modulator_phase)
+            .finish();
+        self.ugen("SinOsc", rate)
+            .input("frequency", carrier)
+            .input("phase", self.mul_add(modulation, index, 0.0))
+            .finish()
+    }
+
+    /// `IEnvGen`: the level of `envelope` at time `index` (seconds from its start, less its
+    /// [`offset`](Env::offset)), read in sclang's interpolation layout
+    /// ([`Env::serialize_interpolated`]).
+    pub fn i_env_gen(&self, rate: Rate, envelope: &Env, index: impl Into<Signal>) -> Signal {
+        self.ugen("IEnvGen", rate)
+            .input("index", index)
+            .input("envelope", envelope.serialize_interpolated())
+            .finish()
     }
 }

@@ -111,6 +111,7 @@ macro_rules! catalogue_rows {
             Normalizer [ar] 1 [] { source(req ar) level(1.0) duration(0.01) }
             Done [kr] 1 [] { source(req) }
             EnvGen [ar kr] 1 [done_flag] { gate(1.0) level_scale(1.0) level_bias(0.0) time_scale(1.0) done_action(0.0) envelope(array) }
+            IEnvGen [ar kr] 1 [] { index(req) envelope(array) }
             Free [kr] 1 [] { trigger(0.0) node_id(req) }
             FreeSelf [kr] 1 [] { trigger(req) }
             FreeSelfWhenDone [kr] 1 [] { source(req) }
@@ -121,6 +122,7 @@ macro_rules! catalogue_rows {
             Blip [ar kr] 1 [] { frequency(440.0) harmonic_count(200.0) }
             FSinOsc [ar kr] 1 [] { frequency(440.0) initial_phase(0.0) }
             Klank [ar] 1 [] { source(req ar) frequency_scale(1.0) frequency_offset(0.0) decay_scale(1.0) specifications(array) }
+            Klang [ar] 1 [] { frequency_scale(1.0) frequency_offset(0.0) specifications(array) }
             Pulse [ar kr] 1 [] { frequency(440.0) width(0.5) }
             Saw [ar kr] 1 [pure] { frequency(440.0) }
             APF [ar kr] 1 [pure] { source(req ar) frequency(440.0) radius(0.8) }
@@ -143,6 +145,7 @@ macro_rules! catalogue_rows {
             Lag2UD [ar kr] 1 [pure] { source(req ar) lag_time_up(0.1) lag_time_down(0.1) }
             Lag3 [ar kr] 1 [pure] { source(req ar) lag_time(0.1) }
             Lag3UD [ar kr] 1 [pure] { source(req ar) lag_time_up(0.1) lag_time_down(0.1) }
+            VarLag [ar kr] 1 [pure] { source(req ar) lag_time(0.1) start(auto) }
             LeakDC [ar kr] 1 [pure] { source(req ar) coefficient(by_rate 0.995 0.9) }
             LPF [ar kr] 1 [pure] { source(req ar) frequency(440.0) }
             LPZ1 [ar kr] 1 [pure] { source(req ar) }

@@ -117,6 +117,8 @@ fn instance(
             }
         }
         "ScopeOut2" if auto[2] => inputs[2] = inputs[1].clone(),
+        // Without a start level, sclang's VarLag starts from its input.
+        "VarLag" if auto[2] => inputs[2] = inputs[0].clone(),
         "Poll" if auto[3] => {
             // Without a label, print the class of the polled UGen, as supriya does.
             let class = match &inputs[1] {

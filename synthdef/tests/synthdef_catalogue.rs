@@ -112,7 +112,7 @@ fn sample_input(
         return FFT::kr(b).source(audio_src()).finish();
     }
     if info.name == "EnvGen" && name == "envelope" {
-        return Env::perc(0.01, 1.0, 1.0).into();
+        return Env::perc(0.01, 1.0, 1.0, -4.0).into();
     }
     let scalar = |audio: bool| {
         if audio && rate == Rate::Audio {

@@ -280,7 +280,7 @@ fn envelopes_serialize_and_expand() {
     );
     // An array level makes one envelope per channel, hence one EnvGen each.
     let b = SynthDefBuilder::new("env");
-    let env = Env::perc(0.01, 1.0, vec![0.5, 1.0]);
+    let env = Env::perc(0.01, 1.0, vec![0.5, 1.0], -4.0);
     let gens = EnvGen::kr(&b).envelope(env).done_action(2.0).finish();
     assert_eq!(gens.len(), 2);
     Out::kr(&b).source(gens).finish();

@@ -127,6 +127,58 @@ fn fix_silence() {
     check_in(FIXTURES, fixtures::fix_silence());
 }
 
+macro_rules! fixtures {
+    ($($(#[$doc:meta])* $name:ident,)*) => {$(
+        $(#[$doc])*
+        #[test]
+        fn $name() {
+            check_in(FIXTURES, fixtures::$name());
+        }
+    )*};
+}
+
+// Pseudo-UGens supriya has: its compiler made the expected bytes and dump.
+fixtures! {
+    /// supriya's `Splay`: positions and level from controls, and the control-rate normalisation.
+    fix_splay,
+    /// supriya's `CompanderD`: a `DelayN` of the source feeds the `Compander` it controls.
+    fix_compander_d,
+    /// supriya's `Changed` at both rates.
+    fix_changed,
+    /// supriya's `HilbertFIR`: FFT, `PV_PhaseShift90`, `IFFT` and a `DelayN` by `BufDur`.
+    fix_hilbert_fir,
+    /// `Klank` from frequency, amplitude and ring-time arrays, shorter ones cycling.
+    fix_klank,
+    /// `LinLin` and `LinExp` with ranges from controls.
+    fix_lin_lin,
+    /// `Env::perc`, `asr` and `linen` with a control, a named and a numeric curve.
+    fix_env_curves,
+    /// The `Lag2`, `Lag3`, `Lag2UD` and `Lag3UD` helpers.
+    fix_lag_helpers,
+}
+
+// Pseudo-UGens only sclang has: the `.py` beside each expands sclang's class by hand (its
+// comment says which class and how) and supriya compiles that graph, so the bytes check both
+// the expansion and the compiler.
+fixtures! {
+    /// sclang's `SelectX`: two `Select`s (even, odd) crossfaded by `XFade2`.
+    fix_select_x,
+    /// sclang's `TChoose`: `Select` by a `TIRand` over the indices.
+    fix_t_choose,
+    /// sclang's `Klang`: frequency, amplitude, phase per partial, defaults 1 and 0.
+    fix_klang,
+    /// sclang's `DynKlank`: scaled `Ringz`s times their amplitudes, summed.
+    fix_dyn_klank,
+    /// sclang's `DynKlang`: offset `SinOsc`s times their amplitudes, summed.
+    fix_dyn_klang,
+    /// sclang's `PMOsc`: a `SinOsc` whose phase is a `SinOsc` times the index.
+    fix_pm_osc,
+    /// sclang's `VarLag`: `EnvGen`s retriggered by `Changed`, and the `VarLag` UGen.
+    fix_var_lag,
+    /// `IEnvGen` with an envelope in sclang's interpolation layout.
+    fix_i_env_gen,
+}
+
 #[test]
 fn every_fixture_has_a_test() {
     let mut names: Vec<String> = std::fs::read_dir(FIXTURES)

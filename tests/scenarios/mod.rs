@@ -55,7 +55,7 @@ pub fn boot_then_quit_in_order_and_nothing_left(options: Options) {
     assert_eq!(server.status(), Status::Online);
     assert!(server.is_owner());
     assert_eq!(server.client_id(), Some(0));
-    assert_eq!(server.default_group(), Some(1));
+    assert_eq!(server.default_group(), Some(scserver::GroupId::new(1)));
     let info = query_node(&server, 1).expect("the default group exists");
     assert_eq!(info.args[4], OscType::Int(1), "node 1 is a group");
     let state = server.state();
@@ -110,7 +110,7 @@ pub fn connect_and_disconnect_a_second_client(options: Options) {
     assert!(!guest.is_owner());
     assert_eq!(owner.client_id(), Some(0));
     assert_eq!(guest.client_id(), Some(1));
-    assert_eq!(guest.default_group(), Some(2));
+    assert_eq!(guest.default_group(), Some(scserver::GroupId::new(2)));
     query_node(&guest, 2).expect("the guest's default group exists");
 
     // Node ids of the two clients never collide: the client id sits in the high bits.

@@ -157,14 +157,15 @@ impl ServerActor {
 /// non-realtime thread; a burst larger than that in one control period loses the rest, silently.
 /// Reconciling replaces a subtree of the mirror with a `/g_queryTree` of it.
 pub fn reconcile(mirror: &mut Mirror, tree: &QueryTreeGroup) -> Vec<i32> {
+    use scserver_core::ids::NodeId;
     use scserver_core::reply::{NodeEvent, NodeInfo, NodeNotification};
     use scserver_core::tree::QueryTreeNode;
     use std::collections::HashSet;
 
-    let present: HashSet<i32> = tree.walk().map(|(_, n)| n.node_id()).collect();
+    let present: HashSet<i32> = tree.walk().map(|(_, n)| n.node_id().get()).collect();
     // Nodes the mirror holds under the group that the server no longer has.
     let mut stale = Vec::new();
-    let mut stack = vec![tree.node_id];
+    let mut stack = vec![tree.node_id.get()];
     while let Some(group) = stack.pop() {
         for child in mirror.children(group).collect::<Vec<_>>() {
             if present.contains(&child) {
@@ -179,7 +180,7 @@ pub fn reconcile(mirror: &mut Mirror, tree: &QueryTreeGroup) -> Vec<i32> {
         let end = NodeNotification {
             event: NodeEvent::End,
             info: NodeInfo {
-                node_id: id,
+                node_id: NodeId::new(id),
                 parent: None,
                 previous: None,
                 next: None,
@@ -193,7 +194,7 @@ pub fn reconcile(mirror: &mut Mirror, tree: &QueryTreeGroup) -> Vec<i32> {
     // Parents before children, siblings in order: every hint the mirror checks is already true.
     let mut groups = vec![tree];
     while let Some(group) = groups.pop() {
-        let ids: Vec<i32> = group.children.iter().map(|n| n.node_id()).collect();
+        let ids: Vec<NodeId> = group.children.iter().map(|n| n.node_id()).collect();
         for (i, node) in group.children.iter().enumerate() {
             let (is_group, head, tail) = match node {
                 QueryTreeNode::Group(g) => {
@@ -207,7 +208,7 @@ pub fn reconcile(mirror: &mut Mirror, tree: &QueryTreeGroup) -> Vec<i32> {
                 QueryTreeNode::Synth(_) => (false, None, None),
             };
             let id = ids[i];
-            let event = if mirror.contains(id) {
+            let event = if mirror.contains(id.get()) {
                 NodeEvent::Move
             } else {
                 NodeEvent::Go
@@ -279,6 +280,7 @@ impl Handler<RefreshMirror> for ServerActor {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use scserver_core::ids::{GroupId, NodeId};
     use scserver_core::reply::{NodeEvent, NodeInfo, NodeNotification};
     use scserver_core::tree::QueryTreeNode;
 
@@ -286,9 +288,9 @@ mod tests {
         NodeNotification {
             event: NodeEvent::Go,
             info: NodeInfo {
-                node_id: id,
-                parent: Some(parent),
-                previous,
+                node_id: NodeId::new(id),
+                parent: Some(GroupId::new(parent)),
+                previous: previous.map(NodeId::new),
                 next: None,
                 is_group: true,
                 head: None,
@@ -299,7 +301,7 @@ mod tests {
 
     fn group(id: i32, children: Vec<QueryTreeNode>) -> QueryTreeGroup {
         QueryTreeGroup {
-            node_id: id,
+            node_id: GroupId::new(id),
             children,
         }
     }
