@@ -4,6 +4,7 @@
 use std::ops::BitOr;
 
 use crate::command::{Command, Value};
+use crate::ids::BufferId;
 use crate::soundfile::{HeaderFormat, SampleFormat};
 use crate::validate::InvalidArgument;
 
@@ -196,7 +197,7 @@ pub fn normalize(buffer_id: i32, peak: f32, layout: Layout) -> Result<Command, I
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BufferCopy {
     /// The buffer to read from.
-    pub source: i32,
+    pub source: BufferId,
     /// Its first frame to read.
     pub source_frame: i32,
     /// The first frame of the target to write.
@@ -212,7 +213,7 @@ pub fn copy(target: i32, copy: BufferCopy) -> Command {
         "copy",
         vec![
             Value::Int(copy.target_frame),
-            Value::Int(copy.source),
+            Value::Int(copy.source.get()),
             Value::Int(copy.source_frame),
             Value::Int(copy.frames.unwrap_or(-1)),
         ],
@@ -298,8 +299,9 @@ impl FileRead {
         }
     }
 
-    /// The command reading into `buffer_id`, with `completion` run when it is done.
-    pub fn to_command(&self, buffer_id: i32, completion: Vec<Command>) -> Command {
+    /// The command reading into `buffer_id`.
+    pub fn to_command(&self, buffer_id: i32) -> Command {
+        let completion = Vec::new();
         let (path, file_start, buffer_start) =
             (self.path.clone(), self.file_start, self.buffer_start);
         let (frames, leave_open) = (
@@ -394,8 +396,9 @@ impl FileWrite {
         }
     }
 
-    /// The command writing `buffer_id`, with `completion` run when it is done.
-    pub fn to_command(&self, buffer_id: i32, completion: Vec<Command>) -> Command {
+    /// The command writing `buffer_id`.
+    pub fn to_command(&self, buffer_id: i32) -> Command {
+        let completion = Vec::new();
         Command::BWrite {
             buffer_id,
             path: self.path.clone(),
@@ -531,7 +534,7 @@ mod tests {
         let c = copy(
             4,
             BufferCopy {
-                source: 9,
+                source: BufferId::new(9),
                 source_frame: 16,
                 target_frame: 2,
                 frames: None,
@@ -558,7 +561,7 @@ mod tests {
             .frames(100)
             .buffer_start(5)
             .leave_open();
-        let c = read.to_command(1, vec![]);
+        let c = read.to_command(1);
         assert_eq!(c.address(), "/b_read");
         assert_eq!(
             args(&c),
@@ -571,7 +574,7 @@ mod tests {
                 OscType::Int(1)
             ]
         );
-        let all = FileRead::new("/a.wav").to_command(1, vec![]);
+        let all = FileRead::new("/a.wav").to_command(1);
         assert_eq!(
             args(&all)[2..],
             [
@@ -581,9 +584,7 @@ mod tests {
                 OscType::Int(0)
             ]
         );
-        let channel = FileRead::new("/a.wav")
-            .channels(vec![1])
-            .to_command(1, vec![]);
+        let channel = FileRead::new("/a.wav").channels(vec![1]).to_command(1);
         assert_eq!(channel.address(), "/b_readChannel");
         assert_eq!(args(&channel).last(), Some(&OscType::Int(1)));
     }
@@ -596,7 +597,7 @@ mod tests {
             .start_frame(8)
             .leave_open();
         assert_eq!(
-            args(&w.to_command(3, vec![])),
+            args(&w.to_command(3)),
             vec![
                 OscType::Int(3),
                 "/b.aiff".into(),
@@ -607,7 +608,7 @@ mod tests {
                 OscType::Int(1)
             ]
         );
-        let plain = FileWrite::new("/b.wav").to_command(3, vec![]);
+        let plain = FileWrite::new("/b.wav").to_command(3);
         assert_eq!(
             args(&plain)[2..],
             [
