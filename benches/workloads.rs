@@ -310,7 +310,7 @@ async fn fault_detect(port: u16, signal: nix::sys::signal::Signal, bound: Durati
     use nix::sys::signal::{kill, Signal};
     let server = boot(port).await;
     let (tx, rx) = std::sync::mpsc::channel();
-    server.register_lifecycle_callback(
+    let _events = server.register_lifecycle_callback(
         [],
         move |n| {
             let _ = tx.send((n.event, Instant::now()));

@@ -42,7 +42,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let port = std::env::args().nth(1).map_or(Ok(57120), |p| p.parse())?;
     let monitor = Monitor.start();
     let supervisor = ServerSupervisor::new();
-    supervisor.subscribe(monitor.clone().recipient());
+    let _supervision = supervisor.subscribe(monitor.clone().recipient());
     let options = Options {
         port,
         start_jack: true,
@@ -51,12 +51,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         ..Options::default()
     };
     let server = supervisor.add("main", options).await?;
-    server.subscribe(monitor.recipient());
+    let _lifecycle = server.subscribe(monitor.recipient());
     println!(
         "booted, pid {:?}; killing it to see the restart",
         server.pid()
     );
-    server.signal_process(nix::sys::signal::Signal::SIGKILL);
+    server.signal_process(scserver::ProcessSignal::Kill);
     tokio::select! {
         _ = tokio::time::sleep(Duration::from_secs(3)) => {}
         _ = tokio::signal::ctrl_c() => {}

@@ -8,16 +8,17 @@ use std::time::Duration;
 use actix::prelude::*;
 use rosc::{OscMessage, OscPacket};
 use scserver_actors::allocator::{Allocate, Free, IdKind};
-use scserver_actors::router::{AddCallback, OscReceived, OscSink, RemoveCallback, Sink};
+use scserver_actors::router::{AddCallback, OscReceived, OscSink, Sink};
 use scserver_actors::server::boot::{Boot, Connect};
 use scserver_actors::server::events::{
-    RegisterLifecycleCallback, Subscribe, UnregisterLifecycleCallback,
+    Awaited, RegisterLifecycleCallback, Subscribe, Topic, Unsubscribe, WaitFor,
 };
 use scserver_actors::server::quit::{Disconnect, Quit, Reboot};
 use scserver_actors::server::request::{encode, Expectation, Outgoing, Request, Send};
 use scserver_actors::server::reset::Reset;
 use scserver_actors::server::{
-    lifecycle_callback, LifecycleNotice, ServerActor, ServerState, SignalProcess, Status, Watch,
+    lifecycle_callback, LifecycleNotice, ProcessSignal, ServerActor, ServerState, SignalProcess,
+    Status,
 };
 use scserver_actors::{RequestError, ServerError};
 use scserver_core::command::Command;
@@ -25,11 +26,35 @@ use scserver_core::validate::{self, Limits};
 use scserver_core::{LifecycleEvent, Options, Pattern};
 use tokio::sync::{oneshot, watch};
 
-use crate::callbacks::{LifecycleCallbackHandle, OscCallbackHandle};
+use crate::callbacks::Subscription;
 use crate::runtime::{self, RuntimeThread};
 
 /// A scsynth server driven with async methods. Cheap to clone; clones share one server. When the
 /// last clone is dropped, a server it booted is quit.
+///
+/// Inside an actix system (here one made for the example) its actors run on the caller's
+/// arbiter:
+///
+/// ```
+/// use std::time::Duration;
+/// use scserver::{AsyncServer, Options, Position};
+///
+/// # let port = std::net::UdpSocket::bind("127.0.0.1:0")?.local_addr()?.port();
+/// actix::System::new().block_on(async {
+///     let server = AsyncServer::new(Options { port, start_jack: true, ..Options::default() });
+///     server.boot(None).await?;
+///     // Calls on a request context return at once and leave as one bundle on close.
+///     let context = server.bundle();
+///     let group = context.add_group(Position::default()).await?;
+///     context.add_group(Position::tail(&group)).await?;
+///     context.close()?;
+///     server.sync(None, None).await?;
+///     assert_eq!(server.node_children(&group).len(), 1);
+///     server.quit(false).await?;
+///     server.exited(Duration::from_secs(5)).await
+/// })?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone)]
 pub struct AsyncServer {
     inner: Arc<Inner>,
@@ -282,14 +307,15 @@ impl AsyncServer {
     }
 
     /// Calls `procedure` for each message matching `pattern` (or `failure_pattern`), on the
-    /// router's thread; it must not block. With `once`, only for the first.
+    /// router's thread; it must not block. With `once`, only for the first. It hears until the
+    /// returned [`Subscription`] is dropped.
     pub fn register_osc_callback(
         &self,
         pattern: Pattern,
         procedure: impl FnMut(&OscMessage) + std::marker::Send + 'static,
         failure_pattern: Option<Pattern>,
         once: bool,
-    ) -> OscCallbackHandle {
+    ) -> Subscription {
         self.add_osc_callback(
             pattern,
             failure_pattern,
@@ -298,13 +324,14 @@ impl AsyncServer {
         )
     }
 
-    /// Delivers each message matching `pattern` to an actix recipient.
+    /// Delivers each message matching `pattern` to an actix recipient, until the returned
+    /// [`Subscription`] is dropped.
     pub fn subscribe_osc(
         &self,
         pattern: Pattern,
         recipient: Recipient<OscReceived>,
         once: bool,
-    ) -> OscCallbackHandle {
+    ) -> Subscription {
         self.add_osc_callback(pattern, None, once, Sink::Recipient(recipient))
     }
 
@@ -314,8 +341,8 @@ impl AsyncServer {
         failure_pattern: Option<Pattern>,
         once: bool,
         sink: OscSink,
-    ) -> OscCallbackHandle {
-        let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
+    ) -> Subscription {
+        let id = self.next_id();
         self.inner.addr.do_send(AddCallback {
             id,
             pattern,
@@ -323,27 +350,19 @@ impl AsyncServer {
             once,
             sink,
         });
-        OscCallbackHandle(id)
-    }
-
-    /// Removes an OSC callback; answers whether it was registered.
-    pub async fn unregister_osc_callback(&self, handle: OscCallbackHandle) -> bool {
-        self.inner
-            .addr
-            .send(RemoveCallback(handle.0))
-            .await
-            .unwrap_or(false)
+        self.subscription(Topic::Osc, id)
     }
 
     /// Calls `procedure` on the given lifecycle events (all when `events` is empty), in order, on
-    /// the server actor's thread; it must not block. With `once`, only the first time.
+    /// the server actor's thread; it must not block. With `once`, only the first time. It hears
+    /// until the returned [`Subscription`] is dropped.
     pub fn register_lifecycle_callback(
         &self,
         events: impl IntoIterator<Item = LifecycleEvent>,
         procedure: impl FnMut(&LifecycleNotice) + std::marker::Send + 'static,
         once: bool,
-    ) -> LifecycleCallbackHandle {
-        let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
+    ) -> Subscription {
+        let id = self.next_id();
         let events: HashSet<_> = events.into_iter().collect();
         self.inner
             .addr
@@ -353,31 +372,63 @@ impl AsyncServer {
                 once,
                 Box::new(procedure),
             )));
-        LifecycleCallbackHandle(id)
+        self.subscription(Topic::Lifecycle, id)
     }
 
-    /// Removes a lifecycle callback; answers whether it was registered.
-    pub async fn unregister_lifecycle_callback(&self, handle: LifecycleCallbackHandle) -> bool {
-        self.inner
-            .addr
-            .send(UnregisterLifecycleCallback(handle.0))
-            .await
-            .unwrap_or(false)
+    /// Sends every lifecycle notice to an actix recipient, until the returned [`Subscription`]
+    /// is dropped.
+    pub fn subscribe(&self, recipient: Recipient<LifecycleNotice>) -> Subscription {
+        let id = self.next_id();
+        self.inner.addr.do_send(Subscribe { id, recipient });
+        self.subscription(Topic::Lifecycle, id)
     }
 
-    /// Sends every lifecycle notice to an actix recipient.
-    pub fn subscribe(&self, recipient: Recipient<LifecycleNotice>) {
-        self.inner.addr.do_send(Subscribe(recipient));
+    /// An id for a subscription or wait, unique for this server.
+    pub(crate) fn next_id(&self) -> u64 {
+        self.inner.next_id.fetch_add(1, Ordering::Relaxed)
     }
 
-    /// Sends a signal to the owned scsynth process (fault injection; supervision).
-    pub fn signal_process(&self, signal: nix::sys::signal::Signal) {
+    /// The guard that ends subscription `id` of `topic`. It holds no strong address: a
+    /// subscription does not keep the server's actors alive.
+    pub(crate) fn subscription(&self, topic: Topic, id: u64) -> Subscription {
+        let server = self.inner.addr.downgrade();
+        Subscription::new(move || {
+            if let Some(server) = server.upgrade() {
+                server.do_send(Unsubscribe { topic, id });
+            }
+        })
+    }
+
+    /// Waits, at most `timeout`, until the server is online (supriya's boot future): at once when
+    /// it is, else at the end of the next boot or connect (by this or any caller, a supervisor's
+    /// restart included). A boot or connect that ends offline is [`ServerError::NotOnline`]; the
+    /// bound, [`ServerError::WaitTimedOut`]; a server object gone, [`ServerError::ActorGone`].
+    pub async fn online(&self, timeout: Duration) -> Result<(), ServerError> {
+        self.wait_for(Awaited::Online, timeout).await
+    }
+
+    /// Waits, at most `timeout`, until the server has exited (supriya's exit future): offline,
+    /// after a quit, a disconnect, a failed boot or a crash, an owned process gone. At once when
+    /// offline.
+    pub async fn exited(&self, timeout: Duration) -> Result<(), ServerError> {
+        self.wait_for(Awaited::Exited, timeout).await
+    }
+
+    async fn wait_for(&self, until: Awaited, timeout: Duration) -> Result<(), ServerError> {
+        let id = self.next_id();
+        // The actor decides on each event and runs the timer: no runtime needed on this side.
+        self.inner.addr.send(WaitFor { id, until, timeout }).await?
+    }
+
+    /// Sends a signal to the owned scsynth process, if there is one (fault injection;
+    /// supervision).
+    pub fn signal_process(&self, signal: ProcessSignal) {
         self.inner.addr.do_send(SignalProcess(signal));
     }
 
     /// A receiver that sees every state change, for waiting on a status.
-    pub async fn watch(&self) -> Result<watch::Receiver<ServerState>, ServerError> {
-        Ok(self.inner.addr.send(Watch).await?)
+    pub fn watch(&self) -> watch::Receiver<ServerState> {
+        self.inner.state.clone()
     }
 
     /// The actor's address, for actix applications that talk to it directly.

@@ -1,4 +1,5 @@
-//! Blocking forms of async methods, generated so no logic is written twice.
+//! Blocking forms of async methods, and plain delegations of the rest, generated so no logic is
+//! written twice.
 
 /// `forward! { Type => via; fn name(args) -> Ret; … }` implements, on `Type`, blocking methods
 /// that wait for `self.via().name(args)`. The actors run on their own thread, so waiting here
@@ -21,7 +22,22 @@ macro_rules! forward {
     };
 }
 
-pub(crate) use forward;
+/// `delegate! { Type => via; fn name(args) -> Ret; … }` implements, on `Type`, methods that
+/// answer `self.via().name(args)` as they are: the ones that never wait.
+macro_rules! delegate {
+    ($ty:ty => $via:ident; $($(#[$doc:meta])* fn $name:ident($($arg:ident: $argty:ty),*) $(-> $ret:ty)?;)*) => {
+        impl $ty {
+            $(
+                $(#[$doc])*
+                pub fn $name(&self, $($arg: $argty),*) $(-> $ret)? {
+                    self.$via().$name($($arg),*)
+                }
+            )*
+        }
+    };
+}
+
+pub(crate) use {delegate, forward};
 
 /// What a blocking method's handles are bound to: the blocking server itself, or the one a
 /// request context was opened on.

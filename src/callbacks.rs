@@ -1,9 +1,46 @@
-//! Handles returned by callback registration, for unregistering.
+//! The guard every subscription returns: callbacks, actix recipients and failure listeners end
+//! when it is dropped.
 
-/// Identifies a registered OSC callback.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct OscCallbackHandle(pub(crate) u64);
+/// A registered callback or recipient (lifecycle, OSC, `/fail`, supervision, recordings), which
+/// hears until this guard is dropped or [`unregister`](Self::unregister)ed, or for the life of
+/// what it listens to once [`detach`](Self::detach)ed.
+///
+/// The end is ordered with what follows: nothing caused by a message sent to the server after
+/// the guard is dropped reaches the callback.
+#[must_use = "dropping a Subscription ends it at once; keep it, or call .detach() to keep it for the server's life"]
+pub struct Subscription {
+    end: Option<Box<dyn FnOnce() + Send + Sync>>,
+}
 
-/// Identifies a registered lifecycle callback.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct LifecycleCallbackHandle(pub(crate) u64);
+impl Subscription {
+    /// A subscription that `end` ends.
+    pub(crate) fn new(end: impl FnOnce() + Send + Sync + 'static) -> Subscription {
+        Subscription {
+            end: Some(Box::new(end)),
+        }
+    }
+
+    /// Ends it now (as dropping it does).
+    pub fn unregister(self) {}
+
+    /// Keeps it for the life of what it listens to: nothing ends it any more.
+    pub fn detach(mut self) {
+        self.end = None;
+    }
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        if let Some(end) = self.end.take() {
+            end();
+        }
+    }
+}
+
+impl std::fmt::Debug for Subscription {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Subscription")
+            .field("active", &self.end.is_some())
+            .finish()
+    }
+}

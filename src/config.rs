@@ -14,6 +14,9 @@
 //! restart = "on-failure"
 //! ```
 //!
+//! An optional `[http]` table (`listen = "127.0.0.1:9100"`, `token = "..."`) makes `scserver run`
+//! serve health, metrics and control over HTTP; see [`HttpConfig`].
+//!
 //! Option names are [`Options`]' field names; durations are humantime strings (`"2s"`, `"500ms"`).
 //! A server's own keys override `[defaults]` key by key. Every error names the file, the 1-based
 //! line and column and the field at fault.
@@ -40,6 +43,24 @@ pub struct ServerConfig {
 pub struct Config {
     /// The servers in file order.
     pub servers: Vec<ServerConfig>,
+    /// The `[http]` table, when there is one.
+    pub http: Option<HttpConfig>,
+}
+
+/// The `[http]` table: where `scserver run` serves `/healthz`, `/readyz`, `/metrics` and
+/// `/servers`, and the bearer token it asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpConfig {
+    /// The address and port to listen on.
+    pub listen: std::net::SocketAddr,
+    /// The bearer token requests must carry (required off loopback, unless the environment
+    /// gives one).
+    pub token: Option<String>,
+}
+
+impl HttpConfig {
+    /// The keys an `[http]` table may have.
+    const FIELDS: [&'static str; 2] = ["listen", "token"];
 }
 
 /// A place in a config file.
@@ -61,6 +82,7 @@ impl fmt::Display for Location {
 
 /// Why a config file cannot be used.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ConfigError {
     /// The file could not be read.
     #[error(
@@ -222,6 +244,7 @@ struct RawFile {
     defaults: Option<Spanned<SpannedTable>>,
     #[serde(default)]
     server: Vec<Spanned<SpannedTable>>,
+    http: Option<Spanned<SpannedTable>>,
 }
 
 /// Turns byte offsets into locations in one file.
@@ -283,6 +306,56 @@ impl Source<'_> {
                 message: error.inner().message().trim_end().to_owned(),
             }
         })
+    }
+}
+
+impl Source<'_> {
+    /// Reads the `[http]` table: a socket address to listen on and an optional non-empty token.
+    fn http(&self, spanned: &Spanned<SpannedTable>) -> Result<HttpConfig, ConfigError> {
+        let table = spanned.get_ref();
+        let label = "[http]";
+        let invalid = |key: &Spanned<String>, message: String| ConfigError::InvalidValue {
+            location: self.at(key.span().start),
+            table: label.to_owned(),
+            field: key.get_ref().clone(),
+            message,
+        };
+        let mut listen = None;
+        let mut token = None;
+        for (key, value) in &table.0 {
+            match (key.get_ref().as_str(), value.as_str()) {
+                ("listen", Some(text)) => {
+                    listen = Some(text.parse().map_err(|_| {
+                        invalid(
+                            key,
+                            format!("{text:?} is not an address and port, e.g. \"127.0.0.1:9100\""),
+                        )
+                    })?)
+                }
+                ("token", Some(text)) if !text.trim().is_empty() => token = Some(text.to_owned()),
+                ("listen" | "token", _) => {
+                    return Err(invalid(
+                        key,
+                        format!("expected a non-empty string, found {value}"),
+                    ))
+                }
+                (other, _) => {
+                    return Err(ConfigError::UnknownField {
+                        location: self.at(key.span().start),
+                        table: label.to_owned(),
+                        field: other.to_owned(),
+                        expected: expected_fields(other, &HttpConfig::FIELDS, false),
+                    })
+                }
+            }
+        }
+        let listen = listen.ok_or_else(|| ConfigError::InvalidValue {
+            location: self.at(spanned.span().start),
+            table: label.to_owned(),
+            field: "listen".into(),
+            message: "missing: say where to serve HTTP, e.g. listen = \"127.0.0.1:9100\"".into(),
+        })?;
+        Ok(HttpConfig { listen, token })
     }
 }
 
@@ -403,7 +476,8 @@ impl Config {
             name_lines.push(name_location.line);
             servers.push(ServerConfig { name, options });
         }
-        Ok(Config { servers })
+        let http = raw.http.as_ref().map(|t| source.http(t)).transpose()?;
+        Ok(Config { servers, http })
     }
 
     /// Reads, parses and validates a config file.
@@ -647,6 +721,49 @@ maximum_logins = 4
     fn columns_count_characters() {
         // `é` is two bytes but one column.
         error_at("[[server]]\nname = \"é\" x\n", "2:12");
+    }
+
+    #[test]
+    fn http_table() {
+        let config = parse(
+            "[http]\nlisten = \"0.0.0.0:9100\"\ntoken = \"s3cret\"\n\n[[server]]\nname = \"a\"\n",
+        )
+        .unwrap();
+        let http = config.http.expect("an [http] table");
+        assert_eq!(http.listen, "0.0.0.0:9100".parse().unwrap());
+        assert_eq!(http.token.as_deref(), Some("s3cret"));
+        assert_eq!(parse("").unwrap().http, None, "off by default");
+    }
+
+    #[test]
+    fn the_shipped_config_serves_http_once_uncommented() {
+        let shipped = include_str!("../config.toml");
+        assert_eq!(parse(shipped).unwrap().http, None, "off as shipped");
+        let on = shipped
+            .replace("# [http]", "[http]")
+            .replace("# listen =", "listen =");
+        let http = parse(&on).unwrap().http.expect("[http] on");
+        assert_eq!(http.listen, "127.0.0.1:9100".parse().unwrap());
+    }
+
+    #[test]
+    fn http_errors_point_at_the_key() {
+        let message = error_at("[http]\nlisten = \"localhost\"\n", "2:1");
+        assert!(
+            message.contains("[http]: field `listen`: \"localhost\" is not an address and port"),
+            "{message}"
+        );
+        let message = error_at("[http]\nlisten = 9100\n", "2:1");
+        assert!(message.contains("expected a non-empty string"), "{message}");
+        let message = error_at("[http]\nlisten = \"127.0.0.1:1\"\ntoken = \"\"\n", "3:1");
+        assert!(message.contains("field `token`"), "{message}");
+        let message = error_at("[http]\nlisen = \"127.0.0.1:1\"\n", "2:1");
+        assert!(
+            message.contains("[http]: unknown field `lisen` (expected one of `listen`)"),
+            "{message}"
+        );
+        let message = error_at("\n[http]\ntoken = \"x\"\n", "2:1");
+        assert!(message.contains("field `listen`: missing"), "{message}");
     }
 
     #[test]

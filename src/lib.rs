@@ -13,6 +13,7 @@
 //! server.quit(false).unwrap();
 //! ```
 
+#![warn(missing_docs)]
 // Only the shared-memory mapping (`shm::map`) may use `unsafe`.
 #![deny(unsafe_code)]
 
@@ -40,8 +41,8 @@ mod volume;
 pub use scserver_synthdef as synthdef;
 
 pub use async_server::AsyncServer;
-pub use callbacks::{LifecycleCallbackHandle, OscCallbackHandle};
-pub use config::{Config, ConfigError, ServerConfig};
+pub use callbacks::Subscription;
+pub use config::{Config, ConfigError, HttpConfig, ServerConfig};
 pub use context::RequestContext;
 pub use meters::{Level, MeterReading, MeterSource, Meters};
 pub use objects::{Buffer, BufferGroup, BufferSource, Bus, BusGroup, Group, Synth, SynthDefRef};
@@ -51,12 +52,16 @@ pub use scserver_actors::error::{BootError, RequestError, ServerError};
 pub use scserver_actors::render::{
     Canceller, Commands, Render, RenderError, RenderEvent, RenderJob, RenderReport,
 };
+pub use scserver_actors::router::OscReceived;
 pub use scserver_actors::router::UnclaimedFailure;
 pub use scserver_actors::server::notifications::FailureSink;
 pub use scserver_actors::server::request::Expectation;
-pub use scserver_actors::server::{LifecycleNotice, Status};
+pub use scserver_actors::server::{LifecycleNotice, ProcessSignal, ServerState, Status};
 pub use scserver_actors::supervisor::{ChildInfo, Phase, SupervisionError, SupervisionNotice};
+pub use scserver_actors::{ServerActor, SupervisorActor};
+pub use scserver_core::alloc::AllocError;
 pub use scserver_core::command::{AddAction, Command, Control, Value};
+pub use scserver_core::command::{CommandSpec, Reply as CommandReply};
 pub use scserver_core::controls;
 pub use scserver_core::controls::{ControlInput, Controls, UnknownControl};
 pub use scserver_core::ids::{BufferId, BusId, GroupId, NodeId, Rate, SynthId};
@@ -71,8 +76,10 @@ pub use scserver_core::options::{RestartPolicy, SafetyClip};
 pub use scserver_core::position::Position;
 pub use scserver_core::reply::{BufferInfo, ControlValue, NodeInfo, StatusInfo, VersionInfo};
 pub use scserver_core::score::{Score, ScoreError};
+pub use scserver_core::shm::LayoutError;
 pub use scserver_core::soundfile::{HeaderError, HeaderFormat, SampleFormat, UnknownFormat};
 pub use scserver_core::supervision::SupervisionEvent;
+pub use scserver_core::tree::Walk;
 pub use scserver_core::tree::{QueryTreeControl, QueryTreeGroup, QueryTreeNode, QueryTreeSynth};
 pub use scserver_core::validate::InvalidArgument;
 pub use scserver_core::{LifecycleEvent, Options, OptionsError, Pattern, Protocol};
@@ -88,3 +95,8 @@ pub use volume::Volume;
 pub mod osc {
     pub use rosc::{OscBundle, OscMessage, OscPacket, OscTime, OscType};
 }
+
+// The README's examples compile as doctests, so they cannot drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeExamples;

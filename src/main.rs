@@ -15,8 +15,10 @@ use scserver::{
 use scserver_core::options::is_supernova;
 use tracing_subscriber::EnvFilter;
 
+mod cli_http;
 mod cli_record;
 mod cli_render;
+mod cli_top;
 
 #[derive(Parser)]
 #[command(
@@ -69,6 +71,9 @@ enum Command {
     },
     /// Render a command file offline (`scsynth -N`) into a sound file, with a progress bar.
     Render(cli_render::RenderArgs),
+    /// A live view of the servers of a running `scserver run`, read from its HTTP service
+    /// (`[http]` in its config); `q` quits.
+    Top(cli_top::TopArgs),
     /// Validate a config file and print what would start.
     Check {
         /// The configuration file.
@@ -148,6 +153,7 @@ fn main() -> ExitCode {
         },
         Command::Check { config } => check(&config),
         Command::Render(args) => cli_render::render(args),
+        Command::Top(args) => cli_top::top(args),
         Command::Record { target, args } => match target.address() {
             Ok(address) => cli_record::record(address, args),
             Err(e) => fail(&e),
@@ -313,7 +319,7 @@ async fn run(config: Config, json: bool) -> ExitCode {
     // Something stopped for good, maybe: look whether anything is left running.
     let (changed, mut changes) = tokio::sync::mpsc::unbounded_channel::<()>();
     let on_stop = changed.clone();
-    supervisor.on_lifecycle(Arc::new(move |n: &LifecycleNotice| {
+    let lifecycle = supervisor.on_lifecycle(Arc::new(move |n: &LifecycleNotice| {
         print_lifecycle(n, json);
         if matches!(
             n.event,
@@ -322,18 +328,24 @@ async fn run(config: Config, json: bool) -> ExitCode {
             let _ = on_stop.send(());
         }
     }));
-    supervisor.on_event(move |n| {
+    lifecycle.detach();
+    let subscription = supervisor.on_event(move |n| {
         print_supervision(n, json);
         if let SupervisionEvent::GaveUp { .. } = n.event {
             let _ = changed.send(());
         }
     });
+    subscription.detach();
     // Listening before anything boots: a signal during the boots still quits in order.
     let signal = match stop_signals() {
         Ok(signal) => signal,
         Err(e) => return fail(&format!("cannot listen for SIGINT/SIGTERM: {e}")),
     };
     tokio::pin!(signal);
+    let http = match cli_http::Service::start(&config, &supervisor) {
+        Ok(http) => http,
+        Err(e) => return fail(&e),
+    };
     let mut code = ExitCode::SUCCESS;
     tokio::select! {
         results = supervisor.start(&config) => {
@@ -344,6 +356,9 @@ async fn run(config: Config, json: bool) -> ExitCode {
             }
         }
         _ = &mut signal => {
+            if let Some(http) = http {
+                http.stop().await;
+            }
             for (name, result) in supervisor.shutdown().await {
                 if let Err(e) = result {
                     eprintln!("scserver: server {name:?}: {e}");
@@ -370,6 +385,9 @@ async fn run(config: Config, json: bool) -> ExitCode {
                 }
             }
         }
+    }
+    if let Some(http) = http {
+        http.stop().await;
     }
     for (name, result) in supervisor.shutdown().await {
         if let Err(e) = result {

@@ -13,7 +13,7 @@ use scserver_core::Pattern;
 use scserver_synthdef::ugens::{In, SendPeakRMS};
 use scserver_synthdef::SynthDefBuilder;
 
-use crate::{AsyncServer, IdKind, OscCallbackHandle, Server};
+use crate::{AsyncServer, IdKind, Server, Subscription};
 
 /// The address meter replies come to.
 const REPLY: &str = "/scserver_meters";
@@ -61,7 +61,7 @@ fn meter_def(channels: u32) -> (String, Vec<u8>) {
 pub struct Meters<S = AsyncServer> {
     server: S,
     /// Each meter synth's node id and the callback of its replies.
-    parts: Vec<(i32, OscCallbackHandle)>,
+    parts: Vec<(i32, Subscription)>,
 }
 
 impl<S> std::fmt::Debug for Meters<S> {
@@ -127,7 +127,7 @@ impl AsyncServer {
         channels: u32,
         rate: f64,
         sink: &Sink,
-    ) -> Result<(i32, OscCallbackHandle), ServerError> {
+    ) -> Result<(i32, Subscription), ServerError> {
         let (synthdef, data) = meter_def(channels);
         self.add_synthdef_bytes(data).await?;
         let node_id = self.allocate(IdKind::Node, 1).await?;
@@ -154,10 +154,8 @@ impl AsyncServer {
                 ("id".into(), (source as i32).into()),
             ],
         };
-        if let Err(e) = self.execute(start).await {
-            self.unregister_osc_callback(callback).await;
-            return Err(e);
-        }
+        // On failure the callback ends with this function.
+        self.execute(start).await?;
         Ok((node_id, callback))
     }
 }
@@ -166,7 +164,7 @@ impl Meters<AsyncServer> {
     /// Frees the meter synths and stops the readings.
     pub async fn stop(&mut self) {
         for (node_id, callback) in std::mem::take(&mut self.parts) {
-            self.server.unregister_osc_callback(callback).await;
+            callback.unregister();
             let free = Command::NFree {
                 node_ids: vec![node_id],
             };
@@ -189,6 +187,15 @@ impl Server {
             server: self.clone(),
             parts: meters.parts,
         })
+    }
+
+    /// Meters as [`meters`](Self::meters), each reading sent to an actix recipient.
+    pub fn subscribe_meters(
+        &self,
+        rate: f64,
+        recipient: Recipient<MeterReading>,
+    ) -> Result<Meters<Server>, ServerError> {
+        self.meters(rate, move |reading| recipient.do_send(reading))
     }
 }
 

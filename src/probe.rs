@@ -13,6 +13,7 @@ use scserver_core::tree::{parse_query_tree, QueryTreeGroup};
 
 /// Why a one-shot query failed.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ProbeError {
     /// No socket could be opened.
     #[error("cannot open a UDP socket: {0}")]

@@ -1,19 +1,46 @@
 //! The blocking face of a server: the same actor core, run on a thread of its own, with each
 //! call waiting for its answer.
 
+use std::net::SocketAddr;
 use std::time::Duration;
 
+use actix::{Addr, Recipient};
 use rosc::{OscMessage, OscPacket};
-use scserver_actors::server::{LifecycleNotice, ServerState, Status};
+use scserver_actors::allocator::IdKind;
+use scserver_actors::router::OscReceived;
+use scserver_actors::server::{LifecycleNotice, ProcessSignal, ServerActor, ServerState, Status};
 use scserver_actors::ServerError;
+use scserver_core::ids::{GroupId, NodeId};
+use scserver_core::reply::StatusInfo;
 use scserver_core::{LifecycleEvent, Options, Pattern};
+use tokio::sync::watch;
 
 use crate::async_server::AsyncServer;
-use crate::callbacks::{LifecycleCallbackHandle, OscCallbackHandle};
+use crate::callbacks::Subscription;
 use crate::Expectation;
 
 /// A scsynth server driven with blocking calls. Do not call it from inside an async task; use
 /// [`AsyncServer`] there. Dropping it quits a server it booted.
+///
+/// ```
+/// use std::time::Duration;
+/// use scserver::{GroupId, LifecycleEvent, Options, Position, Server};
+///
+/// # let port = std::net::UdpSocket::bind("127.0.0.1:0")?.local_addr()?.port();
+/// let server = Server::new(Options { port, start_jack: true, ..Options::default() });
+/// // Heard until `_quit` is dropped.
+/// let _quit = server.register_lifecycle_callback([LifecycleEvent::Quit], |n| {
+///     eprintln!("{} quit", n.server);
+/// }, false);
+/// server.boot(None)?; // Booting … Booted
+/// assert_eq!(server.query_status()?.synth_count, 0);
+/// let group = server.add_group(Position::default())?; // in this client's default group
+/// let tree = server.query_tree(GroupId::ROOT, false)?;
+/// assert!(tree.find(&group).is_some());
+/// server.quit(false)?; // Quitting … Quit
+/// server.exited(Duration::from_secs(5))?; // the process is gone
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone)]
 pub struct Server {
     inner: AsyncServer,
@@ -35,30 +62,6 @@ impl Server {
     /// Sends any OSC message or bundle, expecting nothing.
     pub fn send(&self, packet: impl Into<OscPacket>) -> Result<(), ServerError> {
         self.inner.send(packet)
-    }
-
-    /// Calls `procedure` for each message matching `pattern` (see
-    /// [`AsyncServer::register_osc_callback`]).
-    pub fn register_osc_callback(
-        &self,
-        pattern: Pattern,
-        procedure: impl FnMut(&OscMessage) + Send + 'static,
-        failure_pattern: Option<Pattern>,
-        once: bool,
-    ) -> OscCallbackHandle {
-        self.inner
-            .register_osc_callback(pattern, procedure, failure_pattern, once)
-    }
-
-    /// Calls `procedure` on lifecycle events (see [`AsyncServer::register_lifecycle_callback`]).
-    pub fn register_lifecycle_callback(
-        &self,
-        events: impl IntoIterator<Item = LifecycleEvent>,
-        procedure: impl FnMut(&LifecycleNotice) + Send + 'static,
-        once: bool,
-    ) -> LifecycleCallbackHandle {
-        self.inner
-            .register_lifecycle_callback(events, procedure, once)
     }
 
     /// Lifecycle state.
@@ -103,9 +106,7 @@ impl Server {
 
     /// A snapshot of the state.
     pub fn state(&self) -> ServerState {
-        futures::executor::block_on(self.inner.watch())
-            .map(|w| w.borrow().clone())
-            .expect("server actor alive")
+        self.inner.watch().borrow().clone()
     }
 
     /// The async face of this same server.
@@ -138,8 +139,60 @@ crate::blocking::forward! { Server => as_async;
     fn sync(sync_id: Option<i32>, timeout: Option<Duration>) -> Result<(), ServerError>;
     /// Sends a packet and waits for the reply `expect` describes.
     fn request(packet: OscPacket, expect: Expectation) -> Result<OscMessage, ServerError>;
-    /// Removes an OSC callback.
-    fn unregister_osc_callback(handle: OscCallbackHandle) -> bool;
-    /// Removes a lifecycle callback.
-    fn unregister_lifecycle_callback(handle: LifecycleCallbackHandle) -> bool;
+    /// Allocates `count` contiguous ids from this client's share (see [`AsyncServer::allocate`]).
+    fn allocate(kind: IdKind, count: i32) -> Result<i32, ServerError>;
+    /// Waits, at most `timeout`, until the server is online (see [`AsyncServer::online`]).
+    fn online(timeout: Duration) -> Result<(), ServerError>;
+    /// Waits, at most `timeout`, until the server has exited (see [`AsyncServer::exited`]).
+    fn exited(timeout: Duration) -> Result<(), ServerError>;
+}
+
+crate::blocking::delegate! { Server => as_async;
+    /// The server's name.
+    fn name() -> &str;
+    /// The latency added to timed bundles.
+    fn latency() -> Duration;
+    /// The last `/status.reply`, without a round trip (see [`AsyncServer::status_info`]).
+    fn status_info() -> Option<StatusInfo>;
+    /// The number of logins the server allows, as it reported it.
+    fn maximum_logins() -> Option<u32>;
+    /// The process id of a dummy JACK server started for this server.
+    fn jack_pid() -> Option<u32>;
+    /// The local address of the client's socket, while connected.
+    fn local_addr() -> Option<SocketAddr>;
+    /// A receiver that sees every state change, for waiting on a status.
+    fn watch() -> watch::Receiver<ServerState>;
+    /// Sends packets in order (already encoded), expecting nothing.
+    fn send_encoded(packets: Vec<Vec<u8>>) -> Result<(), ServerError>;
+    /// Gives ids back (see [`AsyncServer::free`]).
+    fn free(kind: IdKind, id: i32);
+    /// Sends a signal to the owned scsynth process, if there is one.
+    fn signal_process(signal: ProcessSignal);
+    /// Calls `procedure` for each message matching `pattern` (see
+    /// [`AsyncServer::register_osc_callback`]).
+    fn register_osc_callback(
+        pattern: Pattern,
+        procedure: impl FnMut(&OscMessage) + Send + 'static,
+        failure_pattern: Option<Pattern>,
+        once: bool
+    ) -> Subscription;
+    /// Delivers each message matching `pattern` to an actix recipient (see
+    /// [`AsyncServer::subscribe_osc`]).
+    fn subscribe_osc(pattern: Pattern, recipient: Recipient<OscReceived>, once: bool) -> Subscription;
+    /// Calls `procedure` on lifecycle events (see [`AsyncServer::register_lifecycle_callback`]).
+    fn register_lifecycle_callback(
+        events: impl IntoIterator<Item = LifecycleEvent>,
+        procedure: impl FnMut(&LifecycleNotice) + Send + 'static,
+        once: bool
+    ) -> Subscription;
+    /// Sends every lifecycle notice to an actix recipient (see [`AsyncServer::subscribe`]).
+    fn subscribe(recipient: Recipient<LifecycleNotice>) -> Subscription;
+    /// The actor's address, for actix applications that talk to it directly.
+    fn actor() -> Addr<ServerActor>;
+    /// The node's group, as the mirror knows it (no round trip).
+    fn node_parent(node: impl Into<NodeId>) -> Option<GroupId>;
+    /// A group's children in order, as the mirror knows them (no round trip).
+    fn node_children(group: impl Into<GroupId>) -> Vec<NodeId>;
+    /// Whether the node exists and runs (not paused), as the mirror knows it.
+    fn node_is_active(node: impl Into<NodeId>) -> bool;
 }

@@ -2,6 +2,7 @@
 //! code, restarted by their policy, reachable by name, and all quit together.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -10,13 +11,14 @@ use futures::future::BoxFuture;
 use scserver_actors::server::LifecycleNotice;
 use scserver_actors::supervisor::{
     self as sup, ChildInfo, OnSupervision, RestartContext, SubscribeSupervision, Supervise,
-    SupervisionError, SupervisionNotice, SupervisorActor,
+    SupervisionError, SupervisionNotice, SupervisorActor, UnsubscribeSupervision,
 };
 use scserver_actors::ServerError;
 use scserver_core::Options;
 use tokio::sync::oneshot;
 
 use crate::async_server::AsyncServer;
+use crate::callbacks::Subscription;
 use crate::config::Config;
 use crate::runtime::{self, RuntimeThread};
 
@@ -33,16 +35,51 @@ pub type LifecycleFn = Arc<dyn Fn(&LifecycleNotice) + Send + Sync>;
 ///
 /// Inside an actix system the supervisor and its servers run on the caller's arbiter; elsewhere
 /// on a thread of their own (which is also the thread scsynth's parent-death signal follows).
+///
+/// ```
+/// use std::time::Duration;
+/// use futures::executor::block_on;
+/// use scserver::{Options, ProcessSignal, RestartPolicy, ServerSupervisor, SupervisionEvent};
+///
+/// # let port = std::net::UdpSocket::bind("127.0.0.1:0")?.local_addr()?.port();
+/// let supervisor = ServerSupervisor::new();
+/// let (tx, events) = std::sync::mpsc::channel();
+/// let _events = supervisor.on_event(move |notice| {
+///     let _ = tx.send(notice.event);
+/// });
+/// let options = Options {
+///     port,
+///     start_jack: true,
+///     restart: RestartPolicy::OnFailure,
+///     ..Options::default()
+/// };
+/// let server = block_on(supervisor.add("main", options))?;
+/// server.signal_process(ProcessSignal::Kill); // a crash…
+/// block_on(server.exited(Duration::from_secs(10)))?;
+/// block_on(server.online(Duration::from_secs(30)))?; // …and the supervisor's restart
+/// let first = events.recv_timeout(Duration::from_secs(5))?;
+/// assert!(matches!(first, SupervisionEvent::Restarting { attempt: 1, .. }));
+/// block_on(supervisor.shutdown()); // quits every server; nothing restarts after
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone)]
 pub struct ServerSupervisor {
     inner: Arc<Inner>,
+}
+
+/// An [`ServerSupervisor::on_lifecycle`] callback and its registration with each server.
+struct LifecycleListener {
+    id: u64,
+    procedure: LifecycleFn,
+    registered: Vec<Subscription>,
 }
 
 struct Inner {
     addr: Addr<SupervisorActor>,
     arbiter: ArbiterHandle,
     servers: Mutex<BTreeMap<String, AsyncServer>>,
-    lifecycle: Mutex<Vec<LifecycleFn>>,
+    lifecycle: Mutex<Vec<LifecycleListener>>,
+    next_id: AtomicU64,
     // Dropped last: stopping the runtime stops the actors.
     runtime: Option<RuntimeThread>,
 }
@@ -69,6 +106,7 @@ impl ServerSupervisor {
                 arbiter,
                 servers: Mutex::new(BTreeMap::new()),
                 lifecycle: Mutex::new(Vec::new()),
+                next_id: AtomicU64::new(1),
                 runtime,
             }),
         }
@@ -97,9 +135,16 @@ impl ServerSupervisor {
             let _ = tx.send(AsyncServer::with_name(&owned, options));
         });
         let server = rx.await.map_err(|_| ServerError::ActorGone)?;
-        for f in self.inner.lifecycle.lock().expect("lifecycle lock").iter() {
-            let f = f.clone();
-            server.register_lifecycle_callback([], move |n| f(n), false);
+        for listener in self
+            .inner
+            .lifecycle
+            .lock()
+            .expect("lifecycle lock")
+            .iter_mut()
+        {
+            let f = listener.procedure.clone();
+            let registered = server.register_lifecycle_callback([], move |n| f(n), false);
+            listener.registered.push(registered);
         }
         self.inner
             .servers
@@ -202,25 +247,64 @@ impl ServerSupervisor {
             .unwrap_or_default()
     }
 
-    /// Sends every supervision notice (restarting, restarted, gave up) to an actix recipient.
-    pub fn subscribe(&self, recipient: Recipient<SupervisionNotice>) {
-        self.inner.addr.do_send(SubscribeSupervision(recipient));
+    /// Sends every supervision notice (restarting, restarted, gave up) to an actix recipient,
+    /// until the returned [`Subscription`] is dropped.
+    pub fn subscribe(&self, recipient: Recipient<SupervisionNotice>) -> Subscription {
+        let id = self.next_id();
+        self.inner
+            .addr
+            .do_send(SubscribeSupervision { id, recipient });
+        self.subscription(id)
     }
 
-    /// Calls `procedure` with every supervision notice, on the supervisor's thread; it must not
-    /// block.
-    pub fn on_event(&self, procedure: impl FnMut(&SupervisionNotice) + Send + 'static) {
-        self.inner.addr.do_send(OnSupervision(Box::new(procedure)));
+    /// Calls `procedure` with every supervision notice, on the supervisor's thread (it must not
+    /// block), until the returned [`Subscription`] is dropped.
+    pub fn on_event(
+        &self,
+        procedure: impl FnMut(&SupervisionNotice) + Send + 'static,
+    ) -> Subscription {
+        let id = self.next_id();
+        self.inner.addr.do_send(OnSupervision {
+            id,
+            procedure: Box::new(procedure),
+        });
+        self.subscription(id)
+    }
+
+    fn next_id(&self) -> u64 {
+        self.inner.next_id.fetch_add(1, Ordering::Relaxed)
+    }
+
+    fn subscription(&self, id: u64) -> Subscription {
+        let supervisor = self.inner.addr.downgrade();
+        Subscription::new(move || {
+            if let Some(supervisor) = supervisor.upgrade() {
+                supervisor.do_send(UnsubscribeSupervision(id));
+            }
+        })
     }
 
     /// Calls `procedure` with every lifecycle notice of every server added from now on (on the
-    /// server's thread; it must not block).
-    pub fn on_lifecycle(&self, procedure: LifecycleFn) {
+    /// server's thread; it must not block), until the returned [`Subscription`] is dropped.
+    pub fn on_lifecycle(&self, procedure: LifecycleFn) -> Subscription {
+        let id = self.next_id();
         self.inner
             .lifecycle
             .lock()
             .expect("lifecycle lock")
-            .push(procedure);
+            .push(LifecycleListener {
+                id,
+                procedure,
+                registered: Vec::new(),
+            });
+        let inner = Arc::downgrade(&self.inner);
+        // Dropping the listener drops its registrations, which ends them with each server.
+        Subscription::new(move || {
+            if let Some(inner) = inner.upgrade() {
+                let mut lifecycle = inner.lifecycle.lock().expect("lifecycle lock");
+                lifecycle.retain(|l| l.id != id);
+            }
+        })
     }
 
     /// The supervisor actor, for actix applications that talk to it directly.

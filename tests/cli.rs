@@ -1,24 +1,18 @@
 //! The `scserver` binary, run as a child process, signalled, and checked for leftovers.
 
 mod common;
+// Only the tests of the `scserver` program use it: it needs the program built.
+#[path = "common/run.rs"]
+mod run;
 
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Child, Command, Output, Stdio};
-use std::sync::mpsc;
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use common::{alive, free_port};
 use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
-
-const BIN: &str = env!("CARGO_BIN_EXE_scserver");
-
-fn config_file(tag: &str, text: &str) -> PathBuf {
-    let path = std::env::temp_dir().join(format!("scserver-cli-{}-{tag}.toml", std::process::id()));
-    std::fs::write(&path, text).unwrap();
-    path
-}
+use run::{config_file, Run, BIN};
 
 fn one_server(tag: &str, port: u16) -> PathBuf {
     config_file(
@@ -28,95 +22,6 @@ fn one_server(tag: &str, port: u16) -> PathBuf {
              [[server]]\nname = \"{tag}\"\nport = {port}\n"
         ),
     )
-}
-
-/// A running `scserver run --json` and the JSON lines it printed so far.
-struct Run {
-    child: Child,
-    lines: mpsc::Receiver<serde_json::Value>,
-    seen: Vec<serde_json::Value>,
-}
-
-impl Run {
-    fn start(config: &std::path::Path) -> Run {
-        Self::start_with(config, |_| {})
-    }
-
-    /// Starts `scserver run` with the environment `adjust` leaves.
-    fn start_with(config: &std::path::Path, adjust: impl FnOnce(&mut Command)) -> Run {
-        let mut command = Command::new(BIN);
-        adjust(&mut command);
-        let mut child = command
-            .args(["run", config.to_str().unwrap(), "--json"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("scserver runs");
-        let stdout = child.stdout.take().unwrap();
-        let (tx, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if let Ok(v) = serde_json::from_str(&line) {
-                    let _ = tx.send(v);
-                }
-            }
-        });
-        Run {
-            child,
-            lines,
-            seen: Vec::new(),
-        }
-    }
-
-    /// Waits (bounded) for an event; returns it.
-    fn wait_event(&mut self, event: &str, timeout: Duration) -> serde_json::Value {
-        let deadline = Instant::now() + timeout;
-        loop {
-            if let Some(v) = self.seen.iter().find(|v| v["event"] == event) {
-                return v.clone();
-            }
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.lines.recv_timeout(left) {
-                Ok(v) => self.seen.push(v),
-                Err(_) => {
-                    let _ = self.child.kill();
-                    panic!("no {event} within {timeout:?}; saw {:?}", self.seen);
-                }
-            }
-        }
-    }
-
-    /// Waits (bounded) for the process to end.
-    fn wait_exit(&mut self, timeout: Duration) -> std::process::ExitStatus {
-        let deadline = Instant::now() + timeout;
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status;
-            }
-            if Instant::now() > deadline {
-                let _ = self.child.kill();
-                panic!("scserver did not exit within {timeout:?}");
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-    }
-}
-
-/// A test that fails while its run is still going must not leave the run and its servers behind:
-/// SIGTERM quits them in order; SIGKILL after a bound.
-impl Drop for Run {
-    fn drop(&mut self) {
-        if !matches!(self.child.try_wait(), Ok(None)) {
-            return;
-        }
-        let _ = kill(Pid::from_raw(self.child.id() as i32), Signal::SIGTERM);
-        let deadline = Instant::now() + Duration::from_secs(15);
-        while matches!(self.child.try_wait(), Ok(None)) && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// Waits (bounded) until none of `pids` is alive.

@@ -27,7 +27,7 @@ async fn lifecycle_notices_reach_an_actix_recipient() {
     let (tx, mut rx) = mpsc::unbounded_channel();
     let collector = Collector(tx).start();
     let server = AsyncServer::with_name("embedded", common::options());
-    server.subscribe(collector.recipient());
+    let _notices = server.subscribe(collector.recipient());
     server.boot(None).await.expect("boot");
     server.sync(None, None).await.expect("sync");
     server.quit(false).await.expect("quit");

@@ -145,7 +145,7 @@ fn jack_absent_with_auto_start_off_is_a_typed_error_with_a_remedy() {
         },
     );
     let events = common::Recorder::default();
-    server.register_lifecycle_callback([], events.callback(), false);
+    let _events = server.register_lifecycle_callback([], events.callback(), false);
     let error = server.boot(None).unwrap_err();
     let text = error.to_string();
     assert!(

@@ -149,7 +149,7 @@ fn volume_survives_a_supervised_restart() {
     common::init_tracing();
     let supervisor = ServerSupervisor::new();
     let (restarted_tx, restarted) = mpsc::channel();
-    supervisor.on_event(move |n| {
+    let _restarts = supervisor.on_event(move |n| {
         if matches!(n.event, SupervisionEvent::Restarted { .. }) {
             let _ = restarted_tx.send(());
         }

@@ -252,7 +252,7 @@ fn unclaimed_failures_reach_subscribers(kind: ServerKind) {
     let server = server(kind);
     let seen = Arc::new(Mutex::new(Vec::new()));
     let sink = seen.clone();
-    server.on_failure(move |f| {
+    let _failures = server.on_failure(move |f| {
         sink.lock()
             .unwrap()
             .push((f.command.clone(), f.message.clone()))
@@ -336,7 +336,7 @@ mod async_face {
         let (tx, mut rx) = mpsc::unbounded_channel();
         let failures = Failures(tx).start();
         let server = AsyncServer::with_name("objects-async", kind.options());
-        server.subscribe_failures(failures.recipient());
+        let _failures = server.subscribe_failures(failures.recipient());
         server.boot(None).await.expect("boot");
         server.load_synthdefs_dir(SYNTHDEFS).await.unwrap();
         let group = server.add_group(Position::default()).await.unwrap();

@@ -268,7 +268,7 @@ fn signal_while_recording(
     signal: Signal,
 ) -> RecordingEnded {
     let (ended_tx, ended) = mpsc::channel();
-    server.on_recording_ended(move |notice| {
+    let _ended = server.on_recording_ended(move |notice| {
         let _ = ended_tx.send(notice.clone());
     });
     let channels = u64::from(options.channels);
@@ -300,9 +300,10 @@ fn supervised() -> (ServerSupervisor, AsyncServer, mpsc::Receiver<&'static str>)
     common::init_tracing();
     let supervisor = ServerSupervisor::new();
     let (events_tx, events) = mpsc::channel();
-    supervisor.on_event(move |n| {
+    let events_subscription = supervisor.on_event(move |n| {
         let _ = events_tx.send(n.event.name());
     });
+    events_subscription.detach();
     let options = Options {
         restart: RestartPolicy::OnFailure,
         load_synthdefs: false,
@@ -339,7 +340,7 @@ fn a_supervised_server_killed_while_recording_leaves_a_readable_file_and_an_even
     // A reboot by the supervisor ends a recording as a quit.
     play_sine(&server);
     let (ended_tx, ended) = mpsc::channel();
-    server.on_recording_ended(move |notice| {
+    let _ended = server.on_recording_ended(move |notice| {
         let _ = ended_tx.send(notice.clone());
     });
     let rebooted = dir.join("rebooted.wav");
@@ -408,7 +409,7 @@ fn stopping_and_timed_ends_are_announced() {
         .add_synth("test_sine", controls! {}, Position::default())
         .unwrap();
     let (ended_tx, ended) = mpsc::channel();
-    server.on_recording_ended(move |notice| {
+    let _ended = server.on_recording_ended(move |notice| {
         let _ = ended_tx.send(notice.clone());
     });
     let timed = dir.join("timed.wav");

@@ -158,7 +158,7 @@ fn the_mapping_is_refused_with_typed_errors(kind: ServerKind) {
 fn reading_survives_the_server_being_killed(kind: ServerKind) {
     let (server, audio) = server_with_sine(kind);
     let recorder = common::Recorder::default();
-    server.register_lifecycle_callback([], recorder.callback(), false);
+    let _events = server.register_lifecycle_callback([], recorder.callback(), false);
     let shm = server.shared_memory(Access::ReadWrite).unwrap();
     let mut scope = server.add_scope(&shm, &audio, 1024).unwrap();
     scope.next_frame_blocking(FRAME_TIMEOUT).unwrap();
@@ -180,7 +180,7 @@ fn reading_survives_the_server_being_killed(kind: ServerKind) {
     let pid = server.pid().unwrap();
     server
         .as_async()
-        .signal_process(nix::sys::signal::Signal::SIGKILL);
+        .signal_process(scserver::ProcessSignal::Kill);
     assert!(
         recorder.wait_for(LifecycleEvent::ProcessPanicked, Duration::from_secs(10)),
         "the kill was noticed: {:?}",

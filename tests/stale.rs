@@ -263,7 +263,7 @@ fn a_port_held_by_something_else_names_the_holder() {
     );
     let server = Server::with_name("refused", scserver::Options { port, ..options() });
     let events = common::Recorder::default();
-    server.register_lifecycle_callback([], events.callback(), false);
+    let _events = server.register_lifecycle_callback([], events.callback(), false);
     let error = server.boot(None).unwrap_err();
     let text = error.to_string();
     match &error {

@@ -107,11 +107,13 @@ fn supervisor() -> (ServerSupervisor, Events) {
     let supervisor = ServerSupervisor::new();
     let events = Events::default();
     let e = events.clone();
-    supervisor.on_lifecycle(Arc::new(move |n: &LifecycleNotice| {
+    let lifecycle = supervisor.on_lifecycle(Arc::new(move |n: &LifecycleNotice| {
         e.push(Ev::Life(n.clone()))
     }));
+    lifecycle.detach();
     let e = events.clone();
-    supervisor.on_event(move |n| e.push(Ev::Sup(n.clone())));
+    let subscription = supervisor.on_event(move |n| e.push(Ev::Sup(n.clone())));
+    subscription.detach();
     (supervisor, events)
 }
 
@@ -465,7 +467,7 @@ fn a_silent_server_we_do_not_own_is_reconnected_from_the_same_port() {
         },
     );
     let events = common::Recorder::default();
-    guest.register_lifecycle_callback([], events.callback(), false);
+    let _events = guest.register_lifecycle_callback([], events.callback(), false);
     guest.connect(None).unwrap();
     let client_id = guest.client_id();
     let local = guest.as_async().local_addr().unwrap();

@@ -79,6 +79,7 @@ impl Handler<Reserve> for AllocatorActor {
 
 /// What kind of id to allocate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum IdKind {
     /// A temporary node id.
     Node,

@@ -9,6 +9,7 @@ use scserver_core::OptionsError;
 
 /// Why a server could not be started.
 #[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
 pub enum BootError {
     /// No scsynth executable was found.
     #[error(
@@ -103,6 +104,7 @@ pub enum BootError {
 
 /// Why a request to the server failed.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
 pub enum RequestError {
     /// No reply arrived in time.
     #[error("no reply to {command} within {} (waiting for {expected}); the server may be busy or gone, raise the timeout or check it with `scserver status`", humantime_like(*.timeout))]
@@ -178,6 +180,7 @@ pub enum RequestError {
 
 /// Errors of the server lifecycle (boot, connect, quit, …).
 #[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
 pub enum ServerError {
     /// Booting failed.
     #[error(transparent)]
@@ -217,6 +220,22 @@ pub enum ServerError {
     /// The actor system is gone.
     #[error("the server's actor stopped; create a new server object")]
     ActorGone,
+    /// A wait for the server to come online or to exit ran out of time.
+    #[error(
+        "the server was not {state} within {timeout:?}; boot, connect or quit it, or wait longer"
+    )]
+    WaitTimedOut {
+        /// What was awaited: "online" or "exited".
+        state: &'static str,
+        /// The bound.
+        timeout: std::time::Duration,
+    },
+    /// The boot or connect being awaited ended with the server offline.
+    #[error("the boot or connect being awaited ended with the server offline{}; see that call's error or the lifecycle events, then boot again", detail.as_ref().map(|d| format!(" ({d})")).unwrap_or_default())]
+    NotOnline {
+        /// Why, when the last event said (a boot's error).
+        detail: Option<String>,
+    },
 }
 
 impl From<scserver_core::bundle::BundleError> for RequestError {

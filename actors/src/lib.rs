@@ -8,6 +8,7 @@
 //! - [`ServerActor`]: the lifecycle state machine that composes the four;
 //! - [`SupervisorActor`]: many servers, restart policies and backoff, one-for-one.
 
+#![warn(missing_docs)]
 // Only `sys::child` may use `unsafe` (the parent-death signal, between fork and exec).
 #![deny(unsafe_code)]
 

@@ -6,6 +6,9 @@ use actix::prelude::*;
 /// Which notices a [`Callback`] wants.
 pub type Filter<T> = Box<dyn Fn(&T) -> bool + Send>;
 
+/// The id of listeners that are never removed (the ids of removable ones count up from 1).
+pub const PERMANENT: u64 = 0;
+
 /// A closure run with each notice it wants, on the publishing actor's thread; it must not block.
 pub struct Callback<T> {
     /// Identifies it for [`Listeners::remove`].
@@ -19,10 +22,10 @@ pub struct Callback<T> {
 }
 
 impl<T> Callback<T> {
-    /// A callback for every notice, kept until its listeners are dropped.
-    pub fn every(procedure: Box<dyn FnMut(&T) + Send>) -> Self {
+    /// A callback for every notice, identified by `id` ([`PERMANENT`] for one never removed).
+    pub fn every(id: u64, procedure: Box<dyn FnMut(&T) + Send>) -> Self {
         Callback {
-            id: 0,
+            id,
             wants: None,
             once: false,
             procedure,
@@ -42,7 +45,7 @@ impl<T> Callback<T> {
 /// The recipients and callbacks of one kind of notice. Recipients hear first, in the order they
 /// subscribed, then callbacks in theirs; a recipient whose actor stopped is dropped.
 pub struct Listeners<T: Message<Result = ()> + Send> {
-    recipients: Vec<Recipient<T>>,
+    recipients: Vec<(u64, Recipient<T>)>,
     callbacks: Vec<Callback<T>>,
 }
 
@@ -56,14 +59,9 @@ impl<T: Message<Result = ()> + Send> Default for Listeners<T> {
 }
 
 impl<T: Message<Result = ()> + Send + Clone + 'static> Listeners<T> {
-    /// Sends every notice to `recipient` from now on.
-    pub fn subscribe(&mut self, recipient: Recipient<T>) {
-        self.recipients.push(recipient);
-    }
-
-    /// Stops sending notices to `recipient`.
-    pub fn unsubscribe(&mut self, recipient: &Recipient<T>) {
-        self.recipients.retain(|r| r != recipient);
+    /// Sends every notice to `recipient` from now on, until [`Listeners::remove`] of `id`.
+    pub fn subscribe(&mut self, id: u64, recipient: Recipient<T>) {
+        self.recipients.push((id, recipient));
     }
 
     /// Runs `callback` with the notices it wants from now on.
@@ -71,17 +69,18 @@ impl<T: Message<Result = ()> + Send + Clone + 'static> Listeners<T> {
         self.callbacks.push(callback);
     }
 
-    /// Removes the callbacks with this id; answers whether there was one.
+    /// Removes the recipients and callbacks with this id; answers whether there was one.
     pub fn remove(&mut self, id: u64) -> bool {
-        let before = self.callbacks.len();
+        let before = self.recipients.len() + self.callbacks.len();
+        self.recipients.retain(|(i, _)| *i != id);
         self.callbacks.retain(|c| c.id != id);
-        before != self.callbacks.len()
+        before != self.recipients.len() + self.callbacks.len()
     }
 
     /// Hands `notice` to every listener.
     pub fn publish(&mut self, notice: &T) {
-        self.recipients.retain(|r| r.connected());
-        for recipient in &self.recipients {
+        self.recipients.retain(|(_, r)| r.connected());
+        for (_, recipient) in &self.recipients {
             recipient.do_send(notice.clone());
         }
         self.callbacks.retain_mut(|c| c.call(notice));
@@ -122,7 +121,7 @@ mod tests {
         let mut listeners = Listeners::default();
         let every = Arc::new(Mutex::new(Vec::new()));
         let even_once = Arc::new(Mutex::new(Vec::new()));
-        listeners.add(Callback::every(recording(&every)));
+        listeners.add(Callback::every(PERMANENT, recording(&every)));
         listeners.add(Callback {
             id: 7,
             wants: Some(Box::new(|n: &Notice| n.0.is_multiple_of(2))),
@@ -144,10 +143,7 @@ mod tests {
     fn removed_callbacks_hear_nothing_more() {
         let mut listeners = Listeners::default();
         let seen = Arc::new(Mutex::new(Vec::new()));
-        listeners.add(Callback {
-            id: 3,
-            ..Callback::every(recording(&seen))
-        });
+        listeners.add(Callback::every(3, recording(&seen)));
         listeners.publish(&Notice(1));
         assert!(listeners.remove(3));
         listeners.publish(&Notice(2));
@@ -155,15 +151,15 @@ mod tests {
     }
 
     #[actix::test]
-    async fn recipients_get_copies_until_they_unsubscribe() {
+    async fn recipients_get_copies_until_they_are_removed() {
         let seen = Arc::new(Mutex::new(Vec::new()));
         let collector = Collector(seen.clone()).start();
         let mut listeners = Listeners::default();
-        listeners.subscribe(collector.clone().recipient());
+        listeners.subscribe(1, collector.clone().recipient());
         listeners.publish(&Notice(1));
-        listeners.unsubscribe(&collector.clone().recipient());
+        assert!(listeners.remove(1));
         listeners.publish(&Notice(2));
-        listeners.subscribe(collector.clone().recipient());
+        listeners.subscribe(2, collector.clone().recipient());
         listeners.publish(&Notice(3));
         // A message sent after the notices arrives after them: the mailbox keeps order.
         collector.send(Notice(0)).await.unwrap();

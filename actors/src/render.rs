@@ -24,6 +24,7 @@ const TAIL_LINES: usize = 20;
 
 /// What to render.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub enum Commands {
     /// A score, written to a temporary command file for the render's duration.
     Score(Score),
@@ -65,6 +66,7 @@ impl RenderJob {
 
 /// What a render reports while it runs.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum RenderEvent {
     /// scsynth has reached `seconds` of `duration`.
     Progress {
@@ -90,6 +92,7 @@ pub struct RenderReport {
 
 /// Why a render failed.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
 pub enum RenderError {
     /// The score cannot become a command file, or the command file is damaged.
     #[error("{0}")]

@@ -27,6 +27,7 @@ use crate::server::{LifecycleNotice, ServerActor, ServerState, Status};
 
 /// Why the supervisor stopped restarting a server.
 #[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
 pub enum SupervisionError {
     /// Too many restarts inside the window.
     #[error(
@@ -92,6 +93,7 @@ pub type RestartHook =
 
 /// Where a supervised server is, from the supervisor's point of view.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Phase {
     /// Its first boot is under way.
     Starting,
@@ -408,7 +410,10 @@ impl Handler<Supervise> for SupervisorActor {
                     let options = state.borrow().options.clone();
                     let span =
                         tracing::info_span!("supervised", server = %msg.name, port = options.port);
-                    msg.server.do_send(Subscribe(ctx.address().recipient()));
+                    msg.server.do_send(Subscribe {
+                        id: crate::listeners::PERMANENT,
+                        recipient: ctx.address().recipient(),
+                    });
                     act.children.insert(
                         msg.name.clone(),
                         Child {
@@ -606,29 +611,52 @@ impl Handler<Children> for SupervisorActor {
     }
 }
 
-/// Send every supervision notice to this recipient.
+/// Send every supervision notice to this recipient, until an [`UnsubscribeSupervision`] of `id`.
 #[derive(Message)]
 #[rtype(result = "()")]
-pub struct SubscribeSupervision(pub Recipient<SupervisionNotice>);
+pub struct SubscribeSupervision {
+    /// Identifies the subscription.
+    pub id: u64,
+    /// Who hears.
+    pub recipient: Recipient<SupervisionNotice>,
+}
 
 impl Handler<SubscribeSupervision> for SupervisorActor {
     type Result = ();
 
     fn handle(&mut self, msg: SubscribeSupervision, _: &mut Self::Context) {
-        self.listeners.subscribe(msg.0);
+        self.listeners.subscribe(msg.id, msg.recipient);
     }
 }
 
-/// Call this closure with every supervision notice, on the supervisor's thread; it must not
-/// block.
+/// Call this closure with every supervision notice, on the supervisor's thread (it must not
+/// block), until an [`UnsubscribeSupervision`] of `id`.
 #[derive(Message)]
 #[rtype(result = "()")]
-pub struct OnSupervision(pub SupervisionCallback);
+pub struct OnSupervision {
+    /// Identifies the subscription.
+    pub id: u64,
+    /// The closure.
+    pub procedure: SupervisionCallback,
+}
 
 impl Handler<OnSupervision> for SupervisorActor {
     type Result = ();
 
     fn handle(&mut self, msg: OnSupervision, _: &mut Self::Context) {
-        self.listeners.add(Callback::every(msg.0));
+        self.listeners.add(Callback::every(msg.id, msg.procedure));
+    }
+}
+
+/// End a supervision subscription (recipient or closure) by its id.
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub struct UnsubscribeSupervision(pub u64);
+
+impl Handler<UnsubscribeSupervision> for SupervisorActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: UnsubscribeSupervision, _: &mut Self::Context) {
+        self.listeners.remove(msg.0);
     }
 }

@@ -24,6 +24,7 @@ fn client_base(client_id: i32) -> i32 {
 
 /// Why allocators cannot be made for a client.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum AllocError {
     /// The client id does not fit in node ids.
     #[error(

@@ -113,6 +113,7 @@ impl From<Vec<f32>> for Value {
 /// `completion` fields hold the commands scsynth runs when the asynchronous command finishes:
 /// none, one (sent as a message blob) or several (merged, sent as an untimed bundle blob).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub enum Command {
     /// `/notify flag [client_id]`: (un)register for notifications.
     Notify {
@@ -814,7 +815,7 @@ impl Command {
     }
 
     /// The OSC message: every field in declaration order (which is scsynth's wire order), each
-    /// as [`Wire`] puts it; completions go last, as a blob.
+    /// as its `Wire` encoding puts it; completions go last, as a blob.
     pub fn to_message(&self) -> OscMessage {
         use Command as C;
         let fields: &[&dyn Wire] = match self {

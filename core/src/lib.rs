@@ -3,6 +3,8 @@
 //! and ids come from allocators — all testable without scsynth. SynthDefs are compiled by the
 //! `scserver-synthdef` crate.
 
+#![warn(missing_docs)]
+
 pub mod alloc;
 pub mod bundle;
 pub mod coalesce;

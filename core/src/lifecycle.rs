@@ -8,6 +8,7 @@ use std::fmt;
 /// listed on each transition's documentation in `scserver`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum LifecycleEvent {
     /// The process is about to be spawned.
     Booting,

@@ -50,6 +50,7 @@ impl fmt::Display for Protocol {
 /// unless declared otherwise), yet leaves down a server its user quit.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
 pub enum RestartPolicy {
     /// Never restart.
     Never,
@@ -136,6 +137,30 @@ impl<'de> Deserialize<'de> for SafetyClip {
 /// The scsynth fields carry supriya's names and defaults; `to_args` turns them into flags. The rest
 /// are scserver's own: timeouts, heartbeat, JACK and restart policy. Durations are written as
 /// humantime strings in TOML (`"2s"`, `"500ms"`).
+///
+/// ```
+/// use std::time::Duration;
+/// use scserver_core::options::{Options, OptionsError, RestartPolicy};
+///
+/// let options = Options {
+///     port: 57300,
+///     maximum_logins: 4,
+///     memory_size: 64 * 1024,
+///     start_jack: true,                          // a dummy jackd when no JACK server runs
+///     latency: Duration::from_millis(50),        // added to timed bundles
+///     restart: RestartPolicy::OnFailure,         // what a supervisor does when it dies
+///     ..Options::default()
+/// };
+/// options.validate()?;
+/// let args = options.to_args(false);             // scsynth's command line
+/// assert!(args.windows(2).any(|w| w == ["-u", "57300"]));
+/// assert!(args.windows(2).any(|w| w == ["-m", "65536"]));
+///
+/// // Mistakes are typed errors that name the field, before anything starts.
+/// let bad = Options { port: 0, ..Options::default() };
+/// assert!(matches!(bad.validate(), Err(OptionsError::ZeroPort)));
+/// # Ok::<(), OptionsError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Options {
@@ -302,6 +327,7 @@ impl Default for Options {
 
 /// Why a set of [`Options`] cannot be used.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
 pub enum OptionsError {
     /// The hardware channels do not fit in the audio buses.
     #[error(

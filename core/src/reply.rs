@@ -181,6 +181,7 @@ pub struct NodeNotification {
 
 /// A message from scsynth, typed.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum Reply {
     /// `/status.reply`.
     Status(StatusInfo),

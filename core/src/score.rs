@@ -15,6 +15,7 @@ use crate::timetag;
 
 /// Why a score cannot be written or a command file cannot be read.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
 pub enum ScoreError {
     /// A command time that is negative, NaN or infinite.
     #[error("command time {0} is not a finite number of seconds ≥ 0")]

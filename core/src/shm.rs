@@ -78,6 +78,7 @@ pub struct SegmentLayout {
 
 /// Why a segment is not the layout this crate understands.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
 pub enum LayoutError {
     /// The object named after the port is not in the segment.
     #[error("no object named {name} in the segment")]

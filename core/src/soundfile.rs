@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 /// A sound file container. scsynth reads the name case-insensitively through libsndfile.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum HeaderFormat {
     /// RIFF WAVE.
     #[default]
@@ -30,6 +31,7 @@ pub enum HeaderFormat {
 /// How each sample is stored.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum SampleFormat {
     /// 8-bit signed integers.
     Int8,
@@ -164,6 +166,7 @@ impl SampleFormat {
 
 /// Why a sound file's header cannot be read or repaired.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum HeaderError {
     /// Only WAV, AIFF and raw files are understood.
     #[error("the sizes in a {0} header cannot be repaired (only wav, aiff and raw can)")]

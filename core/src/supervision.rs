@@ -198,6 +198,7 @@ impl Heartbeat {
 /// What the supervisor did, published beside the 14 lifecycle events (which stay supriya's).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "event")]
+#[non_exhaustive]
 pub enum SupervisionEvent {
     /// The server stopped and will be booted again after `delay`.
     Restarting {

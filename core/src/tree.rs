@@ -359,6 +359,7 @@ impl fmt::Display for QueryTreeGroup {
 
 /// Why `/g_dumpTree` text could not be parsed.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
 pub enum DumpTreeError {
     /// No `NODE TREE Group N` line was found.
     #[error("no \"NODE TREE Group\" header in the dump")]

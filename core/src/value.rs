@@ -55,8 +55,9 @@ impl From<String> for Control {
 /// How deeply bundles may nest in a received packet; scsynth itself never nests them.
 pub const MAX_BUNDLE_DEPTH: usize = 16;
 
-/// Why a packet or message could not be turned into a [`Reply`].
+/// Why a packet or message could not be turned into a [`Reply`](crate::reply::Reply).
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
 pub enum ReplyError {
     /// The bytes are not a valid OSC packet.
     #[error("not a valid OSC packet: {0}")]

@@ -12,6 +12,22 @@ use super::Face;
 use crate::{AsyncServer, IdKind, Server};
 
 /// A buffer on a server (see [`AsyncServer::add_buffer`]).
+///
+/// ```
+/// use scserver::BufferSource;
+/// # let port = std::net::UdpSocket::bind("127.0.0.1:0")?.local_addr()?.port();
+/// # let server = scserver::Server::new(scserver::Options { port, start_jack: true, ..Default::default() });
+/// # server.boot(None)?;
+/// let buffer = server.add_buffer(BufferSource::Empty { channels: 1, frames: 8 })?;
+/// buffer.set_range(0, vec![0.5, 0.25])?;
+/// buffer.fill(2, 6, 1.0)?;
+/// assert_eq!(buffer.get_range(0, 4)?, vec![0.5, 0.25, 1.0, 1.0]);
+/// let info = buffer.query()?;
+/// assert_eq!((info.channel_count, info.frame_count), (1, 8));
+/// buffer.free()?;
+/// # server.quit(false)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone)]
 pub struct Buffer<S = AsyncServer> {
     server: S,
@@ -148,6 +164,7 @@ crate::blocking::forward! { Buffer<Server> => to_async;
 
 /// Where a new buffer's contents come from.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum BufferSource {
     /// Empty (zeros): `/b_alloc`.
     Empty {

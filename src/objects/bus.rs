@@ -16,6 +16,30 @@ fn kind(rate: Rate) -> IdKind {
 }
 
 /// One bus (see [`AsyncServer::add_bus`]).
+///
+/// ```
+/// use scserver::synthdef::{ugens::{Out, SinOsc}, SynthDefBuilder};
+/// use scserver::{controls, Position, Rate};
+/// # let port = std::net::UdpSocket::bind("127.0.0.1:0")?.local_addr()?.port();
+/// # let server = scserver::Server::new(scserver::Options { port, start_jack: true, ..Default::default() });
+/// # server.boot(None)?;
+/// let bus = server.add_bus(Rate::Control)?;
+/// bus.set(440.0)?;
+/// assert_eq!(bus.get()?, 440.0);
+/// # let b = SynthDefBuilder::new("doc-bus-sine");
+/// # let freq = b.kr("freq", 440.0);
+/// # Out::ar(&b).source(SinOsc::ar(&b).frequency(freq).finish() * 0.05).finish();
+/// # let def = b.build()?;
+/// // As a control, the bus maps the control to it: the synth follows the bus.
+/// let synth = server.add_synth_of(&def, controls! { freq: &bus }, Position::default())?;
+/// bus.set(220.0)?;
+/// // Its number as a plain value is `index()`.
+/// assert_eq!(bus.index(), bus.id().index);
+/// synth.free()?;
+/// bus.free();
+/// # server.quit(false)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone)]
 pub struct Bus<S = AsyncServer> {
     server: S,
@@ -139,6 +163,22 @@ impl Bus<Server> {
 }
 
 /// Contiguous buses (see [`AsyncServer::add_bus_group`]).
+///
+/// ```
+/// use scserver::Rate;
+/// # let port = std::net::UdpSocket::bind("127.0.0.1:0")?.local_addr()?.port();
+/// # let server = scserver::Server::new(scserver::Options { port, start_jack: true, ..Default::default() });
+/// # server.boot(None)?;
+/// let buses = server.add_bus_group(Rate::Control, 4)?;
+/// buses.fill(0.5)?;
+/// assert_eq!(buses.get()?, vec![0.5; 4]);
+/// buses.set(vec![0.1, 0.2, 0.3, 0.4])?;
+/// let third = buses.bus(2).expect("a group of 4");
+/// assert_eq!(third.get()?, 0.3);
+/// buses.free();
+/// # server.quit(false)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone)]
 pub struct BusGroup<S = AsyncServer> {
     server: S,

@@ -12,6 +12,25 @@ use super::Face;
 use crate::{AsyncServer, IdKind, Server};
 
 /// A group on a server (see [`AsyncServer::add_group`]).
+///
+/// ```
+/// use scserver::{NodeId, Position};
+/// # let port = std::net::UdpSocket::bind("127.0.0.1:0")?.local_addr()?.port();
+/// # let server = scserver::Server::new(scserver::Options { port, start_jack: true, ..Default::default() });
+/// # server.boot(None)?;
+/// let group = server.add_group(Position::default())?;
+/// let last = server.add_group(Position::tail(&group))?;
+/// let first = server.add_group(Position::head(&group))?;
+/// let (first_id, last_id) = (NodeId::from(first.id()), NodeId::from(last.id()));
+/// assert_eq!(group.children(), [first_id, last_id]); // from the node mirror
+/// last.move_to(Position::before(&first))?;
+/// assert_eq!(group.children(), [last_id, first_id]);
+/// group.free_children()?;
+/// assert!(group.children().is_empty());
+/// group.free()?;
+/// # server.quit(false)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone)]
 pub struct Group<S = AsyncServer> {
     server: S,

@@ -15,6 +15,29 @@ use super::Face;
 use crate::{AsyncServer, IdKind, Server};
 
 /// A synth on a server (see [`AsyncServer::add_synth`]).
+///
+/// ```
+/// use scserver::synthdef::{ugens::{Out, SinOsc}, SynthDefBuilder};
+/// use scserver::{controls, ControlValue, Position};
+/// # let port = std::net::UdpSocket::bind("127.0.0.1:0")?.local_addr()?.port();
+/// # let server = scserver::Server::new(scserver::Options { port, start_jack: true, ..Default::default() });
+/// # server.boot(None)?;
+/// let b = SynthDefBuilder::new("doc-sine");
+/// let (freq, amp) = (b.kr("freq", 440.0), b.kr("amp", 0.1));
+/// Out::ar(&b).source(SinOsc::ar(&b).frequency(freq).finish() * amp).finish();
+/// let def = b.build()?;
+/// // Sends the SynthDef, then starts the synth.
+/// let synth = server.add_synth_of(&def, controls! { freq: 220.0, amp: 0.05 }, Position::default())?;
+/// synth.set(controls! { freq: 330.0 })?;
+/// assert_eq!(synth.get(vec!["freq".into()])?[0].1, ControlValue::Float(330.0));
+/// // A control the SynthDef lacks is refused before anything is sent.
+/// assert!(synth.set(controls! { frequency: 1.0 }).is_err());
+/// synth.pause()?;
+/// assert!(!synth.is_active());
+/// synth.free()?;
+/// # server.quit(false)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone)]
 pub struct Synth<S = AsyncServer> {
     server: S,

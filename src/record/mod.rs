@@ -19,8 +19,7 @@ use std::time::Duration;
 use actix::prelude::*;
 use rosc::OscPacket;
 use scserver_actors::allocator::Free;
-use scserver_actors::listeners::Callback;
-use scserver_actors::router::RemoveCallback;
+use scserver_actors::listeners::{Callback, Listeners};
 use scserver_actors::server::request::{encode, Send};
 use scserver_actors::ServerError;
 use scserver_core::command::{AddAction, Command};
@@ -37,10 +36,11 @@ pub(crate) use registry::Recordings;
 pub use registry::{EndReason, RecordingEnded};
 
 use crate::objects::Face;
-use crate::{AsyncServer, IdKind, OscCallbackHandle, Server};
+use crate::{AsyncServer, IdKind, Server, Subscription};
 
 /// Why a recording could not start or finish.
 #[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
 pub enum RecordError {
     /// The options cannot make a recording.
     #[error(
@@ -160,7 +160,6 @@ impl AsyncServer {
     /// repaired and its recording ended.
     pub(crate) fn follow_recordings(&self) {
         let recordings = self.recordings().clone();
-        let actor = self.actor().downgrade();
         let events = [
             LifecycleEvent::Booting,
             LifecycleEvent::OscPanicked,
@@ -180,18 +179,15 @@ impl AsyncServer {
                     };
                     for inner in recordings.snapshot() {
                         // Node and buffer ids come back with the next boot: forget this one's.
-                        if let Some(actor) = actor.upgrade() {
-                            for handle in inner.callbacks.lock().expect("callbacks").drain(..) {
-                                actor.do_send(RemoveCallback(handle.0));
-                            }
-                        }
+                        inner.callbacks.lock().expect("callbacks").clear();
                         recordings.end(&inner, reason, true);
                     }
                 }
                 _ => recordings.died.store(true, Ordering::Relaxed),
             },
             false,
-        );
+        )
+        .detach();
     }
 
     /// Stops every recording still open, for `reason` (failures are logged: the server is going
@@ -209,27 +205,40 @@ impl AsyncServer {
         }
     }
 
-    /// Calls `procedure` with each recording that ends from now on, on the thread that ended it;
-    /// it must not block.
+    /// Calls `procedure` with each recording that ends from now on, on the thread that ended it
+    /// (it must not block), until the returned [`Subscription`] is dropped.
     pub fn on_recording_ended(
         &self,
         procedure: impl FnMut(&RecordingEnded) + std::marker::Send + 'static,
-    ) {
-        let callback = Callback::every(Box::new(procedure));
-        self.recordings()
-            .listeners
-            .lock()
-            .expect("listeners lock")
-            .add(callback);
+    ) -> Subscription {
+        let id = self.next_id();
+        self.recording_listeners(|l| l.add(Callback::every(id, Box::new(procedure))));
+        self.recording_subscription(id)
     }
 
-    /// Sends a [`RecordingEnded`] to `recipient` for each recording that ends from now on.
-    pub fn subscribe_recordings(&self, recipient: Recipient<RecordingEnded>) {
-        self.recordings()
-            .listeners
-            .lock()
-            .expect("listeners lock")
-            .subscribe(recipient);
+    /// Sends a [`RecordingEnded`] to `recipient` for each recording that ends from now on, until
+    /// the returned [`Subscription`] is dropped.
+    pub fn subscribe_recordings(&self, recipient: Recipient<RecordingEnded>) -> Subscription {
+        let id = self.next_id();
+        self.recording_listeners(|l| l.subscribe(id, recipient));
+        self.recording_subscription(id)
+    }
+
+    fn recording_listeners<T>(&self, f: impl FnOnce(&mut Listeners<RecordingEnded>) -> T) -> T {
+        f(&mut self.recordings().listeners.lock().expect("listeners lock"))
+    }
+
+    fn recording_subscription(&self, id: u64) -> Subscription {
+        let recordings = Arc::downgrade(self.recordings());
+        Subscription::new(move || {
+            if let Some(recordings) = recordings.upgrade() {
+                recordings
+                    .listeners
+                    .lock()
+                    .expect("listeners lock")
+                    .remove(id);
+            }
+        })
     }
 }
 
@@ -269,10 +278,8 @@ impl Recording<AsyncServer> {
     /// frees the buffer. Stopping a closed recording does nothing.
     pub async fn stop(&self) -> Result<PathBuf, ServerError> {
         self.inner.intend(EndReason::Stopped);
-        let callbacks = std::mem::take(&mut *self.inner.callbacks.lock().expect("callbacks"));
-        for handle in callbacks {
-            self.server.unregister_osc_callback(handle).await;
-        }
+        // Their ends reach the router before anything this stop sends.
+        self.inner.callbacks.lock().expect("callbacks").clear();
         if self.is_closed() {
             return Ok(self.inner.path.clone());
         }
@@ -381,11 +388,7 @@ impl AsyncServer {
 
     /// When the synth ends without `stop` (its duration reached, freed by a reset), closes the
     /// file; once scsynth says it is closed, the recording has ended.
-    fn watch_end(
-        &self,
-        inner: &Arc<Inner>,
-        timed: bool,
-    ) -> Result<Vec<OscCallbackHandle>, ServerError> {
+    fn watch_end(&self, inner: &Arc<Inner>, timed: bool) -> Result<Vec<Subscription>, ServerError> {
         let buffer_id = inner.buffer_id;
         let close = close_commands(buffer_id)
             .iter()
@@ -474,12 +477,13 @@ impl Server {
     pub fn on_recording_ended(
         &self,
         procedure: impl FnMut(&RecordingEnded) + std::marker::Send + 'static,
-    ) {
+    ) -> Subscription {
         self.as_async().on_recording_ended(procedure)
     }
 
-    /// Sends a [`RecordingEnded`] to `recipient` each time a recording of this server ends.
-    pub fn subscribe_recordings(&self, recipient: Recipient<RecordingEnded>) {
+    /// Sends a [`RecordingEnded`] to `recipient` each time a recording of this server ends (see
+    /// [`AsyncServer::subscribe_recordings`]).
+    pub fn subscribe_recordings(&self, recipient: Recipient<RecordingEnded>) -> Subscription {
         self.as_async().subscribe_recordings(recipient)
     }
 }

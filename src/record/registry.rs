@@ -13,7 +13,7 @@ use scserver_actors::listeners::Listeners;
 use scserver_core::soundfile::{self, HeaderFormat};
 use tokio::sync::watch;
 
-use crate::OscCallbackHandle;
+use crate::Subscription;
 
 pub(super) struct Inner {
     pub(super) path: PathBuf,
@@ -28,7 +28,7 @@ pub(super) struct Inner {
     /// Why it is ending, from the first step that started to end it.
     pub(super) reason: Mutex<Option<EndReason>>,
     /// Its `/n_end` and `/done /b_close` callbacks.
-    pub(super) callbacks: Mutex<Vec<OscCallbackHandle>>,
+    pub(super) callbacks: Mutex<Vec<Subscription>>,
 }
 
 impl Inner {
@@ -77,8 +77,9 @@ const HEADER_BYTES: u64 = 64 * 1024;
 
 /// Why a recording ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum EndReason {
-    /// [`Recording::stop`].
+    /// [`Recording::stop`](super::Recording::stop).
     Stopped,
     /// A timed recording reached its duration.
     DurationReached,

@@ -43,6 +43,7 @@ pub enum Access {
 
 /// Why shared memory could not be used.
 #[derive(Debug, Error)]
+#[non_exhaustive]
 pub enum SharedMemoryError {
     /// The server is not on this machine as far as this client knows.
     #[error("the server at {address} is not on this machine (neither booted by this client nor on a loopback address); use /c_get and /c_set instead")]

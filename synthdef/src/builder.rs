@@ -42,6 +42,28 @@ impl Default for Limits {
 ///
 /// Mistakes (unknown inputs, wrong rates, signals from another builder, ...) do not
 /// interrupt the signal expressions; the first one is returned by `build`.
+///
+/// ```
+/// use scserver_synthdef::{ugens::{LFNoise1, Out, Pan2, Saw, SinOsc}, SynthDefBuilder};
+///
+/// let b = SynthDefBuilder::new("drift");
+/// let (freq, amp, pan) = (b.kr("freq", 110.0), b.kr("amp", 0.1), b.kr("pan", 0.0));
+/// // Two slightly detuned saws (an array input expands into one UGen each), mixed.
+/// let wobble = LFNoise1::kr(&b).frequency(0.3).finish() * 0.01 + 1.0;
+/// let saws = Saw::ar(&b).frequency(vec![freq.clone() * wobble, freq * 1.005]).finish();
+/// let mono = b.mix(saws) * amp;
+/// Out::ar(&b).source(Pan2::ar(&b).source(mono).position(pan).finish()).finish();
+/// let def = b.build().expect("a valid graph");
+/// assert!(def.to_string().contains("Pan2"));
+/// let bytes = def.compile(); // for /d_recv, or a .scsyndef file
+/// assert_eq!(&bytes[..4], b"SCgf");
+///
+/// // A mistake shows at build time, not in the middle of an expression.
+/// let b = SynthDefBuilder::new("broken");
+/// let control_rate = SinOsc::kr(&b).finish();
+/// Out::ar(&b).source(control_rate).finish();
+/// assert!(b.build().is_err());
+/// ```
 pub struct SynthDefBuilder {
     name: String,
     graph: GraphRef,

@@ -69,6 +69,33 @@ impl From<&Signal> for Curve {
 /// An envelope: levels joined by segments of given durations and curves, optionally with a
 /// release node (held while the gate is open) and a loop node. Pass it to `EnvGen`'s
 /// `envelope` input.
+///
+/// ```
+/// use scserver_synthdef::{ugens::{EnvGen, Out, SinOsc}, Env, SynthDefBuilder};
+///
+/// // A struck note: 10 ms attack, a release as long as the `decay` control; the synth frees
+/// // itself at the end (done action 2).
+/// let b = SynthDefBuilder::new("ping");
+/// let (freq, decay) = (b.kr("freq", 440.0), b.kr("decay", 0.5));
+/// let env = EnvGen::kr(&b)
+///     .envelope(Env::perc(0.01, decay, 0.2, -4.0))
+///     .done_action(2.0)
+///     .finish();
+/// Out::ar(&b).source(SinOsc::ar(&b).frequency(freq).finish() * env).finish();
+/// let def = b.build().unwrap();
+/// assert_eq!(def.name, "ping");
+///
+/// // An ADSR holds at its sustain level until the `gate` control closes.
+/// let b = SynthDefBuilder::new("pad");
+/// let gate = b.kr("gate", 1.0);
+/// let env = EnvGen::kr(&b)
+///     .envelope(Env::adsr(0.01, 0.3, 0.5, 1.0))
+///     .gate(gate)
+///     .done_action(2.0)
+///     .finish();
+/// Out::ar(&b).source(SinOsc::ar(&b).finish() * env * 0.1).finish();
+/// assert!(b.build().is_ok());
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Env {
     levels: Vec<Signal>,

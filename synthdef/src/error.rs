@@ -5,6 +5,7 @@ use crate::rate::Rate;
 /// Everything that can be wrong with a SynthDef graph, found when it is built, compiled or
 /// decoded rather than reported later by scsynth as `/fail`.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
 pub enum SynthDefError {
     /// No UGen of that name is in the catalogue.
     #[error("unknown UGen `{0}`")]

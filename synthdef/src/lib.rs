@@ -55,6 +55,8 @@
 //! supriya keeps as a UGen (such as [`Signal::rand`]) is added to the newest live builder
 //! of the current thread.
 
+#![warn(missing_docs)]
+
 mod bank;
 mod builder;
 pub mod catalogue;

@@ -3,6 +3,8 @@
 //! datagrams captured from scsynth 3.13. Every test tree reads the paths from here, so the
 //! location is written once.
 
+#![warn(missing_docs)]
+
 /// `shared/reference`, or a directory in it, as a path literal.
 macro_rules! reference {
     ($($sub:literal)?) => {

@@ -112,6 +112,11 @@ pub struct Recorder {
 impl Recorder {
     /// A callback that records into this recorder.
     pub fn callback(&self) -> impl FnMut(&LifecycleNotice) + Send + 'static {
+        self.shared()
+    }
+
+    /// A shareable callback that records into this recorder (a supervisor's `on_lifecycle`).
+    pub fn shared(&self) -> impl Fn(&LifecycleNotice) + Send + Sync + 'static {
         let inner = self.inner.clone();
         move |n| {
             inner.0.lock().unwrap().push(n.clone());

@@ -24,7 +24,8 @@ pub fn server_with_recorder(name: &str, options: Options) -> (Server, Recorder) 
     common::init_tracing();
     let server = Server::with_name(name, options);
     let recorder = Recorder::default();
-    server.register_lifecycle_callback([], recorder.callback(), false);
+    let subscription = server.register_lifecycle_callback([], recorder.callback(), false);
+    subscription.detach();
     (server, recorder)
 }
 

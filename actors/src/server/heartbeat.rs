@@ -45,6 +45,8 @@ pub(crate) struct HeartbeatState {
     /// The (server, mirror) counts a refresh was last asked for: one that could not fix them
     /// (a tree too large for one reply) is not asked for again until the counts change.
     refreshed_for: Option<(usize, usize)>,
+    /// When the last probe went out, until a `/status.reply` measures its round trip.
+    sent: Option<Instant>,
 }
 
 /// A `/status.reply` arrived (from any request, the heartbeat's included).
@@ -59,7 +61,14 @@ impl Handler<StatusReply> for ServerActor {
         match scserver_core::reply::parse(&msg.0) {
             Ok(Reply::Status(info)) => {
                 self.check_mirror(&info, ctx);
-                self.set(|s| s.status_info = Some(info));
+                let round_trip = self.heartbeat.sent.take().map(|sent| sent.elapsed());
+                self.set(|s| {
+                    s.status_info = Some(info);
+                    if round_trip.is_some() {
+                        s.heartbeat_round_trip = round_trip;
+                        s.heartbeat_round_trips += 1;
+                    }
+                });
             }
             other => tracing::debug!(parent: &self.span, ?other, "unreadable /status.reply"),
         }
@@ -116,6 +125,7 @@ impl ServerActor {
         }
         self.heartbeat.generation += 1;
         self.heartbeat.probing = false;
+        self.heartbeat.sent = None;
         let generation = self.heartbeat.generation;
         let (interval, misses) = (
             self.options.heartbeat_interval,
@@ -155,6 +165,7 @@ impl ServerActor {
             Beat::Alive => {}
         }
         osc.do_send(SendBytes(status_bytes()));
+        self.heartbeat.sent = Some(Instant::now());
         ctx.run_later(interval, move |act, ctx| {
             act.beat(generation, monitor, interval, ctx)
         });

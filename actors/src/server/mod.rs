@@ -30,6 +30,7 @@ pub use events::{lifecycle_callback, LifecycleCallback, LifecycleNotice};
 
 /// Where a server is in its life (supriya's `BootStatus`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Status {
     /// Not connected; nothing running that this client owns.
     Offline,
@@ -74,6 +75,11 @@ pub struct ServerState {
     pub local_addr: Option<SocketAddr>,
     /// The last `/status.reply` (the heartbeat keeps it fresh while online).
     pub status_info: Option<scserver_core::reply::StatusInfo>,
+    /// The last heartbeat's round trip: from its `/status` to the next `/status.reply`.
+    pub heartbeat_round_trip: Option<std::time::Duration>,
+    /// How many heartbeat round trips were measured, so a watcher can tell a new one from the
+    /// same value again.
+    pub heartbeat_round_trips: u64,
 }
 
 impl ServerState {
@@ -120,6 +126,8 @@ impl ServerActor {
                 jack_pid: None,
                 local_addr: None,
                 status_info: None,
+                heartbeat_round_trip: None,
+                heartbeat_round_trips: 0,
             })
             .0,
             conn: Connection::new(),
@@ -270,10 +278,39 @@ impl Handler<Watch> for ServerActor {
     }
 }
 
+/// A signal for an owned scsynth process (this crate's own names, so no `nix` type is part of
+/// the API).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ProcessSignal {
+    /// `SIGINT`.
+    Interrupt,
+    /// `SIGTERM`: asks it to stop.
+    Terminate,
+    /// `SIGKILL`: ends it at once (a crash, as the supervisor sees it).
+    Kill,
+    /// `SIGSTOP`: freezes it (a hang: the heartbeat notices).
+    Stop,
+    /// `SIGCONT`: lets a stopped process run again.
+    Continue,
+}
+
+impl From<ProcessSignal> for crate::process::Signal {
+    fn from(signal: ProcessSignal) -> Self {
+        match signal {
+            ProcessSignal::Interrupt => Self::SIGINT,
+            ProcessSignal::Terminate => Self::SIGTERM,
+            ProcessSignal::Kill => Self::SIGKILL,
+            ProcessSignal::Stop => Self::SIGSTOP,
+            ProcessSignal::Continue => Self::SIGCONT,
+        }
+    }
+}
+
 /// Send a signal to an owned scsynth (fault injection, tests, a supervisor's hang handling).
 #[derive(Debug, Message)]
 #[rtype(result = "bool")]
-pub struct SignalProcess(pub crate::process::Signal);
+pub struct SignalProcess(pub ProcessSignal);
 
 impl Handler<SignalProcess> for ServerActor {
     type Result = bool;
@@ -281,7 +318,7 @@ impl Handler<SignalProcess> for ServerActor {
     fn handle(&mut self, msg: SignalProcess, _: &mut Self::Context) -> bool {
         match &self.process {
             Some(process) => {
-                process.do_send(crate::process::Kill(msg.0));
+                process.do_send(crate::process::Kill(msg.0.into()));
                 true
             }
             None => false,

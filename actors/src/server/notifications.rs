@@ -49,19 +49,38 @@ impl Handler<UnclaimedFailure> for FailureHub {
     }
 }
 
-/// Subscribe to `/fail`s that no request awaited (supriya's `FailWarning`).
+/// Subscribe to `/fail`s that no request awaited (supriya's `FailWarning`), until an
+/// [`Unsubscribe`](super::events::Unsubscribe) of `id` with the failures topic.
 #[derive(Debug, Message)]
 #[rtype(result = "()")]
-pub struct SubscribeFailures(pub FailureSink);
+pub struct SubscribeFailures {
+    /// Identifies the subscription.
+    pub id: u64,
+    /// Who hears.
+    pub sink: FailureSink,
+}
 
 impl Handler<SubscribeFailures> for FailureHub {
     type Result = ();
 
     fn handle(&mut self, msg: SubscribeFailures, _: &mut Self::Context) {
-        match msg.0 {
-            FailureSink::Recipient(r) => self.listeners.subscribe(r),
-            FailureSink::Fn(f) => self.listeners.add(Callback::every(f)),
+        match msg.sink {
+            FailureSink::Recipient(r) => self.listeners.subscribe(msg.id, r),
+            FailureSink::Fn(f) => self.listeners.add(Callback::every(msg.id, f)),
         }
+    }
+}
+
+/// Remove a failure subscriber by id.
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+struct RemoveFailureListener(u64);
+
+impl Handler<RemoveFailureListener> for FailureHub {
+    type Result = ();
+
+    fn handle(&mut self, msg: RemoveFailureListener, _: &mut Self::Context) {
+        self.listeners.remove(msg.0);
     }
 }
 
@@ -103,6 +122,13 @@ impl Notifications {
         };
         router.do_send(SetFailureSink(hub.clone().recipient()));
         self.hub = Some(hub);
+    }
+
+    /// Ends the failure subscription `id`.
+    pub(crate) fn unsubscribe(&self, id: u64) {
+        if let Some(hub) = &self.hub {
+            hub.do_send(RemoveFailureListener(id));
+        }
     }
 
     /// Forgets the tree (a new connection: the server's tree is not ours to assume).
