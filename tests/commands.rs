@@ -15,7 +15,7 @@ use scserver::synthdef::ugens::{EnvGen, Out, SinOsc, DC};
 use scserver::synthdef::{Env, SynthDef, SynthDefBuilder};
 use scserver::{
     controls, BufferId, BufferSource, Command, Control, ControlValue, GroupId, Pattern, Position,
-    QueryTreeNode, Rate, RequestError, Server, ServerError,
+    QueryTreeNode, Rate, RequestError, Server, ServerError, Subscription,
 };
 
 fn booted(name: &str) -> Server {
@@ -51,19 +51,19 @@ fn three() -> SynthDef {
     b.build().expect("a valid graph")
 }
 
-/// The instant each `/n_end` of `node` arrives.
-fn ends(server: &Server, node: i32) -> mpsc::Receiver<Instant> {
+/// The instant each `address` notification of `node` arrives, while the subscription lives.
+fn heard(server: &Server, address: &str, node: i32) -> (mpsc::Receiver<Instant>, Subscription) {
     let (tx, rx) = mpsc::channel();
     let tx = Mutex::new(tx);
-    server.register_osc_callback(
-        Pattern::new("/n_end").arg(node),
+    let subscription = server.register_osc_callback(
+        Pattern::new(address).arg(node),
         move |_| {
             let _ = tx.lock().unwrap().send(Instant::now());
         },
         None,
         true,
     );
-    rx
+    (rx, subscription)
 }
 
 #[test]
@@ -73,7 +73,7 @@ fn release_ends_a_synth_through_its_envelope() {
     let synth = server
         .add_synth(&def, controls! {}, Position::default())
         .unwrap();
-    let ended = ends(&server, synth.id().get());
+    let (ended, _heard) = heard(&server, "/n_end", synth.id().get());
     let released = Instant::now();
     synth.release(None).unwrap();
     // Still sounding: the envelope is releasing, not the node freed.
@@ -92,7 +92,7 @@ fn release_ends_a_synth_through_its_envelope() {
     let synth = server
         .add_synth(&slow, controls! {}, Position::default())
         .unwrap();
-    let ended = ends(&server, synth.id().get());
+    let (ended, _heard) = heard(&server, "/n_end", synth.id().get());
     let released = Instant::now();
     synth.release(Some(Duration::from_millis(50))).unwrap();
     let took = ended.recv_timeout(Duration::from_secs(5)).expect("/n_end") - released;
@@ -105,7 +105,7 @@ fn release_ends_a_synth_through_its_envelope() {
     let plain = server
         .add_synth(&three(), controls! {}, Position::default())
         .unwrap();
-    let ended = ends(&server, plain.id().get());
+    let (ended, _heard) = heard(&server, "/n_end", plain.id().get());
     plain.release(Some(Duration::from_secs(10))).unwrap();
     ended
         .recv_timeout(Duration::from_secs(2))
@@ -118,7 +118,7 @@ fn a_synthdef_value_is_sent_on_first_use_only() {
     let server = booted("first_use");
     let received = Arc::new(Mutex::new(0));
     let count = received.clone();
-    server.register_osc_callback(
+    let _counting = server.register_osc_callback(
         Pattern::new("/done").arg("/d_recv"),
         move |_| *count.lock().unwrap() += 1,
         None,
@@ -470,21 +470,6 @@ fn a_reset_keeps_permanent_groups() {
     server.quit(false).unwrap();
 }
 
-/// The instant each `/n_go` of `node` arrives.
-fn starts(server: &Server, node: i32) -> mpsc::Receiver<Instant> {
-    let (tx, rx) = mpsc::channel();
-    let tx = Mutex::new(tx);
-    server.register_osc_callback(
-        Pattern::new("/n_go").arg(node),
-        move |_| {
-            let _ = tx.lock().unwrap().send(Instant::now());
-        },
-        None,
-        true,
-    );
-    rx
-}
-
 fn unix_now() -> f64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -507,7 +492,7 @@ fn clear_schedule_drops_bundles_not_yet_due() {
     let marker = {
         let context = server.at(now + 0.5).unwrap();
         let group = context.add_group(Position::default()).unwrap();
-        let go = starts(&server, group.id().get());
+        let (go, _heard) = heard(&server, "/n_go", group.id().get());
         context.close().unwrap();
         go.recv_timeout(Duration::from_secs(5))
             .expect("the later bundle runs");
@@ -574,7 +559,7 @@ fn a_request_context_sends_the_same_commands_in_one_bundle() {
     assert!((peak - 0.5).abs() < 1e-4, "normalized to {peak}");
     assert_eq!(buses.get().unwrap(), vec![0.0, 0.25, 0.25, 0.0]);
     // Deferred releases and deep frees too.
-    let ended = ends(&server, synth.id().get());
+    let (ended, _heard) = heard(&server, "/n_end", synth.id().get());
     let context = server.bundle();
     context.release(&synth, None).unwrap();
     context.close().unwrap();
