@@ -31,7 +31,7 @@ fn kind(rate: Rate) -> IdKind {
 /// # Out::ar(&b).source(SinOsc::ar(&b).frequency(freq).finish() * 0.05).finish();
 /// # let def = b.build()?;
 /// // As a control, the bus maps the control to it: the synth follows the bus.
-/// let synth = server.add_synth_of(&def, controls! { freq: &bus }, Position::default())?;
+/// let synth = server.add_synth(&def, controls! { freq: &bus }, Position::default())?;
 /// bus.set(220.0)?;
 /// // Its number as a plain value is `index()`.
 /// assert_eq!(bus.index(), bus.id().index);

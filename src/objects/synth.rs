@@ -26,8 +26,8 @@ use crate::{AsyncServer, IdKind, Server};
 /// let (freq, amp) = (b.kr("freq", 440.0), b.kr("amp", 0.1));
 /// Out::ar(&b).source(SinOsc::ar(&b).frequency(freq).finish() * amp).finish();
 /// let def = b.build()?;
-/// // Sends the SynthDef, then starts the synth.
-/// let synth = server.add_synth_of(&def, controls! { freq: 220.0, amp: 0.05 }, Position::default())?;
+/// // Sends the SynthDef along (its first use on this server), then starts the synth.
+/// let synth = server.add_synth(&def, controls! { freq: 220.0, amp: 0.05 }, Position::default())?;
 /// synth.set(controls! { freq: 330.0 })?;
 /// assert_eq!(synth.get(vec!["freq".into()])?[0].1, ControlValue::Float(330.0));
 /// // A control the SynthDef lacks is refused before anything is sent.
