@@ -87,7 +87,7 @@ fn main() {
             ..Options::default()
         };
         let server = AsyncServer::with_name("bench", options.clone());
-        server.boot(None).await.expect("boot");
+        server.boot().await.expect("boot");
         let shm = server
             .shared_memory(Access::ReadWrite)
             .expect("shared memory");
@@ -117,7 +117,7 @@ fn main() {
                 rtt.push(t.elapsed());
             }
         }
-        server.quit(false).await.unwrap();
+        server.quit().await.unwrap();
         if let Some(jack) = jack {
             jack.stop(Duration::from_secs(2)).await;
         }

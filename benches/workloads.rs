@@ -192,7 +192,7 @@ async fn status(server: &AsyncServer) -> Result<(), Failed> {
 
 async fn boot(port: u16) -> AsyncServer {
     let server = AsyncServer::with_name("bench", options(port));
-    server.boot(None).await.expect("boot");
+    server.boot().await.expect("boot");
     server
 }
 
@@ -201,10 +201,10 @@ async fn boot_quit(args: &Args) -> (Value, Value) {
     for _ in 0..args.boot_runs {
         let server = AsyncServer::with_name("bench", options(args.port));
         let t = Instant::now();
-        server.boot(None).await.expect("boot");
+        server.boot().await.expect("boot");
         boots.push(t.elapsed().as_secs_f64());
         let t = Instant::now();
-        server.quit(false).await.expect("quit");
+        server.quit().await.expect("quit");
         quits.push(t.elapsed().as_secs_f64());
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
@@ -225,7 +225,7 @@ async fn rtt(server: &AsyncServer, n: usize, sync: bool) -> Result<Value, Failed
         let answered = if sync {
             let id = i as i32 + 1;
             server
-                .sync(Some(id), None)
+                .sync_with(Some(id), None)
                 .await
                 .map_err(|e| Failed::new("/sync", e))
         } else {
@@ -252,7 +252,7 @@ async fn rtt(server: &AsyncServer, n: usize, sync: bool) -> Result<Value, Failed
 
 async fn throughput(server: &AsyncServer, n: usize) -> Result<Value, Failed> {
     let sync_failed = |e| Failed::new("/sync", e);
-    server.sync(None, None).await.map_err(sync_failed)?;
+    server.sync().await.map_err(sync_failed)?;
     let t = Instant::now();
     for _ in 0..n {
         let m = message(
@@ -263,7 +263,7 @@ async fn throughput(server: &AsyncServer, n: usize) -> Result<Value, Failed> {
     }
     let send_s = t.elapsed().as_secs_f64();
     server
-        .sync(None, Some(Duration::from_secs(30)))
+        .sync_with(None, Some(Duration::from_secs(30)))
         .await
         .map_err(sync_failed)?;
     let total_s = t.elapsed().as_secs_f64();
@@ -292,7 +292,7 @@ async fn gather(server: &AsyncServer, n: usize) -> Value {
     let status_ms = t.elapsed().as_secs_f64() * 1e3;
     tokio::time::sleep(Duration::from_millis(200)).await;
     let t = Instant::now();
-    let syncs = join_all((0..n).map(|i| server.sync(Some(100_000 + i as i32), None))).await;
+    let syncs = join_all((0..n).map(|i| server.sync_with(Some(100_000 + i as i32), None))).await;
     let sync_ms = t.elapsed().as_secs_f64() * 1e3;
     json!({
         "n": n,
@@ -310,13 +310,9 @@ async fn fault_detect(port: u16, signal: nix::sys::signal::Signal, bound: Durati
     use nix::sys::signal::{kill, Signal};
     let server = boot(port).await;
     let (tx, rx) = std::sync::mpsc::channel();
-    let _events = server.register_lifecycle_callback(
-        [],
-        move |n| {
-            let _ = tx.send((n.event, Instant::now()));
-        },
-        false,
-    );
+    let _events = server.register_lifecycle_callback([], move |n| {
+        let _ = tx.send((n.event, Instant::now()));
+    });
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let pid = nix::unistd::Pid::from_raw(server.pid().expect("pid") as i32);
     let t0 = Instant::now();
@@ -420,7 +416,7 @@ async fn query_tree(server: &AsyncServer, n_groups: usize, reps: usize) -> Resul
             .map_err(|e| Failed::new("/g_new", e))?;
     }
     server
-        .sync(None, Some(Duration::from_secs(10)))
+        .sync_with(None, Some(Duration::from_secs(10)))
         .await
         .map_err(|e| Failed::new("/sync after the build", e))?;
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -456,7 +452,7 @@ async fn query_tree(server: &AsyncServer, n_groups: usize, reps: usize) -> Resul
         .send(message("/g_freeAll", vec![OscType::Int(1)]))
         .map_err(|e| Failed::new("/g_freeAll", e))?;
     server
-        .sync(None, None)
+        .sync()
         .await
         .map_err(|e| Failed::new("/sync after the free", e))?;
     let mut figure = tree_summary(groups.len(), nodes_seen, drops, &mut times);
@@ -469,7 +465,7 @@ async fn concurrent_syncs(server: &AsyncServer, n: usize) -> Value {
     let before = rcvbuf_errors();
     let t = Instant::now();
     let results = join_all(
-        (0..n).map(|i| server.sync(Some(2_000_000 + i as i32), Some(Duration::from_secs(30)))),
+        (0..n).map(|i| server.sync_with(Some(2_000_000 + i as i32), Some(Duration::from_secs(30)))),
     )
     .await;
     json!({
@@ -486,10 +482,10 @@ async fn boot_many(base_port: u16, k: usize) -> Value {
         .map(|i| AsyncServer::with_name(&format!("bench-{i}"), options(base_port + i as u16)))
         .collect();
     let t = Instant::now();
-    let booted = join_all(servers.iter().map(|s| s.boot(None))).await;
+    let booted = join_all(servers.iter().map(|s| s.boot())).await;
     let boot_s = t.elapsed().as_secs_f64();
     let t = Instant::now();
-    join_all(servers.iter().map(|s| s.quit(false))).await;
+    join_all(servers.iter().map(|s| s.quit())).await;
     let quit_s = t.elapsed().as_secs_f64();
     let errors: Vec<String> = booted
         .iter()
@@ -528,7 +524,7 @@ fn child_rss(servers: usize, port: u16) {
         let all: Vec<AsyncServer> = (0..servers)
             .map(|i| AsyncServer::with_name(&format!("rss-{i}"), options(port + i as u16)))
             .collect();
-        let booted = join_all(all.iter().map(|s| s.boot(None))).await;
+        let booted = join_all(all.iter().map(|s| s.boot())).await;
         for s in &all {
             if let Err(e) = status(s).await {
                 return figure(Err(e));
@@ -536,7 +532,7 @@ fn child_rss(servers: usize, port: u16) {
         }
         tokio::time::sleep(Duration::from_secs(1)).await;
         let booted_mb = rss_mb();
-        join_all(all.iter().map(|s| s.quit(false))).await;
+        join_all(all.iter().map(|s| s.quit())).await;
         json!({
             "servers": servers,
             "all_online": booted.iter().all(Result::is_ok),
@@ -967,7 +963,7 @@ fn main() {
                 floor_side.insert(key, figure(floor_figure));
             }
         }
-        server.quit(false).await.unwrap();
+        server.quit().await.unwrap();
         if wanted(&args, "async_gather") {
             eprintln!("async_gather");
             let server = boot(port).await;
@@ -975,7 +971,7 @@ fn main() {
             let floor_figure =
                 floor::socket(port).and_then(|s| floor::pipelined(&s, args.gather_n));
             floor_side.insert("async_gather".into(), figure(floor_figure));
-            server.quit(false).await.unwrap();
+            server.quit().await.unwrap();
         }
         if wanted(&args, "concurrent_10k") {
             eprintln!("concurrent_10k");
@@ -986,7 +982,7 @@ fn main() {
             );
             let floor_figure = floor::socket(port).and_then(|s| floor::pipelined_syncs(&s, 10_000));
             floor_side.insert("concurrent_10k".into(), figure(floor_figure));
-            server.quit(false).await.unwrap();
+            server.quit().await.unwrap();
         }
         if wanted(&args, "rss") {
             eprintln!("rss");

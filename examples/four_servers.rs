@@ -36,7 +36,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let started = std::time::Instant::now();
     for (name, result) in futures::executor::block_on(supervisor.start(&config)) {
         let server = result?;
-        futures::executor::block_on(server.sync(None, None))?;
+        futures::executor::block_on(server.sync())?;
         println!(
             "{name}: pid {:?}, port {}",
             server.pid(),

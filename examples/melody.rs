@@ -46,20 +46,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             ..Options::default()
         },
     );
-    server.boot(None)?;
+    server.boot()?;
     server.add_synthdefs(&[ping()])?;
     let group = server.add_group(Position::default())?;
 
     // scsynth reports each node that ends: the notes, as their envelopes finish.
     let (ended, ends) = mpsc::channel();
-    let _ended = server.register_osc_callback(
-        Pattern::new("/n_end"),
-        move |message| {
-            let _ = ended.send((message.args.first().cloned(), Instant::now()));
-        },
-        None,
-        false,
-    );
+    let _ended = server.register_osc_callback(Pattern::new("/n_end"), move |message| {
+        let _ = ended.send((message.args.first().cloned(), Instant::now()));
+    });
 
     // A pentatonic phrase in eighth notes at 100 bpm, the last one held.
     let phrase = [60, 62, 64, 67, 69, 72, 69, 67, 64, 67, 62, 60];
@@ -93,7 +88,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let seconds = (at - scheduled).as_secs_f64();
         println!("note {n} ended at {seconds:.2} s (node {node:?})");
     }
-    server.quit(false)?;
+    server.quit()?;
     server.exited(Duration::from_secs(5))?;
     println!("done: scsynth has quit");
     Ok(())

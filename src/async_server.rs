@@ -26,7 +26,7 @@ use scserver_core::validate::{self, Limits};
 use scserver_core::{LifecycleEvent, Options, Pattern};
 use tokio::sync::{oneshot, watch};
 
-use crate::callbacks::Subscription;
+use crate::callbacks::{Delivery, Subscription};
 use crate::runtime::{self, RuntimeThread};
 
 /// A scsynth server driven with async methods. Cheap to clone; clones share one server. When the
@@ -42,15 +42,15 @@ use crate::runtime::{self, RuntimeThread};
 /// # let port = std::net::UdpSocket::bind("127.0.0.1:0")?.local_addr()?.port();
 /// actix::System::new().block_on(async {
 ///     let server = AsyncServer::new(Options { port, start_jack: true, ..Options::default() });
-///     server.boot(None).await?;
+///     server.boot().await?;
 ///     // Calls on a request context return at once and leave as one bundle on close.
 ///     let context = server.bundle();
 ///     let group = context.add_group(Position::default()).await?;
 ///     context.add_group(Position::tail(&group)).await?;
 ///     context.close()?;
-///     server.sync(None, None).await?;
+///     server.sync().await?;
 ///     assert_eq!(server.node_children(&group).len(), 1);
-///     server.quit(false).await?;
+///     server.quit().await?;
 ///     server.exited(Duration::from_secs(5)).await
 /// })?;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -135,15 +135,30 @@ impl AsyncServer {
         self.inner.state.borrow().clone()
     }
 
-    /// Boots scsynth with `options` (or the last ones) and connects to it.
-    pub async fn boot(&self, options: Option<Options>) -> Result<(), ServerError> {
+    /// Boots scsynth with the server's options (those it was made with, or of its last boot or
+    /// connect) and connects to it.
+    pub async fn boot(&self) -> Result<(), ServerError> {
+        self.boot_options(None).await
+    }
+
+    /// Boots scsynth with `options`, which the server keeps for later boots.
+    pub async fn boot_with(&self, options: Options) -> Result<(), ServerError> {
+        self.boot_options(Some(options)).await
+    }
+
+    async fn boot_options(&self, options: Option<Options>) -> Result<(), ServerError> {
         self.inner.addr.send(Boot(options)).await??;
         self.restore_volume().await
     }
 
-    /// Connects to a running server without owning it.
-    pub async fn connect(&self, options: Option<Options>) -> Result<(), ServerError> {
-        self.inner.addr.send(Connect(options)).await?
+    /// Connects to a running server (at the address of the server's options) without owning it.
+    pub async fn connect(&self) -> Result<(), ServerError> {
+        self.inner.addr.send(Connect(None)).await?
+    }
+
+    /// Connects to the running server that `options` describe, without owning it.
+    pub async fn connect_with(&self, options: Options) -> Result<(), ServerError> {
+        self.inner.addr.send(Connect(Some(options))).await?
     }
 
     /// Disconnects from a server this client does not own.
@@ -151,8 +166,18 @@ impl AsyncServer {
         self.inner.addr.send(Disconnect).await?
     }
 
-    /// Quits the server; a server this client does not own needs `force`.
-    pub async fn quit(&self, force: bool) -> Result<(), ServerError> {
+    /// Quits a server this client booted (a server it only connected to is refused: see
+    /// [`force_quit`](Self::force_quit)).
+    pub async fn quit(&self) -> Result<(), ServerError> {
+        self.quit_server(false).await
+    }
+
+    /// Quits the server even when this client only connected to it.
+    pub async fn force_quit(&self) -> Result<(), ServerError> {
+        self.quit_server(true).await
+    }
+
+    async fn quit_server(&self, force: bool) -> Result<(), ServerError> {
         self.close_recordings(crate::EndReason::ServerQuit).await;
         self.inner.addr.send(Quit { force }).await?
     }
@@ -173,8 +198,15 @@ impl AsyncServer {
         self.restore_volume().await
     }
 
-    /// Sends `/sync id` and waits for `/synced id`. Without an id, one is allocated.
-    pub async fn sync(
+    /// Sends `/sync` with an id of its own and waits for its `/synced`: everything sent before
+    /// has been performed.
+    pub async fn sync(&self) -> Result<(), ServerError> {
+        self.sync_with(None, None).await
+    }
+
+    /// [`sync`](Self::sync) with a chosen id (one is allocated without) and a wait other than the
+    /// request timeout.
+    pub async fn sync_with(
         &self,
         sync_id: Option<i32>,
         timeout: Option<Duration>,
@@ -306,22 +338,27 @@ impl AsyncServer {
         *self.inner.latency.lock().expect("latency lock")
     }
 
-    /// Calls `procedure` for each message matching `pattern` (or `failure_pattern`), on the
-    /// router's thread; it must not block. With `once`, only for the first. It hears until the
-    /// returned [`Subscription`] is dropped.
+    /// Calls `procedure` for each message matching `pattern`, on the router's thread; it must
+    /// not block. It hears until the returned [`Subscription`] is dropped.
     pub fn register_osc_callback(
         &self,
         pattern: Pattern,
         procedure: impl FnMut(&OscMessage) + std::marker::Send + 'static,
-        failure_pattern: Option<Pattern>,
-        once: bool,
     ) -> Subscription {
-        self.add_osc_callback(
-            pattern,
-            failure_pattern,
-            once,
-            Sink::Fn(Box::new(procedure)),
-        )
+        self.register_osc_callback_with(pattern, None, Delivery::Every, procedure)
+    }
+
+    /// [`register_osc_callback`](Self::register_osc_callback) that also hears the `/fail`s
+    /// matching `failure_pattern`, for every match or only the first (supriya's `once`).
+    pub fn register_osc_callback_with(
+        &self,
+        pattern: Pattern,
+        failure_pattern: Option<Pattern>,
+        delivery: Delivery,
+        procedure: impl FnMut(&OscMessage) + std::marker::Send + 'static,
+    ) -> Subscription {
+        let sink = Sink::Fn(Box::new(procedure));
+        self.add_osc_callback(pattern, failure_pattern, delivery, sink)
     }
 
     /// Delivers each message matching `pattern` to an actix recipient, until the returned
@@ -330,16 +367,16 @@ impl AsyncServer {
         &self,
         pattern: Pattern,
         recipient: Recipient<OscReceived>,
-        once: bool,
     ) -> Subscription {
-        self.add_osc_callback(pattern, None, once, Sink::Recipient(recipient))
+        let sink = Sink::Recipient(recipient);
+        self.add_osc_callback(pattern, None, Delivery::Every, sink)
     }
 
     fn add_osc_callback(
         &self,
         pattern: Pattern,
         failure_pattern: Option<Pattern>,
-        once: bool,
+        delivery: Delivery,
         sink: OscSink,
     ) -> Subscription {
         let id = self.next_id();
@@ -347,20 +384,30 @@ impl AsyncServer {
             id,
             pattern,
             failure_pattern,
-            once,
+            once: delivery == Delivery::Once,
             sink,
         });
         self.subscription(Topic::Osc, id)
     }
 
     /// Calls `procedure` on the given lifecycle events (all when `events` is empty), in order, on
-    /// the server actor's thread; it must not block. With `once`, only the first time. It hears
-    /// until the returned [`Subscription`] is dropped.
+    /// the server actor's thread; it must not block. It hears until the returned
+    /// [`Subscription`] is dropped.
     pub fn register_lifecycle_callback(
         &self,
         events: impl IntoIterator<Item = LifecycleEvent>,
         procedure: impl FnMut(&LifecycleNotice) + std::marker::Send + 'static,
-        once: bool,
+    ) -> Subscription {
+        self.register_lifecycle_callback_with(events, Delivery::Every, procedure)
+    }
+
+    /// [`register_lifecycle_callback`](Self::register_lifecycle_callback) for every matching
+    /// event or only the first.
+    pub fn register_lifecycle_callback_with(
+        &self,
+        events: impl IntoIterator<Item = LifecycleEvent>,
+        delivery: Delivery,
+        procedure: impl FnMut(&LifecycleNotice) + std::marker::Send + 'static,
     ) -> Subscription {
         let id = self.next_id();
         let events: HashSet<_> = events.into_iter().collect();
@@ -369,7 +416,7 @@ impl AsyncServer {
             .do_send(RegisterLifecycleCallback(lifecycle_callback(
                 id,
                 events,
-                once,
+                delivery == Delivery::Once,
                 Box::new(procedure),
             )));
         self.subscription(Topic::Lifecycle, id)

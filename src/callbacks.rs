@@ -44,3 +44,13 @@ impl std::fmt::Debug for Subscription {
             .finish()
     }
 }
+
+/// Whether a callback hears every match or only the first (supriya's `once`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Delivery {
+    /// Every matching message or event, until the subscription ends.
+    #[default]
+    Every,
+    /// The first match only; the callback then ends by itself.
+    Once,
+}

@@ -54,7 +54,7 @@ async fn run(address: SocketAddr, args: RecordArgs) -> Result<PathBuf, RecordErr
         port: address.port(),
         ..Options::default()
     });
-    server.connect(None).await?;
+    server.connect().await?;
     let header_format = args.header.unwrap_or_else(|| {
         args.output
             .extension()

@@ -8,9 +8,9 @@
 //! ```no_run
 //! use scserver::{Options, Server};
 //! let server = Server::new(Options { start_jack: true, ..Options::default() });
-//! server.boot(None).unwrap();
+//! server.boot().unwrap();
 //! println!("default group {:?}", server.default_group());
-//! server.quit(false).unwrap();
+//! server.quit().unwrap();
 //! ```
 
 #![warn(missing_docs)]
@@ -41,7 +41,7 @@ mod volume;
 pub use scserver_synthdef as synthdef;
 
 pub use async_server::AsyncServer;
-pub use callbacks::Subscription;
+pub use callbacks::{Delivery, Subscription};
 pub use config::{Config, ConfigError, HttpConfig, ServerConfig};
 pub use context::RequestContext;
 pub use meters::{Level, MeterReading, MeterSource, Meters};

@@ -132,17 +132,15 @@ impl AsyncServer {
         self.add_synthdef_bytes(data).await?;
         let node_id = self.allocate(IdKind::Node, 1).await?;
         let sink = sink.clone();
-        let callback = self.register_osc_callback(
-            Pattern::new(REPLY).arg(node_id),
-            move |message| match parse_peak_rms(message) {
-                Some((_, _, levels)) => {
-                    (sink.lock().expect("meter sink lock"))(MeterReading { source, levels })
+        let callback =
+            self.register_osc_callback(Pattern::new(REPLY).arg(node_id), move |message| {
+                match parse_peak_rms(message) {
+                    Some((_, _, levels)) => {
+                        (sink.lock().expect("meter sink lock"))(MeterReading { source, levels })
+                    }
+                    None => tracing::warn!(?message, "malformed meter reply dropped"),
                 }
-                None => tracing::warn!(?message, "malformed meter reply dropped"),
-            },
-            None,
-            false,
-        );
+            });
         let start = Command::SNew {
             synthdef,
             node_id,

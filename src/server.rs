@@ -16,7 +16,7 @@ use scserver_core::{LifecycleEvent, Options, Pattern};
 use tokio::sync::watch;
 
 use crate::async_server::AsyncServer;
-use crate::callbacks::Subscription;
+use crate::callbacks::{Delivery, Subscription};
 use crate::Expectation;
 
 /// A scsynth server driven with blocking calls. Do not call it from inside an async task; use
@@ -31,13 +31,13 @@ use crate::Expectation;
 /// // Heard until `_quit` is dropped.
 /// let _quit = server.register_lifecycle_callback([LifecycleEvent::Quit], |n| {
 ///     eprintln!("{} quit", n.server);
-/// }, false);
-/// server.boot(None)?; // Booting … Booted
+/// });
+/// server.boot()?; // Booting … Booted
 /// assert_eq!(server.query_status()?.synth_count, 0);
 /// let group = server.add_group(Position::default())?; // in this client's default group
 /// let tree = server.query_tree(GroupId::ROOT, false)?;
 /// assert!(tree.find(&group).is_some());
-/// server.quit(false)?; // Quitting … Quit
+/// server.quit()?; // Quitting … Quit
 /// server.exited(Duration::from_secs(5))?; // the process is gone
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -123,20 +123,28 @@ impl crate::blocking::Blocking for Server {
 }
 
 crate::blocking::forward! { Server => as_async;
-    /// Boots scsynth with `options` (or the last ones) and connects to it.
-    fn boot(options: Option<Options>) -> Result<(), ServerError>;
+    /// Boots scsynth with the server's options and connects to it (see [`AsyncServer::boot`]).
+    fn boot() -> Result<(), ServerError>;
+    /// Boots scsynth with `options`, kept for later boots.
+    fn boot_with(options: Options) -> Result<(), ServerError>;
     /// Connects to a running server without owning it.
-    fn connect(options: Option<Options>) -> Result<(), ServerError>;
+    fn connect() -> Result<(), ServerError>;
+    /// Connects to the running server that `options` describe, without owning it.
+    fn connect_with(options: Options) -> Result<(), ServerError>;
     /// Disconnects from a server this client does not own.
     fn disconnect() -> Result<(), ServerError>;
-    /// Quits the server; a server this client does not own needs `force`.
-    fn quit(force: bool) -> Result<(), ServerError>;
+    /// Quits a server this client booted.
+    fn quit() -> Result<(), ServerError>;
+    /// Quits the server even when this client only connected to it.
+    fn force_quit() -> Result<(), ServerError>;
     /// Quits and boots again with the same options.
     fn reboot() -> Result<(), ServerError>;
     /// Clears nodes, scheduled bundles, SynthDefs and ids; puts the default group back.
     fn reset() -> Result<(), ServerError>;
-    /// Sends `/sync id` and waits for `/synced id`.
-    fn sync(sync_id: Option<i32>, timeout: Option<Duration>) -> Result<(), ServerError>;
+    /// Sends `/sync` and waits for its `/synced`.
+    fn sync() -> Result<(), ServerError>;
+    /// [`sync`](Self::sync) with a chosen id and wait (see [`AsyncServer::sync_with`]).
+    fn sync_with(sync_id: Option<i32>, timeout: Option<Duration>) -> Result<(), ServerError>;
     /// Sends a packet and waits for the reply `expect` describes.
     fn request(packet: OscPacket, expect: Expectation) -> Result<OscMessage, ServerError>;
     /// Allocates `count` contiguous ids from this client's share (see [`AsyncServer::allocate`]).
@@ -172,18 +180,30 @@ crate::blocking::delegate! { Server => as_async;
     /// [`AsyncServer::register_osc_callback`]).
     fn register_osc_callback(
         pattern: Pattern,
-        procedure: impl FnMut(&OscMessage) + Send + 'static,
+        procedure: impl FnMut(&OscMessage) + Send + 'static
+    ) -> Subscription;
+    /// An OSC callback that also hears `/fail`s, for every match or the first (see
+    /// [`AsyncServer::register_osc_callback_with`]).
+    fn register_osc_callback_with(
+        pattern: Pattern,
         failure_pattern: Option<Pattern>,
-        once: bool
+        delivery: Delivery,
+        procedure: impl FnMut(&OscMessage) + Send + 'static
     ) -> Subscription;
     /// Delivers each message matching `pattern` to an actix recipient (see
     /// [`AsyncServer::subscribe_osc`]).
-    fn subscribe_osc(pattern: Pattern, recipient: Recipient<OscReceived>, once: bool) -> Subscription;
+    fn subscribe_osc(pattern: Pattern, recipient: Recipient<OscReceived>) -> Subscription;
     /// Calls `procedure` on lifecycle events (see [`AsyncServer::register_lifecycle_callback`]).
     fn register_lifecycle_callback(
         events: impl IntoIterator<Item = LifecycleEvent>,
-        procedure: impl FnMut(&LifecycleNotice) + Send + 'static,
-        once: bool
+        procedure: impl FnMut(&LifecycleNotice) + Send + 'static
+    ) -> Subscription;
+    /// Calls `procedure` on lifecycle events, every time or the first (see
+    /// [`AsyncServer::register_lifecycle_callback_with`]).
+    fn register_lifecycle_callback_with(
+        events: impl IntoIterator<Item = LifecycleEvent>,
+        delivery: Delivery,
+        procedure: impl FnMut(&LifecycleNotice) + Send + 'static
     ) -> Subscription;
     /// Sends every lifecycle notice to an actix recipient (see [`AsyncServer::subscribe`]).
     fn subscribe(recipient: Recipient<LifecycleNotice>) -> Subscription;

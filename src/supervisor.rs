@@ -143,7 +143,7 @@ impl ServerSupervisor {
             .iter_mut()
         {
             let f = listener.procedure.clone();
-            let registered = server.register_lifecycle_callback([], move |n| f(n), false);
+            let registered = server.register_lifecycle_callback([], move |n| f(n));
             listener.registered.push(registered);
         }
         self.inner

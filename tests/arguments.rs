@@ -17,7 +17,7 @@ use common::SYNTHDEFS;
 fn server() -> Server {
     common::init_tracing();
     let server = Server::new(common::options());
-    server.boot(None).expect("boot");
+    server.boot().expect("boot");
     server
 }
 
@@ -74,7 +74,7 @@ fn buffers_without_frames_or_channels_are_refused_at_once() {
     let buffer = server.add_buffer(empty(2, 512)).unwrap();
     let info = buffer.query().unwrap();
     assert_eq!((info.frame_count, info.channel_count), (512, 2));
-    server.quit(false).unwrap();
+    server.quit().unwrap();
 }
 
 #[test]
@@ -120,7 +120,7 @@ fn buffer_numbers_past_the_count_neither_crash_scsynth_nor_reallocate_buffer_zer
             .frame_count,
         100
     );
-    server.quit(false).unwrap();
+    server.quit().unwrap();
 }
 
 #[test]
@@ -209,7 +209,7 @@ fn node_bus_and_sample_arguments_scsynth_ignores_are_refused() {
 
     still_fine(&server, pid);
     synth.set(controls! { amp: 0.0 }).unwrap();
-    server.quit(false).unwrap();
+    server.quit().unwrap();
 }
 
 #[test]
@@ -224,8 +224,8 @@ fn timed_contexts_need_a_finite_time_after_1970() {
     let context = server.at(0.0).unwrap();
     context.set_bus(&bus, 0.5).unwrap();
     context.close().unwrap();
-    server.sync(None, None).unwrap();
+    server.sync().unwrap();
     assert_eq!(bus.get().unwrap(), 0.5);
     still_fine(&server, pid);
-    server.quit(false).unwrap();
+    server.quit().unwrap();
 }

@@ -229,7 +229,7 @@ fn check_shows_supernova_with_its_threads() {
 #[test]
 fn status_and_tree_of_a_running_server() {
     let server = scserver::Server::with_name("probed", common::options());
-    server.boot(None).unwrap();
+    server.boot().unwrap();
     let port = server.options().port.to_string();
     let out = scserver(&["status", "--port", &port, "--json"]);
     assert!(
@@ -277,7 +277,7 @@ fn status_and_tree_of_a_running_server() {
             ],
         ))
         .unwrap();
-    server.sync(None, None).unwrap();
+    server.sync().unwrap();
     let out = scserver(&["tree", "--port", &port, "--controls"]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
@@ -285,8 +285,8 @@ fn status_and_tree_of_a_running_server() {
         "{text}"
     );
     // Neither took the only login: the owner is still the only client and still answers.
-    server.sync(None, None).unwrap();
-    server.quit(false).unwrap();
+    server.sync().unwrap();
+    server.quit().unwrap();
 
     let out = scserver(&["status", "--port", &port, "--timeout", "200ms"]);
     assert_eq!(out.status.code(), Some(1));

@@ -84,7 +84,7 @@ fn fifty_deferred_operations_leave_as_one_datagram() {
         port,
         ..Options::default()
     });
-    server.connect(None).expect("connect to the fake server");
+    server.connect().expect("connect to the fake server");
     let buses = server.add_bus_group(Rate::Control, 25).unwrap();
     let context = server.bundle();
     for i in 0..25 {
@@ -102,7 +102,7 @@ fn fifty_deferred_operations_leave_as_one_datagram() {
     assert_eq!(inside, messages(&sent));
     assert_eq!(inside.iter().filter(|m| m.addr == "/g_new").count(), 25);
     // And nothing else was sent for it.
-    server.sync(None, None).unwrap();
+    server.sync().unwrap();
     assert!(datagrams.try_recv().is_err());
     server.disconnect().unwrap();
 }
@@ -115,7 +115,7 @@ fn nested_contexts_collect_into_the_innermost_and_outside_any_commands_go_at_onc
         port,
         ..Options::default()
     });
-    server.connect(None).expect("connect to the fake server");
+    server.connect().expect("connect to the fake server");
     let bus = server.add_bus(Rate::Control).unwrap();
     let outer = server.bundle();
     outer.set_bus(&bus, 1.0).unwrap();
@@ -162,7 +162,7 @@ fn nested_contexts_collect_into_the_innermost_and_outside_any_commands_go_at_onc
 fn messages_sent_beside_a_bundle_all_take_effect() {
     common::init_tracing();
     let server = Server::new(common::options());
-    server.boot(None).expect("boot");
+    server.boot().expect("boot");
     let buses = server.add_bus_group(Rate::Control, 4).unwrap();
     let set = |i: i32| {
         OscPacket::Message(OscMessage {
@@ -181,9 +181,9 @@ fn messages_sent_beside_a_bundle_all_take_effect() {
         Some(OscPacket::Bundle(_))
     ));
     server.send(set(3)).unwrap();
-    server.sync(None, None).unwrap();
+    server.sync().unwrap();
     assert_eq!(buses.get().unwrap(), vec![1.0; 4]);
-    server.quit(false).unwrap();
+    server.quit().unwrap();
 }
 
 /// Two tasks, each with its own open context on one server, interleave their calls: each packet
@@ -192,7 +192,7 @@ fn messages_sent_beside_a_bundle_all_take_effect() {
 async fn contexts_of_two_tasks_on_one_server_do_not_mix_commands() {
     common::init_tracing();
     let server = scserver::AsyncServer::new(common::options());
-    server.boot(None).await.expect("boot");
+    server.boot().await.expect("boot");
     let turns = std::sync::Arc::new(tokio::sync::Barrier::new(2));
     let task = |name: &'static str| {
         let (server, turns) = (server.clone(), turns.clone());
@@ -219,7 +219,7 @@ async fn contexts_of_two_tasks_on_one_server_do_not_mix_commands() {
     let (a, b) = (task("a"), task("b"));
     let (a, b) = (a.await.unwrap(), b.await.unwrap());
     assert!(a.iter().all(|id| !b.contains(id)));
-    server.sync(None, None).await.unwrap();
+    server.sync().await.unwrap();
     for id in a.iter().chain(&b) {
         let scserver::osc::OscType::Int(id) = id else {
             unreachable!()
@@ -227,7 +227,7 @@ async fn contexts_of_two_tasks_on_one_server_do_not_mix_commands() {
         let info = server.query_node(scserver::NodeId::new(*id)).await.unwrap();
         assert_eq!(info.node_id.get(), *id);
     }
-    server.quit(false).await.unwrap();
+    server.quit().await.unwrap();
 }
 
 /// Groups and synths added on a context come back at once with their ids; the nodes exist once
@@ -236,7 +236,7 @@ async fn contexts_of_two_tasks_on_one_server_do_not_mix_commands() {
 fn deferred_groups_and_synths_exist_with_their_ids_after_close() {
     common::init_tracing();
     let server = Server::new(common::options());
-    server.boot(None).expect("boot");
+    server.boot().expect("boot");
     server.load_synthdefs_dir(common::SYNTHDEFS).unwrap();
     let context = server.bundle();
     let group = context.add_group(Position::default()).unwrap();
@@ -251,7 +251,7 @@ fn deferred_groups_and_synths_exist_with_their_ids_after_close() {
     // Nothing was sent yet: scsynth does not have them.
     assert!(server.query_node(&group).is_err());
     context.close().unwrap();
-    server.sync(None, None).unwrap();
+    server.sync().unwrap();
     let info = server.query_node(&group).unwrap();
     assert_eq!(info.node_id, group.id().into());
     assert_eq!(info.head, Some(synth.id().into()));
@@ -259,5 +259,5 @@ fn deferred_groups_and_synths_exist_with_their_ids_after_close() {
     assert_eq!(server.query_node(&synth).unwrap().parent, Some(group.id()));
     let freq = synth.get(vec!["freq".into()]).unwrap();
     assert_eq!(freq[0].1, scserver::ControlValue::Float(330.0));
-    server.quit(false).unwrap();
+    server.quit().unwrap();
 }

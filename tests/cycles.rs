@@ -86,7 +86,7 @@ fn two_hundred_boot_quit_cycles_leak_nothing() {
     let cycle = |i: usize| {
         let server = Server::with_name("cycle", options.clone());
         loop {
-            match server.boot(None) {
+            match server.boot() {
                 Ok(()) => break,
                 Err(ServerError::Boot(BootError::Audio { .. })) if audio_retries.get() < 5 => {
                     audio_retries.set(audio_retries.get() + 1);
@@ -95,11 +95,9 @@ fn two_hundred_boot_quit_cycles_leak_nothing() {
                 Err(e) => panic!("boot {i}: {e}"),
             }
         }
-        server.sync(None, None).unwrap();
+        server.sync().unwrap();
         let pid = server.pid().unwrap();
-        server
-            .quit(false)
-            .unwrap_or_else(|e| panic!("quit {i}: {e}"));
+        server.quit().unwrap_or_else(|e| panic!("quit {i}: {e}"));
         drop(server);
         assert!(
             !common::alive(pid),

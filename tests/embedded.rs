@@ -28,9 +28,9 @@ async fn lifecycle_notices_reach_an_actix_recipient() {
     let collector = Collector(tx).start();
     let server = AsyncServer::with_name("embedded", common::options());
     let _notices = server.subscribe(collector.recipient());
-    server.boot(None).await.expect("boot");
-    server.sync(None, None).await.expect("sync");
-    server.quit(false).await.expect("quit");
+    server.boot().await.expect("boot");
+    server.sync().await.expect("sync");
+    server.quit().await.expect("quit");
     let mut events = Vec::new();
     while events.last() != Some(&E::Quit) {
         let event = tokio::time::timeout(std::time::Duration::from_secs(5), rx.recv())

@@ -22,7 +22,7 @@ fn encode(addr: &str, args: Vec<OscType>) -> Vec<u8> {
 fn spoofed_replies_from_another_address_are_dropped() {
     common::init_tracing();
     let server = Server::with_name("spoofed", options());
-    server.boot(None).unwrap();
+    server.boot().unwrap();
     let client = server.state().local_addr.expect("client address");
     let spoofer = UdpSocket::bind("127.0.0.1:0").unwrap();
 
@@ -70,15 +70,15 @@ fn spoofed_replies_from_another_address_are_dropped() {
         "a spoofed reply was accepted: {result:?}"
     );
     // Real replies still are.
-    server.sync(None, None).expect("sync after spoofing");
+    server.sync().expect("sync after spoofing");
     assert_eq!(server.client_id(), Some(0));
-    server.quit(false).unwrap();
+    server.quit().unwrap();
 }
 
 #[test]
 fn a_fail_for_an_awaited_command_fails_it_at_once() {
     let server = Server::with_name("fail", options());
-    server.boot(None).unwrap();
+    server.boot().unwrap();
     let message = OscPacket::Message(OscMessage {
         addr: "/s_new".into(),
         args: vec![
@@ -107,7 +107,7 @@ fn a_fail_for_an_awaited_command_fails_it_at_once() {
     }
     // Not a timeout in disguise: the /fail came back within a few audio periods.
     assert!(started.elapsed() < Duration::from_secs(1));
-    server.quit(false).unwrap();
+    server.quit().unwrap();
 }
 
 #[test]
@@ -145,8 +145,8 @@ fn jack_absent_with_auto_start_off_is_a_typed_error_with_a_remedy() {
         },
     );
     let events = common::Recorder::default();
-    let _events = server.register_lifecycle_callback([], events.callback(), false);
-    let error = server.boot(None).unwrap_err();
+    let _events = server.register_lifecycle_callback([], events.callback());
+    let error = server.boot().unwrap_err();
     let text = error.to_string();
     assert!(
         matches!(error, ServerError::Boot(scserver::BootError::Audio { .. })),
@@ -181,7 +181,7 @@ fn an_ipv6_bind_address_reports_scsynths_own_reason_not_a_port_in_use() {
             ..options()
         },
     );
-    let error = server.boot(None).unwrap_err();
+    let error = server.boot().unwrap_err();
     let text = error.to_string();
     match &error {
         ServerError::Boot(scserver::BootError::Socket { line, .. }) => {
@@ -305,7 +305,7 @@ fn malformed_packets_through_the_socket_actor_leave_the_server_usable() {
             ..options()
         },
     );
-    owner.boot(None).unwrap();
+    owner.boot().unwrap();
     // A relay between a second client and the server that slips garbage in beside every real
     // reply: to the client, the garbage comes from the server's own address.
     let client_side = Arc::new(UdpSocket::bind("127.0.0.1:0").unwrap());
@@ -375,25 +375,25 @@ fn malformed_packets_through_the_socket_actor_leave_the_server_usable() {
             ..owner.options()
         },
     );
-    guest.connect(None).expect("connect through the relay");
+    guest.connect().expect("connect through the relay");
     // Requests while garbage flows: some may be answered by garbage that happens to parse, so
     // their outcome is not judged; nothing may panic or wedge.
     for i in 0..300 {
-        let _ = guest.sync(Some(50_000 + i), Some(Duration::from_millis(500)));
+        let _ = guest.sync_with(Some(50_000 + i), Some(Duration::from_millis(500)));
     }
     fuzzing.store(false, Ordering::Relaxed);
     assert!(injected.load(Ordering::Relaxed) >= 900);
     // Clean traffic again: every request is answered, the client is still online.
     for i in 0..100 {
         guest
-            .sync(Some(60_000 + i), None)
+            .sync_with(Some(60_000 + i), None)
             .expect("sync after the garbage");
     }
     assert_eq!(guest.status(), scserver::Status::Online);
-    owner.sync(None, None).expect("the owner is unaffected");
+    owner.sync().expect("the owner is unaffected");
     guest.disconnect().unwrap();
     stop.store(true, Ordering::Relaxed);
     upstream.join().unwrap();
     downstream.join().unwrap();
-    owner.quit(false).unwrap();
+    owner.quit().unwrap();
 }

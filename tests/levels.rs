@@ -15,7 +15,7 @@ const SINE_RMS: f32 = 0.176_776_7; // 0.25 / √2
 fn boot_with_sine() -> Server {
     common::init_tracing();
     let server = Server::new(common::options());
-    server.boot(None).unwrap();
+    server.boot().unwrap();
     start_sine(&server);
     server
 }
@@ -91,7 +91,7 @@ fn meters_report_the_peak_and_rms_of_each_channel() {
     };
     assert_eq!(input.levels.len(), inputs);
     meters.stop();
-    server.quit(false).unwrap();
+    server.quit().unwrap();
 }
 
 #[test]
@@ -138,7 +138,7 @@ fn volume_scales_mutes_and_survives_reset() {
         close(r.levels[0].peak, SINE_PEAK / 2.0, 0.01) && r.levels[0].rms > 0.05
     });
     meters.stop();
-    server.quit(false).unwrap();
+    server.quit().unwrap();
 }
 
 #[test]

@@ -40,9 +40,9 @@ fn two_servers_at_once(kind: ServerKind) {
 
 fn too_many_logins_is_a_typed_error(kind: ServerKind) {
     let (owner, _) = server_with_recorder("full", kind.options());
-    owner.boot(None).unwrap();
+    owner.boot().unwrap();
     let (guest, events) = server_with_recorder("refused", owner.options());
-    let error = guest.connect(None).unwrap_err();
+    let error = guest.connect().unwrap_err();
     assert!(
         matches!(error, ServerError::TooManyClients { .. }),
         "{error}"
@@ -53,7 +53,7 @@ fn too_many_logins_is_a_typed_error(kind: ServerKind) {
         [E::Connecting, E::Disconnecting, E::Disconnected]
     );
     assert_eq!(guest.status(), Status::Offline);
-    owner.quit(false).unwrap();
+    owner.quit().unwrap();
 }
 
 #[test]
@@ -65,7 +65,7 @@ fn missing_executable_names_the_paths_tried() {
             ..options()
         },
     );
-    let error = server.boot(None).unwrap_err();
+    let error = server.boot().unwrap_err();
     let text = error.to_string();
     assert!(
         matches!(
@@ -106,7 +106,7 @@ fn boot_timeout_kills_a_server_that_never_gets_ready() {
             ..options()
         },
     );
-    let error = server.boot(None).unwrap_err();
+    let error = server.boot().unwrap_err();
     assert!(
         matches!(error, ServerError::Boot(BootError::Timeout { .. })),
         "{error}"

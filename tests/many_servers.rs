@@ -77,7 +77,7 @@ fn sixteen_servers_boot_concurrently() {
         .collect();
     let mut pids: Vec<u32> = servers.iter().map(|s| s.pid().unwrap()).collect();
     for s in &servers {
-        block_on(s.sync(None, None)).unwrap();
+        block_on(s.sync()).unwrap();
     }
     // The goal was under 2x one boot; on this 2-core machine scsynth itself cannot: 16 bare
     // scsynth started at once by a script on one dummy jackd are ready after ~3.1 s against

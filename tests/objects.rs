@@ -18,7 +18,7 @@ use common::{ServerKind, SYNTHDEFS};
 fn server(kind: ServerKind) -> Server {
     common::init_tracing();
     let server = Server::new(kind.options());
-    server.boot(None).expect("boot");
+    server.boot().expect("boot");
     server.load_synthdefs_dir(SYNTHDEFS).expect("/d_loadDir");
     server
 }
@@ -39,7 +39,7 @@ fn the_mirror_stays_right_after_two_thousand_groups(kind: ServerKind) {
         maximum_node_count: 8192,
         ..kind.options()
     });
-    server.boot(None).expect("boot");
+    server.boot().expect("boot");
     let root = server.default_group().unwrap();
     let parent = server.add_group(Position::head(root)).unwrap();
     let started = Instant::now();
@@ -48,7 +48,7 @@ fn the_mirror_stays_right_after_two_thousand_groups(kind: ServerKind) {
         .map(|_| context.add_group(Position::tail(&parent)).unwrap())
         .collect();
     context.close().unwrap();
-    server.sync(None, None).unwrap();
+    server.sync().unwrap();
     let ids: Vec<NodeId> = groups.iter().map(|g| g.id().into()).collect();
     // scsynth drops notifications past ~1,024 per control period; closing a context this big
     // refreshes the mirror from the server's tree.
@@ -67,7 +67,7 @@ fn the_mirror_stays_right_after_two_thousand_groups(kind: ServerKind) {
     parent.free_children().unwrap();
     wait_until("2000 /n_end in the mirror", || parent.children().is_empty());
     assert!(groups.iter().all(|g| !g.exists()));
-    server.quit(false).unwrap();
+    server.quit().unwrap();
 }
 
 fn nodes_move_pause_set_and_map(kind: ServerKind) {
@@ -105,7 +105,7 @@ fn nodes_move_pause_set_and_map(kind: ServerKind) {
     // A freed node's id returns to the allocator on /n_end and is handed out again later.
     synth.free().unwrap();
     wait_until("/n_end in the mirror", || !synth.exists());
-    server.quit(false).unwrap();
+    server.quit().unwrap();
 }
 
 fn a_synth_of_a_synthdef_sent_with_it(kind: ServerKind) {
@@ -115,12 +115,12 @@ fn a_synth_of_a_synthdef_sent_with_it(kind: ServerKind) {
     let synth = server
         .add_synth(&def, controls! {}, Position::default())
         .unwrap();
-    server.sync(None, None).unwrap();
+    server.sync().unwrap();
     let info = synth.query().unwrap();
     assert!(!info.is_group);
     server.add_synthdefs(std::slice::from_ref(&def)).unwrap();
     server.free_synthdefs(vec![def.name.clone()]).unwrap();
-    server.quit(false).unwrap();
+    server.quit().unwrap();
 }
 
 fn buffers_written_and_read_back_from_a_file(kind: ServerKind) {
@@ -168,7 +168,7 @@ fn buffers_written_and_read_back_from_a_file(kind: ServerKind) {
         b.free().unwrap();
     }
     let _ = std::fs::remove_dir_all(dir);
-    server.quit(false).unwrap();
+    server.quit().unwrap();
 }
 
 fn concurrent_failing_reads_each_get_their_own_fail(kind: ServerKind) {
@@ -226,7 +226,7 @@ fn concurrent_failing_reads_each_get_their_own_fail(kind: ServerKind) {
         }
     }
     let _ = std::fs::remove_dir_all(dir);
-    server.quit(false).unwrap();
+    server.quit().unwrap();
 }
 
 /// A message the server answers with a `/fail` (its command and part of its text). supernova
@@ -267,7 +267,7 @@ fn unclaimed_failures_reach_subscribers(kind: ServerKind) {
         message.to_lowercase().contains(expected_message),
         "{message}"
     );
-    server.quit(false).unwrap();
+    server.quit().unwrap();
 }
 
 /// `/p_new`: a parallel group on supernova, a plain group on scsynth; either way it holds its
@@ -300,7 +300,7 @@ fn a_parallel_group_holds_its_synths(kind: ServerKind) {
         "\n{dumped}"
     );
     wait_until("the mirror", || group.children() == listed);
-    server.quit(false).unwrap();
+    server.quit().unwrap();
 }
 
 mod async_face {
@@ -337,7 +337,7 @@ mod async_face {
         let failures = Failures(tx).start();
         let server = AsyncServer::with_name("objects-async", kind.options());
         let _failures = server.subscribe_failures(failures.recipient());
-        server.boot(None).await.expect("boot");
+        server.boot().await.expect("boot");
         server.load_synthdefs_dir(SYNTHDEFS).await.unwrap();
         let group = server.add_group(Position::default()).await.unwrap();
         let context = server.bundle();
@@ -374,7 +374,7 @@ mod async_face {
             .expect("recipient alive");
         assert_eq!(failure.command, expected_command);
         group.free().await.unwrap();
-        server.quit(false).await.unwrap();
+        server.quit().await.unwrap();
     }
 }
 
@@ -384,14 +384,14 @@ fn reset_leaves_the_mirror_with_the_default_group_only(kind: ServerKind) {
         maximum_node_count: 8192,
         ..kind.options()
     });
-    server.boot(None).expect("boot");
+    server.boot().expect("boot");
     let root = server.default_group().unwrap();
     let context = server.bundle();
     for _ in 0..1500 {
         context.add_group(Position::tail(root)).unwrap();
     }
     context.close().unwrap();
-    server.sync(None, None).unwrap();
+    server.sync().unwrap();
     wait_until("1500 groups in the mirror", || {
         server.as_async().node_children(root).len() == 1500
     });
@@ -401,7 +401,7 @@ fn reset_leaves_the_mirror_with_the_default_group_only(kind: ServerKind) {
         server.as_async().node_children(GroupId::ROOT),
         vec![NodeId::from(root)]
     );
-    server.quit(false).unwrap();
+    server.quit().unwrap();
 }
 
 /// On scsynth only: supernova's `/status.reply` counts 32 more SynthDefs after these 400
@@ -427,7 +427,7 @@ fn synthdefs_too_many_for_one_datagram_go_in_several() {
     server.add_synthdefs(&defs).unwrap();
     let after = server.query_status().unwrap().synthdef_count;
     assert_eq!(after - before, 400);
-    server.quit(false).unwrap();
+    server.quit().unwrap();
 }
 
 fn the_mirror_is_refreshed_after_a_large_timed_bundle_has_run(kind: ServerKind) {
@@ -436,7 +436,7 @@ fn the_mirror_is_refreshed_after_a_large_timed_bundle_has_run(kind: ServerKind) 
         maximum_node_count: 8192,
         ..kind.options()
     });
-    server.boot(None).expect("boot");
+    server.boot().expect("boot");
     server.set_latency(Duration::from_millis(100));
     let root = server.default_group().unwrap();
     let now = std::time::SystemTime::now()
@@ -451,7 +451,7 @@ fn the_mirror_is_refreshed_after_a_large_timed_bundle_has_run(kind: ServerKind) 
     wait_until("2000 groups in the mirror", || {
         server.as_async().node_children(root) == ids
     });
-    server.quit(false).unwrap();
+    server.quit().unwrap();
 }
 
 fn the_mirror_recovers_from_notifications_scsynth_dropped(kind: ServerKind) {
@@ -460,7 +460,7 @@ fn the_mirror_recovers_from_notifications_scsynth_dropped(kind: ServerKind) {
         maximum_node_count: 8192,
         ..kind.options()
     });
-    server.boot(None).expect("boot");
+    server.boot().expect("boot");
     // 2,000 groups in one raw fire-and-forget /g_new: no request context knows of them, and
     // scsynth's 1,024-entry notification queue drops about half of their /n_go. The heartbeat's
     // status replies count the server's nodes; the mirror must catch up from them.
@@ -474,11 +474,11 @@ fn the_mirror_recovers_from_notifications_scsynth_dropped(kind: ServerKind) {
     server
         .send(scserver::osc::OscPacket::Message(command.to_message()))
         .unwrap();
-    server.sync(None, None).unwrap();
+    server.sync().unwrap();
     wait_until("2000 raw groups in the mirror", || {
         ids.iter().all(|id| server.contains_node(NodeId::new(*id)))
     });
-    server.quit(false).unwrap();
+    server.quit().unwrap();
 }
 
 on_both_servers!(

@@ -18,7 +18,7 @@ const MAX_LOCAL_NODE_ID: i32 = (1 << 26) - 1;
 async fn booted(options: Options) -> AsyncServer {
     common::init_tracing();
     let server = AsyncServer::new(options);
-    server.boot(None).await.expect("boot");
+    server.boot().await.expect("boot");
     server
         .load_synthdefs_dir(SYNTHDEFS)
         .await
@@ -129,7 +129,7 @@ async fn a_hundred_concurrent_add_synths_half_failing_each_get_their_outcome() {
         })
         .collect();
     live_synths_kept_their_ids(&server, tasks, 50, space).await;
-    server.quit(false).await.unwrap();
+    server.quit().await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -195,7 +195,7 @@ async fn a_thousand_mixed_requests_good_and_failing_each_get_their_outcome() {
         })
         .collect();
     live_synths_kept_their_ids(&server, tasks, 125, space).await;
-    server.quit(false).await.unwrap();
+    server.quit().await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -205,7 +205,7 @@ async fn the_highest_initial_node_id_works_end_to_end_and_one_above_is_refused()
         initial_node_id: MAX_LOCAL_NODE_ID,
         ..common::options()
     });
-    match too_high.boot(None).await {
+    match too_high.boot().await {
         Err(ServerError::Boot(scserver::BootError::Options(
             scserver::OptionsError::InitialNodeId { min, max, .. },
         ))) => assert_eq!((min, max), (2, i64::from(MAX_LOCAL_NODE_ID) - 1023)),
@@ -234,10 +234,7 @@ async fn the_highest_initial_node_id_works_end_to_end_and_one_above_is_refused()
         Err(ServerError::Exhausted { kind }) => assert_eq!(kind, "Node"),
         other => panic!("{other:?}"),
     }
-    server
-        .sync(None, None)
-        .await
-        .expect("sync after exhaustion");
+    server.sync().await.expect("sync after exhaustion");
     // The very last id of the space, given back, makes a node like any other.
     server.free(IdKind::Node, MAX_LOCAL_NODE_ID);
     let top = server
@@ -256,20 +253,20 @@ async fn the_highest_initial_node_id_works_end_to_end_and_one_above_is_refused()
         .await
         .expect("ids again after reboot");
     assert_eq!(group.id().get(), MAX_LOCAL_NODE_ID - space as i32 + 1);
-    server.quit(false).await.unwrap();
+    server.quit().await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn after_quit_requests_say_the_server_is_offline() {
     let server = booted(common::options()).await;
-    server.quit(false).await.unwrap();
+    server.quit().await.unwrap();
     let offline = |result: Result<(), ServerError>| match result {
         Err(ServerError::Request(RequestError::NotConnected { status })) => {
             assert_eq!(status, "offline")
         }
         other => panic!("{other:?}"),
     };
-    offline(server.sync(None, None).await);
+    offline(server.sync().await);
     offline(server.add_group(Position::default()).await.map(drop));
     offline(
         server
@@ -279,6 +276,6 @@ async fn after_quit_requests_say_the_server_is_offline() {
     );
     offline(server.execute(Command::Status).await.map(drop));
     offline(server.allocate(IdKind::Buffer, 1).await.map(drop));
-    let message = server.sync(None, None).await.unwrap_err().to_string();
+    let message = server.sync().await.unwrap_err().to_string();
     assert!(message.contains("offline"), "{message}");
 }

@@ -23,7 +23,7 @@ fn synthdef_path(name: &str) -> String {
 fn server(kind: ServerKind) -> Server {
     common::init_tracing();
     let server = Server::new(kind.options());
-    server.boot(None).expect("boot");
+    server.boot().expect("boot");
     server
         .load_synthdefs(&synthdef_path("ref_sine"))
         .expect("/d_load ref_sine");
@@ -49,7 +49,7 @@ fn status_and_version(kind: ServerKind) {
     let version = server.query_version().unwrap();
     assert_eq!(version.program_name, kind.program_name());
     assert!(version.major >= 3);
-    server.quit(false).unwrap();
+    server.quit().unwrap();
 }
 
 fn three_level_tree_to_the_value(kind: ServerKind) {
@@ -119,7 +119,7 @@ fn three_level_tree_to_the_value(kind: ServerKind) {
     wait_until(|| b.parent() == Some(a.id()) && s2.parent() == Some(b.id()));
     assert_eq!(a.children(), vec![s1.id().into(), b.id().into()]);
     assert!(s1.is_active());
-    server.quit(false).unwrap();
+    server.quit().unwrap();
 }
 
 /// Polls a mirror condition with a bound (notifications arrive on their own schedule).
@@ -162,7 +162,7 @@ fn query_node_on_a_group_and_a_synth(kind: ServerKind) {
         }
         other => panic!("{other:?}"),
     }
-    server.quit(false).unwrap();
+    server.quit().unwrap();
 }
 
 fn buffer_samples_via_b_get_and_b_getn(kind: ServerKind) {
@@ -197,7 +197,7 @@ fn buffer_samples_via_b_get_and_b_getn(kind: ServerKind) {
     buffer.free().unwrap();
     let freed = server.query_buffer(buffer.id()).unwrap();
     assert_eq!(freed.frame_count, 0);
-    server.quit(false).unwrap();
+    server.quit().unwrap();
 }
 
 fn control_buses_set_and_read_back(kind: ServerKind) {
@@ -211,7 +211,7 @@ fn control_buses_set_and_read_back(kind: ServerKind) {
     assert_eq!(server.get_bus(bus.id()).unwrap(), -7.5);
     group.fill(9.0).unwrap();
     assert_eq!(server.get_bus_range(group.id(), 4).unwrap(), vec![9.0; 4]);
-    server.quit(false).unwrap();
+    server.quit().unwrap();
 }
 
 fn synth_controls_by_name_and_index(kind: ServerKind) {
@@ -248,7 +248,7 @@ fn synth_controls_by_name_and_index(kind: ServerKind) {
         range,
         vec![ControlValue::Float(330.0), ControlValue::Float(1.0)]
     );
-    server.quit(false).unwrap();
+    server.quit().unwrap();
 }
 
 fn unknown_synthdef_is_the_typed_fail(kind: ServerKind) {
@@ -274,8 +274,8 @@ fn unknown_synthdef_is_the_typed_fail(kind: ServerKind) {
         other => panic!("expected /fail, got {other:?}"),
     }
     // The server still answers.
-    server.sync(None, None).unwrap();
-    server.quit(false).unwrap();
+    server.sync().unwrap();
+    server.quit().unwrap();
 }
 
 fn fifty_deferred_operations_are_one_bundle_taking_effect_together(kind: ServerKind) {
@@ -329,7 +329,7 @@ fn fifty_deferred_operations_are_one_bundle_taking_effect_together(kind: ServerK
     assert_eq!(listed, ids);
     let values = buses.get().unwrap();
     assert_eq!(values, (0..25).map(|i| i as f32 + 0.5).collect::<Vec<_>>());
-    server.quit(false).unwrap();
+    server.quit().unwrap();
 }
 
 fn an_untimed_context_of_one_command_is_sent_bare_and_empty_sends_nothing(kind: ServerKind) {
@@ -341,7 +341,7 @@ fn an_untimed_context_of_one_command_is_sent_bare_and_empty_sends_nothing(kind: 
     one.set_bus(&bus, 2.0).unwrap();
     assert!(matches!(one.close().unwrap(), Some(OscPacket::Message(_))));
     assert_eq!(bus.get().unwrap(), 2.0);
-    server.quit(false).unwrap();
+    server.quit().unwrap();
 }
 
 fn a_context_too_large_for_a_datagram_is_refused(kind: ServerKind) {
@@ -368,7 +368,7 @@ fn a_context_too_large_for_a_datagram_is_refused(kind: ServerKind) {
     }
     // Nothing was sent.
     assert_eq!(buffer.get_range(0, 2).unwrap(), vec![0.0, 0.0]);
-    server.quit(false).unwrap();
+    server.quit().unwrap();
 }
 
 /// Runs the queries below on a runtime of two worker threads.
@@ -384,7 +384,7 @@ fn a_thousand_concurrent_queries_each_get_their_reply(kind: ServerKind) {
 async fn a_thousand_concurrent_queries(kind: ServerKind) {
     common::init_tracing();
     let server = AsyncServer::new(kind.options());
-    server.boot(None).await.expect("boot");
+    server.boot().await.expect("boot");
     let buses = server.add_bus_group(Rate::Control, 100).await.unwrap();
     let values: Vec<f32> = (0..100).map(|i| i as f32 * 2.0).collect();
     buses.set(values.clone()).await.unwrap();
@@ -417,7 +417,7 @@ async fn a_thousand_concurrent_queries(kind: ServerKind) {
                     let info = server.query_node(root).await.unwrap();
                     assert_eq!(info.node_id, root.into());
                 }
-                _ => server.sync(None, None).await.unwrap(),
+                _ => server.sync().await.unwrap(),
             }
         }));
     }
@@ -426,7 +426,7 @@ async fn a_thousand_concurrent_queries(kind: ServerKind) {
     }
     let elapsed = started.elapsed();
     eprintln!("1000 concurrent queries: {elapsed:?}");
-    server.quit(false).await.unwrap();
+    server.quit().await.unwrap();
 }
 
 on_both_servers!(

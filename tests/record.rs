@@ -23,7 +23,7 @@ const BLOCK: usize = 64;
 fn boot() -> Server {
     common::init_tracing();
     let server = Server::new(common::options());
-    server.boot(None).unwrap();
+    server.boot().unwrap();
     server.add_synthdef_bytes(sine_def()).unwrap();
     server
 }
@@ -119,7 +119,7 @@ fn a_timed_recording_sounds_like_the_offline_render_and_lasts_its_duration() {
     }
     assert!((live_frequency - nrt_frequency).abs() < 0.5);
     assert!((live_rms - nrt_rms).abs() < 0.01 * expected_rms);
-    server.quit(false).unwrap();
+    server.quit().unwrap();
 }
 
 #[test]
@@ -145,7 +145,7 @@ fn paused_time_is_not_recorded() {
         frames.abs_diff(half_second) <= BLOCK,
         "{frames} frames for 0.5 s recorded"
     );
-    server.quit(false).unwrap();
+    server.quit().unwrap();
 }
 
 #[test]
@@ -175,7 +175,7 @@ fn stop_and_quit_leave_complete_files() {
     assert_eq!(first.stop().unwrap(), stopped);
     assert!(first.is_closed());
     first.stop().unwrap();
-    server.quit(false).unwrap();
+    server.quit().unwrap();
     for path in [&stopped, &quit] {
         let (audio, frequency, rms) = measure(path);
         assert_eq!(audio.channels.len(), 2);
@@ -213,7 +213,7 @@ fn bad_record_options_are_refused() {
         .record("/nonexistent/dir/x.wav", RecordOptions::default())
         .unwrap_err();
     assert!(error.to_string().contains("/b_write"), "{error}");
-    server.quit(false).unwrap();
+    server.quit().unwrap();
 }
 
 #[test]
@@ -225,7 +225,7 @@ fn the_cli_records_a_running_server_for_its_duration() {
     };
     let port = options.port;
     let server = Server::new(options);
-    server.boot(None).unwrap();
+    server.boot().unwrap();
     server.add_synthdef_bytes(sine_def()).unwrap();
     server
         .add_synth("test_sine", controls! {}, Position::default())
@@ -246,7 +246,7 @@ fn the_cli_records_a_running_server_for_its_duration() {
         audio.frames()
     );
     assert!((frequency - 440.0).abs() < 0.5, "{frequency} Hz");
-    server.quit(false).unwrap();
+    server.quit().unwrap();
 }
 
 /// Waits (bounded) until the disk thread has written `bytes` of `path`.
@@ -377,7 +377,7 @@ fn an_unsupervised_server_killed_while_recording_leaves_a_readable_file() {
     common::init_tracing();
     let dir = scratch_dir("record");
     let server = AsyncServer::new(common::options());
-    block_on(server.boot(None)).unwrap();
+    block_on(server.boot()).unwrap();
     play_sine(&server);
     let stereo = RecordOptions {
         channels: 2,
@@ -421,5 +421,5 @@ fn stopping_and_timed_ends_are_announced() {
     server.record(&stopped, mono(60.0)).unwrap().stop().unwrap();
     let notice = ended.recv_timeout(Duration::from_secs(10)).unwrap();
     assert_eq!((notice.path, notice.reason), (stopped, EndReason::Stopped));
-    server.quit(false).unwrap();
+    server.quit().unwrap();
 }

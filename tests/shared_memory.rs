@@ -24,7 +24,7 @@ const FRAME_TIMEOUT: Duration = Duration::from_secs(5);
 fn boot(options: Options) -> Server {
     common::init_tracing();
     let server = Server::new(options);
-    server.boot(None).expect("boot");
+    server.boot().expect("boot");
     server
 }
 
@@ -71,7 +71,7 @@ fn buses_written_through_shared_memory_read_back_by_c_get(kind: ServerKind) {
     let bus = server.add_bus(Rate::Control).unwrap();
     bus.set_shm(&shm, -0.125).unwrap();
     assert_eq!(bus.get().unwrap(), -0.125);
-    server.quit(false).unwrap();
+    server.quit().unwrap();
 }
 
 fn buses_set_by_c_set_read_through_shared_memory(kind: ServerKind) {
@@ -84,7 +84,7 @@ fn buses_set_by_c_set_read_through_shared_memory(kind: ServerKind) {
     bus.set(3.75).unwrap();
     assert_eq!(bus.get_shm(&shm).unwrap(), 3.75);
     assert_eq!(shm.get_bus(bus.index()).unwrap(), 3.75);
-    server.quit(false).unwrap();
+    server.quit().unwrap();
 }
 
 fn the_mapping_is_refused_with_typed_errors(kind: ServerKind) {
@@ -152,13 +152,13 @@ fn the_mapping_is_refused_with_typed_errors(kind: ServerKind) {
         server.add_scope(&shm, &audio, 1024),
         Err(SharedMemoryError::ReadOnly)
     ));
-    server.quit(false).unwrap();
+    server.quit().unwrap();
 }
 
 fn reading_survives_the_server_being_killed(kind: ServerKind) {
     let (server, audio) = server_with_sine(kind);
     let recorder = common::Recorder::default();
-    let _events = server.register_lifecycle_callback([], recorder.callback(), false);
+    let _events = server.register_lifecycle_callback([], recorder.callback());
     let shm = server.shared_memory(Access::ReadWrite).unwrap();
     let mut scope = server.add_scope(&shm, &audio, 1024).unwrap();
     scope.next_frame_blocking(FRAME_TIMEOUT).unwrap();
@@ -253,7 +253,7 @@ fn a_scope_of_a_sine_reads_back_its_peak_and_frequency(kind: ServerKind) {
         assert!(Instant::now() < deadline, "the scope's synth was freed");
         std::thread::sleep(Duration::from_millis(2));
     }
-    server.quit(false).unwrap();
+    server.quit().unwrap();
 }
 
 fn a_scope_of_control_buses_keeps_channels_apart(kind: ServerKind) {
@@ -276,7 +276,7 @@ fn a_scope_of_control_buses_keeps_channels_apart(kind: ServerKind) {
         other.next_frame_blocking(FRAME_TIMEOUT).unwrap().frames(),
         512
     );
-    server.quit(false).unwrap();
+    server.quit().unwrap();
 }
 
 fn a_frequency_scope_peaks_at_the_sines_bin(kind: ServerKind) {
@@ -313,7 +313,7 @@ fn a_frequency_scope_peaks_at_the_sines_bin(kind: ServerKind) {
         (hz - 1000.0).abs() <= position_hz,
         "peak at {hz} Hz (position {loudest})"
     );
-    server.quit(false).unwrap();
+    server.quit().unwrap();
 }
 
 on_both_servers!(

@@ -34,7 +34,7 @@ fn pid_file(port: u16) -> std::path::PathBuf {
 fn pid_file_lives_as_long_as_the_server() {
     common::init_tracing();
     let server = Server::with_name("pidfile", options());
-    server.boot(None).unwrap();
+    server.boot().unwrap();
     let port = server.options().port;
     let text = std::fs::read_to_string(pid_file(port)).expect("a pid file while running");
     use std::os::unix::fs::PermissionsExt;
@@ -47,7 +47,7 @@ fn pid_file_lives_as_long_as_the_server() {
         text.contains(&format!("pid={}", server.pid().unwrap())),
         "{text}"
     );
-    server.quit(false).unwrap();
+    server.quit().unwrap();
     assert!(!pid_file(port).exists(), "pid file left after quit");
 }
 
@@ -97,7 +97,7 @@ fn a_stale_server_of_ours_is_reclaimed_at_boot() {
     // The same record in a file of another user's is not trusted: the server is left alone.
     std::os::unix::fs::chown(pid_file(port), Some(65534), Some(65534)).unwrap();
     let refused = Server::with_name("distrustful", scserver::Options { port, ..options() });
-    match refused.boot(None).unwrap_err() {
+    match refused.boot().unwrap_err() {
         ServerError::Boot(BootError::PortInUse {
             holder: Some(h),
             owner: None,
@@ -114,12 +114,12 @@ fn a_stale_server_of_ours_is_reclaimed_at_boot() {
     );
 
     let server = Server::with_name("reclaimer", scserver::Options { port, ..options() });
-    server.boot(None).expect("the port is reclaimed");
+    server.boot().expect("the port is reclaimed");
     assert_ne!(server.pid(), Some(stale_pid));
     drop(stale_child); // reaps it: it was killed by the reclaim
     assert!(!alive(stale_pid));
-    server.sync(None, None).unwrap();
-    server.quit(false).unwrap();
+    server.sync().unwrap();
+    server.quit().unwrap();
 }
 
 /// The holder and owner a refused boot names.
@@ -138,11 +138,11 @@ fn refusal(error: &ServerError) -> (String, String) {
 fn a_second_server_of_one_process_is_refused_the_port_of_the_first() {
     common::init_tracing();
     let first = Server::with_name("first", options());
-    first.boot(None).unwrap();
+    first.boot().unwrap();
     let port = first.options().port;
     let pid = first.pid().unwrap();
     let second = Server::with_name("second", scserver::Options { port, ..options() });
-    let error = second.boot(None).unwrap_err();
+    let error = second.boot().unwrap_err();
     let (holder, owner) = refusal(&error);
     assert_eq!(holder, format!("scsynth pid {pid}"));
     assert!(
@@ -151,11 +151,9 @@ fn a_second_server_of_one_process_is_refused_the_port_of_the_first() {
     );
     assert!(second.pid().is_none(), "no scsynth was started");
     assert!(alive(pid));
-    first
-        .sync(None, None)
-        .expect("the first server still answers");
+    first.sync().expect("the first server still answers");
     assert_eq!(first.pid(), Some(pid));
-    first.quit(false).unwrap();
+    first.quit().unwrap();
 }
 
 /// A `scserver run` child process; SIGINT and waited for when dropped.
@@ -218,7 +216,7 @@ fn a_port_held_by_another_live_process_is_refused_and_that_server_left_alone() {
     let scsynth = booted["pid"].as_u64().unwrap() as u32;
 
     let server = Server::with_name("intruder", scserver::Options { port, ..options() });
-    let error = server.boot(None).unwrap_err();
+    let error = server.boot().unwrap_err();
     let (holder, owner) = refusal(&error);
     assert_eq!(holder, format!("scsynth pid {scsynth}"));
     assert_eq!(
@@ -263,8 +261,8 @@ fn a_port_held_by_something_else_names_the_holder() {
     );
     let server = Server::with_name("refused", scserver::Options { port, ..options() });
     let events = common::Recorder::default();
-    let _events = server.register_lifecycle_callback([], events.callback(), false);
-    let error = server.boot(None).unwrap_err();
+    let _events = server.register_lifecycle_callback([], events.callback());
+    let error = server.boot().unwrap_err();
     let text = error.to_string();
     match &error {
         ServerError::Boot(BootError::PortInUse {

@@ -13,8 +13,9 @@ use futures::executor::block_on;
 use futures::future::join;
 use rosc::{OscMessage, OscPacket, OscType};
 use scserver::{
-    AsyncServer, IdKind, LifecycleEvent as E, LifecycleNotice, Options, Pattern, Position,
-    ProcessSignal, RestartPolicy, Server, ServerError, ServerSupervisor, Status, SupervisionNotice,
+    AsyncServer, Delivery, IdKind, LifecycleEvent as E, LifecycleNotice, Options, Pattern,
+    Position, ProcessSignal, RestartPolicy, Server, ServerError, ServerSupervisor, Status,
+    SupervisionNotice,
 };
 use tokio::sync::mpsc;
 
@@ -55,24 +56,24 @@ fn dropped_subscriptions_hear_nothing_more() {
         Recorder::default(),
         Recorder::default(),
     );
-    let _kept = server.register_lifecycle_callback([], kept.callback(), false);
-    let dropped_lifecycle = server.register_lifecycle_callback([], dropped.callback(), false);
+    let _kept = server.register_lifecycle_callback([], kept.callback());
+    let dropped_lifecycle = server.register_lifecycle_callback([], dropped.callback());
     server
-        .register_lifecycle_callback([], detached.callback(), false)
+        .register_lifecycle_callback([], detached.callback())
         .detach();
     let ((synced_kept, on_synced_kept), (synced_dropped, on_synced_dropped)) =
         (counter(), counter());
     // The boot syncs too: these hear only the /synced of this test's own id.
     let synced = || Pattern::new("/synced").arg(SYNC_ID);
-    let _synced = server.register_osc_callback(synced(), on_synced_kept, None, false);
-    let dropped_osc = server.register_osc_callback(synced(), on_synced_dropped, None, false);
+    let _synced = server.register_osc_callback(synced(), on_synced_kept);
+    let dropped_osc = server.register_osc_callback(synced(), on_synced_dropped);
     let ((failed_kept, on_failed_kept), (failed_dropped, on_failed_dropped)) =
         (counter(), counter());
     let _failures = server.on_failure(on_failed_kept);
     let dropped_failures = server.on_failure(on_failed_dropped);
 
-    server.boot(None).unwrap();
-    server.sync(Some(SYNC_ID), None).unwrap();
+    server.boot().unwrap();
+    server.sync_with(Some(SYNC_ID), None).unwrap();
     server.send(unclaimed_failure()).unwrap();
     wait_until("each /synced callback once", || {
         synced_kept.load(Ordering::SeqCst) == 1 && synced_dropped.load(Ordering::SeqCst) == 1
@@ -85,12 +86,12 @@ fn dropped_subscriptions_hear_nothing_more() {
     dropped_osc.unregister();
     drop(dropped_failures);
     // The same events again: only the kept subscriptions hear them.
-    server.sync(Some(SYNC_ID), None).unwrap();
+    server.sync_with(Some(SYNC_ID), None).unwrap();
     server.send(unclaimed_failure()).unwrap();
     wait_until("the kept callbacks twice", || {
         synced_kept.load(Ordering::SeqCst) == 2 && failed_kept.load(Ordering::SeqCst) == 2
     });
-    server.quit(false).unwrap();
+    server.quit().unwrap();
     assert_eq!(synced_dropped.load(Ordering::SeqCst), 1);
     assert_eq!(failed_dropped.load(Ordering::SeqCst), 1);
     assert_eq!(dropped.events(), common::BOOT);
@@ -137,9 +138,9 @@ async fn a_dropped_recipient_hears_nothing_more() {
     let server = AsyncServer::with_name("recipients", common::options());
     let _kept = server.subscribe(Collector(kept_tx).start().recipient());
     let subscription = server.subscribe(dropped_collector.clone().recipient());
-    server.boot(None).await.unwrap();
+    server.boot().await.unwrap();
     drop(subscription);
-    server.quit(false).await.unwrap();
+    server.quit().await.unwrap();
     let mut heard = Vec::new();
     while heard.last() != Some(&E::Quit) {
         let event = tokio::time::timeout(Duration::from_secs(5), kept.recv()).await;
@@ -178,7 +179,7 @@ fn online_and_exited_await_the_boot_and_the_exit() {
         face.online(BOUND).await.unwrap();
         face.status()
     };
-    let (status, booted) = block_on(join(online, face.boot(None)));
+    let (status, booted) = block_on(join(online, face.boot()));
     booted.unwrap();
     assert_eq!(status, Status::Online);
     server.online(Duration::from_millis(1)).unwrap();
@@ -193,13 +194,13 @@ fn online_and_exited_await_the_boot_and_the_exit() {
     assert_eq!(block_on(join(exited, killed)).0, (Status::Offline, false));
 
     // A quit: the same.
-    server.boot(None).unwrap();
+    server.boot().unwrap();
     let pid = server.pid().unwrap();
     let exited = async {
         face.exited(BOUND).await.unwrap();
         (face.status(), common::alive(pid))
     };
-    let (exit, quit) = block_on(join(exited, face.quit(false)));
+    let (exit, quit) = block_on(join(exited, face.quit()));
     quit.unwrap();
     assert_eq!(exit, (Status::Offline, false));
 
@@ -208,7 +209,7 @@ fn online_and_exited_await_the_boot_and_the_exit() {
         executable: Some("/nonexistent/scsynth".into()),
         ..server.options()
     };
-    let (online, booted) = block_on(join(face.online(BOUND), face.boot(Some(missing))));
+    let (online, booted) = block_on(join(face.online(BOUND), face.boot_with(missing)));
     assert!(booted.is_err());
     match online {
         Err(ServerError::NotOnline { detail: Some(d) }) => assert!(d.contains("scsynth"), "{d}"),
@@ -221,7 +222,7 @@ fn online_and_exited_await_the_boot_and_the_exit() {
 fn the_blocking_server_has_the_async_methods() {
     common::init_tracing();
     let server = Server::with_name("parity", common::options());
-    server.boot(None).unwrap();
+    server.boot().unwrap();
     let face = server.as_async();
     assert_eq!(server.name(), "parity");
     assert_eq!(server.latency(), face.latency());
@@ -246,7 +247,8 @@ fn the_blocking_server_has_the_async_methods() {
     let id = server.allocate(IdKind::Node, 2).unwrap();
     server.free(IdKind::Node, id);
     let (synced, on_synced) = counter();
-    let _synced = server.register_osc_callback(Pattern::new("/synced"), on_synced, None, true);
+    let _synced =
+        server.register_osc_callback_with(Pattern::new("/synced"), None, Delivery::Once, on_synced);
     let sync = rosc::encoder::encode(&OscPacket::Message(OscMessage {
         addr: "/sync".into(),
         args: vec![OscType::Int(77)],
@@ -256,7 +258,7 @@ fn the_blocking_server_has_the_async_methods() {
     wait_until("the /synced of send_encoded", || {
         synced.load(Ordering::SeqCst) == 1
     });
-    server.quit(false).unwrap();
+    server.quit().unwrap();
     server.exited(Duration::from_millis(1)).unwrap();
 }
 

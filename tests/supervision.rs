@@ -197,7 +197,7 @@ fn a_killed_server_is_restarted_with_its_group_synthdefs_and_hook(kind: ServerKi
                 "/g_new",
                 vec![OscType::Int(5000), OscType::Int(0), OscType::Int(group)],
             ))?;
-            server.sync(None, None).await
+            server.sync().await
         }
         .boxed()
     });
@@ -325,7 +325,7 @@ fn a_stopped_server_is_a_hang_detected_within_the_bound_and_restarted(kind: Serv
             "restarting"
         ]
     );
-    block_on(server.sync(None, None)).expect("answers after the restart");
+    block_on(server.sync()).expect("answers after the restart");
     block_on(supervisor.shutdown());
 }
 
@@ -396,13 +396,13 @@ fn a_server_that_cannot_boot_is_retried_with_backoff_then_given_up_others_unaffe
         .names("healthy")
         .iter()
         .all(|n| !n.contains("panicked")));
-    block_on(healthy.sync(None, None)).expect("the healthy server answers");
+    block_on(healthy.sync()).expect("the healthy server answers");
     let healthy_child = children.iter().find(|c| c.name == "healthy").unwrap();
     assert_eq!(healthy_child.phase, Phase::Running);
     // After the port is free, a manual restart works with a fresh budget.
     drop(holder);
     block_on(supervisor.restart("blocked")).expect("restart once the port is free");
-    block_on(supervisor.server("blocked").unwrap().sync(None, None)).unwrap();
+    block_on(supervisor.server("blocked").unwrap().sync()).unwrap();
     block_on(supervisor.shutdown());
 }
 
@@ -423,7 +423,7 @@ fn reboot_reset_and_stop_by_name(kind: ServerKind) {
             vec![OscType::Int(5000), OscType::Int(0), OscType::Int(1)],
         ))
         .unwrap();
-    block_on(server.sync(None, None)).unwrap();
+    block_on(server.sync()).unwrap();
     block_on(supervisor.reset("named")).expect("reset by name");
     assert!(query_node(&server, 5000).is_err(), "reset freed the group");
     events.clear();
@@ -458,7 +458,7 @@ fn a_silent_server_we_do_not_own_is_reconnected_from_the_same_port() {
         ..kind.options()
     };
     let owner = Server::with_name("owner", owner_options.clone());
-    owner.boot(None).unwrap();
+    owner.boot().unwrap();
     let guest = Server::with_name(
         "guest",
         Options {
@@ -467,8 +467,8 @@ fn a_silent_server_we_do_not_own_is_reconnected_from_the_same_port() {
         },
     );
     let events = common::Recorder::default();
-    let _events = guest.register_lifecycle_callback([], events.callback(), false);
-    guest.connect(None).unwrap();
+    let _events = guest.register_lifecycle_callback([], events.callback());
+    guest.connect().unwrap();
     let client_id = guest.client_id();
     let local = guest.as_async().local_addr().unwrap();
     let pid = owner.pid().unwrap();
@@ -503,10 +503,10 @@ fn a_silent_server_we_do_not_own_is_reconnected_from_the_same_port() {
         "reconnected from the same port"
     );
     assert_eq!(guest.client_id(), client_id, "kept its client id");
-    guest.sync(None, None).unwrap();
+    guest.sync().unwrap();
     assert!(alive(pid), "the guest never kills a server it does not own");
     guest.disconnect().unwrap();
-    owner.quit(false).unwrap();
+    owner.quit().unwrap();
 }
 
 /// A mono 16-bit WAV file of `frames` silent frames.
@@ -573,7 +573,7 @@ fn buffers_read_from_files_are_read_again_after_a_restart(kind: ServerKind) {
     server
         .send(message("/b_alloc", vec![OscType::Int(8), OscType::Int(10)]))
         .unwrap();
-    block_on(server.sync(None, None)).unwrap();
+    block_on(server.sync()).unwrap();
     assert_eq!(buffer_frames(&server, 7), 123);
     sigkill(server.pid().unwrap());
     events.wait("buffers", "restarted", Duration::from_secs(15));
@@ -598,10 +598,10 @@ fn a_users_own_quit_restarts_only_under_always(kind: ServerKind) {
     ))
     .unwrap();
     let on_failure = block_on(supervisor.add("on-failure", supervised_options(kind))).unwrap();
-    block_on(always.quit(false)).unwrap();
-    block_on(on_failure.quit(false)).unwrap();
+    block_on(always.quit()).unwrap();
+    block_on(on_failure.quit()).unwrap();
     events.wait("always", "restarted", Duration::from_secs(15));
-    block_on(always.sync(None, None)).expect("always: up again");
+    block_on(always.sync()).expect("always: up again");
     let children = block_on(supervisor.children());
     let phase = |name: &str| children.iter().find(|c| c.name == name).unwrap().phase;
     assert_eq!(

@@ -18,7 +18,7 @@ use scserver::{BufferSource, ControlValue, QueryTreeNode, Server};
 fn every_reference_synthdef_loads_starts_and_shows_its_defaults() {
     common::init_tracing();
     let server = Server::with_name("synthdefs", common::options());
-    server.boot(None).unwrap();
+    server.boot().unwrap();
     let defs = reference_defs::all();
     // All in as few /d_recv as fit a datagram, each awaited (a /fail would be an error here).
     server
@@ -62,7 +62,7 @@ fn every_reference_synthdef_loads_starts_and_shows_its_defaults() {
             );
         }
     }
-    server.quit(false).unwrap();
+    server.quit().unwrap();
 }
 
 /// A `Dbufwr` compiled in Rust writes into the buffer in scsynth: its inputs reach the server
@@ -71,7 +71,7 @@ fn every_reference_synthdef_loads_starts_and_shows_its_defaults() {
 fn dbufwr_writes_the_buffer() {
     common::init_tracing();
     let server = Server::with_name("dbufwr", common::options());
-    server.boot(None).unwrap();
+    server.boot().unwrap();
     let buffer = server
         .add_buffer(BufferSource::Empty {
             channels: 1,
@@ -99,7 +99,7 @@ fn dbufwr_writes_the_buffer() {
         }
     }
     assert_eq!(samples, expected, "what Dbufwr wrote");
-    server.quit(false).unwrap();
+    server.quit().unwrap();
 }
 
 /// One SynthDef that chains several pseudo-UGens (each expands into ordinary UGens before it
@@ -141,7 +141,7 @@ fn pseudo_ugen_chain() -> scserver::synthdef::SynthDef {
 fn pseudo_ugen_synthdefs_load_and_run() {
     common::init_tracing();
     let server = Server::with_name("pseudo-ugens", common::options());
-    server.boot(None).unwrap();
+    server.boot().unwrap();
     let buffer = server
         .add_buffer(BufferSource::Empty {
             channels: 1,
@@ -184,5 +184,5 @@ fn pseudo_ugen_synthdefs_load_and_run() {
             synth.id()
         );
     }
-    server.quit(false).unwrap();
+    server.quit().unwrap();
 }

@@ -72,11 +72,11 @@ fn the_session_password_logs_in() {
     };
     let (server, events) = server_with_recorder("password", options);
     // scsynth reads nothing for a second after the password frame; boot allows for it.
-    server.boot(None).expect("boot with a password");
+    server.boot().expect("boot with a password");
     assert_eq!(events.events(), common::BOOT);
     scenarios::query_node(&server, 1).expect("requests work after the login");
-    server.sync(None, None).unwrap();
-    server.quit(false).unwrap();
+    server.sync().unwrap();
+    server.quit().unwrap();
 }
 
 #[test]
@@ -88,7 +88,7 @@ fn a_wrong_password_fails_the_login() {
         ..tcp(kind)
     };
     let (owner, owner_events) = server_with_recorder("pw-owner", options);
-    owner.boot(None).unwrap();
+    owner.boot().unwrap();
     let pid = owner.pid().unwrap();
     let (guest, events) = server_with_recorder(
         "pw-guest",
@@ -98,7 +98,7 @@ fn a_wrong_password_fails_the_login() {
         },
     );
     let started = Instant::now();
-    let error = guest.connect(None).unwrap_err();
+    let error = guest.connect().unwrap_err();
     // scsynth never answers a connection with a wrong password: the login times out.
     assert!(
         matches!(error, ServerError::Request(RequestError::Timeout { .. })),
@@ -113,7 +113,7 @@ fn a_wrong_password_fails_the_login() {
     // scsynth 3.13 aborts when a connection that failed its login closes (an uncaught exception
     // on its network thread); the owner sees that as a process death. Either way nothing is left.
     if !owner_events.wait_for(E::ProcessPanicked, Duration::from_secs(3)) {
-        owner.quit(false).unwrap();
+        owner.quit().unwrap();
     }
     assert!(owner_events.wait_for(E::Quit, Duration::from_secs(5)));
     assert!(!common::alive(pid), "scsynth {pid} still running");
@@ -125,20 +125,18 @@ fn a_second_tcp_client_is_refused_with_a_reason(kind: ServerKind) {
         ..tcp(kind)
     };
     let (owner, _) = server_with_recorder("tcp-owner", options);
-    owner.boot(None).unwrap();
+    owner.boot().unwrap();
     let (guest, events) = server_with_recorder("tcp-guest", owner.options());
     if kind == ServerKind::Supernova {
         // supernova tells TCP clients apart: the second one logs in with its own id.
-        guest
-            .connect(None)
-            .expect("a second TCP client of supernova");
+        guest.connect().expect("a second TCP client of supernova");
         assert_ne!(guest.client_id(), owner.client_id());
         guest.disconnect().unwrap();
-        owner.sync(None, None).unwrap();
-        owner.quit(false).unwrap();
+        owner.sync().unwrap();
+        owner.quit().unwrap();
         return;
     }
-    let error = guest.connect(None).unwrap_err();
+    let error = guest.connect().unwrap_err();
     assert!(
         matches!(error, ServerError::Request(RequestError::BadReply { .. })),
         "{error}"
@@ -149,13 +147,13 @@ fn a_second_tcp_client_is_refused_with_a_reason(kind: ServerKind) {
         [E::Connecting, E::Disconnecting, E::Disconnected]
     );
     // The owner is not disturbed.
-    owner.sync(None, None).unwrap();
-    owner.quit(false).unwrap();
+    owner.sync().unwrap();
+    owner.quit().unwrap();
 }
 
 fn an_overlong_password_is_refused_before_connecting(kind: ServerKind) {
     let (owner, _) = server_with_recorder("pw-long-owner", tcp(kind));
-    owner.boot(None).unwrap();
+    owner.boot().unwrap();
     let (guest, _) = server_with_recorder(
         "pw-long",
         Options {
@@ -163,19 +161,19 @@ fn an_overlong_password_is_refused_before_connecting(kind: ServerKind) {
             ..owner.options()
         },
     );
-    let error = guest.connect(None).unwrap_err();
+    let error = guest.connect().unwrap_err();
     assert!(
         matches!(error, ServerError::Request(RequestError::Transport { .. })),
         "{error}"
     );
     assert!(error.to_string().contains("31 bytes"), "{error}");
-    owner.quit(false).unwrap();
+    owner.quit().unwrap();
 }
 
 #[test]
 fn connection_refused_is_a_typed_error() {
     let (server, events) = server_with_recorder("refused", tcp(ServerKind::Scsynth));
-    let error = server.connect(None).unwrap_err();
+    let error = server.connect().unwrap_err();
     assert!(
         matches!(error, ServerError::Request(RequestError::Transport { .. })),
         "{error}"
@@ -220,7 +218,7 @@ async fn a_tcp_connect_that_hangs_leaves_the_arbiter_free() {
         }
         longest
     };
-    let (result, longest) = tokio::join!(server.connect(None), ticks);
+    let (result, longest) = tokio::join!(server.connect(), ticks);
     assert!(
         matches!(
             result,

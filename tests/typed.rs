@@ -32,7 +32,7 @@ fn copy() -> SynthDef {
 fn booted() -> Server {
     common::init_tracing();
     let server = Server::new(common::options());
-    server.boot(None).expect("boot");
+    server.boot().expect("boot");
     server
 }
 
@@ -74,7 +74,7 @@ fn a_bus_given_as_a_control_maps_the_control_to_it() {
     synth.set(controls! { value: source.index() }).unwrap();
     let plain = source.index() as f32;
     wait_until("the plain number", || copied.get().unwrap() == plain);
-    server.quit(false).unwrap();
+    server.quit().unwrap();
 }
 
 #[test]
@@ -106,7 +106,7 @@ fn a_control_a_known_synthdef_lacks_is_refused_before_sending() {
         Err(ServerError::Request(RequestError::UnknownControl(_)))
     ));
     assert_eq!(server.query_status().unwrap().synth_count, before + 1);
-    server.quit(false).unwrap();
+    server.quit().unwrap();
 }
 
 #[test]
@@ -147,5 +147,5 @@ fn query_results_carry_typed_ids() {
         })
         .unwrap();
     assert_eq!(server.query_buffer(&buffer).unwrap().buffer_id, buffer.id());
-    server.quit(false).unwrap();
+    server.quit().unwrap();
 }

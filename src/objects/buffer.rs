@@ -17,7 +17,7 @@ use crate::{AsyncServer, IdKind, Server};
 /// use scserver::BufferSource;
 /// # let port = std::net::UdpSocket::bind("127.0.0.1:0")?.local_addr()?.port();
 /// # let server = scserver::Server::new(scserver::Options { port, start_jack: true, ..Default::default() });
-/// # server.boot(None)?;
+/// # server.boot()?;
 /// let buffer = server.add_buffer(BufferSource::Empty { channels: 1, frames: 8 })?;
 /// buffer.set_range(0, vec![0.5, 0.25])?;
 /// buffer.fill(2, 6, 1.0)?;
@@ -25,7 +25,7 @@ use crate::{AsyncServer, IdKind, Server};
 /// let info = buffer.query()?;
 /// assert_eq!((info.channel_count, info.frame_count), (1, 8));
 /// buffer.free()?;
-/// # server.quit(false)?;
+/// # server.quit()?;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone)]

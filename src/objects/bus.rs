@@ -22,7 +22,7 @@ fn kind(rate: Rate) -> IdKind {
 /// use scserver::{controls, Position, Rate};
 /// # let port = std::net::UdpSocket::bind("127.0.0.1:0")?.local_addr()?.port();
 /// # let server = scserver::Server::new(scserver::Options { port, start_jack: true, ..Default::default() });
-/// # server.boot(None)?;
+/// # server.boot()?;
 /// let bus = server.add_bus(Rate::Control)?;
 /// bus.set(440.0)?;
 /// assert_eq!(bus.get()?, 440.0);
@@ -37,7 +37,7 @@ fn kind(rate: Rate) -> IdKind {
 /// assert_eq!(bus.index(), bus.id().index);
 /// synth.free()?;
 /// bus.free();
-/// # server.quit(false)?;
+/// # server.quit()?;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone)]
@@ -168,7 +168,7 @@ impl Bus<Server> {
 /// use scserver::Rate;
 /// # let port = std::net::UdpSocket::bind("127.0.0.1:0")?.local_addr()?.port();
 /// # let server = scserver::Server::new(scserver::Options { port, start_jack: true, ..Default::default() });
-/// # server.boot(None)?;
+/// # server.boot()?;
 /// let buses = server.add_bus_group(Rate::Control, 4)?;
 /// buses.fill(0.5)?;
 /// assert_eq!(buses.get()?, vec![0.5; 4]);
@@ -176,7 +176,7 @@ impl Bus<Server> {
 /// let third = buses.bus(2).expect("a group of 4");
 /// assert_eq!(third.get()?, 0.3);
 /// buses.free();
-/// # server.quit(false)?;
+/// # server.quit()?;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone)]

@@ -17,7 +17,7 @@ use crate::{AsyncServer, IdKind, Server};
 /// use scserver::{NodeId, Position};
 /// # let port = std::net::UdpSocket::bind("127.0.0.1:0")?.local_addr()?.port();
 /// # let server = scserver::Server::new(scserver::Options { port, start_jack: true, ..Default::default() });
-/// # server.boot(None)?;
+/// # server.boot()?;
 /// let group = server.add_group(Position::default())?;
 /// let last = server.add_group(Position::tail(&group))?;
 /// let first = server.add_group(Position::head(&group))?;
@@ -28,7 +28,7 @@ use crate::{AsyncServer, IdKind, Server};
 /// group.free_children()?;
 /// assert!(group.children().is_empty());
 /// group.free()?;
-/// # server.quit(false)?;
+/// # server.quit()?;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone)]

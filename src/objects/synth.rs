@@ -21,7 +21,7 @@ use crate::{AsyncServer, IdKind, Server};
 /// use scserver::{controls, ControlValue, Position};
 /// # let port = std::net::UdpSocket::bind("127.0.0.1:0")?.local_addr()?.port();
 /// # let server = scserver::Server::new(scserver::Options { port, start_jack: true, ..Default::default() });
-/// # server.boot(None)?;
+/// # server.boot()?;
 /// let b = SynthDefBuilder::new("doc-sine");
 /// let (freq, amp) = (b.kr("freq", 440.0), b.kr("amp", 0.1));
 /// Out::ar(&b).source(SinOsc::ar(&b).frequency(freq).finish() * amp).finish();
@@ -35,7 +35,7 @@ use crate::{AsyncServer, IdKind, Server};
 /// synth.pause()?;
 /// assert!(!synth.is_active());
 /// synth.free()?;
-/// # server.quit(false)?;
+/// # server.quit()?;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone)]

@@ -166,27 +166,23 @@ impl AsyncServer {
             LifecycleEvent::ProcessPanicked,
             LifecycleEvent::Quit,
         ];
-        self.register_lifecycle_callback(
-            events,
-            move |notice| match notice.event {
-                LifecycleEvent::Booting => recordings.died.store(false, Ordering::Relaxed),
-                LifecycleEvent::Quit => {
-                    let died = recordings.died.swap(false, Ordering::Relaxed);
-                    let reason = if died {
-                        EndReason::ServerDied
-                    } else {
-                        EndReason::ServerQuit
-                    };
-                    for inner in recordings.snapshot() {
-                        // Node and buffer ids come back with the next boot: forget this one's.
-                        inner.callbacks.lock().expect("callbacks").clear();
-                        recordings.end(&inner, reason, true);
-                    }
+        self.register_lifecycle_callback(events, move |notice| match notice.event {
+            LifecycleEvent::Booting => recordings.died.store(false, Ordering::Relaxed),
+            LifecycleEvent::Quit => {
+                let died = recordings.died.swap(false, Ordering::Relaxed);
+                let reason = if died {
+                    EndReason::ServerDied
+                } else {
+                    EndReason::ServerQuit
+                };
+                for inner in recordings.snapshot() {
+                    // Node and buffer ids come back with the next boot: forget this one's.
+                    inner.callbacks.lock().expect("callbacks").clear();
+                    recordings.end(&inner, reason, true);
                 }
-                _ => recordings.died.store(true, Ordering::Relaxed),
-            },
-            false,
-        )
+            }
+            _ => recordings.died.store(true, Ordering::Relaxed),
+        })
         .detach();
     }
 
@@ -400,8 +396,10 @@ impl AsyncServer {
             EndReason::SynthFreed
         };
         let (actor, ending) = (self.actor(), inner.clone());
-        let on_end = self.register_osc_callback(
+        let on_end = self.register_osc_callback_with(
             Pattern::new("/n_end").arg(inner.node_id),
+            None,
+            crate::Delivery::Once,
             move |_| {
                 ending.intend(reason);
                 actor.do_send(Send(close.clone()));
@@ -410,15 +408,13 @@ impl AsyncServer {
                     id: buffer_id,
                 });
             },
-            None,
-            true,
         );
         let (recordings, ended) = (self.recordings().clone(), inner.clone());
-        let on_closed = self.register_osc_callback(
+        let on_closed = self.register_osc_callback_with(
             Pattern::new("/done").arg("/b_close").arg(buffer_id),
-            move |_| recordings.end(&ended, reason, false),
             None,
-            true,
+            crate::Delivery::Once,
+            move |_| recordings.end(&ended, reason, false),
         );
         Ok(vec![on_end, on_closed])
     }

@@ -4,7 +4,7 @@
 //! ```no_run
 //! use scserver::{Access, Options, Server};
 //! let server = Server::new(Options { start_jack: true, ..Options::default() });
-//! server.boot(None).unwrap();
+//! server.boot().unwrap();
 //! let shm = server.shared_memory(Access::ReadWrite).unwrap();
 //! shm.set_bus(3, 0.25).unwrap();
 //! assert_eq!(shm.get_bus(3).unwrap(), 0.25);

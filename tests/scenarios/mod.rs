@@ -24,7 +24,7 @@ pub fn server_with_recorder(name: &str, options: Options) -> (Server, Recorder) 
     common::init_tracing();
     let server = Server::with_name(name, options);
     let recorder = Recorder::default();
-    let subscription = server.register_lifecycle_callback([], recorder.callback(), false);
+    let subscription = server.register_lifecycle_callback([], recorder.callback());
     subscription.detach();
     (server, recorder)
 }
@@ -51,7 +51,7 @@ pub fn boot_then_quit_in_order_and_nothing_left(options: Options) {
     // load_synthdefs stays on: on a fresh machine scsynth prints a harmless
     // `*** ERROR: open directory failed` first, which must not fail the boot.
     let (server, events) = server_with_recorder("boot-quit", options);
-    server.boot(None).expect("boot");
+    server.boot().expect("boot");
     assert_eq!(events.events(), BOOT);
     assert_eq!(server.status(), Status::Online);
     assert!(server.is_owner());
@@ -65,7 +65,7 @@ pub fn boot_then_quit_in_order_and_nothing_left(options: Options) {
     assert!(alive(pid));
 
     events.clear();
-    server.quit(false).expect("quit");
+    server.quit().expect("quit");
     assert_eq!(events.events(), QUIT);
     assert_eq!(server.status(), Status::Offline);
     assert!(!alive(pid), "scsynth {pid} still running");
@@ -73,15 +73,15 @@ pub fn boot_then_quit_in_order_and_nothing_left(options: Options) {
         assert!(!alive(jack), "jackd {jack} still running");
     }
     // Quitting again is quiet.
-    server.quit(false).expect("second quit");
+    server.quit().expect("second quit");
     assert!(events.events().len() == QUIT.len());
 }
 
 pub fn boot_twice_is_an_error_and_reboot_gives_a_new_process(options: Options) {
     let (server, events) = server_with_recorder("reboot", options);
-    server.boot(None).expect("boot");
+    server.boot().expect("boot");
     assert!(matches!(
-        server.boot(None),
+        server.boot(),
         Err(ServerError::InvalidState { .. })
     ));
     let first = server.pid().unwrap();
@@ -92,7 +92,7 @@ pub fn boot_twice_is_an_error_and_reboot_gives_a_new_process(options: Options) {
     let second = server.pid().unwrap();
     assert_ne!(first, second);
     assert!(!alive(first));
-    server.quit(false).unwrap();
+    server.quit().unwrap();
 }
 
 pub fn connect_and_disconnect_a_second_client(options: Options) {
@@ -101,9 +101,9 @@ pub fn connect_and_disconnect_a_second_client(options: Options) {
         ..options
     };
     let (owner, _) = server_with_recorder("owner", options.clone());
-    owner.boot(None).expect("boot");
+    owner.boot().expect("boot");
     let (guest, events) = server_with_recorder("guest", options.clone());
-    guest.connect(None).expect("connect");
+    guest.connect().expect("connect");
     assert_eq!(
         events.events(),
         [E::Connecting, E::OscConnected, E::Connected]
@@ -120,7 +120,7 @@ pub fn connect_and_disconnect_a_second_client(options: Options) {
     assert!(owner_ids.iter().all(|id| !guest_ids.contains(id)));
     assert!(guest_ids.iter().all(|id| id >> 26 == 1));
 
-    assert!(matches!(guest.quit(false), Err(ServerError::NotOwner)));
+    assert!(matches!(guest.quit(), Err(ServerError::NotOwner)));
     assert!(matches!(owner.disconnect(), Err(ServerError::Owner)));
     events.clear();
     guest.disconnect().expect("disconnect");
@@ -130,9 +130,9 @@ pub fn connect_and_disconnect_a_second_client(options: Options) {
     );
     assert_eq!(guest.status(), Status::Offline);
     // The slot was freed with /notify 0: connecting again works.
-    guest.connect(None).expect("reconnect");
+    guest.connect().expect("reconnect");
     guest.disconnect().unwrap();
-    owner.quit(false).unwrap();
+    owner.quit().unwrap();
 }
 
 pub fn a_forced_quit_by_a_guest_stops_the_server(options: Options) {
@@ -141,12 +141,12 @@ pub fn a_forced_quit_by_a_guest_stops_the_server(options: Options) {
         ..options
     };
     let (owner, owner_events) = server_with_recorder("owner-forced", options.clone());
-    owner.boot(None).unwrap();
+    owner.boot().unwrap();
     let pid = owner.pid().unwrap();
     let (guest, events) = server_with_recorder("guest-forced", options);
-    guest.connect(None).unwrap();
+    guest.connect().unwrap();
     events.clear();
-    guest.quit(true).expect("forced quit");
+    guest.force_quit().expect("forced quit");
     assert_eq!(
         events.events(),
         [
@@ -165,7 +165,7 @@ pub fn a_forced_quit_by_a_guest_stops_the_server(options: Options) {
 
 pub fn process_death_is_reported_in_order(options: Options) {
     let (server, events) = server_with_recorder("crash", options);
-    server.boot(None).unwrap();
+    server.boot().unwrap();
     let pid = server.pid().unwrap();
     let jack = server.state().jack_pid;
     events.clear();
@@ -196,8 +196,8 @@ pub fn process_death_is_reported_in_order(options: Options) {
         assert!(!alive(jack), "jackd {jack} still running");
     }
     // And it can boot again.
-    server.boot(None).expect("boot after a crash");
-    server.quit(false).unwrap();
+    server.boot().expect("boot after a crash");
+    server.quit().unwrap();
 }
 
 /// Holds the port in the options' protocol, then boots there.
@@ -218,7 +218,7 @@ pub fn port_in_use_fails_the_boot(options: Options) {
         }
     };
     let (server, events) = server_with_recorder("port-taken", Options { port, ..options });
-    let error = server.boot(None).unwrap_err();
+    let error = server.boot().unwrap_err();
     assert!(
         matches!(error, ServerError::Boot(BootError::PortInUse { .. })),
         "{error}"
@@ -233,23 +233,23 @@ pub fn two_servers_at_once(first: Options, second: Options) {
     let (a, _) = server_with_recorder("a", first);
     let (b, _) = server_with_recorder("b", second);
     let (ra, rb) = futures::executor::block_on(futures::future::join(
-        a.as_async().boot(None),
-        b.as_async().boot(None),
+        a.as_async().boot(),
+        b.as_async().boot(),
     ));
     ra.unwrap();
     rb.unwrap();
     assert_ne!(a.pid(), b.pid());
     assert_ne!(a.options().port, b.options().port);
-    a.sync(None, None).unwrap();
-    b.sync(None, None).unwrap();
-    a.quit(false).unwrap();
+    a.sync().unwrap();
+    b.sync().unwrap();
+    a.quit().unwrap();
     assert_eq!(b.status(), Status::Online);
-    b.quit(false).unwrap();
+    b.quit().unwrap();
 }
 
 pub fn dropping_a_server_quits_what_it_owns(options: Options) {
     let (server, _) = server_with_recorder("dropped", options);
-    server.boot(None).unwrap();
+    server.boot().unwrap();
     let pid = server.pid().unwrap();
     let jack = server.state().jack_pid;
     drop(server);
@@ -261,13 +261,13 @@ pub fn dropping_a_server_quits_what_it_owns(options: Options) {
 
 pub fn reset_clears_nodes_and_restores_the_default_group(options: Options) {
     let (server, events) = server_with_recorder("reset", options);
-    server.boot(None).unwrap();
+    server.boot().unwrap();
     let group = OscMessage {
         addr: "/g_new".into(),
         args: vec![OscType::Int(5000), OscType::Int(0), OscType::Int(1)],
     };
     server.send(OscPacket::Message(group)).unwrap();
-    server.sync(None, None).unwrap();
+    server.sync().unwrap();
     query_node(&server, 5000).expect("group 5000 exists");
     events.clear();
     server.reset().expect("reset");
@@ -278,28 +278,31 @@ pub fn reset_clears_nodes_and_restores_the_default_group(options: Options) {
     let error = query_node(&server, 5000).unwrap_err();
     assert!(error.to_string().contains("/n_query"), "{error}");
     query_node(&server, 1).expect("the default group is back");
-    server.quit(false).unwrap();
+    server.quit().unwrap();
 }
 
 pub fn concurrent_syncs_each_get_their_own_reply(options: Options) {
     let (server, _) = server_with_recorder("syncs", options);
-    server.boot(None).unwrap();
+    server.boot().unwrap();
     let s = server.as_async().clone();
     let results = futures::executor::block_on(futures::future::join_all((0..1000).map(|i| {
         let s = s.clone();
-        async move { s.sync(Some(10_000 + i), Some(Duration::from_secs(5))).await }
+        async move {
+            s.sync_with(Some(10_000 + i), Some(Duration::from_secs(5)))
+                .await
+        }
     })));
     assert!(
         results.iter().all(Result::is_ok),
         "{:?}",
         results.iter().find(|r| r.is_err())
     );
-    server.quit(false).unwrap();
+    server.quit().unwrap();
 }
 
 pub fn requests_time_out_with_a_typed_error(options: Options) {
     let (server, _) = server_with_recorder("timeout", options);
-    server.boot(None).unwrap();
+    server.boot().unwrap();
     let message = OscMessage {
         addr: "/status".into(),
         args: vec![],
@@ -320,7 +323,7 @@ pub fn requests_time_out_with_a_typed_error(options: Options) {
         ),
         "{error}"
     );
-    server.quit(false).unwrap();
+    server.quit().unwrap();
 }
 
 /// Whether a reply is the one its request asked for.
@@ -394,7 +397,7 @@ async fn mixed_request(server: &scserver::AsyncServer, i: i32, groups: i32) -> R
 pub fn ten_thousand_concurrent_mixed_requests_each_get_their_own_reply(options: Options) {
     common::init_tracing();
     let server = Server::with_name("ten-thousand", options);
-    server.boot(None).unwrap();
+    server.boot().unwrap();
     let groups = 100;
     let new_groups = (0..groups)
         .flat_map(|g| [OscType::Int(3000 + g), OscType::Int(1), OscType::Int(1)])
@@ -405,7 +408,7 @@ pub fn ten_thousand_concurrent_mixed_requests_each_get_their_own_reply(options: 
             args: new_groups,
         }))
         .unwrap();
-    server.sync(None, None).unwrap();
+    server.sync().unwrap();
 
     let s = server.as_async().clone();
     let started = std::time::Instant::now();
@@ -421,5 +424,5 @@ pub fn ten_thousand_concurrent_mixed_requests_each_get_their_own_reply(options: 
         failures.first()
     );
     tracing::info!(elapsed = ?started.elapsed(), "10,000 mixed requests answered");
-    server.quit(false).unwrap();
+    server.quit().unwrap();
 }
