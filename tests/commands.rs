@@ -21,7 +21,7 @@ use scserver::{
 fn booted(name: &str) -> Server {
     common::init_tracing();
     let server = Server::with_name(name, common::options());
-    server.boot(None).expect("boot");
+    server.boot().expect("boot");
     server
 }
 
@@ -55,14 +55,9 @@ fn three() -> SynthDef {
 fn heard(server: &Server, address: &str, node: i32) -> (mpsc::Receiver<Instant>, Subscription) {
     let (tx, rx) = mpsc::channel();
     let tx = Mutex::new(tx);
-    let subscription = server.register_osc_callback(
-        Pattern::new(address).arg(node),
-        move |_| {
-            let _ = tx.lock().unwrap().send(Instant::now());
-        },
-        None,
-        true,
-    );
+    let subscription = server.register_osc_callback(Pattern::new(address).arg(node), move |_| {
+        let _ = tx.lock().unwrap().send(Instant::now());
+    });
     (rx, subscription)
 }
 
@@ -110,7 +105,7 @@ fn release_ends_a_synth_through_its_envelope() {
     ended
         .recv_timeout(Duration::from_secs(2))
         .expect("freed at once");
-    server.quit(false).unwrap();
+    server.quit().unwrap();
 }
 
 #[test]
@@ -118,12 +113,9 @@ fn a_synthdef_value_is_sent_on_first_use_only() {
     let server = booted("first_use");
     let received = Arc::new(Mutex::new(0));
     let count = received.clone();
-    let _counting = server.register_osc_callback(
-        Pattern::new("/done").arg("/d_recv"),
-        move |_| *count.lock().unwrap() += 1,
-        None,
-        false,
-    );
+    let _counting = server.register_osc_callback(Pattern::new("/done").arg("/d_recv"), move |_| {
+        *count.lock().unwrap() += 1
+    });
     let def = gated(0.1);
     let first = server
         .add_synth(&def, controls! {}, Position::default())
@@ -131,7 +123,7 @@ fn a_synthdef_value_is_sent_on_first_use_only() {
     let second = server
         .add_synth(&def, controls! {}, Position::default())
         .unwrap();
-    server.sync(None, None).unwrap();
+    server.sync().unwrap();
     assert_eq!(*received.lock().unwrap(), 1, "sent once");
     for synth in [&first, &second] {
         server.query_node(synth.id()).expect("both run");
@@ -145,14 +137,14 @@ fn a_synthdef_value_is_sent_on_first_use_only() {
         .query_node(again.id())
         .expect("runs after the reboot");
     // The /done may reach the callback after the awaited call returned: a sync orders them.
-    server.sync(None, None).unwrap();
+    server.sync().unwrap();
     assert_eq!(*received.lock().unwrap(), 2);
     // So does /d_freeAll.
     server.free_all_synthdefs().unwrap();
     server
         .add_synth(&def, controls! {}, Position::default())
         .unwrap();
-    server.sync(None, None).unwrap();
+    server.sync().unwrap();
     assert_eq!(*received.lock().unwrap(), 3);
     let error = server
         .add_synth("three", controls! {}, Position::default())
@@ -161,7 +153,7 @@ fn a_synthdef_value_is_sent_on_first_use_only() {
         matches!(error, ServerError::Request(RequestError::Failed { .. })),
         "{error}"
     );
-    server.quit(false).unwrap();
+    server.quit().unwrap();
 }
 
 #[test]
@@ -197,11 +189,11 @@ fn completion_messages_run_when_the_command_finishes() {
         .read(FileRead::new(path.display().to_string()).on_completion(normalize))
         .unwrap();
     // The normalize itself answers with its own /done; a sync waits for it.
-    server.sync(None, None).unwrap();
+    server.sync().unwrap();
     let values = target.get_range(0, 4).unwrap();
     assert_eq!(values, vec![0.5, -1.0, 0.25, 0.0]);
     std::fs::remove_file(path).ok();
-    server.quit(false).unwrap();
+    server.quit().unwrap();
 }
 
 fn close(a: &[f32], b: &[f32]) -> bool {
@@ -272,7 +264,7 @@ fn buffers_generate_normalize_copy_and_read_back() {
         ),
         "{error}"
     );
-    server.quit(false).unwrap();
+    server.quit().unwrap();
 }
 
 #[test]
@@ -328,7 +320,7 @@ fn reads_and_writes_take_frames_offsets_and_channels() {
         "{missing}"
     );
     std::fs::remove_file(&path).ok();
-    server.quit(false).unwrap();
+    server.quit().unwrap();
 }
 
 #[test]
@@ -342,7 +334,7 @@ fn buffer_groups_are_consecutive() {
     }
     group.free().unwrap();
     assert_eq!(group.buffer(0).unwrap().query().unwrap().frame_count, 0);
-    server.quit(false).unwrap();
+    server.quit().unwrap();
 }
 
 fn child_ids(server: &Server, group: GroupId) -> Vec<i32> {
@@ -377,7 +369,7 @@ fn nodes_order_deep_free_trace_and_know_their_parentage() {
     );
     deep.trace().unwrap();
     a.deep_free().unwrap();
-    server.sync(None, None).unwrap();
+    server.sync().unwrap();
     assert_eq!(
         child_ids(&server, a.id()),
         [nested.id().get()],
@@ -390,7 +382,7 @@ fn nodes_order_deep_free_trace_and_know_their_parentage() {
         replace,
         Err(ServerError::Request(RequestError::InvalidArgument(_)))
     ));
-    server.quit(false).unwrap();
+    server.quit().unwrap();
 }
 
 #[test]
@@ -433,7 +425,7 @@ fn synth_control_ranges_set_map_and_unmap() {
     synth.map_range(Control::Index(1), &buses).unwrap();
     synth.unmap_range(Control::Index(1), 2).unwrap();
     assert_eq!(shown(&synth), ["1", "2", "3"]);
-    server.quit(false).unwrap();
+    server.quit().unwrap();
 }
 
 #[test]
@@ -452,7 +444,7 @@ fn bus_groups_set_and_fill_from_an_offset() {
         matches!(past, ServerError::Request(RequestError::InvalidArgument(_))),
         "{past}"
     );
-    server.quit(false).unwrap();
+    server.quit().unwrap();
 }
 
 #[test]
@@ -467,7 +459,7 @@ fn a_reset_keeps_permanent_groups() {
     assert_eq!(child_ids(&server, kept.id()), [inner.id().get()]);
     assert!(server.query_node(temporary.id()).is_err());
     assert!(kept.exists(), "the mirror has it again");
-    server.quit(false).unwrap();
+    server.quit().unwrap();
 }
 
 fn unix_now() -> f64 {
@@ -503,7 +495,7 @@ fn clear_schedule_drops_bundles_not_yet_due() {
         server.query_node(dropped.id()).is_err(),
         "the cleared bundle never ran"
     );
-    server.quit(false).unwrap();
+    server.quit().unwrap();
 }
 
 #[test]
@@ -546,7 +538,7 @@ fn a_request_context_sends_the_same_commands_in_one_bundle() {
     context.trace(synth.id()).unwrap();
     let packet = context.close().unwrap().expect("one packet");
     assert!(matches!(packet, scserver::osc::OscPacket::Bundle(_)));
-    server.sync(None, None).unwrap();
+    server.sync().unwrap();
     assert_eq!(
         child_ids(&server, group.id()),
         [other.id().get(), synth.id().get()]
@@ -569,7 +561,7 @@ fn a_request_context_sends_the_same_commands_in_one_bundle() {
     let context = server.bundle();
     context.deep_free(group.id()).unwrap();
     context.close().unwrap();
-    server.sync(None, None).unwrap();
+    server.sync().unwrap();
     assert_eq!(child_ids(&server, group.id()), [other.id().get()]);
-    server.quit(false).unwrap();
+    server.quit().unwrap();
 }

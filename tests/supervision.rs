@@ -618,12 +618,9 @@ fn a_synthdef_sent_on_first_use_is_restored_after_a_restart(kind: ServerKind) {
     let server = block_on(supervisor.add("first_use", supervised_options(kind))).expect("boot");
     let received = Arc::new(Mutex::new(0));
     let count = received.clone();
-    let _callback = server.register_osc_callback(
-        Pattern::new("/done").arg("/d_recv"),
-        move |_| *count.lock().unwrap() += 1,
-        None,
-        false,
-    );
+    let _callback = server.register_osc_callback(Pattern::new("/done").arg("/d_recv"), move |_| {
+        *count.lock().unwrap() += 1
+    });
     let def = {
         use scserver::synthdef::ugens::{Out, SinOsc};
         let b = scserver::synthdef::SynthDefBuilder::new("first_use_sine");
@@ -632,7 +629,7 @@ fn a_synthdef_sent_on_first_use_is_restored_after_a_restart(kind: ServerKind) {
     };
     let sent = || {
         // The /done may reach the callback after the awaited call returned: a sync orders them.
-        block_on(server.sync(None, None)).unwrap();
+        block_on(server.sync()).unwrap();
         *received.lock().unwrap()
     };
     block_on(server.add_synth(&def, scserver::controls! {}, scserver::Position::default()))
