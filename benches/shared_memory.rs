@@ -10,6 +10,7 @@ mod common;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
+use common::summary;
 use scserver::{Access, AsyncServer, Options};
 use serde_json::{json, Value};
 
@@ -39,23 +40,6 @@ fn parse_args() -> Args {
         }
     }
     args
-}
-
-/// Median, p99, min and max of `samples` in `unit`s (1e6 for µs, 1e9 for ns).
-fn summary(samples: &[Duration], unit: f64) -> Value {
-    let mut values: Vec<f64> = samples.iter().map(|d| d.as_secs_f64() * unit).collect();
-    values.sort_by(f64::total_cmp);
-    let at = |q: f64| {
-        let k = ((q / 100.0 * values.len() as f64).ceil() as usize).clamp(1, values.len()) - 1;
-        (values[k] * 10.0).round() / 10.0
-    };
-    json!({
-        "n": values.len(),
-        "median": at(50.0),
-        "p99": at(99.0),
-        "min": at(0.0),
-        "max": at(100.0),
-    })
 }
 
 /// Times `n` calls of `f` one by one.

@@ -22,6 +22,7 @@ use scserver_actors::server::{
 };
 use scserver_actors::{RequestError, ServerError};
 use scserver_core::command::Command;
+use scserver_core::options::SUPERNOVA_UDP_PACKET;
 use scserver_core::validate::{self, Limits};
 use scserver_core::{LifecycleEvent, Options, Pattern};
 use tokio::sync::{oneshot, watch};
@@ -250,6 +251,13 @@ impl AsyncServer {
             }
             .into());
         }
+        // Only a packet past supernova's UDP limit can be too large for the server to read.
+        if packets.iter().any(|p| p.len() > SUPERNOVA_UDP_PACKET) {
+            let limit = self.options().packet_limit();
+            for packet in &packets {
+                scserver_core::bundle::fits(packet, limit).map_err(RequestError::from)?;
+            }
+        }
         // Fire and forget: ordering is kept by the mailbox, errors would only say "offline".
         self.inner.addr.do_send(Send(packets));
         Ok(())
@@ -305,6 +313,12 @@ impl AsyncServer {
     /// The process id of a dummy JACK server started for this server.
     pub fn jack_pid(&self) -> Option<u32> {
         self.inner.state.borrow().jack_pid
+    }
+
+    /// The port and scsynth process id of a ready warm standby (see `Options::standby`).
+    pub fn standby(&self) -> Option<(u16, u32)> {
+        let s = self.inner.state.borrow();
+        s.standby_port.zip(s.standby_pid)
     }
 
     /// The buffer and bus counts of the current or last boot or connect, which bound the

@@ -464,11 +464,16 @@ impl Config {
                     error,
                 });
             }
-            if let Some(other) = servers.iter().find(|s| s.options.port == options.port) {
+            // A standby's port counts as its server's.
+            let clash = servers.iter().find_map(|s| {
+                let port = ports(&s.options).find(|p| ports(&options).any(|q| q == *p))?;
+                Some((s, port))
+            });
+            if let Some((other, port)) = clash {
                 return Err(ConfigError::DuplicatePort {
                     location: source.at(offset_of("port")),
                     name,
-                    port: options.port,
+                    port,
                     other: other.name.clone(),
                 });
             }
@@ -488,6 +493,12 @@ impl Config {
         })?;
         Config::from_str(&text, path)
     }
+}
+
+/// The ports a server takes: its own, and its standby's.
+fn ports(options: &Options) -> impl Iterator<Item = u16> {
+    let standby = (options.standby > 0).then(|| options.standby_port());
+    std::iter::once(options.port).chain(standby)
 }
 
 #[cfg(test)]
@@ -684,6 +695,18 @@ maximum_logins = 4
         );
         assert!(
             message.contains("server \"b\": field `port`: 5000 is already used by server \"a\""),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn a_standby_port_is_taken_like_a_port() {
+        let message = error_at(
+            "[[server]]\nname = \"a\"\nport = 5000\nstandby = 1\n\n[[server]]\nname = \"b\"\nport = 6000\n",
+            "8:1",
+        );
+        assert!(
+            message.contains("server \"b\": field `port`: 6000 is already used by server \"a\""),
             "{message}"
         );
     }

@@ -103,9 +103,23 @@ struct Target {
 }
 
 impl Target {
+    /// The server to talk to: for a named server with a standby, whichever of its two ports
+    /// serves now.
     fn address(&self) -> Result<SocketAddr, String> {
+        let candidates = self.addresses()?;
+        Ok(candidates
+            .iter()
+            .find(|(role, _)| *role == Some(Role::Serving))
+            .unwrap_or(&candidates[0])
+            .1)
+    }
+
+    /// The port asked for; for a named server with `standby = 1`, both of its ports, each with
+    /// its role as the pid records of the program running them say.
+    fn addresses(&self) -> Result<Vec<(Option<Role>, SocketAddr)>, String> {
         let Some(name) = &self.server else {
-            return Ok(SocketAddr::new(self.host, self.port.unwrap_or(57110)));
+            let port = self.port.unwrap_or(57110);
+            return Ok(vec![(role(port), SocketAddr::new(self.host, port))]);
         };
         let config = Config::load(&self.config).map_err(|e| e.to_string())?;
         let server = config
@@ -120,11 +134,40 @@ impl Target {
                     names.join(", ")
                 )
             })?;
-        Ok(SocketAddr::new(
-            server.options.ip_address,
-            server.options.port,
-        ))
+        let options = &server.options;
+        let mut ports = vec![options.port];
+        if options.standby > 0 {
+            ports.push(options.standby_port());
+        }
+        Ok(ports
+            .into_iter()
+            .map(|port| (role(port), SocketAddr::new(options.ip_address, port)))
+            .collect())
     }
+}
+
+/// What a scsynth of a supervised server is doing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Serving,
+    Standby,
+}
+
+impl Role {
+    fn name(self) -> &'static str {
+        match self {
+            Role::Serving => "active",
+            Role::Standby => "standby",
+        }
+    }
+}
+
+/// The role of the scsynth on `port`, when a program of this library started it.
+fn role(port: u16) -> Option<Role> {
+    scserver_actors::stale::recorded(port).map(|r| match r.owner.is_standby() {
+        true => Role::Standby,
+        false => Role::Serving,
+    })
 }
 
 /// Whether logs are coloured: only on a terminal, and never when `NO_COLOR` is set to anything
@@ -158,35 +201,10 @@ fn main() -> ExitCode {
             Ok(address) => cli_record::record(address, args),
             Err(e) => fail(&e),
         },
-        Command::Status { target, json } => {
-            let address = match target.address() {
-                Ok(a) => a,
-                Err(e) => return fail(&e),
-            };
-            match block_on(scserver::probe::query_status(address, target.timeout)) {
-                Ok(info) if json => {
-                    println!("{}", serde_json::to_string(&info).expect("status as JSON"));
-                    ExitCode::SUCCESS
-                }
-                Ok(info) => {
-                    println!("server:      {address}");
-                    println!("ugens:       {}", info.ugen_count);
-                    println!("synths:      {}", info.synth_count);
-                    println!("groups:      {}", info.group_count);
-                    println!("synthdefs:   {}", info.synthdef_count);
-                    println!(
-                        "cpu:         {:.2}% average, {:.2}% peak",
-                        info.average_cpu_usage, info.peak_cpu_usage
-                    );
-                    println!(
-                        "sample rate: {} nominal, {:.3} actual",
-                        info.nominal_sample_rate, info.actual_sample_rate
-                    );
-                    ExitCode::SUCCESS
-                }
-                Err(e) => fail(&e),
-            }
-        }
+        Command::Status { target, json } => match target.addresses() {
+            Ok(addresses) => status(&addresses, target.timeout, json),
+            Err(e) => fail(&e),
+        },
         Command::Tree {
             target,
             controls,
@@ -210,6 +228,52 @@ fn main() -> ExitCode {
             }
         }
     }
+}
+
+/// Prints the status of each server asked for (a server and its standby: both, by role).
+fn status(addresses: &[(Option<Role>, SocketAddr)], timeout: Duration, json: bool) -> ExitCode {
+    let mut answers = Vec::new();
+    let mut silent = None;
+    for (role, address) in addresses {
+        match block_on(scserver::probe::query_status(*address, timeout)) {
+            Ok(info) => answers.push((*role, *address, info)),
+            // The serving one must answer; the other port's standby may be booting or gone.
+            Err(e) if *role == Some(Role::Serving) => return fail(&e),
+            Err(e) => silent = silent.or(Some(e)),
+        }
+    }
+    if let (true, Some(e)) = (answers.is_empty(), silent) {
+        return fail(&e);
+    }
+    for (role, address, info) in answers {
+        let role = role.map(Role::name);
+        if json {
+            let mut value = serde_json::to_value(&info).expect("status as JSON");
+            if let (Some(role), Some(object)) = (role, value.as_object_mut()) {
+                object.insert("role".into(), role.into());
+                object.insert("port".into(), address.port().into());
+            }
+            println!("{value}");
+            continue;
+        }
+        match role {
+            Some(role) => println!("server:      {address} ({role})"),
+            None => println!("server:      {address}"),
+        }
+        println!("ugens:       {}", info.ugen_count);
+        println!("synths:      {}", info.synth_count);
+        println!("groups:      {}", info.group_count);
+        println!("synthdefs:   {}", info.synthdef_count);
+        println!(
+            "cpu:         {:.2}% average, {:.2}% peak",
+            info.average_cpu_usage, info.peak_cpu_usage
+        );
+        println!(
+            "sample rate: {} nominal, {:.3} actual",
+            info.nominal_sample_rate, info.actual_sample_rate
+        );
+    }
+    ExitCode::SUCCESS
 }
 
 /// Runs a one-shot query on a small runtime of its own (`status` and `tree` need no actors).

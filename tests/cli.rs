@@ -297,6 +297,63 @@ fn status_and_tree_of_a_running_server() {
     );
 }
 
+/// The `status --json` lines of a named server: role and port of each.
+fn roles(config: &std::path::Path, name: &str) -> Vec<(String, u64)> {
+    let out = scserver(&[
+        "status",
+        "--server",
+        name,
+        "--config",
+        config.to_str().unwrap(),
+        "--json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut roles: Vec<_> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).expect("JSON");
+            (
+                v["role"].as_str().unwrap_or("").to_owned(),
+                v["port"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    roles.sort();
+    roles
+}
+
+#[test]
+fn status_shows_the_active_server_and_its_standby() {
+    let (port, standby_port) = (free_port(), free_port());
+    let config = config_file(
+        "standby",
+        &format!(
+            "[defaults]\nstart_jack = true\nload_synthdefs = false\n\n[[server]]\nname = \"pair\"\nport = {port}\n\
+             standby = 1\nstandby_port = {standby_port}\n"
+        ),
+    );
+    let mut run = Run::start(&config);
+    let pids = pids_of(&run.wait_event("booted", Duration::from_secs(20)));
+    run.wait_event("standby_ready", Duration::from_secs(20));
+    let (port, standby_port) = (u64::from(port), u64::from(standby_port));
+    assert_eq!(
+        roles(&config, "pair"),
+        [("active".into(), port), ("standby".into(), standby_port)]
+    );
+    kill(Pid::from_raw(pids[0] as i32), Signal::SIGKILL).unwrap();
+    run.wait_event("promoted", Duration::from_secs(20));
+    // The standby serves; the next standby may still be booting on the old port.
+    let now = roles(&config, "pair");
+    assert_eq!(now[0], ("active".into(), standby_port), "{now:?}");
+    kill(Pid::from_raw(run.child.id() as i32), Signal::SIGTERM).unwrap();
+    assert_eq!(run.wait_exit(Duration::from_secs(15)).code(), Some(0));
+    std::fs::remove_file(config).ok();
+}
+
 #[test]
 fn status_by_server_name_from_a_config() {
     let config = config_file("byname", "[[server]]\nname = \"x\"\nport = 57993\n");

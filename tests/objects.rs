@@ -404,11 +404,7 @@ fn reset_leaves_the_mirror_with_the_default_group_only(kind: ServerKind) {
     server.quit().unwrap();
 }
 
-/// On scsynth only: supernova's `/status.reply` counts 32 more SynthDefs after these 400
-/// (still to be worked out).
-#[test]
-fn synthdefs_too_many_for_one_datagram_go_in_several() {
-    let kind = ServerKind::Scsynth;
+fn synthdefs_too_many_for_one_datagram_go_in_several(kind: ServerKind) {
     let server = server(kind);
     let bytes = std::fs::read(format!("{SYNTHDEFS}/ref_large.scsyndef")).unwrap();
     let large = SynthDef::decode(&bytes).expect("decode reference");
@@ -482,6 +478,7 @@ fn the_mirror_recovers_from_notifications_scsynth_dropped(kind: ServerKind) {
 }
 
 on_both_servers!(
+    synthdefs_too_many_for_one_datagram_go_in_several,
     a_parallel_group_holds_its_synths,
     the_mirror_stays_right_after_two_thousand_groups,
     nodes_move_pause_set_and_map,

@@ -371,6 +371,42 @@ fn a_context_too_large_for_a_datagram_is_refused(kind: ServerKind) {
     server.quit().unwrap();
 }
 
+/// 40 KB in one packet: scsynth reads it; supernova reads UDP into 32 KiB and would drop it, so
+/// there it is refused before sending.
+fn a_packet_the_server_cannot_read_whole_is_refused(kind: ServerKind) {
+    let server = server(kind);
+    let source = BufferSource::Empty {
+        channels: 1,
+        frames: 10_000,
+    };
+    let buffer = server.add_buffer(source).unwrap();
+    let context = server.bundle();
+    context
+        .command(Command::BSetn {
+            buffer_id: buffer.id().get(),
+            ranges: vec![(0, vec![1.0; 10_000])],
+        })
+        .unwrap();
+    let closed = context.close();
+    let last = buffer.get_range(9_998, 2).unwrap();
+    match kind {
+        ServerKind::Scsynth => {
+            closed.unwrap();
+            assert_eq!(last, vec![1.0, 1.0]);
+        }
+        ServerKind::Supernova => {
+            match closed {
+                Err(ServerError::Request(RequestError::TooLarge { size, limit })) => {
+                    assert!(size > limit && limit == 32_768, "{size} {limit}")
+                }
+                other => panic!("{other:?}"),
+            }
+            assert_eq!(last, vec![0.0, 0.0], "nothing was sent");
+        }
+    }
+    server.quit().unwrap();
+}
+
 /// Runs the queries below on a runtime of two worker threads.
 fn a_thousand_concurrent_queries_each_get_their_reply(kind: ServerKind) {
     tokio::runtime::Builder::new_multi_thread()
@@ -440,5 +476,6 @@ on_both_servers!(
     fifty_deferred_operations_are_one_bundle_taking_effect_together,
     an_untimed_context_of_one_command_is_sent_bare_and_empty_sends_nothing,
     a_context_too_large_for_a_datagram_is_refused,
+    a_packet_the_server_cannot_read_whole_is_refused,
     a_thousand_concurrent_queries_each_get_their_reply,
 );

@@ -149,6 +149,11 @@ impl DummyJack {
         }
     }
 
+    /// Whether jackd still runs and accepts connections (a restarted scsynth can use it).
+    pub fn is_healthy(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None)) && is_running(&self.name)
+    }
+
     /// The jackd process id.
     pub fn pid(&self) -> Option<u32> {
         self.child.id()

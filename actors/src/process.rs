@@ -29,7 +29,12 @@ pub use crate::sys::child::{ExitInfo, Signal};
 /// Sent to the owner when the process exits after it was ready.
 #[derive(Debug, Clone, Message)]
 #[rtype(result = "()")]
-pub struct ProcessExited(pub ExitInfo);
+pub struct ProcessExited {
+    /// How it ended.
+    pub info: ExitInfo,
+    /// Which process it was.
+    pub pid: Option<u32>,
+}
 
 /// Owns one scsynth child process.
 pub struct ProcessActor {
@@ -42,6 +47,9 @@ pub struct ProcessActor {
     boot: Option<oneshot::Sender<Result<u32, BootError>>>,
     exit: watch::Sender<Option<ExitInfo>>,
     jack: Option<DummyJack>,
+    /// A JACK server someone else started that scsynth must run on (a standby beside its
+    /// server), instead of starting one.
+    jack_server: Option<String>,
     /// Counts spawns, so output and exits of an abandoned attempt are not taken for the current.
     generation: u32,
     span: tracing::Span,
@@ -50,8 +58,15 @@ pub struct ProcessActor {
 }
 
 impl ProcessActor {
-    /// A process actor for the server `name`; `owner` hears of an exit after ready.
-    pub fn new(name: &str, options: Options, owner: Recipient<ProcessExited>) -> Self {
+    /// A process actor for the server `name`; `owner` hears of an exit after ready. `jack` is a
+    /// dummy JACK server kept from the previous process of this server: scsynth runs on it again
+    /// if it is still healthy, so a restart does not wait for a new one.
+    pub fn new(
+        name: &str,
+        options: Options,
+        owner: Recipient<ProcessExited>,
+        jack: Option<DummyJack>,
+    ) -> Self {
         let span = tracing::info_span!("scsynth", server = %name, port = options.port);
         ProcessActor {
             name: name.to_owned(),
@@ -62,11 +77,18 @@ impl ProcessActor {
             tail: VecDeque::new(),
             boot: None,
             exit: watch::channel(None).0,
-            jack: None,
+            jack,
+            jack_server: None,
             generation: 0,
             span,
             dumps: Default::default(),
         }
+    }
+
+    /// Runs scsynth on the JACK server `name` (started by someone else) when given one.
+    pub fn on_jack_server(mut self, name: Option<String>) -> Self {
+        self.jack_server = name;
+        self
     }
 
     fn output_tail(&self) -> Vec<String> {
@@ -146,7 +168,10 @@ impl ProcessActor {
             tracing::debug!(path = %shm.display(), "removed the shared memory of a killed scsynth");
         }
         if was_ready {
-            self.owner.do_send(ProcessExited(info));
+            self.owner.do_send(ProcessExited {
+                info,
+                pid: self.pid,
+            });
         }
     }
 }
@@ -189,12 +214,14 @@ fn is_executable(path: &Path) -> bool {
 pub struct Spawn;
 
 /// A ready process.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Spawned {
     /// The scsynth process id.
     pub pid: u32,
     /// The pid of a dummy JACK server started for it.
     pub jack_pid: Option<u32>,
+    /// That JACK server's name.
+    pub jack_name: Option<String>,
 }
 
 impl Handler<Spawn> for ProcessActor {
@@ -205,6 +232,7 @@ impl Handler<Spawn> for ProcessActor {
             result.map(|pid| Spawned {
                 pid,
                 jack_pid: act.jack.as_ref().and_then(DummyJack::pid),
+                jack_name: act.jack.as_ref().map(|j| j.name.clone()),
             })
         }))
     }
@@ -224,7 +252,20 @@ impl ProcessActor {
             0 => format!("scserver-{}-{}", std::process::id(), options.port),
             n => format!("scserver-{}-{}-{n}", std::process::id(), options.port),
         };
+        let kept = self.jack.take();
+        let borrowed = self.jack_server.is_some();
         let jack = async move {
+            if borrowed {
+                return Ok(None);
+            }
+            if let Some(mut kept) = kept {
+                if kept.is_healthy() {
+                    tracing::debug!(jack = %kept.name, "scsynth runs on the JACK server kept from its last run");
+                    return Ok(Some(kept));
+                }
+                tracing::info!(jack = %kept.name, "the kept JACK server is gone or refuses clients; starting another");
+                kept.stop(JACK_STOP_TIMEOUT).await;
+            }
             if !options.start_jack || jack::is_running(&jack::default_server_name()) {
                 return Ok(None);
             }
@@ -252,7 +293,7 @@ impl ProcessActor {
                         (Err(BootError::Audio { output }), Some(jack)) if jack_restarts > 0 => {
                             tracing::warn!(parent: &act.span, ?output, "our JACK server keeps refusing scsynth; replacing it");
                             Box::pin(
-                                jack.stop(Duration::from_secs(2))
+                                jack.stop(JACK_STOP_TIMEOUT)
                                     .into_actor(act)
                                     .then(move |_, act, _| act.boot_with_jack(jack_restarts - 1)),
                             )
@@ -269,6 +310,9 @@ impl ProcessActor {
 
 /// How many times a refusing dummy JACK server of ours is replaced during one boot.
 const JACK_RESTARTS: u32 = 1;
+
+/// How long a dead or refusing JACK server is given to exit before it is killed.
+const JACK_STOP_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// How long a dummy JACK server may take to listen.
 const JACK_START_TIMEOUT: Duration = Duration::from_secs(10);
@@ -345,8 +389,13 @@ impl ProcessActor {
         let mut command = child::watched(&executable, &args);
         // libjack would otherwise try to start an ALSA jackd of its own, slowly and in vain.
         command.env("JACK_NO_START_SERVER", "1");
-        if let Some(jack) = &self.jack {
-            command.env("JACK_DEFAULT_SERVER", &jack.name);
+        if let Some(name) = self
+            .jack
+            .as_ref()
+            .map(|j| &j.name)
+            .or(self.jack_server.as_ref())
+        {
+            command.env("JACK_DEFAULT_SERVER", name);
         }
         self.generation += 1;
         let generation = self.generation;
@@ -421,22 +470,34 @@ impl Handler<Line> for ProcessActor {
 }
 
 /// Stop the process: wait `grace` for it to exit by itself (after `/quit`), then SIGTERM, then
-/// SIGKILL, each bounded by `grace`; then stop a JACK server this actor started.
+/// SIGKILL, each bounded by `grace`; then stop a JACK server this actor started, or hand it back
+/// with `keep_jack`. A process that is already gone costs no wait at all.
 #[derive(Debug, Message)]
-#[rtype(result = "Option<ExitInfo>")]
+#[rtype(result = "Stopped")]
 pub struct Shutdown {
     /// Bound for each stage.
     pub grace: Duration,
+    /// Hand back the dummy JACK server instead of stopping it, for the next process.
+    pub keep_jack: bool,
+}
+
+/// What a [`Shutdown`] found.
+#[derive(Debug, Default)]
+pub struct Stopped {
+    /// The exit, if seen.
+    pub exit: Option<ExitInfo>,
+    /// The dummy JACK server, when it was to be kept.
+    pub jack: Option<DummyJack>,
 }
 
 impl Handler<Shutdown> for ProcessActor {
-    type Result = ResponseActFuture<Self, Option<ExitInfo>>;
+    type Result = ResponseActFuture<Self, Stopped>;
 
     fn handle(&mut self, msg: Shutdown, _: &mut Self::Context) -> Self::Result {
         let mut exit = self.exit.subscribe();
         let pid = self.pid;
         let jack = self.jack.take();
-        let grace = msg.grace;
+        let Shutdown { grace, keep_jack } = msg;
         let span = self.span.clone();
         Box::pin(
             async move {
@@ -465,10 +526,14 @@ impl Handler<Shutdown> for ProcessActor {
                     }
                     result = wait(&mut exit).await;
                 }
-                if let Some(jack) = jack {
-                    jack.stop(grace).await;
-                }
-                result
+                let jack = match jack {
+                    Some(jack) if !keep_jack => {
+                        jack.stop(grace).await;
+                        None
+                    }
+                    jack => jack,
+                };
+                Stopped { exit: result, jack }
             }
             .instrument(span)
             .into_actor(self),

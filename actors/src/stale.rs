@@ -11,14 +11,14 @@ use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
 
-use scserver_core::stale::{addresses_clash, judge, Holding, PidRecord, Verdict};
+use scserver_core::stale::{addresses_clash, judge, Holding, Verdict};
 use scserver_core::Protocol;
 
 use crate::sys::child::{self, Signal};
 use crate::sys::procfs::{self, command_name, start_ticks};
 use crate::sys::user_id;
 
-pub use scserver_core::stale::Owner;
+pub use scserver_core::stale::{Owner, PidRecord};
 
 /// Who holds a port.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -98,6 +98,11 @@ fn trusted_record(port: u16) -> Option<PidRecord> {
         return None;
     }
     PidRecord::parse(&fs::read_to_string(path).ok()?)
+}
+
+/// The record of the scsynth this library started on `port`, while that very process runs.
+pub fn recorded(port: u16) -> Option<PidRecord> {
+    trusted_record(port).filter(|r| start_ticks(r.pid) == Some(r.start_ticks))
 }
 
 /// The running process `pid` as the owner of `server`; `None` when it is not running.

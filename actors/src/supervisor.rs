@@ -23,6 +23,7 @@ use crate::server::events::Subscribe;
 use crate::server::quit::{Quit, Reboot};
 use crate::server::replay::Restore;
 use crate::server::reset::Reset;
+use crate::server::standby::{BootStandby, StandbyNotice};
 use crate::server::{LifecycleNotice, ServerActor, ServerState, Status};
 
 /// Why the supervisor stopped restarting a server.
@@ -77,13 +78,14 @@ pub struct SupervisionNotice {
     pub detail: Option<String>,
 }
 
-/// What a restart hook is given: the server, already booted with its SynthDefs and buffers back.
+/// What a restart hook is given: the server, already booted with its SynthDefs and buffers back
+/// (or a promoted standby, which holds them).
 pub struct RestartContext {
     /// The server's name.
     pub name: String,
     /// Its actor.
     pub server: Addr<ServerActor>,
-    /// Which restart this is inside the window (from 1).
+    /// Which restart this is inside the window (from 1); 0 after a standby's promotion.
     pub attempt: u32,
 }
 
@@ -135,6 +137,8 @@ struct Child {
     hook: Option<RestartHook>,
     error: Option<SupervisionError>,
     span: tracing::Span,
+    /// Standby boots that failed in a row (their retries back off).
+    standby_failures: u32,
 }
 
 /// A closure called with every supervision notice.
@@ -211,17 +215,12 @@ impl SupervisorActor {
             }
             Ok(()) if attempt == 0 => {
                 child.phase = Phase::Running;
+                self.keep_standby(name, ctx);
                 ready(())
             }
             Ok(()) => {
                 let addr = child.addr.clone();
-                let hook = child.hook.as_mut().map(|hook| {
-                    hook(RestartContext {
-                        name: name.clone(),
-                        server: addr.clone(),
-                        attempt,
-                    })
-                });
+                let hook = Self::hook(child, &name, attempt);
                 Box::pin(
                     async move {
                         let mut problems = Vec::new();
@@ -259,10 +258,80 @@ impl SupervisorActor {
                             tracing::warn!(parent: &child.span, "{d}");
                         }
                         act.publish(&name, SupervisionEvent::Restarted { attempt }, detail);
+                        act.keep_standby(name, ctx);
                     }),
                 )
             }
         }
+    }
+
+    /// The user's hook, called for restart `attempt` (0: a promotion).
+    fn hook(
+        child: &mut Child,
+        name: &str,
+        attempt: u32,
+    ) -> Option<BoxFuture<'static, Result<(), ServerError>>> {
+        let server = child.addr.clone();
+        child.hook.as_mut().map(|hook| {
+            hook(RestartContext {
+                name: name.to_owned(),
+                server,
+                attempt,
+            })
+        })
+    }
+
+    /// Boots a warm standby for a running child whose options ask for one; a failed boot is
+    /// tried again after a backoff, for as long as the child runs.
+    fn keep_standby(&mut self, name: String, ctx: &mut Context<Self>) {
+        let Some(child) = self.children.get(&name) else {
+            return;
+        };
+        let wanted = child.state.borrow().options.standby > 0;
+        if !wanted || child.phase != Phase::Running || self.shutting_down {
+            return;
+        }
+        let generation = child.generation;
+        let addr = child.addr.clone();
+        let watcher = ctx.address().recipient();
+        ctx.spawn(
+            async move { addr.send(BootStandby { watcher }).await }
+                .into_actor(self)
+                .map(move |result, act, ctx| {
+                    let result = result.map_err(ServerError::from).and_then(|r| r);
+                    let Some(child) = act.children.get_mut(&name) else {
+                        return;
+                    };
+                    match result {
+                        Ok(port) => {
+                            child.standby_failures = 0;
+                            act.publish(&name, SupervisionEvent::StandbyReady { standby_port: port }, None);
+                        }
+                        Err(error) => {
+                            if child.generation != generation || child.phase != Phase::Running {
+                                return;
+                            }
+                            child.standby_failures += 1;
+                            let options = &child.state.borrow().options;
+                            let delay = scserver_core::supervision::backoff(
+                                child.standby_failures,
+                                options.backoff_min,
+                                options.backoff_max,
+                            );
+                            tracing::warn!(parent: &child.span, %error, ?delay, "no standby; trying again");
+                            ctx.run_later(delay, move |act, ctx| {
+                                let current = act.children.get(&name).is_some_and(|c| {
+                                    c.generation == generation
+                                        && c.state.borrow().standby_port.is_none()
+                                });
+                                if current {
+                                    act.keep_standby(name, ctx);
+                                }
+                            });
+                        }
+                    }
+                }),
+        );
     }
 
     /// A child stopped: ask its budget, then restart, leave or give up.
@@ -271,6 +340,11 @@ impl SupervisorActor {
             return;
         };
         let decision = child.budget.on_stop(stop, Instant::now());
+        if !matches!(decision, Decision::Restart { .. }) {
+            // No boot will run on the JACK server a crashed process left: a quit of the offline
+            // server stops it.
+            child.addr.do_send(Quit { force: false });
+        }
         match decision {
             Decision::Leave => {
                 child.phase = Phase::Stopped;
@@ -306,6 +380,8 @@ impl SupervisorActor {
         }
     }
 
+    /// Boots the child after `delay`; at once when there is none (a first failure: no timer
+    /// tick between the crash and the boot).
     fn schedule(
         &mut self,
         name: String,
@@ -314,26 +390,38 @@ impl SupervisorActor {
         delay: Duration,
         ctx: &mut Context<Self>,
     ) {
-        {
+        if delay.is_zero() {
+            self.restart_due(name, attempt, generation, ctx);
+        } else {
             ctx.run_later(delay, move |act, ctx| {
-                if act.shutting_down {
-                    return;
-                }
-                let Some(child) = act.children.get(&name) else {
-                    return;
-                };
-                if child.generation != generation || child.phase != Phase::Restarting {
-                    return;
-                }
-                if child.state.borrow().status != Status::Offline {
-                    // Someone booted it in the meantime.
-                    tracing::info!(parent: &child.span, "already up again; restart skipped");
-                    act.children.get_mut(&name).expect("child").phase = Phase::Running;
-                    return;
-                }
-                act.boot(name, attempt, ctx);
+                act.restart_due(name, attempt, generation, ctx)
             });
         }
+    }
+
+    /// A restart's time has come: boot, unless it was called off or someone booted the server.
+    fn restart_due(
+        &mut self,
+        name: String,
+        attempt: u32,
+        generation: u64,
+        ctx: &mut Context<Self>,
+    ) {
+        if self.shutting_down {
+            return;
+        }
+        let Some(child) = self.children.get_mut(&name) else {
+            return;
+        };
+        if child.generation != generation || child.phase != Phase::Restarting {
+            return;
+        }
+        if child.state.borrow().status != Status::Offline {
+            tracing::info!(parent: &child.span, "already up again; restart skipped");
+            child.phase = Phase::Running;
+            return;
+        }
+        self.boot(name, attempt, ctx);
     }
 }
 
@@ -368,6 +456,66 @@ impl Handler<LifecycleNotice> for SupervisorActor {
                 self.stopped(&notice.server, stop, detail, ctx);
             }
             _ => {}
+        }
+    }
+}
+
+impl Handler<StandbyNotice> for SupervisorActor {
+    type Result = ();
+
+    /// A promotion: the hook runs on the promoted server, then Promoted names the port now
+    /// serving, and a new standby boots. A lost standby is replaced.
+    fn handle(&mut self, notice: StandbyNotice, ctx: &mut Self::Context) {
+        if self.shutting_down {
+            return;
+        }
+        match notice {
+            StandbyNotice::Promoted {
+                server,
+                port,
+                from,
+                detail,
+            } => {
+                let Some(child) = self.children.get_mut(&server) else {
+                    return;
+                };
+                child.failed = None;
+                child.restarts += 1;
+                let hook = Self::hook(child, &server, 0);
+                ctx.spawn(
+                    async move {
+                        match hook {
+                            Some(hook) => hook.await.err().map(|e| format!("restart hook: {e}")),
+                            None => None,
+                        }
+                    }
+                    .into_actor(self)
+                    .map(move |problem, act, ctx| {
+                        let detail = match problem {
+                            Some(problem) => format!("{detail}; {problem}"),
+                            None => detail,
+                        };
+                        act.publish(
+                            &server,
+                            SupervisionEvent::Promoted { port, from },
+                            Some(detail),
+                        );
+                        act.keep_standby(server, ctx);
+                    }),
+                );
+            }
+            StandbyNotice::Lost {
+                server,
+                port,
+                detail,
+            } => {
+                self.publish(
+                    &server,
+                    SupervisionEvent::StandbyLost { standby_port: port },
+                    Some(detail),
+                );
+                self.keep_standby(server, ctx);
+            }
         }
     }
 }
@@ -427,6 +575,7 @@ impl Handler<Supervise> for SupervisorActor {
                             hook: msg.hook,
                             error: None,
                             span,
+                            standby_failures: 0,
                         },
                     );
                     let name = msg.name;

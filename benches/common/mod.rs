@@ -1,8 +1,12 @@
-//! What the bench binaries share: one dummy JACK server for a whole run, as the peer bench has.
+//! What the bench binaries share: one dummy JACK server for a whole run, as the peer bench has,
+//! and one way to summarise timings.
+// Each bench binary uses the part it needs.
+#![allow(dead_code)]
 
 use std::time::Duration;
 
 use scserver_actors::jack::DummyJack;
+use serde_json::{json, Value};
 
 /// Starts `jackd -d dummy` at 48 kHz with `period` frames, named for `bench` and this process,
 /// and points every scsynth the run starts at it; `None` leaves JACK to the library.
@@ -14,4 +18,21 @@ pub async fn dummy_jack(bench: &str, period: Option<u32>) -> Option<DummyJack> {
         .expect("a dummy jackd for the bench");
     std::env::set_var("JACK_DEFAULT_SERVER", &name);
     Some(jack)
+}
+
+/// Median, p99, min and max of `samples` in `unit`s (1e6 for µs, 1e9 for ns).
+pub fn summary(samples: &[Duration], unit: f64) -> Value {
+    let mut values: Vec<f64> = samples.iter().map(|d| d.as_secs_f64() * unit).collect();
+    values.sort_by(f64::total_cmp);
+    let at = |q: f64| {
+        let k = ((q / 100.0 * values.len() as f64).ceil() as usize).clamp(1, values.len()) - 1;
+        (values[k] * 10.0).round() / 10.0
+    };
+    json!({
+        "n": values.len(),
+        "median": at(50.0),
+        "p99": at(99.0),
+        "min": at(0.0),
+        "max": at(100.0),
+    })
 }

@@ -94,13 +94,19 @@ pub fn encode_checked(packet: &OscPacket) -> Result<Vec<u8>, BundleError> {
 pub fn encode_with_limit(packet: &OscPacket, limit: usize) -> Result<Vec<u8>, BundleError> {
     // rosc's encoder into a Vec cannot fail; an empty result would only fail the size check.
     let bytes = rosc::encoder::encode(packet).unwrap_or_default();
+    fits(&bytes, limit)?;
+    Ok(bytes)
+}
+
+/// Refuses an encoded packet larger than `limit` bytes.
+pub fn fits(bytes: &[u8], limit: usize) -> Result<(), BundleError> {
     if bytes.len() > limit {
         return Err(BundleError::TooLarge {
             size: bytes.len(),
             limit,
         });
     }
-    Ok(bytes)
+    Ok(())
 }
 
 #[cfg(test)]

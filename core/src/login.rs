@@ -57,11 +57,14 @@ pub enum LoginRefused {
 
 /// Decides a login from scsynth's answer. supernova omits `max_logins`, and so may a
 /// re-registration: `configured` stands in for it then. A client registered earlier from this
-/// very address adopts the id scsynth reports for it.
+/// very address adopts the id scsynth reports for it; supernova reports none
+/// (`sc_notify_observers::add_observer` only says "already registered"), so a client that
+/// reconnects from the address it was `known` by keeps that id.
 pub fn login(
     answer: NotifyAnswer<'_>,
     protocol: Protocol,
     configured: u32,
+    known: Option<i32>,
 ) -> Result<Login, LoginRefused> {
     match answer {
         NotifyAnswer::Done(reply) => {
@@ -87,9 +90,13 @@ pub fn login(
             Err(LoginRefused::TcpClientsConfused)
         }
         NotifyAnswer::Failed { message, args } if message.contains("already registered") => {
-            match args.first() {
-                Some(OscType::Int(c)) => Ok(Login {
-                    client_id: *c,
+            let named = match args.first() {
+                Some(OscType::Int(c)) => Some(*c),
+                _ => None,
+            };
+            match named.or(known) {
+                Some(client_id) => Ok(Login {
+                    client_id,
                     max_logins: configured,
                 }),
                 _ => Err(LoginRefused::Failed {
@@ -129,7 +136,7 @@ mod tests {
     fn a_done_gives_the_id_and_the_servers_login_count() {
         let reply = done(vec![OscType::Int(3), OscType::Int(8)]);
         assert_eq!(
-            login(NotifyAnswer::Done(&reply), Protocol::Udp, 1),
+            login(NotifyAnswer::Done(&reply), Protocol::Udp, 1, None),
             Ok(Login {
                 client_id: 3,
                 max_logins: 8
@@ -141,7 +148,7 @@ mod tests {
     fn supernova_omits_the_login_count() {
         let reply = done(vec![OscType::Int(0)]);
         assert_eq!(
-            login(NotifyAnswer::Done(&reply), Protocol::Udp, 4),
+            login(NotifyAnswer::Done(&reply), Protocol::Udp, 4, None),
             Ok(Login {
                 client_id: 0,
                 max_logins: 4
@@ -149,13 +156,13 @@ mod tests {
         );
         let no_id = done(vec![]);
         assert_eq!(
-            login(NotifyAnswer::Done(&no_id), Protocol::Udp, 4),
+            login(NotifyAnswer::Done(&no_id), Protocol::Udp, 4, None),
             Err(LoginRefused::NoClientId)
         );
         // supernova gives the second of one allowed login id 1 instead of refusing it.
         let full = done(vec![OscType::Int(1)]);
         assert_eq!(
-            login(NotifyAnswer::Done(&full), Protocol::Udp, 1),
+            login(NotifyAnswer::Done(&full), Protocol::Udp, 1, None),
             Err(LoginRefused::TooManyClients)
         );
     }
@@ -165,31 +172,49 @@ mod tests {
         let args = [OscType::Int(2)];
         let answer = failed("notify: already registered", &args);
         assert_eq!(
-            login(answer, Protocol::Udp, 4),
+            login(answer, Protocol::Udp, 4, None),
             Ok(Login {
                 client_id: 2,
                 max_logins: 4
             })
         );
         assert_eq!(
-            login(answer, Protocol::Tcp, 4),
+            login(answer, Protocol::Tcp, 4, None),
             Err(LoginRefused::TcpClientsConfused)
         );
         let without_id = failed("notify: already registered", &[]);
         assert!(matches!(
-            login(without_id, Protocol::Udp, 4),
+            login(without_id, Protocol::Udp, 4, None),
             Err(LoginRefused::Failed { .. })
         ));
     }
 
     #[test]
+    fn supernova_names_no_id_so_a_reconnect_keeps_the_one_it_had() {
+        let answer = failed("notify: already registered", &[]);
+        assert_eq!(
+            login(answer, Protocol::Udp, 2, Some(1)),
+            Ok(Login {
+                client_id: 1,
+                max_logins: 2
+            })
+        );
+        // The id scsynth names wins over the remembered one.
+        let named = failed("notify: already registered", &[OscType::Int(0)]);
+        assert_eq!(
+            login(named, Protocol::Udp, 2, Some(1)).map(|l| l.client_id),
+            Ok(0)
+        );
+    }
+
+    #[test]
     fn a_full_server_and_other_failures_refuse() {
         assert_eq!(
-            login(failed("too many users", &[]), Protocol::Udp, 1),
+            login(failed("too many users", &[]), Protocol::Udp, 1, None),
             Err(LoginRefused::TooManyClients)
         );
         assert_eq!(
-            login(failed("boom", &[OscType::Int(1)]), Protocol::Udp, 1),
+            login(failed("boom", &[OscType::Int(1)]), Protocol::Udp, 1, None),
             Err(LoginRefused::Failed {
                 message: "boom".into(),
                 args: vec![OscType::Int(1)]

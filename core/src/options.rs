@@ -263,12 +263,20 @@ pub struct Options {
     /// The sliding window in which `max_restarts` is counted.
     #[serde(with = "humantime_serde")]
     pub restart_window: Duration,
-    /// The first restart delay; it doubles per attempt.
+    /// The delay before the second restart inside `restart_window` (the first is immediate); it
+    /// doubles for each further one.
     #[serde(with = "humantime_serde")]
     pub backoff_min: Duration,
     /// The longest restart delay.
     #[serde(with = "humantime_serde")]
     pub backoff_max: Duration,
+    /// Warm standbys a supervisor keeps booted beside this server (0 or 1): a second scsynth
+    /// with the same options on `standby_port`, holding the same SynthDefs, file buffers and
+    /// default group, promoted in place of a server that crashes or hangs.
+    pub standby: u32,
+    /// The standby's port (`port + 1000` when unset). Server and standby take turns on the two
+    /// ports: after a promotion the next standby boots on the port the failed server had.
+    pub standby_port: Option<u16>,
 }
 
 impl Default for Options {
@@ -321,6 +329,8 @@ impl Default for Options {
             restart_window: Duration::from_secs(30),
             backoff_min: Duration::from_millis(100),
             backoff_max: Duration::from_secs(5),
+            standby: 0,
+            standby_port: None,
         }
     }
 }
@@ -372,6 +382,19 @@ pub enum OptionsError {
         min: Duration,
         /// `backoff_max`.
         max: Duration,
+    },
+    /// More than one standby, or a standby on the server's own port.
+    #[error(
+        "standby = {standby} with port {port} and standby_port {standby_port}: at most one \
+         standby is kept, on a port of its own; use standby = 0 or 1 and another standby_port"
+    )]
+    Standby {
+        /// `standby`.
+        standby: u32,
+        /// `port`.
+        port: u16,
+        /// The standby's port.
+        standby_port: u16,
     },
     /// Negative verbosity hides the ready line that boot waits for.
     #[error(
@@ -437,6 +460,7 @@ impl OptionsError {
             | OptionsError::Empty { field }
             | OptionsError::NotUtf8 { field, .. } => field,
             OptionsError::BackoffOrder { .. } => "backoff_min",
+            OptionsError::Standby { .. } => "standby",
             OptionsError::NegativeVerbosity(_) => "verbosity",
             OptionsError::InitialNodeId { .. } => "initial_node_id",
             OptionsError::OutputDeviceWithoutInput => "output_device",
@@ -445,6 +469,9 @@ impl OptionsError {
         }
     }
 }
+
+/// The size of supernova's UDP receive buffer: the longest datagram it reads whole.
+pub const SUPERNOVA_UDP_PACKET: usize = 1 << 15;
 
 /// Whether `executable` is supernova rather than scsynth, judged by its file stem.
 pub fn is_supernova(executable: &Path) -> bool {
@@ -497,6 +524,23 @@ fn flatten(mut flags: Vec<(&'static str, Vec<String>)>) -> Vec<String> {
 }
 
 impl Options {
+    /// The port a standby of this server uses: `standby_port`, or `port + 1000` (`port - 1000`
+    /// for ports above 64535).
+    pub fn standby_port(&self) -> u16 {
+        self.standby_port
+            .unwrap_or_else(|| self.port.checked_add(1000).unwrap_or(self.port - 1000))
+    }
+
+    /// These options with the roles of `port` and `standby_port` swapped: the standby's after a
+    /// promotion.
+    pub fn swapped_ports(&self) -> Options {
+        Options {
+            port: self.standby_port(),
+            standby_port: Some(self.port),
+            ..self.clone()
+        }
+    }
+
     /// The names of all options as written in TOML, in declaration order.
     pub fn field_names() -> &'static [&'static str] {
         static NAMES: OnceLock<&'static [&'static str]> = OnceLock::new();
@@ -506,6 +550,23 @@ impl Options {
             let _ = Options::deserialize(FieldNames(&mut names));
             names
         })
+    }
+
+    /// Whether these options name supernova as the server (see [`is_supernova`]); a client
+    /// connecting to a server it does not own learns the server's kind from this too.
+    pub fn is_supernova(&self) -> bool {
+        self.executable.as_deref().is_some_and(is_supernova)
+    }
+
+    /// The largest packet the server reads whole. supernova 3.13 receives UDP into a 32 KiB
+    /// buffer (`sc_osc_handler.hpp`, `recv_buffer_`), so a longer datagram arrives cut and is
+    /// dropped; over TCP it reads any frame, as scsynth does.
+    pub fn packet_limit(&self) -> usize {
+        if self.is_supernova() && self.protocol == Protocol::Udp {
+            SUPERNOVA_UDP_PACKET
+        } else {
+            crate::bundle::MAX_UDP_PACKET
+        }
     }
 
     /// The command-line flags for these options, without argv\[0\].
@@ -674,6 +735,13 @@ impl Options {
             return Err(OptionsError::BackoffOrder {
                 min: self.backoff_min,
                 max: self.backoff_max,
+            });
+        }
+        if self.standby > 1 || (self.standby == 1 && self.standby_port() == self.port) {
+            return Err(OptionsError::Standby {
+                standby: self.standby,
+                port: self.port,
+                standby_port: self.standby_port(),
             });
         }
         if self.verbosity < 0 {
@@ -1090,6 +1158,21 @@ mod tests {
         );
         assert_eq!(Options::default().to_args(true), args(&Options::default()));
         assert!(is_supernova(Path::new("/usr/bin/supernova")));
+        let nova = Options {
+            executable: Some("supernova".into()),
+            ..Options::default()
+        };
+        assert!(nova.is_supernova() && !Options::default().is_supernova());
+        assert_eq!(nova.packet_limit(), SUPERNOVA_UDP_PACKET);
+        let nova_tcp = Options {
+            protocol: Protocol::Tcp,
+            ..nova
+        };
+        assert_eq!(nova_tcp.packet_limit(), crate::bundle::MAX_UDP_PACKET);
+        assert_eq!(
+            Options::default().packet_limit(),
+            crate::bundle::MAX_UDP_PACKET
+        );
         assert!(is_supernova(Path::new("supernova.exe")));
         assert!(!is_supernova(Path::new("/usr/bin/scsynth")));
     }
@@ -1437,5 +1520,33 @@ mod tests {
         assert!(no_path
             .iter()
             .all(|c| c.file_stem() == Some(OsStr::new("scsynth"))));
+    }
+
+    #[test]
+    fn a_standby_takes_the_other_port_and_the_ports_swap_on_promotion() {
+        let options = Options {
+            port: 57110,
+            standby: 1,
+            ..Options::default()
+        };
+        assert_eq!(options.standby_port(), 58110);
+        options.validate().expect("one standby on its own port");
+        let promoted = options.swapped_ports();
+        assert_eq!((promoted.port, promoted.standby_port()), (58110, 57110));
+        assert_eq!(promoted.swapped_ports().port, 57110);
+        let high = Options {
+            port: 65000,
+            ..Options::default()
+        };
+        assert_eq!(high.standby_port(), 64000);
+        for (standby, standby_port) in [(2, None), (1, Some(57110))] {
+            let bad = Options {
+                standby,
+                standby_port,
+                ..options.clone()
+            };
+            assert!(matches!(bad.validate(), Err(OptionsError::Standby { .. })));
+        }
+        assert!(toml::from_str::<Options>("standby = 1\nstandby_port = 57300").is_ok());
     }
 }

@@ -60,12 +60,29 @@ impl ReplayLog {
         Self::default()
     }
 
-    /// Looks at a packet that was sent, bundles included.
-    pub fn observe(&mut self, packet: &OscPacket) {
+    /// Looks at a packet that was sent, bundles included. Answers the messages that bring a
+    /// copy of the server (a standby) to the same durable state: the loads as remembered,
+    /// without their completion messages, and the frees (an allocation of an empty buffer frees
+    /// a file buffer of that number there).
+    pub fn observe(&mut self, packet: &OscPacket) -> Vec<OscMessage> {
+        let mut copy = Vec::new();
+        self.observe_into(packet, &mut copy);
+        copy
+    }
+
+    fn observe_into(&mut self, packet: &OscPacket, copy: &mut Vec<OscMessage>) {
         match packet {
-            OscPacket::Message(m) => self.observe_message(m),
-            OscPacket::Bundle(b) => b.content.iter().for_each(|p| self.observe(p)),
+            OscPacket::Message(m) => copy.extend(self.observe_message(m)),
+            OscPacket::Bundle(b) => b.content.iter().for_each(|p| self.observe_into(p, copy)),
         }
+    }
+
+    /// Decodes and observes encoded bytes, skipping what cannot matter; answers as
+    /// [`Self::observe`].
+    pub fn observe_bytes(&mut self, bytes: &[u8]) -> Vec<OscMessage> {
+        decode_loads(bytes)
+            .map(|packet| self.observe(&packet))
+            .unwrap_or_default()
     }
 
     fn stamp(&mut self) -> u64 {
@@ -73,7 +90,7 @@ impl ReplayLog {
         self.next
     }
 
-    fn observe_message(&mut self, m: &OscMessage) {
+    fn observe_message(&mut self, m: &OscMessage) -> Option<OscMessage> {
         let int = |i: usize| match m.args.get(i) {
             Some(OscType::Int(v)) => Some(*v),
             _ => None,
@@ -84,19 +101,23 @@ impl ReplayLog {
         };
         match m.addr.as_str() {
             "/d_recv" => {
-                if let Some(OscType::Blob(bytes)) = m.args.first() {
-                    let key =
-                        first_synthdef_name(bytes).unwrap_or_else(|| format!("#{}", self.next + 1));
-                    let at = self.stamp();
-                    self.synthdefs.insert(key, (at, keep_args(m, 1)));
-                }
+                let Some(OscType::Blob(bytes)) = m.args.first() else {
+                    return None;
+                };
+                let key =
+                    first_synthdef_name(bytes).unwrap_or_else(|| format!("#{}", self.next + 1));
+                let at = self.stamp();
+                let kept = keep_args(m, 1);
+                self.synthdefs.insert(key, (at, kept.clone()));
+                Some(kept)
             }
             "/d_load" | "/d_loadDir" => {
-                if let Some(path) = string(0) {
-                    let at = self.stamp();
-                    self.synthdefs
-                        .insert(format!("{}:{path}", m.addr), (at, keep_args(m, 1)));
-                }
+                let path = string(0)?;
+                let at = self.stamp();
+                let kept = keep_args(m, 1);
+                self.synthdefs
+                    .insert(format!("{}:{path}", m.addr), (at, kept.clone()));
+                Some(kept)
             }
             "/d_free" => {
                 for name in m.args.iter().filter_map(|a| match a {
@@ -105,26 +126,33 @@ impl ReplayLog {
                 }) {
                     self.synthdefs.remove(name);
                 }
+                Some(m.clone())
             }
-            "/d_freeAll" => self.synthdefs.clear(),
+            "/d_freeAll" => {
+                self.synthdefs.clear();
+                Some(m.clone())
+            }
             "/b_allocRead" | "/b_allocReadChannel" => {
-                if let (Some(buffer), Some(_)) = (int(0), string(1)) {
-                    // Everything up to the completion message (a blob) is the read itself.
-                    let n = m
-                        .args
-                        .iter()
-                        .position(|a| matches!(a, OscType::Blob(_)))
-                        .unwrap_or(m.args.len());
-                    let at = self.stamp();
-                    self.buffers.insert(buffer, (at, keep_args(m, n)));
-                }
+                let (buffer, _) = (int(0)?, string(1)?);
+                // Everything up to the completion message (a blob) is the read itself.
+                let n = m
+                    .args
+                    .iter()
+                    .position(|a| matches!(a, OscType::Blob(_)))
+                    .unwrap_or(m.args.len());
+                let at = self.stamp();
+                let kept = keep_args(m, n);
+                self.buffers.insert(buffer, (at, kept.clone()));
+                Some(kept)
             }
             "/b_free" | "/b_alloc" => {
-                if let Some(buffer) = int(0) {
-                    self.buffers.remove(&buffer);
-                }
+                let buffer = int(0)?;
+                self.buffers.remove(&buffer).map(|_| OscMessage {
+                    addr: "/b_free".into(),
+                    args: vec![OscType::Int(buffer)],
+                })
             }
-            _ => {}
+            _ => None,
         }
     }
 
@@ -183,18 +211,6 @@ mod tests {
         rosc::encoder::encode(p).unwrap()
     }
 
-    trait ObserveBytes {
-        fn observe_bytes(&mut self, bytes: &[u8]);
-    }
-
-    impl ObserveBytes for ReplayLog {
-        fn observe_bytes(&mut self, bytes: &[u8]) {
-            if let Some(packet) = decode_loads(bytes) {
-                self.observe(&packet);
-            }
-        }
-    }
-
     #[test]
     fn remembers_synthdefs_by_name_without_completions() {
         let mut log = ReplayLog::new();
@@ -215,6 +231,47 @@ mod tests {
         assert_eq!(log.len(), (1, 0));
         log.observe(&msg("/d_freeAll", vec![]));
         assert!(log.is_empty());
+    }
+
+    #[test]
+    fn answers_what_a_standby_needs_to_match() {
+        let mut log = ReplayLog::new();
+        let completion = encode(&msg("/s_new", vec![OscType::String("a".into())]));
+        let bundle = OscPacket::Bundle(OscBundle {
+            timetag: OscTime::from((0, 1)),
+            content: vec![
+                msg(
+                    "/d_recv",
+                    vec![OscType::Blob(scgf("a")), OscType::Blob(completion)],
+                ),
+                msg("/s_new", vec![OscType::String("a".into())]),
+                msg(
+                    "/b_allocRead",
+                    vec![OscType::Int(3), OscType::String("/x.wav".into())],
+                ),
+            ],
+        });
+        let copy = log.observe_bytes(&encode(&bundle));
+        // The loads without their completion, and nothing that makes a node.
+        assert_eq!(
+            copy.iter().map(|m| m.addr.as_str()).collect::<Vec<_>>(),
+            ["/d_recv", "/b_allocRead"]
+        );
+        assert_eq!(copy[0].args, vec![OscType::Blob(scgf("a"))]);
+        // An empty allocation over a file buffer frees it there; over nothing, nothing.
+        let alloc = |n| msg("/b_alloc", vec![OscType::Int(n), OscType::Int(8)]);
+        assert_eq!(
+            log.observe(&alloc(3)),
+            [OscMessage {
+                addr: "/b_free".into(),
+                args: vec![OscType::Int(3)]
+            }]
+        );
+        assert!(log.observe(&alloc(4)).is_empty());
+        assert_eq!(log.observe(&msg("/d_freeAll", vec![])).len(), 1);
+        assert!(log
+            .observe(&msg("/n_free", vec![OscType::Int(1)]))
+            .is_empty());
     }
 
     #[test]

@@ -19,6 +19,16 @@ pub struct Owner {
     pub server: String,
 }
 
+/// How the pid record of a warm standby names its server: the server's name and this.
+pub const STANDBY_SUFFIX: &str = " (standby)";
+
+impl Owner {
+    /// Whether this owner's record is for a warm standby rather than the serving process.
+    pub fn is_standby(&self) -> bool {
+        self.server.ends_with(STANDBY_SUFFIX)
+    }
+}
+
 impl std::fmt::Display for Owner {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(

@@ -2,9 +2,10 @@
 //! again, after how long, when to give up, and when a silent server counts as hung.
 //!
 //! The restart budget follows Erlang/OTP: at most `max_restarts` restarts within any
-//! `restart_window`; one more failure inside the window and the supervisor gives up. Delays grow
-//! exponentially from `backoff_min` to `backoff_max` with the number of restarts still inside the
-//! window, so a server that has been stable for a window starts again from the shortest delay.
+//! `restart_window`; one more failure inside the window and the supervisor gives up. As in OTP,
+//! the first failure after a quiet window is restarted at once: sound comes back one scsynth boot
+//! after a crash. Only failures that repeat inside the window wait, from `backoff_min` doubling
+//! to `backoff_max`, so a server that cannot stay up does not spin.
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -30,7 +31,7 @@ pub enum Decision {
     Restart {
         /// 1 for the first restart inside the window.
         attempt: u32,
-        /// How long to wait before booting.
+        /// How long to wait before booting: zero for the first attempt, see [`restart_delay`].
         delay: Duration,
     },
     /// The policy says to leave it stopped.
@@ -48,6 +49,15 @@ pub enum Decision {
 pub fn backoff(attempt: u32, min: Duration, max: Duration) -> Duration {
     let doublings = attempt.saturating_sub(1).min(31);
     min.checked_mul(1u32 << doublings).unwrap_or(max).min(max)
+}
+
+/// The wait before restart number `attempt` inside the window (1-based): none for the first, a
+/// failure after a quiet period; then [`backoff`] from `min` for each failure that repeats.
+pub fn restart_delay(attempt: u32, min: Duration, max: Duration) -> Duration {
+    match attempt {
+        0 | 1 => Duration::ZERO,
+        n => backoff(n - 1, min, max),
+    }
 }
 
 /// Whether `policy` restarts a server that stopped this way.
@@ -117,7 +127,7 @@ impl RestartBudget {
         let attempt = spent + 1;
         Decision::Restart {
             attempt,
-            delay: backoff(attempt, self.backoff_min, self.backoff_max),
+            delay: restart_delay(attempt, self.backoff_min, self.backoff_max),
         }
     }
 
@@ -213,6 +223,24 @@ pub enum SupervisionEvent {
         /// The attempt that succeeded.
         attempt: u32,
     },
+    /// The server crashed or hung and its warm standby took its place: `port` serves now,
+    /// `from` was the failed server's.
+    Promoted {
+        /// The port now serving.
+        port: u16,
+        /// The failed server's port.
+        from: u16,
+    },
+    /// A warm standby is booted on `port`, holding this client's durable state.
+    StandbyReady {
+        /// The standby's port.
+        standby_port: u16,
+    },
+    /// The warm standby on `port` died (another is booted).
+    StandbyLost {
+        /// The standby's port.
+        standby_port: u16,
+    },
     /// Too many restarts inside the window: the server stays down.
     GaveUp {
         /// Restarts counted inside the window.
@@ -229,6 +257,9 @@ impl SupervisionEvent {
         match self {
             SupervisionEvent::Restarting { .. } => "restarting",
             SupervisionEvent::Restarted { .. } => "restarted",
+            SupervisionEvent::Promoted { .. } => "promoted",
+            SupervisionEvent::StandbyReady { .. } => "standby_ready",
+            SupervisionEvent::StandbyLost { .. } => "standby_lost",
             SupervisionEvent::GaveUp { .. } => "gave_up",
         }
     }
@@ -241,6 +272,15 @@ impl fmt::Display for SupervisionEvent {
                 write!(f, "restarting (attempt {attempt}, in {delay:?})")
             }
             SupervisionEvent::Restarted { attempt } => write!(f, "restarted (attempt {attempt})"),
+            SupervisionEvent::Promoted { port, from } => {
+                write!(f, "promoted the standby: port {port} serves (was {from})")
+            }
+            SupervisionEvent::StandbyReady { standby_port } => {
+                write!(f, "standby ready on port {standby_port}")
+            }
+            SupervisionEvent::StandbyLost { standby_port } => {
+                write!(f, "standby on port {standby_port} lost")
+            }
             SupervisionEvent::GaveUp { restarts, window } => {
                 write!(f, "gave up ({restarts} restarts within {window:?})")
             }
@@ -277,6 +317,35 @@ mod tests {
     }
 
     #[test]
+    fn the_first_failure_after_a_quiet_period_restarts_at_once() {
+        let d: Vec<_> = (1..=5)
+            .map(|a| restart_delay(a, ms(100), ms(300)))
+            .collect();
+        assert_eq!(d, [Duration::ZERO, ms(100), ms(200), ms(300), ms(300)]);
+        assert_eq!(restart_delay(0, ms(100), ms(300)), Duration::ZERO);
+        // Crashes spaced wider than the window are each a first one: never a delay.
+        let mut b = budget(RestartPolicy::OnFailure, 3, Duration::from_secs(10));
+        let t0 = Instant::now();
+        for i in 0..5 {
+            assert_eq!(
+                b.on_stop(Stop::Failure, t0 + Duration::from_secs(11 * i)),
+                Decision::Restart {
+                    attempt: 1,
+                    delay: Duration::ZERO
+                }
+            );
+        }
+        // Two inside the window: the second one waits.
+        assert_eq!(
+            b.on_stop(Stop::Failure, t0 + Duration::from_secs(45)),
+            Decision::Restart {
+                attempt: 2,
+                delay: ms(100)
+            }
+        );
+    }
+
+    #[test]
     fn policies() {
         use RestartPolicy::*;
         assert!(!wants_restart(Never, Stop::Failure));
@@ -304,15 +373,15 @@ mod tests {
             [
                 Decision::Restart {
                     attempt: 1,
-                    delay: ms(100)
+                    delay: Duration::ZERO
                 },
                 Decision::Restart {
                     attempt: 2,
-                    delay: ms(200)
+                    delay: ms(100)
                 },
                 Decision::Restart {
                     attempt: 3,
-                    delay: ms(400)
+                    delay: ms(200)
                 },
                 Decision::GiveUp {
                     restarts: 3,
@@ -340,20 +409,21 @@ mod tests {
             b.on_stop(Stop::Failure, t0 + ms(900)),
             Decision::GiveUp { .. }
         ));
-        // The first restart leaves the window at t0 + 1 s: room for one more, at backoff 2.
+        // The first restart leaves the window at t0 + 1 s: room for one more, a repeated
+        // failure, so it waits the first backoff.
         assert_eq!(
             b.on_stop(Stop::Failure, t0 + ms(1000)),
             Decision::Restart {
                 attempt: 2,
-                delay: ms(200)
+                delay: ms(100)
             }
         );
-        // Long after, the budget is whole again and the delay is the shortest.
+        // Long after, the budget is whole again: a first failure, restarted at once.
         assert_eq!(
             b.on_stop(Stop::Failure, t0 + ms(5000)),
             Decision::Restart {
                 attempt: 1,
-                delay: ms(100)
+                delay: Duration::ZERO
             }
         );
         b.clear();
@@ -435,5 +505,14 @@ mod tests {
             window: Duration::from_secs(30),
         };
         assert_eq!(g.to_string(), "gave up (3 restarts within 30s)");
+        let p = SupervisionEvent::Promoted {
+            port: 58110,
+            from: 57110,
+        };
+        assert_eq!(p.name(), "promoted");
+        assert_eq!(
+            p.to_string(),
+            "promoted the standby: port 58110 serves (was 57110)"
+        );
     }
 }

@@ -1,7 +1,6 @@
 //! SynthDefs: send compiled definitions, load files or a directory, free them.
 
 use scserver_actors::{RequestError, ServerError};
-use scserver_core::bundle::MAX_UDP_PACKET;
 use scserver_core::command::Command;
 use scserver_core::ops::completion::Then;
 use scserver_core::sent_defs;
@@ -12,36 +11,47 @@ use crate::{AsyncServer, Server};
 /// Room for the `/d_recv` address, type tags and blob length around the SCgf bytes.
 const D_RECV_OVERHEAD: usize = 64;
 
-/// SCgf files for `defs`, as few as fit one datagram each: a run of definitions is split in
-/// halves until each part fits. A single definition too large for a datagram is an error.
-fn pack(defs: &[SynthDef]) -> Result<Vec<Vec<u8>>, ServerError> {
-    let limit = MAX_UDP_PACKET - D_RECV_OVERHEAD;
+/// SCgf files for `defs`, as few as fit a packet of `limit` bytes each: a run of definitions is
+/// split in halves until each part fits. A single definition too large for a packet is an
+/// error. supernova 3.13 reads only the first definition of a file correctly (its reader stops
+/// before the variants that end each one, `sc_synthdef.cpp`, `sc_synthdef::read_synthdef`), so
+/// it gets one file per definition.
+fn pack(defs: &[SynthDef], limit: usize, supernova: bool) -> Result<Vec<Vec<u8>>, ServerError> {
+    if supernova && defs.len() > 1 {
+        let files: Result<Vec<_>, _> = defs
+            .iter()
+            .map(|def| pack(std::slice::from_ref(def), limit, supernova))
+            .collect();
+        return Ok(files?.concat());
+    }
+    let room = limit - D_RECV_OVERHEAD;
     let bytes = SynthDef::compile_many(defs).map_err(|e| RequestError::Encode(e.to_string()))?;
-    if bytes.len() <= limit {
+    if bytes.len() <= room {
         return Ok(vec![bytes]);
     }
     if defs.len() == 1 {
         return Err(RequestError::TooLarge {
             size: bytes.len(),
-            limit,
+            limit: room,
         }
         .into());
     }
     let (a, b) = defs.split_at(defs.len() / 2);
-    let mut files = pack(a)?;
-    files.extend(pack(b)?);
+    let mut files = pack(a, limit, supernova)?;
+    files.extend(pack(b, limit, supernova)?);
     Ok(files)
 }
 
 impl AsyncServer {
-    /// `/d_recv`: sends compiled SynthDefs, several per message where they fit one datagram.
-    /// Waits for each `/done /d_recv`. Their controls are remembered, so a control they lack is
-    /// refused before anything is sent.
+    /// `/d_recv`: sends compiled SynthDefs, several per message where they fit one packet the
+    /// server reads whole (one per message to supernova). Waits for each `/done /d_recv`. Their
+    /// controls are remembered, so a control they lack is refused before anything is sent.
     pub async fn add_synthdefs(&self, defs: &[SynthDef]) -> Result<(), ServerError> {
         for def in defs {
             self.session().learn(def);
         }
-        for data in pack(defs)? {
+        let options = self.options();
+        for data in pack(defs, options.packet_limit(), options.is_supernova())? {
             self.add_synthdef_bytes(data).await?;
         }
         // The server has them now: a synth of one of these values needs no definition sent.

@@ -6,6 +6,7 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 pub mod audio;
+pub mod supervised;
 
 use scserver::{LifecycleEvent, LifecycleNotice, Options};
 

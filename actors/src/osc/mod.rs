@@ -79,15 +79,17 @@ impl OscActor {
         Ok(Self::with_transport(name, server, transport, router))
     }
 
-    /// Connects over TCP to `server`, logging in with `password` if given; see [`tcp`].
+    /// Connects over TCP to `server`, logging in with `password` if given as scsynth or
+    /// (`supernova`) supernova takes it; see [`tcp`].
     pub async fn connect_tcp(
         name: String,
         server: SocketAddr,
         password: Option<String>,
+        supernova: bool,
         timeout: std::time::Duration,
         router: Recipient<Incoming>,
     ) -> io::Result<OscActor> {
-        let connection = tcp::connect(server, password, timeout).await?;
+        let connection = tcp::connect(server, password, supernova, timeout).await?;
         let (frames, queue) = mpsc::unbounded_channel();
         let transport = Transport::Tcp {
             frames,
@@ -123,10 +125,12 @@ impl OscActor {
                 }
             }),
             Protocol::Tcp => {
+                let supernova = options.is_supernova();
                 Self::connect_tcp(
                     name,
                     server,
                     options.password,
+                    supernova,
                     options.request_timeout,
                     router,
                 )

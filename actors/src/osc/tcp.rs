@@ -9,6 +9,18 @@
 //! correct password; a wrong one leaves the connection unread (every later request times out).
 //! Each connection takes one of scsynth's `maximum_logins` connection slots; when none is left
 //! the connection is accepted by the kernel but never read.
+//!
+//! supernova 3.13 reads the password frame four times over and compares each
+//! (`sc_osc_handler.cpp`, `tcp_connection::start`): the first OSC frame after one password frame
+//! fails that comparison, and the exception it throws on the network thread ends the server. So
+//! supernova is sent the same frame four times. A wrong password ends supernova just the same;
+//! no form of login avoids that.
+//!
+//! The client never closes a connection to supernova with a FIN: supernova binds its TCP port
+//! without `SO_REUSEADDR` (`open_tcp_acceptor`), so a connection whose server end closed first
+//! (the server quit or died) and that the client then closed gracefully leaves that end in
+//! TIME_WAIT on the server's port for a minute, and a new supernova cannot bind it. Closing with
+//! a reset (zero linger) leaves nothing behind; everything sent before has been answered by then.
 
 use std::io;
 use std::net::SocketAddr;
@@ -20,6 +32,8 @@ use tokio::sync::mpsc;
 
 /// The longest password scsynth compares (its buffer is 32 bytes, NUL included).
 pub const MAX_PASSWORD: usize = 31;
+/// How many times supernova reads and checks the password frame.
+const SUPERNOVA_PASSWORD_FRAMES: usize = 4;
 /// The largest frame accepted from the server; scsynth builds replies in 64 KiB, so anything
 /// larger means the stream lost its framing.
 pub const MAX_FRAME: usize = 16 << 20;
@@ -52,6 +66,18 @@ pub fn password_frame(password: &str) -> io::Result<Vec<u8>> {
     Ok(out)
 }
 
+/// What a connection sends first to log in with `password`: the password frame once for
+/// scsynth, four times for supernova.
+pub fn login_frames(password: &str, supernova: bool) -> io::Result<Vec<u8>> {
+    let once = password_frame(password)?;
+    let times = if supernova {
+        SUPERNOVA_PASSWORD_FRAMES
+    } else {
+        1
+    };
+    Ok(once.repeat(times))
+}
+
 /// The two halves of an open connection.
 #[derive(Debug)]
 pub struct Connection {
@@ -63,14 +89,19 @@ pub struct Connection {
     pub local: SocketAddr,
 }
 
-/// Connects to `server` and logs in with `password`, if any; each step is bounded by
-/// `timeout`. A refused connection fails at once instead of as a timed-out `/notify`.
+/// Connects to `server` and logs in with `password`, if any, as scsynth or (`supernova`)
+/// supernova takes it; each step is bounded by `timeout`. A refused connection fails at once
+/// instead of as a timed-out `/notify`.
 pub async fn connect(
     server: SocketAddr,
     password: Option<String>,
+    supernova: bool,
     timeout: Duration,
 ) -> io::Result<Connection> {
-    let login = password.as_deref().map(password_frame).transpose()?;
+    let login = password
+        .as_deref()
+        .map(|p| login_frames(p, supernova))
+        .transpose()?;
     let timed_out = |step: &str| {
         io::Error::new(
             io::ErrorKind::TimedOut,
@@ -82,6 +113,11 @@ pub async fn connect(
         .map_err(|_| timed_out("connecting"))??;
     // Requests are small and latency-bound; scsynth sets TCP_NODELAY on its side too.
     stream.set_nodelay(true)?;
+    // Closing resets the connection (see the module's documentation). scsynth binds with
+    // SO_REUSEADDR and keeps the graceful close.
+    if supernova {
+        stream.set_zero_linger()?;
+    }
     if let Some(login) = login {
         tokio::time::timeout(timeout, stream.write_all(&login))
             .await
@@ -116,12 +152,14 @@ pub async fn read_frame<R: AsyncRead + Unpin>(
 }
 
 /// Writes queued frames in order, gathering what is queued into one write, until the queue's
-/// sender is dropped or the connection fails.
+/// sender is dropped or the connection fails. The write half is let go without the FIN its drop
+/// would send: the connection closes (with a reset to supernova) once the read half goes too.
 pub async fn write_frames(
     mut writer: OwnedWriteHalf,
     mut frames: mpsc::UnboundedReceiver<Vec<u8>>,
 ) -> io::Result<()> {
     let mut buf = Vec::new();
+    let mut written = Ok(());
     while let Some(first) = frames.recv().await {
         buf.clear();
         buf.extend_from_slice(&first);
@@ -131,9 +169,13 @@ pub async fn write_frames(
                 Err(_) => break,
             }
         }
-        writer.write_all(&buf).await?;
+        written = writer.write_all(&buf).await;
+        if written.is_err() {
+            break;
+        }
     }
-    Ok(())
+    writer.forget();
+    written
 }
 
 #[cfg(test)]
@@ -157,6 +199,14 @@ mod tests {
         let error = password_frame(&"x".repeat(MAX_PASSWORD + 1)).unwrap_err();
         assert_eq!(error.kind(), io::ErrorKind::InvalidInput);
         assert!(password_frame("a\0b").is_err());
+    }
+
+    #[test]
+    fn supernova_is_sent_the_password_frame_four_times() {
+        let once = password_frame("abc").unwrap();
+        assert_eq!(login_frames("abc", false).unwrap(), once);
+        assert_eq!(login_frames("abc", true).unwrap(), once.repeat(4));
+        assert!(login_frames(&"x".repeat(MAX_PASSWORD + 1), true).is_err());
     }
 
     #[tokio::test]

@@ -48,8 +48,31 @@ impl Handler<Connect> for ServerActor {
         if let Err(e) = self.begin("connect", msg.0, false) {
             return done(Err(e));
         }
-        self.connect(ctx)
+        self.connect(ctx, None)
     }
+}
+
+/// Makes the port free for a server of ours: a stale scsynth of ours on it is killed; anyone
+/// else holding it is named in the error.
+pub(crate) async fn take_port(options: &Options) -> Result<(), BootError> {
+    let Options {
+        port,
+        ip_address: ip,
+        protocol,
+        quit_timeout: grace,
+        ..
+    } = *options;
+    let (holder, owner) = match reclaim(port, ip, protocol, grace).await {
+        Reclaim::Free | Reclaim::Reclaimed(_) => return Ok(()),
+        Reclaim::Held(holder) => (holder.to_string(), None),
+        Reclaim::InUse { pid, owner } => (format!("scsynth pid {pid}"), Some(owner.to_string())),
+    };
+    Err(BootError::PortInUse {
+        port,
+        output: vec![],
+        holder: Some(holder),
+        owner,
+    })
 }
 
 /// The error a refused login reaches the user as.
@@ -105,51 +128,37 @@ impl ServerActor {
             return done(Err(e));
         }
         self.publish(LifecycleEvent::Booting, None);
-        let process =
-            ProcessActor::new(&self.name, self.options.clone(), ctx.address().recipient()).start();
+        let process = ProcessActor::new(
+            &self.name,
+            self.options.clone(),
+            ctx.address().recipient(),
+            self.jack.take(),
+        )
+        .start();
         self.process = Some(process.clone());
-        let Options {
-            port,
-            ip_address: ip,
-            protocol,
-            quit_timeout: grace,
-            ..
-        } = self.options;
+        let options = self.options.clone();
         Box::pin(
             async move {
-                // A stale scsynth of ours on the port is killed; anyone else is named.
-                let (holder, owner) = match reclaim(port, ip, protocol, grace).await {
-                    Reclaim::Free | Reclaim::Reclaimed(_) => return process.send(Spawn).await,
-                    Reclaim::Held(holder) => (holder.to_string(), None),
-                    Reclaim::InUse { pid, owner } => {
-                        (format!("scsynth pid {pid}"), Some(owner.to_string()))
-                    }
-                };
-                Ok(Err(BootError::PortInUse {
-                    port,
-                    output: vec![],
-                    holder: Some(holder),
-                    owner,
-                }))
+                take_port(&options).await?;
+                Ok::<_, ServerError>(process.send(Spawn).await??)
             }
             .into_actor(self)
             .then(|spawned, act, ctx| match spawned {
-                Ok(Ok(Spawned { pid, jack_pid })) => {
+                Ok(Spawned {
+                    pid,
+                    jack_pid,
+                    jack_name,
+                }) => {
+                    act.jack_name = jack_name;
                     act.set(|s| {
                         s.pid = Some(pid);
                         s.jack_pid = jack_pid;
                     });
-                    let owner = crate::stale::owner(std::process::id(), &act.name);
-                    if let (Ok(exe), Some(owner)) =
-                        (crate::process::find_executable(&act.options), owner)
-                    {
-                        crate::stale::record(act.options.port, pid, &exe, owner);
-                    }
+                    act.record_process(act.options.port, pid, false);
                     act.publish(LifecycleEvent::ProcessBooted, None);
-                    act.connect(ctx)
+                    act.connect(ctx, None)
                 }
-                Ok(Err(e)) => act.boot_failed(e.into()),
-                Err(e) => act.boot_failed(e.into()),
+                Err(e) => act.boot_failed(e),
             }),
         )
     }
@@ -160,7 +169,7 @@ impl ServerActor {
         Box::pin(
             async move {
                 if let Some((process, grace)) = process {
-                    shutdown(process, grace).await;
+                    shutdown(process, grace, false).await;
                 }
             }
             .into_actor(self)
@@ -175,8 +184,9 @@ impl ServerActor {
     }
 
     /// Opens the transport, then registers (see [`Self::register`]). Opening never blocks the
-    /// actor: a TCP connect may take up to `request_timeout`.
-    fn connect(&mut self, _: &mut Context<Self>) -> Transition {
+    /// actor: a TCP connect may take up to `request_timeout`. `adopt` is the client id to keep
+    /// on a promoted standby, which already has the default groups.
+    pub(crate) fn connect(&mut self, _: &mut Context<Self>, adopt: Option<i32>) -> Transition {
         self.publish(LifecycleEvent::Connecting, None);
         // A new connection: the node tree seen on the last one is not this server's.
         self.notifications.clear();
@@ -192,7 +202,7 @@ impl ServerActor {
             opened
                 .into_actor(self)
                 .then(move |opened, act, ctx| match opened {
-                    Ok(osc) => act.register(osc),
+                    Ok(osc) => act.register(osc, adopt),
                     Err(e) => {
                         let error = ServerError::Request(RequestError::Transport {
                             protocol: protocol.to_string(),
@@ -206,9 +216,15 @@ impl ServerActor {
     }
 
     /// Registers with `/notify` on the opened transport, partitions ids, creates the default
-    /// groups (owned servers) and waits for the first status reply.
-    fn register(&mut self, osc: OscActor) -> Transition {
+    /// groups (owned servers) and waits for the first status reply. With `adopt` it asks for
+    /// that client id and keeps the ids already handed out (a promoted standby).
+    fn register(&mut self, osc: OscActor, adopt: Option<i32>) -> Transition {
         let local = osc.local_addr().ok();
+        // The id this client had, if it speaks again from the address it was registered by.
+        let known = self
+            .conn
+            .client_id
+            .filter(|_| local.map(|l| l.port()) == Some(self.conn.local_port));
         if let Some(local) = local {
             self.conn.local_port = local.port();
         }
@@ -230,7 +246,7 @@ impl ServerActor {
             let notify = first
                 .execute(Command::Notify {
                     enable: true,
-                    client_id: None,
+                    client_id: adopt,
                 })
                 .await;
             let answer = match &notify {
@@ -243,16 +259,25 @@ impl ServerActor {
             let Login {
                 client_id,
                 max_logins,
-            } = login(answer, options.protocol, options.maximum_logins)
+            } = login(answer, options.protocol, options.maximum_logins, known)
                 .map_err(|r| refused(r, &options))?;
-            allocator
-                .send(Configure {
-                    client_id,
-                    max_logins,
-                    options: options.clone(),
-                })
-                .await??;
-            if owned {
+            if let Some(kept) = adopt.filter(|kept| *kept != client_id) {
+                return Err(RequestError::BadReply {
+                    command: "/notify".into(),
+                    message: format!("asked to keep client id {kept}, given {client_id}"),
+                }
+                .into());
+            }
+            if adopt.is_none() {
+                allocator
+                    .send(Configure {
+                        client_id,
+                        max_logins,
+                        options: options.clone(),
+                    })
+                    .await??;
+            }
+            if owned && adopt.is_none() {
                 // One permanent group per login, so every client finds its default group.
                 link.send_commands([Command::GNew {
                     groups: (1..=max_logins as i32)
@@ -269,6 +294,7 @@ impl ServerActor {
                 .into_actor(self)
                 .then(move |result, act, ctx| match result {
                     Ok((client_id, max_logins)) => {
+                        act.conn.client_id = Some(client_id);
                         act.set(|s| {
                             s.client_id = Some(client_id);
                             s.max_logins = Some(max_logins);
@@ -276,10 +302,13 @@ impl ServerActor {
                         });
                         act.publish(LifecycleEvent::OscConnected, None);
                         act.publish(LifecycleEvent::Connected, None);
-                        if owned {
+                        if owned && adopt.is_none() {
                             act.publish(LifecycleEvent::Booted, None);
                         }
                         act.start_heartbeat(ctx);
+                        if adopt.is_some() {
+                            act.promoted(ctx);
+                        }
                         done(Ok(()))
                     }
                     Err(e) => act.connect_failed(e, ctx),

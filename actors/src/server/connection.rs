@@ -10,12 +10,13 @@ use crate::osc::{Close, OscActor};
 use crate::router::{FailAll, RouterActor};
 
 /// The socket (while one is open), the router that pairs replies with requests, the local port
-/// scsynth knows this client by, when the server was last heard, and the node requests in
-/// flight.
+/// scsynth knows this client by and the client id it had there, when the server was last heard,
+/// and the requests in flight through the server's bounded queues.
 pub(crate) struct Connection {
     pub(crate) osc: Option<Addr<OscActor>>,
     pub(crate) router: Addr<RouterActor>,
     pub(crate) local_port: u16,
+    pub(crate) client_id: Option<i32>,
     pub(crate) heard: Arc<LastHeard>,
     pub(crate) window: Window,
 }
@@ -29,6 +30,7 @@ impl Connection {
             router: router.start(),
             osc: None,
             local_port: 0,
+            client_id: None,
             window: Window::default(),
         }
     }

@@ -180,7 +180,10 @@ impl ServerActor {
         );
         tracing::warn!(parent: &self.span, "{detail}");
         self.set(|s| s.status = Status::Quitting);
-        self.publish(LifecycleEvent::OscPanicked, Some(detail));
+        self.publish(LifecycleEvent::OscPanicked, Some(detail.clone()));
+        if owned && self.promote(detail, ctx) {
+            return;
+        }
         if owned {
             if let Some(process) = &self.process {
                 process.do_send(Kill(Signal::SIGKILL));

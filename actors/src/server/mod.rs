@@ -13,6 +13,7 @@ pub mod quit;
 pub mod replay;
 pub mod request;
 pub mod reset;
+pub mod standby;
 pub mod window;
 
 use std::net::SocketAddr;
@@ -23,8 +24,9 @@ use scserver_core::{LifecycleEvent, Options};
 use tokio::sync::watch;
 
 use crate::allocator::{AllocatorActor, Clear};
+use crate::jack::DummyJack;
 use crate::listeners::Listeners;
-use crate::process::{ProcessActor, Shutdown};
+use crate::process::{ProcessActor, Shutdown, Stopped};
 use connection::Connection;
 pub use events::{lifecycle_callback, LifecycleCallback, LifecycleNotice};
 
@@ -75,6 +77,10 @@ pub struct ServerState {
     pub local_addr: Option<SocketAddr>,
     /// The last `/status.reply` (the heartbeat keeps it fresh while online).
     pub status_info: Option<scserver_core::reply::StatusInfo>,
+    /// The port of a warm standby that is booted and holds the durable state.
+    pub standby_port: Option<u16>,
+    /// That standby's scsynth process id.
+    pub standby_pid: Option<u32>,
     /// The last heartbeat's round trip: from its `/status` to the next `/status.reply`.
     pub heartbeat_round_trip: Option<std::time::Duration>,
     /// How many heartbeat round trips were measured, so a watcher can tell a new one from the
@@ -98,6 +104,11 @@ pub struct ServerActor {
     conn: Connection,
     allocator: Addr<AllocatorActor>,
     process: Option<Addr<ProcessActor>>,
+    /// The dummy JACK server of a process that died, kept for the next boot (a quit stops it).
+    jack: Option<DummyJack>,
+    /// The name of the dummy JACK server scsynth runs on, when this actor started one.
+    jack_name: Option<String>,
+    standby: standby::StandbySlot,
     listeners: Listeners<LifecycleNotice>,
     span: tracing::Span,
     heartbeat: heartbeat::HeartbeatState,
@@ -126,6 +137,8 @@ impl ServerActor {
                 jack_pid: None,
                 local_addr: None,
                 status_info: None,
+                standby_port: None,
+                standby_pid: None,
                 heartbeat_round_trip: None,
                 heartbeat_round_trips: 0,
             })
@@ -133,6 +146,9 @@ impl ServerActor {
             conn: Connection::new(),
             allocator: AllocatorActor::default().start(),
             process: None,
+            jack: None,
+            jack_name: None,
+            standby: Default::default(),
             listeners: Listeners::default(),
             span,
             heartbeat: Default::default(),
@@ -230,25 +246,27 @@ impl ServerActor {
         self.process.take().map(|p| (p, grace))
     }
 
-    /// Forgets an owned process after its last event.
+    /// Forgets an owned process after its last event; a kept JACK server stays in the state.
     fn forget_process(&mut self) {
         if let Some(pid) = self.state.borrow().pid {
             crate::stale::forget(self.options.port, pid);
         }
+        let jack_pid = self.jack.as_ref().and_then(DummyJack::pid);
         self.set(|s| {
             s.pid = None;
-            s.jack_pid = None;
+            s.jack_pid = jack_pid;
             s.owned = false;
         });
     }
 }
 
-/// Shuts a process actor down in stages; returns its exit, if seen.
-async fn shutdown(
-    process: Addr<ProcessActor>,
-    grace: Duration,
-) -> Option<crate::process::ExitInfo> {
-    process.send(Shutdown { grace }).await.ok().flatten()
+/// Shuts a process actor down in stages; answers its exit, if seen, and with `keep_jack` its
+/// dummy JACK server.
+async fn shutdown(process: Addr<ProcessActor>, grace: Duration, keep_jack: bool) -> Stopped {
+    process
+        .send(Shutdown { grace, keep_jack })
+        .await
+        .unwrap_or_default()
 }
 
 impl Actor for ServerActor {

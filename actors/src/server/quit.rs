@@ -4,6 +4,7 @@ use actix::prelude::*;
 use scserver_core::command::Command;
 use scserver_core::LifecycleEvent;
 
+use super::standby::ExitedRole;
 use super::{shutdown, ServerActor, Status};
 use crate::error::ServerError;
 use crate::process::ProcessExited;
@@ -111,7 +112,7 @@ impl ServerActor {
             Status::Offline => {
                 // Also ends the probing of a silent server we do not own: the user gave up on it.
                 self.stop_heartbeat();
-                return done(Ok(()));
+                return self.release_jack();
             }
             Status::Online => {}
             other => {
@@ -144,13 +145,30 @@ impl ServerActor {
                 act.publish(LifecycleEvent::OscDisconnected, None);
                 act.publish(LifecycleEvent::Disconnected, None);
                 let process = act.take_process();
+                let standby = act.take_standby();
+                let (parked, grace) = (act.jack.take(), act.options.quit_timeout);
                 async move {
-                    match process {
-                        Some((process, grace)) => {
-                            shutdown(process, grace).await.map(|e| e.to_string())
+                    let (exit, ()) = futures::join!(
+                        async move {
+                            match process {
+                                Some((process, grace)) => shutdown(process, grace, false)
+                                    .await
+                                    .exit
+                                    .map(|e| e.to_string()),
+                                None => None,
+                            }
+                        },
+                        async move {
+                            if let Some(standby) = standby {
+                                standby.await;
+                            }
                         }
-                        None => None,
+                    );
+                    // The JACK server a process that died before left for its successor.
+                    if let Some(jack) = parked {
+                        jack.stop(grace).await;
                     }
+                    exit
                 }
                 .into_actor(act)
                 .map(move |exit, act, _| {
@@ -168,21 +186,41 @@ impl ServerActor {
 }
 
 impl ServerActor {
+    /// Stops a JACK server kept from a process that died, when no boot is to use it.
+    fn release_jack(&mut self) -> Transition {
+        let Some(jack) = self.jack.take() else {
+            return done(Ok(()));
+        };
+        let grace = self.options.quit_timeout;
+        Box::pin(jack.stop(grace).into_actor(self).map(|_, act, _| {
+            act.set(|s| s.jack_pid = None);
+            Ok(())
+        }))
+    }
+
     /// The end of an unasked-for stop (a dead process, a silent server): Disconnecting, then —
-    /// once a process of ours and a JACK server it started are gone — Disconnected and, for an
-    /// owned server, Quit. A silent server this client does not own is probed until it answers.
+    /// once a process of ours is gone — Disconnected and, for an owned server, Quit. A process
+    /// already dead costs no wait. Its dummy JACK server is kept for the next boot (a supervisor's
+    /// restart); `quit` stops it. A silent server this client does not own is probed until it
+    /// answers.
     pub(crate) fn tear_down(&mut self, ctx: &mut Context<Self>, owned: bool) {
         self.publish(LifecycleEvent::Disconnecting, None);
         self.close_osc();
+        // A cold restart boots a new standby beside the new server.
+        self.drop_standby();
         let process = self.take_process();
         ctx.wait(
             async move {
-                if let Some((process, grace)) = process {
-                    shutdown(process, grace).await;
+                match process {
+                    Some((process, grace)) => shutdown(process, grace, true).await.jack,
+                    None => None,
                 }
             }
             .into_actor(self)
-            .map(move |_, act, ctx| {
+            .map(move |jack, act, ctx| {
+                if jack.is_some() {
+                    act.jack = jack;
+                }
                 act.forget_connection();
                 act.publish(LifecycleEvent::Disconnected, None);
                 if owned {
@@ -199,9 +237,15 @@ impl ServerActor {
 impl Handler<ProcessExited> for ServerActor {
     type Result = ();
 
-    /// The process ended without a quit: ProcessPanicked, OscPanicked, Disconnecting,
-    /// Disconnected, Quit. During a quit the exit is expected and the quit reports it.
+    /// The process ended without a quit: ProcessPanicked, OscPanicked, then the promotion of a
+    /// ready standby (see [`super::standby`]) or Disconnecting, Disconnected, Quit. During a quit
+    /// the exit is expected and the quit reports it. The standby's own death is no event.
     fn handle(&mut self, msg: ProcessExited, ctx: &mut Self::Context) {
+        match self.exited_role(msg.pid) {
+            ExitedRole::Retired => return,
+            ExitedRole::Standby => return self.standby_died(msg.info.to_string()),
+            ExitedRole::Server => {}
+        }
         match self.status() {
             Status::Quitting | Status::Offline => {}
             Status::Booting => {
@@ -210,9 +254,12 @@ impl Handler<ProcessExited> for ServerActor {
             }
             Status::Online => {
                 self.set(|s| s.status = Status::Quitting);
-                self.publish(LifecycleEvent::ProcessPanicked, Some(msg.0.to_string()));
+                let detail = msg.info.to_string();
+                self.publish(LifecycleEvent::ProcessPanicked, Some(detail.clone()));
                 self.publish(LifecycleEvent::OscPanicked, None);
-                self.tear_down(ctx, true);
+                if !self.promote(detail, ctx) {
+                    self.tear_down(ctx, true);
+                }
             }
         }
     }

@@ -22,10 +22,12 @@ pub fn lock(sent: &SharedSentDefs) -> MutexGuard<'_, SentSynthDefs> {
 }
 
 impl ServerActor {
-    /// Looks at an outgoing packet for loads worth replaying and for SynthDef frees.
+    /// Looks at an outgoing packet for loads worth replaying (copied to a standby) and for
+    /// SynthDef frees.
     pub(crate) fn remember(&mut self, bytes: &[u8]) {
         if let Some(packet) = scserver_core::replay::decode_loads(bytes) {
-            self.replay.observe(&packet);
+            let copy = self.replay.observe(&packet);
+            self.replicate(copy);
             self.sent_defs().observe(&packet);
         }
     }

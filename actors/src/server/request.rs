@@ -10,6 +10,7 @@ use std::time::Duration;
 use actix::prelude::*;
 use rosc::OscPacket;
 use scserver_core::command::Command;
+use scserver_core::fifo::Queue;
 use scserver_core::Pattern;
 use tokio::sync::oneshot;
 
@@ -79,11 +80,9 @@ impl Outgoing {
         &self.command
     }
 
-    /// Whether its reply travels through scsynth's node-message FIFO.
-    pub(crate) fn uses_node_fifo(&self) -> bool {
-        self.reply
-            .as_ref()
-            .is_some_and(scserver_core::fifo::carries)
+    /// The bounded server queue it passes through on scsynth or (`supernova`) supernova.
+    pub(crate) fn queue(&self, supernova: bool) -> Option<Queue> {
+        Queue::of(&self.command, self.reply.as_ref(), supernova)
     }
 }
 
@@ -247,9 +246,14 @@ impl Handler<Request> for ServerActor {
             let _ = msg.tx.send(Err(e));
             return;
         }
+        // Checked here, where the server's kind is known (supernova reads less over UDP).
+        if let Err(e) = scserver_core::bundle::fits(&msg.out.bytes, self.options().packet_limit()) {
+            let _ = msg.tx.send(Err(e.into()));
+            return;
+        }
         self.remember(&msg.out.bytes);
-        if msg.out.uses_node_fifo() {
-            return self.windowed(msg.out, msg.tx, ctx);
+        if let Some(queue) = msg.out.queue(self.options().is_supernova()) {
+            return self.windowed(queue, msg.out, msg.tx, ctx);
         }
         if let Some(route) = self.route() {
             route.dispatch(msg.out, msg.tx);

@@ -22,7 +22,9 @@ impl Handler<Reset> for ServerActor {
     type Result = ResponseFuture<Result<(), ServerError>>;
 
     fn handle(&mut self, _: Reset, _: &mut Self::Context) -> Self::Result {
-        // The reset frees every SynthDef on the server; nothing is left to replay.
+        // The reset frees every SynthDef on the server (and on its standby); nothing is left to
+        // replay.
+        self.remember(&Command::DFreeAll.to_bytes());
         self.replay.clear();
         self.sent_defs().forget_all();
         let state = self.state.borrow().clone();

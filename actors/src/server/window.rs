@@ -1,16 +1,18 @@
-//! Flow control for requests whose replies travel through scsynth's node-message FIFO.
+//! Flow control for requests that pass through a server queue which drops what does not fit.
 //!
 //! scsynth sends `/n_info` (the answer to `/n_query`) and the node notifications `/n_go`,
 //! `/n_end`, `/n_off`, `/n_on`, `/n_move` from a 1024-entry FIFO between its audio and
 //! non-realtime threads (`SC_HiddenWorld.h`, `mNodeEnds`); what does not fit is dropped without
 //! a word. A burst of a few thousand `/n_query` in one audio period therefore loses replies.
-//! Requests waiting for one of those replies are kept to [`NODE_WINDOW`] in flight per server;
-//! the rest wait here, in order, and leave as earlier ones are answered (or time out).
-//! A queued request's timeout starts when it is sent.
+//! supernova does the same to `/sync`, buffer commands and SynthDef loads past its 2,048-entry
+//! system queue (see [`Queue`]). Requests through each queue are kept to its
+//! [`window`](Queue::window) in flight per server; the rest wait here, in order, and leave as
+//! earlier ones are answered (or time out). A queued request's timeout starts when it is sent.
 
 use std::collections::VecDeque;
 
 use actix::prelude::*;
+use scserver_core::fifo::Queue;
 use tokio::sync::oneshot;
 
 use super::request::{outcome, Outgoing};
@@ -18,35 +20,33 @@ use super::ServerActor;
 use crate::error::RequestError;
 use crate::router::ReplyResult;
 
-/// Requests in flight whose replies come through the node-message FIFO. Half its size, so
-/// notifications of other activity still fit beside them.
-pub const NODE_WINDOW: usize = scserver_core::fifo::NODE_FIFO / 2;
-
 type Queued = (Outgoing, oneshot::Sender<ReplyResult>);
 
-/// The window's part of the server actor.
+/// The window's part of the server actor: per queue, the requests in flight and those waiting.
 #[derive(Default)]
 pub(crate) struct Window {
-    in_flight: usize,
-    queued: VecDeque<Queued>,
+    in_flight: [usize; Queue::ALL.len()],
+    queued: [VecDeque<Queued>; Queue::ALL.len()],
 }
 
 impl ServerActor {
-    /// Sends the request now if the window has room, else queues it; the receiver yields the
-    /// reply either way.
+    /// Sends the request now if its queue's window has room, else queues it; the receiver yields
+    /// the reply either way.
     pub(crate) fn windowed(
         &mut self,
+        queue: Queue,
         out: Outgoing,
         tx: oneshot::Sender<ReplyResult>,
         ctx: &mut Context<Self>,
     ) {
-        self.conn.window.queued.push_back((out, tx));
-        self.pump(ctx);
+        self.conn.window.queued[queue as usize].push_back((out, tx));
+        self.pump(queue, ctx);
     }
 
-    fn pump(&mut self, ctx: &mut Context<Self>) {
-        while self.conn.window.in_flight < NODE_WINDOW {
-            let Some((out, tx)) = self.conn.window.queued.pop_front() else {
+    fn pump(&mut self, queue: Queue, ctx: &mut Context<Self>) {
+        let q = queue as usize;
+        while self.conn.window.in_flight[q] < queue.window() {
+            let Some((out, tx)) = self.conn.window.queued[q].pop_front() else {
                 return;
             };
             let command = out.address().to_owned();
@@ -54,7 +54,7 @@ impl ServerActor {
                 let _ = tx.send(Err(RequestError::Disconnected { command }));
                 continue;
             };
-            self.conn.window.in_flight += 1;
+            self.conn.window.in_flight[q] += 1;
             // The window frees its slot when the reply (or its failure) is in, then forwards it.
             let (slot, rx) = oneshot::channel();
             route.dispatch(out, slot);
@@ -63,9 +63,9 @@ impl ServerActor {
                     let _ = tx.send(outcome(rx, &command).await);
                 }
                 .into_actor(self)
-                .map(|_, act, ctx| {
-                    act.conn.window.in_flight -= 1;
-                    act.pump(ctx);
+                .map(move |_, act, ctx| {
+                    act.conn.window.in_flight[q] -= 1;
+                    act.pump(queue, ctx);
                 }),
             );
         }
@@ -95,10 +95,11 @@ mod tests {
 
     #[test]
     fn only_node_fifo_replies_are_windowed() {
-        assert!(out("/n_info").uses_node_fifo());
-        assert!(out("/n_go").uses_node_fifo());
-        assert!(!out("/synced").uses_node_fifo());
-        assert!(!out("/g_queryTree.reply").uses_node_fifo());
-        assert!(!out("/status.reply").uses_node_fifo());
+        let node_fifo = |o: Outgoing| o.queue(false) == Some(Queue::NodeFifo);
+        assert!(node_fifo(out("/n_info")));
+        assert!(node_fifo(out("/n_go")));
+        assert!(!node_fifo(out("/synced")));
+        assert!(!node_fifo(out("/g_queryTree.reply")));
+        assert!(!node_fifo(out("/status.reply")));
     }
 }

@@ -1,0 +1,393 @@
+//! The warm standby: a second scsynth of this server on the standby port, with the same options
+//! and on the same JACK server, silent (no node of it runs but the default groups). It gets this
+//! client's durable state as the server does: the default groups, and every SynthDef load, file
+//! buffer read and their frees (see [`ReplayLog::observe`](scserver_core::replay::ReplayLog)).
+//!
+//! When the server's process dies or hangs while a standby is ready, the standby is promoted in
+//! place: the same actor, so every handle keeps working; the same client id (asked for in
+//! `/notify`), so the default group and every id handed out stay valid. Events: ProcessPanicked
+//! (a crash) or OscPanicked (a hang), then Connecting, OscConnected, Connected on the new port;
+//! whoever asked for the standby hears [`StandbyNotice::Promoted`] and boots the next one.
+
+use actix::prelude::*;
+use rosc::{OscMessage, OscPacket};
+use scserver_core::command::{AddAction, Command};
+use scserver_core::stale::STANDBY_SUFFIX;
+use scserver_core::{LifecycleEvent, Options};
+
+use super::boot::take_port;
+use super::notifications::RefreshMirror;
+use super::request::{Link, Route};
+use super::{shutdown, ServerActor, Status};
+use crate::error::{RequestError, ServerError};
+use crate::osc::{Close, OscActor, SendBytes};
+use crate::process::{ProcessActor, Spawn};
+use crate::router::RouterActor;
+
+/// The standby, while there is one.
+struct Standby {
+    process: Addr<ProcessActor>,
+    port: u16,
+    /// Set once the process is up; durable state is copied to it from then on.
+    osc: Option<Addr<OscActor>>,
+    pid: Option<u32>,
+    /// It holds everything the server held when it was booted, and has since.
+    ready: bool,
+}
+
+/// The server actor's standby part.
+#[derive(Default)]
+pub(crate) struct StandbySlot {
+    standby: Option<Standby>,
+    /// Bumped whenever the standby is dropped: a boot still under way for an older one is void.
+    generation: u64,
+    watcher: Option<Recipient<StandbyNotice>>,
+    /// The process a promotion retired: its exit is no news.
+    retired: Option<u32>,
+    /// A promotion under way: the failed server's port, and what happened to it.
+    promotion: Option<(u16, String)>,
+}
+
+/// What a server tells whoever asked for its standby.
+#[derive(Debug, Clone, Message)]
+#[rtype(result = "()")]
+pub enum StandbyNotice {
+    /// The standby took the failed server's place.
+    Promoted {
+        /// The server.
+        server: String,
+        /// The port now serving.
+        port: u16,
+        /// The failed server's port.
+        from: u16,
+        /// What happened to the failed server.
+        detail: String,
+    },
+    /// The standby died; there is none now.
+    Lost {
+        /// The server.
+        server: String,
+        /// The standby's port.
+        port: u16,
+        /// How it ended.
+        detail: String,
+    },
+}
+
+/// Boot a warm standby beside this online, owned server; answers its port once it holds the
+/// server's durable state. `watcher` hears of promotions and of the standby's death.
+#[derive(Message)]
+#[rtype(result = "Result<u16, ServerError>")]
+pub struct BootStandby {
+    /// Hears [`StandbyNotice`]s.
+    pub watcher: Recipient<StandbyNotice>,
+}
+
+type Booting = ResponseActFuture<ServerActor, Result<u16, ServerError>>;
+
+impl Handler<BootStandby> for ServerActor {
+    type Result = Booting;
+
+    fn handle(&mut self, msg: BootStandby, ctx: &mut Self::Context) -> Booting {
+        let (status, owned, max_logins) = {
+            let s = self.state.borrow();
+            (s.status, s.owned, s.max_logins.unwrap_or(1))
+        };
+        let refuse = |error: ServerError| -> Booting { Box::pin(actix::fut::ready(Err(error))) };
+        if status != Status::Online || !owned {
+            return refuse(ServerError::InvalidState {
+                action: "boot a standby for",
+                status: if owned { status.name() } else { "not owned" },
+            });
+        }
+        if self.standby.standby.is_some() {
+            return refuse(ServerError::InvalidState {
+                action: "boot a second standby for",
+                status: "a server with a standby",
+            });
+        }
+        self.standby.watcher = Some(msg.watcher);
+        let options = Options {
+            port: self.options.standby_port(),
+            ..self.options.clone()
+        };
+        let port = options.port;
+        let process = ProcessActor::new(
+            &format!("{} standby", self.name),
+            options.clone(),
+            ctx.address().recipient(),
+            None,
+        )
+        .on_jack_server(self.jack_name.clone())
+        .start();
+        self.standby.standby = Some(Standby {
+            process: process.clone(),
+            port,
+            osc: None,
+            pid: None,
+            ready: false,
+        });
+        let generation = self.standby.generation;
+        let router = RouterActor::default().start();
+        let name = self.name.clone();
+        let (buses, timeout) = (options.control_bus_channel_count, options.request_timeout);
+        let allocator = self.allocator.clone();
+        tracing::info!(parent: &self.span, port, "booting a warm standby");
+        let recipient = router.clone().recipient();
+        let started = async move {
+            take_port(&options).await?;
+            let spawned = process.send(Spawn).await??;
+            let (ip, protocol) = (options.ip_address, options.protocol);
+            let osc = OscActor::open(format!("{name} standby"), options, 0, recipient)
+                .await
+                .map_err(|e| RequestError::Transport {
+                    protocol: protocol.to_string(),
+                    address: format!("{ip}:{port}"),
+                    message: e.to_string(),
+                })?
+                .start();
+            Ok((spawned.pid, osc))
+        };
+        Box::pin(started.into_actor(self).then(move |started, act, _| {
+            let current = act.standby.generation == generation;
+            let (pid, osc) = match started {
+                Ok(up) if current => up,
+                Ok(_) => return act.standby_void(),
+                Err(e) => return act.standby_failed(generation, e),
+            };
+            let link = Link {
+                route: Route {
+                    router,
+                    osc: osc.clone(),
+                    fences: Default::default(),
+                    buses,
+                    timeout,
+                },
+                allocator,
+            };
+            // Sent from here, in the actor, so that nothing the server is sent after
+            // this copy overtakes it on the way to the standby.
+            let groups = Command::GNew {
+                groups: (1..=max_logins as i32)
+                    .map(|id| (id, AddAction::AddToTail, 0))
+                    .collect(),
+            };
+            osc.do_send(SendBytes(groups.to_bytes()));
+            for m in act.replay.messages() {
+                send_message(&osc, m);
+            }
+            let standby = act.standby.standby.as_mut().expect("current standby");
+            standby.osc = Some(osc);
+            standby.pid = Some(pid);
+            act.record_process(port, pid, true);
+            Box::pin(async move { link.sync().await }.into_actor(act).then(
+                move |synced, act, _| match synced {
+                    Ok(()) if act.standby.generation == generation => {
+                        if let Some(s) = act.standby.standby.as_mut() {
+                            s.ready = true;
+                        }
+                        act.set(|s| {
+                            s.standby_port = Some(port);
+                            s.standby_pid = Some(pid);
+                        });
+                        tracing::info!(parent: &act.span, port, pid, "warm standby ready");
+                        Box::pin(actix::fut::ready(Ok(port))) as Booting
+                    }
+                    Ok(()) => act.standby_void(),
+                    Err(e) => act.standby_failed(generation, e),
+                },
+            )) as Booting
+        }))
+    }
+}
+
+fn send_message(osc: &Addr<OscActor>, message: OscMessage) {
+    match rosc::encoder::encode(&OscPacket::Message(message)) {
+        Ok(bytes) => osc.do_send(SendBytes(bytes)),
+        Err(e) => tracing::warn!(error = %e, "cannot encode a message for the standby"),
+    }
+}
+
+impl ServerActor {
+    /// Records a scsynth of this server in its pid file, as the serving one or the standby (what
+    /// `scserver status` reads to tell them apart).
+    pub(crate) fn record_process(&self, port: u16, pid: u32, standby: bool) {
+        let name = match standby {
+            true => format!("{}{STANDBY_SUFFIX}", self.name),
+            false => self.name.clone(),
+        };
+        if let (Some(owner), Ok(exe)) = (
+            crate::stale::owner(std::process::id(), &name),
+            crate::process::find_executable(&self.options),
+        ) {
+            crate::stale::record(port, pid, &exe, owner);
+        }
+    }
+
+    /// Copies what a packet sent to the server changed of its durable state to the standby.
+    pub(crate) fn replicate(&self, copy: Vec<OscMessage>) {
+        if let Some(osc) = self.standby.standby.as_ref().and_then(|s| s.osc.as_ref()) {
+            copy.into_iter().for_each(|m| send_message(osc, m));
+        }
+    }
+
+    /// A standby boot that was overtaken by a quit, a crash or a promotion.
+    fn standby_void(&mut self) -> Booting {
+        Box::pin(actix::fut::ready(Err(ServerError::InvalidState {
+            action: "finish booting a standby for",
+            status: "a server that stopped or changed meanwhile",
+        })))
+    }
+
+    fn standby_failed(&mut self, generation: u64, error: ServerError) -> Booting {
+        tracing::warn!(parent: &self.span, %error, "the standby did not boot");
+        if self.standby.generation == generation {
+            self.drop_standby();
+        }
+        Box::pin(actix::fut::ready(Err(error)))
+    }
+
+    /// Stops the standby, if there is one (a cold restart, its own death), in the background.
+    pub(crate) fn drop_standby(&mut self) {
+        if let Some(stop) = self.take_standby() {
+            actix::spawn(stop);
+        }
+    }
+
+    /// Takes the standby away; the future answers once its process is gone.
+    pub(crate) fn take_standby(&mut self) -> Option<impl std::future::Future<Output = ()>> {
+        self.standby.generation += 1;
+        let standby = self.standby.standby.take()?;
+        if let Some(osc) = standby.osc {
+            osc.do_send(Close);
+        }
+        if let Some(pid) = standby.pid {
+            crate::stale::forget(standby.port, pid);
+        }
+        self.set(|s| {
+            s.standby_port = None;
+            s.standby_pid = None;
+        });
+        let grace = self.options.quit_timeout;
+        Some(async move {
+            // It holds nothing that needs a clean exit.
+            standby
+                .process
+                .do_send(crate::process::Kill(crate::process::Signal::SIGKILL));
+            shutdown(standby.process, grace, false).await;
+        })
+    }
+
+    /// Which process an exit is about: the server's, its standby's, or one a promotion retired.
+    pub(crate) fn exited_role(&self, pid: Option<u32>) -> ExitedRole {
+        let standby = self.standby.standby.as_ref().and_then(|s| s.pid);
+        match pid {
+            Some(pid) if Some(pid) == standby => ExitedRole::Standby,
+            Some(pid) if Some(pid) == self.standby.retired => ExitedRole::Retired,
+            _ => ExitedRole::Server,
+        }
+    }
+
+    /// The standby died: drop it and say so.
+    pub(crate) fn standby_died(&mut self, detail: String) {
+        let port = self.standby.standby.as_ref().map(|s| s.port).unwrap_or(0);
+        tracing::warn!(parent: &self.span, port, %detail, "the standby died");
+        self.drop_standby();
+        if let Some(watcher) = &self.standby.watcher {
+            watcher.do_send(StandbyNotice::Lost {
+                server: self.name.clone(),
+                port,
+                detail,
+            });
+        }
+    }
+
+    /// Puts a ready standby in place of the server's dead or hung process; false when there is
+    /// none (the caller then tears the server down). The caller has published why.
+    pub(crate) fn promote(&mut self, detail: String, ctx: &mut Context<Self>) -> bool {
+        if !self.standby.standby.as_ref().is_some_and(|s| s.ready) {
+            return false;
+        }
+        let standby = self.standby.standby.take().expect("a ready standby");
+        let Some(client_id) = self.state.borrow().client_id else {
+            self.standby.standby = Some(standby);
+            return false;
+        };
+        self.standby.generation += 1;
+        self.stop_heartbeat();
+        self.close_osc();
+        if let Some(osc) = standby.osc {
+            osc.do_send(Close);
+        }
+        let from = self.options.port;
+        let retired = self.state.borrow().pid;
+        self.standby.retired = retired;
+        if let Some((process, grace)) = self.take_process() {
+            process.do_send(crate::process::Kill(crate::process::Signal::SIGKILL));
+            ctx.spawn(
+                async move { shutdown(process, grace, true).await.jack }
+                    .into_actor(self)
+                    .map(move |jack, act, _| {
+                        if let Some(pid) = retired {
+                            crate::stale::forget(from, pid);
+                        }
+                        // The JACK server the failed process started stays: the promoted one
+                        // and the next standby run on it.
+                        if act.jack.is_none() {
+                            act.jack = jack;
+                        }
+                    }),
+            );
+        }
+        self.options = self.options.swapped_ports();
+        self.process = Some(standby.process);
+        let options = self.options.clone();
+        self.set(|s| {
+            s.status = Status::Booting;
+            s.options = options;
+            s.pid = standby.pid;
+            s.standby_port = None;
+            s.standby_pid = None;
+        });
+        self.span = tracing::info_span!("server", server = %self.name, port = self.options.port);
+        tracing::warn!(parent: &self.span, from, %detail, "promoting the standby");
+        self.standby.promotion = Some((from, detail));
+        let connecting = self.connect(ctx, Some(client_id));
+        ctx.wait(connecting.map(|result, act, _| {
+            if let Err(error) = result {
+                // The standby failed too: what is left is a cold restart.
+                tracing::error!(parent: &act.span, %error, "the promoted standby did not answer");
+                act.standby.promotion = None;
+                act.publish(LifecycleEvent::Quit, Some(error.to_string()));
+                act.forget_process();
+            }
+        }));
+        true
+    }
+
+    /// The promoted standby answers: look at its tree, and tell the watcher.
+    pub(crate) fn promoted(&mut self, ctx: &mut Context<Self>) {
+        let Some((from, detail)) = self.standby.promotion.take() else {
+            return;
+        };
+        ctx.address().do_send(RefreshMirror { group: 0 });
+        if let Some(pid) = self.state.borrow().pid {
+            self.record_process(self.options.port, pid, false);
+        }
+        if let Some(watcher) = &self.standby.watcher {
+            watcher.do_send(StandbyNotice::Promoted {
+                server: self.name.clone(),
+                port: self.options.port,
+                from,
+                detail,
+            });
+        }
+    }
+}
+
+/// See [`ServerActor::exited_role`].
+pub(crate) enum ExitedRole {
+    Server,
+    Standby,
+    Retired,
+}
