@@ -91,10 +91,10 @@ impl AsyncServer {
         // The actor is built and started on its runtime (its sub-actors start with it).
         let make = move || {
             let actor = ServerActor::new(&owned_name, options);
-            let (state, mirror) = (actor.watch(), actor.mirror());
-            (actor.start(), state, mirror)
+            let (state, shared) = (actor.watch(), (actor.mirror(), actor.sent_synthdefs()));
+            (actor.start(), state, shared)
         };
-        let ((addr, state, mirror), runtime) = runtime::start(name, make, dedicated);
+        let ((addr, state, (mirror, sent)), runtime) = runtime::start(name, make, dedicated);
         let server = AsyncServer {
             inner: Arc::new(Inner {
                 name: name.to_owned(),
@@ -102,7 +102,7 @@ impl AsyncServer {
                 state,
                 latency: Mutex::new(latency),
                 next_id: AtomicU64::new(1),
-                session: crate::session::Session::new(mirror),
+                session: crate::session::Session::new(mirror, sent),
                 recordings: Default::default(),
                 volume: Default::default(),
                 runtime,

@@ -18,7 +18,7 @@ use scserver_core::ids::NodeId;
 use scserver_core::position::Position;
 use scserver_core::validate;
 
-use crate::objects::{Bus, Face, Group, Synth};
+use crate::objects::{Bus, Face, Group, Synth, SynthDefRef};
 use crate::{AsyncServer, Server};
 
 /// An open request context on a face `S` ([`AsyncServer`]: the calls that allocate ids are
@@ -57,6 +57,11 @@ impl<S: Face> RequestContext<S> {
                 moment: Mutex::new(Some(moment)),
             }),
         }
+    }
+
+    /// The server the context sends to.
+    pub(crate) fn server(&self) -> &AsyncServer {
+        &self.pending.server
     }
 
     /// The same context seen through the async face (shares what it collected).
@@ -161,17 +166,39 @@ impl RequestContext<AsyncServer> {
         Ok(group)
     }
 
-    /// `/s_new`: a synth, created when the context is sent. A control a known SynthDef lacks is
-    /// refused ([`RequestError::UnknownControl`]).
-    pub async fn add_synth(
+    /// `/s_new`: a synth, created when the context is sent; a SynthDef value goes along while
+    /// the server may lack it (see [`crate::SynthDefRef`]). A synth whose definition goes along
+    /// starts once the definition is loaded, after the context's other commands have run: send
+    /// the SynthDef first (`add_synthdefs`) when later commands of the context address the
+    /// synth. A control a known SynthDef lacks is refused ([`RequestError::UnknownControl`]).
+    pub async fn add_synth<'a>(
         &self,
-        synthdef: &str,
+        synthdef: impl Into<SynthDefRef<'a>>,
         controls: Controls,
         position: Position,
     ) -> Result<Synth, ServerError> {
-        let (command, synth) = self.face.s_new(synthdef, &controls, position).await?;
+        // Nothing confirms a deferred load: the definition stays pending, so later synths of it
+        // carry it too until an awaited one is answered.
+        let (command, synth, _) = self
+            .face
+            .synth_command(synthdef.into(), &controls, position)
+            .await?;
         self.push(command)?;
         Ok(synth)
+    }
+}
+
+impl RequestContext<Server> {
+    /// `/s_new`: a synth, created when the context is sent (see the async form).
+    pub fn add_synth<'a>(
+        &self,
+        synthdef: impl Into<SynthDefRef<'a>>,
+        controls: Controls,
+        position: Position,
+    ) -> Result<Synth<Server>, ServerError> {
+        let context = self.to_async();
+        let synth = futures::executor::block_on(context.add_synth(synthdef, controls, position));
+        synth.map(|synth| synth.on(&self.face))
     }
 }
 
@@ -180,9 +207,6 @@ crate::blocking::forward! { RequestContext<Server> => to_async;
     fn add_group(position: Position) -> Result<Group<Server>, ServerError> => on;
     /// `/p_new`: a parallel group, created when the context is sent.
     fn add_parallel_group(position: Position) -> Result<Group<Server>, ServerError> => on;
-    /// `/s_new`: a synth, created when the context is sent.
-    fn add_synth(synthdef: &str, controls: Controls, position: Position)
-        -> Result<Synth<Server>, ServerError> => on;
 }
 
 impl crate::blocking::Blocking for RequestContext<Server> {
@@ -193,6 +217,11 @@ impl crate::blocking::Blocking for RequestContext<Server> {
 }
 
 impl AsyncServer {
+    /// `/clearSched`: drops every timed bundle scsynth holds for later.
+    pub async fn clear_schedule(&self) -> Result<(), ServerError> {
+        self.execute(Command::ClearSched).await.map(drop)
+    }
+
     /// Opens an untimed request context: calls made on it collect until it closes.
     pub fn bundle(&self) -> RequestContext {
         RequestContext::open(self, Moment::new())
@@ -204,6 +233,11 @@ impl AsyncServer {
         validate::unix_time("at", "seconds", seconds)?;
         Ok(RequestContext::open(self, Moment::at(seconds)))
     }
+}
+
+crate::blocking::forward! { Server => as_async;
+    /// `/clearSched`: drops every timed bundle (see [`AsyncServer::clear_schedule`]).
+    fn clear_schedule() -> Result<(), ServerError>;
 }
 
 impl Server {

@@ -22,6 +22,7 @@ mod blocking;
 mod callbacks;
 pub mod config;
 mod context;
+mod deferred;
 mod failures;
 mod meters;
 pub mod objects;
@@ -44,7 +45,7 @@ pub use callbacks::{Delivery, Subscription};
 pub use config::{Config, ConfigError, HttpConfig, ServerConfig};
 pub use context::RequestContext;
 pub use meters::{Level, MeterReading, MeterSource, Meters};
-pub use objects::{Buffer, BufferSource, Bus, BusGroup, Group, Synth};
+pub use objects::{Buffer, BufferGroup, BufferSource, Bus, BusGroup, Group, Synth, SynthDefRef};
 pub use record::{EndReason, RecordError, RecordOptions, Recording, RecordingEnded};
 pub use scserver_actors::allocator::IdKind;
 pub use scserver_actors::error::{BootError, RequestError, ServerError};
@@ -65,6 +66,12 @@ pub use scserver_core::controls;
 pub use scserver_core::controls::{ControlInput, Controls, UnknownControl};
 pub use scserver_core::ids::{BufferId, BusId, GroupId, NodeId, Rate, SynthId};
 pub use scserver_core::nrt::RenderSettings;
+/// The commands beyond one row of [`Command`], built and checked once: their argument types.
+pub use scserver_core::ops;
+pub use scserver_core::ops::buffer::{
+    BufferCopy, FileAfter, FileRead, FileWrite, GenFlag, GenFlags, Layout, Waveform,
+};
+pub use scserver_core::ops::completion::{Completion, OnCompletion, Then};
 pub use scserver_core::options::{RestartPolicy, SafetyClip};
 pub use scserver_core::position::Position;
 pub use scserver_core::reply::{BufferInfo, ControlValue, NodeInfo, StatusInfo, VersionInfo};

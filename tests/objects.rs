@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 use scserver::osc::{OscMessage, OscPacket, OscType};
 use scserver::{controls, GroupId, NodeId, Position};
 use scserver::{
-    AddAction, BufferSource, ControlValue, Rate, RequestError, Server, ServerError, SynthDef,
+    AddAction, BufferSource, ControlValue, FileWrite, HeaderFormat, Rate, RequestError,
+    SampleFormat, Server, ServerError, SynthDef,
 };
 
 use common::{ServerKind, SYNTHDEFS};
@@ -112,7 +113,7 @@ fn a_synth_of_a_synthdef_sent_with_it(kind: ServerKind) {
     let bytes = std::fs::read(format!("{SYNTHDEFS}/ref_pan_stereo.scsyndef")).unwrap();
     let def = SynthDef::decode(&bytes).expect("decode reference");
     let synth = server
-        .add_synth_of(&def, controls! {}, Position::default())
+        .add_synth(&def, controls! {}, Position::default())
         .unwrap();
     server.sync().unwrap();
     let info = synth.query().unwrap();
@@ -136,7 +137,8 @@ fn buffers_written_and_read_back_from_a_file(kind: ServerKind) {
     let dir = std::env::temp_dir().join(format!("scserver-objects-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("b.wav").display().to_string();
-    buffer.write(&path, "wav", "float").unwrap();
+    let wav_floats = FileWrite::new(&path).format(HeaderFormat::Wav, SampleFormat::Float);
+    buffer.write(wav_floats).unwrap();
     let read = server
         .add_buffer(BufferSource::File {
             path: path.clone(),
@@ -180,7 +182,8 @@ fn concurrent_failing_reads_each_get_their_own_fail(kind: ServerKind) {
     let dir = std::env::temp_dir().join(format!("scserver-reads-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let good = dir.join("good.wav").display().to_string();
-    source.write(&good, "wav", "float").unwrap();
+    let wav_floats = FileWrite::new(&good).format(HeaderFormat::Wav, SampleFormat::Float);
+    source.write(wav_floats).unwrap();
     // Reads in flight together, on distinct buffers, every other one of a missing file: a /fail
     // must fail the request for the buffer it names, not the oldest /b_allocRead waiting (which
     // may be one that succeeds).

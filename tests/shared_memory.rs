@@ -42,7 +42,7 @@ fn server_with_sine(kind: ServerKind) -> (Server, scserver::Bus<Server>) {
     let server = boot(kind.options());
     let bus = server.add_bus(Rate::Audio).unwrap();
     server
-        .add_synth_of(&sine(), controls! { out: bus.index() }, Position::default())
+        .add_synth(&sine(), controls! { out: bus.index() }, Position::default())
         .unwrap();
     (server, bus)
 }

@@ -415,6 +415,39 @@ fn a_users_own_quit_restarts_only_under_always(kind: ServerKind) {
     block_on(supervisor.shutdown());
 }
 
+fn a_synthdef_sent_on_first_use_is_restored_after_a_restart(kind: ServerKind) {
+    let (supervisor, events) = supervisor();
+    let server = block_on(supervisor.add("first_use", supervised_options(kind))).expect("boot");
+    let received = Arc::new(Mutex::new(0));
+    let count = received.clone();
+    let _callback = server.register_osc_callback(Pattern::new("/done").arg("/d_recv"), move |_| {
+        *count.lock().unwrap() += 1
+    });
+    let def = {
+        use scserver::synthdef::ugens::{Out, SinOsc};
+        let b = scserver::synthdef::SynthDefBuilder::new("first_use_sine");
+        Out::ar(&b).source(SinOsc::ar(&b).finish() * 0.01).finish();
+        b.build().expect("a valid graph")
+    };
+    let sent = || {
+        // The /done may reach the callback after the awaited call returned: a sync orders them.
+        block_on(server.sync()).unwrap();
+        *received.lock().unwrap()
+    };
+    block_on(server.add_synth(&def, scserver::controls! {}, scserver::Position::default()))
+        .expect("first use");
+    assert_eq!(sent(), 1);
+    sigkill(server.pid().unwrap());
+    events.wait("first_use", "restarted", Duration::from_secs(15));
+    assert_eq!(sent(), 2, "the restart sent it again");
+    let synth =
+        block_on(server.add_synth(&def, scserver::controls! {}, scserver::Position::default()))
+            .expect("a synth of it after the restart");
+    assert_eq!(sent(), 2, "known to be there: not sent a third time");
+    query_node(&server, synth.id().get()).expect("it runs");
+    block_on(supervisor.shutdown());
+}
+
 on_both_servers!(
     a_killed_server_is_restarted_with_its_group_synthdefs_and_hook,
     a_stopped_server_is_a_hang_detected_within_the_bound_and_restarted,
@@ -422,5 +455,6 @@ on_both_servers!(
     reboot_reset_and_stop_by_name,
     buffers_read_from_files_are_read_again_after_a_restart,
     a_users_own_quit_restarts_only_under_always,
+    a_synthdef_sent_on_first_use_is_restored_after_a_restart,
     a_silent_server_we_do_not_own_is_reconnected_from_the_same_port,
 );

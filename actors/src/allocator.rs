@@ -60,6 +60,23 @@ impl Handler<Clear> for AllocatorActor {
     }
 }
 
+/// Mark node ids in use without handing them out (groups a reset made again with their ids).
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub struct Reserve(pub Vec<i32>);
+
+impl Handler<Reserve> for AllocatorActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: Reserve, _: &mut Self::Context) {
+        if let Some(state) = self.state.as_mut() {
+            for id in msg.0 {
+                state.nodes.reserve(id);
+            }
+        }
+    }
+}
+
 /// What kind of id to allocate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]

@@ -141,6 +141,18 @@ impl Mirror {
         self.nodes.get(&node_id)?.parent
     }
 
+    /// The node's groups, from its parent up to the root (empty for the root and unknown nodes).
+    pub fn parentage(&self, node_id: i32) -> Vec<i32> {
+        let mut chain = Vec::new();
+        let mut current = self.parent(node_id);
+        // Parent chains are acyclic by construction; the bound is a second line of defence.
+        while let Some(group) = current.filter(|_| chain.len() <= self.nodes.len()) {
+            chain.push(group);
+            current = self.parent(group);
+        }
+        chain
+    }
+
     /// A group's children in execution order (nothing for synths and unknown ids).
     pub fn children(&self, node_id: i32) -> Children<'_> {
         Children {
@@ -447,6 +459,18 @@ mod tests {
         assert_consistent(&m);
         assert_eq!(m.is_group(1), Some(true));
         assert_eq!(m.is_group(13), Some(false));
+    }
+
+    #[test]
+    fn parentage_climbs_to_the_root() {
+        let mut m = Mirror::new();
+        m.apply(&n(NodeEvent::Go, 1, 0, -1, -1, true));
+        m.apply(&n(NodeEvent::Go, 1000, 1, -1, -1, true));
+        m.apply(&n(NodeEvent::Go, 1001, 1000, -1, -1, false));
+        assert_eq!(m.parentage(1001), [1000, 1, 0]);
+        assert_eq!(m.parentage(1), [0]);
+        assert!(m.parentage(0).is_empty());
+        assert!(m.parentage(77).is_empty());
     }
 
     #[test]

@@ -25,6 +25,17 @@ pub fn may_matter(bytes: &[u8]) -> bool {
     bytes.starts_with(b"/d_") || bytes.starts_with(b"/b_") || bytes.starts_with(b"#bundle")
 }
 
+/// The packet in encoded bytes sent to the server, when it may load or free something (see
+/// [`may_matter`]); `None` for everything else and for bytes that do not decode.
+pub fn decode_loads(bytes: &[u8]) -> Option<OscPacket> {
+    if !may_matter(bytes) {
+        return None;
+    }
+    rosc::decoder::decode_udp(bytes)
+        .ok()
+        .map(|(_, packet)| packet)
+}
+
 /// The name of the first SynthDef in SCgf bytes.
 pub fn first_synthdef_name(scgf: &[u8]) -> Option<String> {
     // "SCgf", int32 version, int16 count, then a pstring name.
@@ -69,13 +80,9 @@ impl ReplayLog {
     /// Decodes and observes encoded bytes, skipping what cannot matter; answers as
     /// [`Self::observe`].
     pub fn observe_bytes(&mut self, bytes: &[u8]) -> Vec<OscMessage> {
-        if !may_matter(bytes) {
-            return Vec::new();
-        }
-        match rosc::decoder::decode_udp(bytes) {
-            Ok((_, packet)) => self.observe(&packet),
-            Err(_) => Vec::new(),
-        }
+        decode_loads(bytes)
+            .map(|packet| self.observe(&packet))
+            .unwrap_or_default()
     }
 
     fn stamp(&mut self) -> u64 {

@@ -10,7 +10,7 @@
 
 use std::fmt;
 
-use crate::command::{Command, Control, Value};
+use crate::command::{AddAction, Command, Control, Value};
 use crate::options::Options;
 
 /// An argument the client refuses to send, because scsynth would ignore or mishandle it.
@@ -28,7 +28,7 @@ pub struct InvalidArgument {
 }
 
 impl InvalidArgument {
-    fn new(
+    pub(crate) fn new(
         command: &str,
         argument: &'static str,
         value: impl fmt::Display,
@@ -281,7 +281,26 @@ impl Check<'_> {
                     self.count(*count)
                 })
             }
-            Command::BGen { buffer_id, .. } => self.buffer(*buffer_id),
+            Command::BGen {
+                buffer_id,
+                command,
+                args,
+            } => {
+                self.buffer(*buffer_id)?;
+                if command == "copy" {
+                    self.copy(args)?;
+                }
+                Ok(())
+            }
+            Command::NOrder { add_action, .. } if *add_action == AddAction::Replace => {
+                Err(InvalidArgument::new(
+                    self.command,
+                    "add_action",
+                    format!("{add_action:?}"),
+                    "AddToHead, AddToTail, AddBefore or AddAfter (scsynth cannot replace \
+                     several nodes)",
+                ))
+            }
             Command::BQuery { buffer_ids } => buffer_ids.iter().try_for_each(|b| self.buffer(*b)),
             Command::BGet { buffer_id, indices } => {
                 self.buffer(*buffer_id)?;
@@ -362,6 +381,28 @@ impl Check<'_> {
                     self.limits.buffers
                 ),
             ))
+        }
+    }
+
+    /// `/b_gen … copy target_frame source source_frame frames`: a source buffer past the count
+    /// aliases buffer 0 as any buffer number does.
+    fn copy(&self, args: &[Value]) -> Result<(), InvalidArgument> {
+        let int = |i: usize| match args.get(i) {
+            Some(Value::Int(v)) => Some(*v),
+            _ => None,
+        };
+        if let Some(frame) = int(0) {
+            at_least(self.command, "target_frame", frame, 0)?;
+        }
+        if let Some(source) = int(1) {
+            self.buffer(source)?;
+        }
+        if let Some(frame) = int(2) {
+            at_least(self.command, "source_frame", frame, 0)?;
+        }
+        match int(3) {
+            Some(frames) => self.frames_or_all(frames, -1),
+            None => Ok(()),
         }
     }
 
@@ -517,7 +558,6 @@ fn completions(completion: &[Command], limits: &Limits) -> Result<(), InvalidArg
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::command::AddAction;
 
     fn check(c: Command) -> Result<(), InvalidArgument> {
         command(&c, &Limits::default())
@@ -813,6 +853,34 @@ mod tests {
         };
         let error = refused(c, "frames");
         assert_eq!(error.command, "/b_alloc");
+    }
+
+    #[test]
+    fn copies_read_a_buffer_the_server_has() {
+        let copy = |source, frames| Command::BGen {
+            buffer_id: 1,
+            command: "copy".into(),
+            args: vec![
+                Value::Int(0),
+                Value::Int(source),
+                Value::Int(0),
+                Value::Int(frames),
+            ],
+        };
+        assert_eq!(check(copy(2, -1)), Ok(()));
+        refused(copy(1 << 20, -1), "buffer_id");
+        refused(copy(2, -4), "frames");
+    }
+
+    #[test]
+    fn n_order_cannot_replace() {
+        let order = |add_action| Command::NOrder {
+            add_action,
+            target: 1,
+            node_ids: vec![1000, 1001],
+        };
+        assert_eq!(check(order(AddAction::AddAfter)), Ok(()));
+        refused(order(AddAction::Replace), "add_action");
     }
 
     #[test]

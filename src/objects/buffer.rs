@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use scserver_actors::ServerError;
 use scserver_core::command::Command;
 use scserver_core::ids::BufferId;
+use scserver_core::ops::completion::{OnCompletion, Then};
 use scserver_core::reply::BufferInfo;
 
 use super::Face;
@@ -58,8 +59,13 @@ impl<S: Face> Buffer<S> {
         Buffer::existing(server, self.id)
     }
 
-    fn to_async(&self) -> Buffer<AsyncServer> {
+    pub(crate) fn to_async(&self) -> Buffer<AsyncServer> {
         self.on(self.server.async_server())
+    }
+
+    /// The face it was made from.
+    pub(crate) fn face(&self) -> &S {
+        &self.server
     }
 }
 
@@ -135,22 +141,6 @@ impl Buffer<AsyncServer> {
     pub async fn query(&self) -> Result<BufferInfo, ServerError> {
         self.server.query_buffer(self.id).await
     }
-
-    /// `/b_write`: writes the buffer to a sound file on the server's machine (`header` e.g.
-    /// `wav`, `sample` e.g. `float`; all frames).
-    pub async fn write(&self, path: &str, header: &str, sample: &str) -> Result<(), ServerError> {
-        let command = Command::BWrite {
-            buffer_id: self.id.get(),
-            path: path.to_owned(),
-            header_format: header.to_owned(),
-            sample_format: sample.to_owned(),
-            frames: -1,
-            start_frame: 0,
-            leave_open: false,
-            completion: vec![],
-        };
-        self.run(command).await
-    }
 }
 
 crate::blocking::forward! { Buffer<Server> => to_async;
@@ -170,8 +160,6 @@ crate::blocking::forward! { Buffer<Server> => to_async;
     fn get_range(index: i32, count: i32) -> Result<Vec<f32>, ServerError>;
     /// `/b_query`.
     fn query() -> Result<BufferInfo, ServerError>;
-    /// `/b_write`.
-    fn write(path: &str, header: &str, sample: &str) -> Result<(), ServerError>;
 }
 
 /// Where a new buffer's contents come from.
@@ -199,13 +187,15 @@ pub enum BufferSource {
     },
 }
 
-impl AsyncServer {
-    /// A new buffer: `/b_alloc` or a file read, once its `/done` came (a file scsynth cannot
-    /// read is a [`crate::RequestError::Failed`]).
-    pub async fn add_buffer(&self, source: BufferSource) -> Result<Buffer, ServerError> {
-        let buffer_id = self.allocate(IdKind::Buffer, 1).await?;
-        let completion = vec![];
-        let command = match source {
+/// `.on_completion(…)`: a command scsynth runs once the buffer is allocated or read, or a
+/// closure making one from the new buffer's number (e.g. a `/b_gen` of it).
+impl OnCompletion for BufferSource {}
+
+impl BufferSource {
+    /// The command that makes `buffer` from this source.
+    fn to_command(&self, buffer: BufferId) -> Command {
+        let (buffer_id, completion) = (buffer.get(), vec![]);
+        match self.clone() {
             BufferSource::Empty { channels, frames } => Command::BAlloc {
                 buffer_id,
                 frames,
@@ -237,16 +227,34 @@ impl AsyncServer {
                 channels,
                 completion,
             },
+        }
+    }
+}
+
+impl AsyncServer {
+    /// A new buffer: `/b_alloc` or a file read, once its `/done` came (a file scsynth cannot
+    /// read is a [`crate::RequestError::Failed`]). Completion messages the source carries
+    /// (`source.on_completion(…)`) run before that `/done`.
+    pub async fn add_buffer(
+        &self,
+        source: impl Into<Then<BufferSource>>,
+    ) -> Result<Buffer, ServerError> {
+        let source = source.into();
+        let buffer = BufferId::new(self.allocate(IdKind::Buffer, 1).await?);
+        let command = source.request.to_command(buffer);
+        let sent = match source.attach(command, Some(buffer)) {
+            Ok(command) => self.execute(command).await.map(drop),
+            Err(e) => Err(e.into()),
         };
-        if let Err(e) = self.execute(command).await {
-            self.free(IdKind::Buffer, buffer_id);
+        if let Err(e) = sent {
+            self.free(IdKind::Buffer, buffer.get());
             return Err(e);
         }
-        Ok(Buffer::existing(self, BufferId::new(buffer_id)))
+        Ok(Buffer::existing(self, buffer))
     }
 }
 
 crate::blocking::forward! { Server => as_async;
     /// A new buffer (see [`AsyncServer::add_buffer`]).
-    fn add_buffer(source: BufferSource) -> Result<Buffer<Server>, ServerError> => on;
+    fn add_buffer(source: impl Into<Then<BufferSource>>) -> Result<Buffer<Server>, ServerError> => on;
 }

@@ -31,7 +31,7 @@ fn kind(rate: Rate) -> IdKind {
 /// # Out::ar(&b).source(SinOsc::ar(&b).frequency(freq).finish() * 0.05).finish();
 /// # let def = b.build()?;
 /// // As a control, the bus maps the control to it: the synth follows the bus.
-/// let synth = server.add_synth_of(&def, controls! { freq: &bus }, Position::default())?;
+/// let synth = server.add_synth(&def, controls! { freq: &bus }, Position::default())?;
 /// bus.set(220.0)?;
 /// // Its number as a plain value is `index()`.
 /// assert_eq!(bus.index(), bus.id().index);
@@ -245,6 +245,35 @@ impl<S: Face> BusGroup<S> {
     }
 }
 
+impl<S: Face> BusGroup<S> {
+    /// `/c_setn` of `values` from `offset` buses into the group (control buses only).
+    pub(crate) fn set_range_command(
+        &self,
+        offset: i32,
+        values: Vec<f32>,
+    ) -> Result<Command, ServerError> {
+        control_only(self.first, "/c_setn")?;
+        let (first, len) = (self.first.index, self.count);
+        Ok(scserver_core::ops::bus::set_range(
+            first, len, offset, values,
+        )?)
+    }
+
+    /// `/c_fill` of `count` buses from `offset` into the group (control buses only).
+    pub(crate) fn fill_range_command(
+        &self,
+        offset: i32,
+        count: i32,
+        value: f32,
+    ) -> Result<Command, ServerError> {
+        control_only(self.first, "/c_fill")?;
+        let (first, len) = (self.first.index, self.count);
+        Ok(scserver_core::ops::bus::fill(
+            first, len, offset, count, value,
+        )?)
+    }
+}
+
 impl BusGroup<AsyncServer> {
     /// `/c_getn`: every value (control buses only).
     pub async fn get(&self) -> Result<Vec<f32>, ServerError> {
@@ -269,6 +298,20 @@ impl BusGroup<AsyncServer> {
         self.server.execute(command).await.map(drop)
     }
 
+    /// `/c_setn`: sets `values.len()` buses from the one `offset` buses in (control buses
+    /// only; a range past the group is an [`crate::InvalidArgument`]).
+    pub async fn set_range(&self, offset: i32, values: Vec<f32>) -> Result<(), ServerError> {
+        let command = self.set_range_command(offset, values)?;
+        self.server.execute(command).await.map(drop)
+    }
+
+    /// `/c_fill`: sets `count` buses from the one `offset` buses in to `value` (control buses
+    /// only).
+    pub async fn fill_range(&self, offset: i32, count: i32, value: f32) -> Result<(), ServerError> {
+        let command = self.fill_range_command(offset, count, value)?;
+        self.server.execute(command).await.map(drop)
+    }
+
     /// Gives the indices back to the allocator.
     pub fn free(&self) {
         self.server.free(kind(self.first.rate), self.first.index);
@@ -282,6 +325,10 @@ crate::blocking::forward! { BusGroup<Server> => to_async;
     fn set(values: Vec<f32>) -> Result<(), ServerError>;
     /// `/c_fill`: sets every bus to one value.
     fn fill(value: f32) -> Result<(), ServerError>;
+    /// `/c_setn` from an offset into the group.
+    fn set_range(offset: i32, values: Vec<f32>) -> Result<(), ServerError>;
+    /// `/c_fill` of a range from an offset into the group.
+    fn fill_range(offset: i32, count: i32, value: f32) -> Result<(), ServerError>;
 }
 
 impl BusGroup<Server> {

@@ -1,11 +1,13 @@
 //! Groups.
 
+use scserver_actors::server::reset::MarkPermanent;
 use scserver_actors::ServerError;
 use scserver_core::command::Command;
 use scserver_core::ids::{GroupId, NodeId};
 use scserver_core::position::Position;
 
 use super::node::node_methods;
+use super::node_ops::{deep_free_command, node_ops};
 use super::Face;
 use crate::{AsyncServer, IdKind, Server};
 
@@ -71,6 +73,7 @@ impl<S: Face> Group<S> {
 }
 
 node_methods!(Group, GroupId);
+node_ops!(Group);
 
 impl<S> From<&Group<S>> for Position {
     fn from(group: &Group<S>) -> Self {
@@ -86,11 +89,19 @@ impl Group<AsyncServer> {
         };
         self.server.execute(command).await.map(drop)
     }
+
+    /// `/g_deepFree`: frees every synth below it, keeping the groups.
+    pub async fn deep_free(&self) -> Result<(), ServerError> {
+        let command = deep_free_command(self.id);
+        self.server.execute(command).await.map(drop)
+    }
 }
 
 crate::blocking::forward! { Group<Server> => to_async;
     /// `/g_freeAll`: frees every child.
     fn free_children() -> Result<(), ServerError>;
+    /// `/g_deepFree`: frees every synth below it, keeping the groups.
+    fn deep_free() -> Result<(), ServerError>;
 }
 
 impl AsyncServer {
@@ -127,6 +138,21 @@ impl AsyncServer {
         Ok((command, Group::existing(self, GroupId::new(id))))
     }
 
+    /// `/g_new` of a group with a permanent id that [`AsyncServer::reset`] makes again, with the
+    /// same id, under the same parent (or its nearest ancestor the reset keeps), in the same
+    /// order. Supriya's `add_group(permanent=True)`.
+    pub async fn add_permanent_group(&self, position: Position) -> Result<Group, ServerError> {
+        let id = self.allocate(IdKind::PermanentNode, 1).await?;
+        let (add_action, target) = position.resolve(self.default_target());
+        let command = Command::GNew {
+            groups: vec![(id, add_action, target)],
+        };
+        let group = GroupId::new(id);
+        self.create(command, group.into()).await?;
+        self.actor().do_send(MarkPermanent(id));
+        Ok(Group::existing(self, group))
+    }
+
     /// Runs a command creating `node`; on failure its id goes back to the allocator.
     pub(crate) async fn create(&self, command: Command, node: NodeId) -> Result<(), ServerError> {
         if let Err(e) = self.execute(command).await {
@@ -147,6 +173,8 @@ crate::blocking::forward! { Server => as_async;
     fn add_group(position: Position) -> Result<Group<Server>, ServerError> => on;
     /// `/p_new`: a new parallel group (see [`AsyncServer::add_parallel_group`]).
     fn add_parallel_group(position: Position) -> Result<Group<Server>, ServerError> => on;
+    /// A group that a reset keeps (see [`AsyncServer::add_permanent_group`]).
+    fn add_permanent_group(position: Position) -> Result<Group<Server>, ServerError> => on;
 }
 
 impl Server {

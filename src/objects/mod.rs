@@ -6,17 +6,20 @@
 //! reports `/n_end`, buffer and bus ids when the handle frees them.
 
 mod buffer;
+mod buffer_ops;
 mod bus;
 mod group;
 mod node;
+pub(crate) mod node_ops;
 mod synth;
 mod synthdefs;
 
 pub use buffer::{Buffer, BufferSource};
+pub use buffer_ops::BufferGroup;
 pub(crate) use bus::control_only;
 pub use bus::{Bus, BusGroup};
 pub use group::Group;
-pub use synth::Synth;
+pub use synth::{Synth, SynthDefRef};
 
 use scserver_core::command::Command;
 use scserver_core::controls::Controls;

@@ -6,9 +6,11 @@ use scserver_core::controls::Controls;
 use scserver_core::ids::SynthId;
 use scserver_core::position::Position;
 use scserver_core::reply::ControlValue;
+use scserver_core::sent_defs::{self, Need};
 use scserver_synthdef::SynthDef;
 
 use super::node::node_methods;
+use super::node_ops::node_ops;
 use super::Face;
 use crate::{AsyncServer, IdKind, Server};
 
@@ -24,8 +26,8 @@ use crate::{AsyncServer, IdKind, Server};
 /// let (freq, amp) = (b.kr("freq", 440.0), b.kr("amp", 0.1));
 /// Out::ar(&b).source(SinOsc::ar(&b).frequency(freq).finish() * amp).finish();
 /// let def = b.build()?;
-/// // Sends the SynthDef, then starts the synth.
-/// let synth = server.add_synth_of(&def, controls! { freq: 220.0, amp: 0.05 }, Position::default())?;
+/// // Sends the SynthDef along (its first use on this server), then starts the synth.
+/// let synth = server.add_synth(&def, controls! { freq: 220.0, amp: 0.05 }, Position::default())?;
 /// synth.set(controls! { freq: 330.0 })?;
 /// assert_eq!(synth.get(vec!["freq".into()])?[0].1, ControlValue::Float(330.0));
 /// // A control the SynthDef lacks is refused before anything is sent.
@@ -80,6 +82,7 @@ impl<S: Face> Synth<S> {
 }
 
 node_methods!(Synth, SynthId);
+node_ops!(Synth);
 
 impl Synth<AsyncServer> {
     /// `/s_get`: control values (or bus mappings) by name or index.
@@ -109,42 +112,109 @@ crate::blocking::forward! { Synth<Server> => to_async;
     fn get_range(control: Control, count: i32) -> Result<Vec<ControlValue>, ServerError>;
 }
 
+/// The SynthDef of a new synth: a name the server knows, or a SynthDef value, which is sent
+/// along (`/d_recv` with the `/s_new` as its completion) while this server may lack it: on its
+/// first use, after a reboot, a reset or `/d_free`, and until its load is confirmed.
+#[derive(Debug, Clone, Copy)]
+pub enum SynthDefRef<'a> {
+    /// A SynthDef the server has (loaded from a file, sent earlier, or built in).
+    Name(&'a str),
+    /// A SynthDef value.
+    Def(&'a SynthDef),
+}
+
+impl<'a> SynthDefRef<'a> {
+    /// The SynthDef's name.
+    pub fn name(&self) -> &'a str {
+        match self {
+            SynthDefRef::Name(name) => name,
+            SynthDefRef::Def(def) => &def.name,
+        }
+    }
+}
+
+impl<'a> From<&'a str> for SynthDefRef<'a> {
+    fn from(name: &'a str) -> Self {
+        SynthDefRef::Name(name)
+    }
+}
+
+impl<'a> From<&'a String> for SynthDefRef<'a> {
+    fn from(name: &'a String) -> Self {
+        SynthDefRef::Name(name)
+    }
+}
+
+impl<'a> From<&'a SynthDef> for SynthDefRef<'a> {
+    fn from(def: &'a SynthDef) -> Self {
+        SynthDefRef::Def(def)
+    }
+}
+
+/// A definition sent along with a synth: loaded once the command is answered.
+pub(crate) struct Carried {
+    name: String,
+    digest: u64,
+}
+
 impl AsyncServer {
-    /// `/s_new`: a synth of the SynthDef `synthdef` (already on the server) with initial
-    /// `controls` (see [`crate::controls!`]) at `position`, once the server has it. An unknown
-    /// SynthDef is a [`crate::RequestError::Failed`]; a control a SynthDef sent through this
-    /// client lacks is a [`crate::RequestError::UnknownControl`] (nothing is sent).
-    pub async fn add_synth(
+    /// `/s_new`: a synth of `synthdef` with initial `controls` (see [`crate::controls!`]) at
+    /// `position`, once the server has it. A SynthDef value is sent along the first time this
+    /// server needs it (see [`SynthDefRef`]). A SynthDef name the server does not know is a
+    /// [`crate::RequestError::Failed`]; a control a SynthDef sent through this client lacks is a
+    /// [`crate::RequestError::UnknownControl`] (nothing is sent).
+    pub async fn add_synth<'a>(
         &self,
-        synthdef: &str,
+        synthdef: impl Into<SynthDefRef<'a>>,
         controls: Controls,
         position: Position,
     ) -> Result<Synth, ServerError> {
-        let (command, synth) = self.s_new(synthdef, &controls, position).await?;
-        self.create(command, synth.id.into()).await?;
-        Ok(synth)
+        let (command, synth, carried) = self
+            .synth_command(synthdef.into(), &controls, position)
+            .await?;
+        let created = self.create(command, synth.id.into()).await;
+        if let Some(carried) = carried {
+            let mut sent = self.session().sent();
+            match &created {
+                Ok(()) => sent.loaded(&carried.name, carried.digest),
+                Err(_) => sent.failed(&carried.name),
+            }
+        }
+        created.map(|()| synth)
     }
 
-    /// `/d_recv` of `synthdef` with `/s_new` as its completion: sends the definition and starts
-    /// a synth of it in one message.
-    pub async fn add_synth_of(
+    /// The command starting a synth of `synthdef`, with its handle, and the definition it
+    /// carries when the server may lack it.
+    pub(crate) async fn synth_command(
         &self,
-        synthdef: &SynthDef,
-        controls: Controls,
+        synthdef: SynthDefRef<'_>,
+        controls: &Controls,
         position: Position,
-    ) -> Result<Synth, ServerError> {
-        self.session().learn(synthdef);
-        let (s_new, synth) = self.s_new(&synthdef.name, &controls, position).await?;
-        let command = Command::DRecv {
-            data: synthdef.compile(),
-            completion: vec![s_new],
+    ) -> Result<(Command, Synth, Option<Carried>), ServerError> {
+        if let SynthDefRef::Def(def) = synthdef {
+            self.session().learn(def);
+        }
+        let (s_new, synth) = self.s_new(synthdef.name(), controls, position).await?;
+        let SynthDefRef::Def(def) = synthdef else {
+            return Ok((s_new, synth, None));
         };
-        self.create(command, synth.id.into()).await?;
-        Ok(synth)
+        let data = def.compile();
+        let digest = sent_defs::digest(&data);
+        match self.session().sent().claim(&def.name, digest) {
+            Need::Nothing => Ok((s_new, synth, None)),
+            Need::Definition => {
+                let command = Command::DRecv {
+                    data,
+                    completion: vec![s_new],
+                };
+                let name = def.name.clone();
+                Ok((command, synth, Some(Carried { name, digest })))
+            }
+        }
     }
 
     /// The command starting a synth, with its handle (id allocated here, controls checked).
-    pub(crate) async fn s_new(
+    async fn s_new(
         &self,
         synthdef: &str,
         controls: &Controls,
@@ -167,11 +237,15 @@ impl AsyncServer {
     }
 }
 
-crate::blocking::forward! { Server => as_async;
-    /// `/s_new`: a synth (see [`AsyncServer::add_synth`]).
-    fn add_synth(synthdef: &str, controls: Controls, position: Position)
-        -> Result<Synth<Server>, ServerError> => on;
-    /// `/d_recv` + `/s_new` (see [`AsyncServer::add_synth_of`]).
-    fn add_synth_of(synthdef: &SynthDef, controls: Controls, position: Position)
-        -> Result<Synth<Server>, ServerError> => on;
+impl Server {
+    /// `/s_new`: a synth, its SynthDef sent along on first use (see [`AsyncServer::add_synth`]).
+    pub fn add_synth<'a>(
+        &self,
+        synthdef: impl Into<SynthDefRef<'a>>,
+        controls: Controls,
+        position: Position,
+    ) -> Result<Synth<Server>, ServerError> {
+        let synth = self.as_async().add_synth(synthdef, controls, position);
+        futures::executor::block_on(synth).map(|synth| synth.on(self))
+    }
 }

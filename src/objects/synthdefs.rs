@@ -2,6 +2,8 @@
 
 use scserver_actors::{RequestError, ServerError};
 use scserver_core::command::Command;
+use scserver_core::ops::completion::Then;
+use scserver_core::sent_defs;
 use scserver_synthdef::SynthDef;
 
 use crate::{AsyncServer, Server};
@@ -52,6 +54,13 @@ impl AsyncServer {
         for data in pack(defs, options.packet_limit(), options.is_supernova())? {
             self.add_synthdef_bytes(data).await?;
         }
+        // The server has them now: a synth of one of these values needs no definition sent.
+        let mut sent = self.session().sent();
+        for def in defs {
+            let digest = sent_defs::digest(&def.compile());
+            sent.claim(&def.name, digest);
+            sent.loaded(&def.name, digest);
+        }
         Ok(())
     }
 
@@ -65,21 +74,37 @@ impl AsyncServer {
     }
 
     /// `/d_load`: loads SynthDef files matching `path` (a glob on the server's machine).
-    pub async fn load_synthdefs(&self, path: &str) -> Result<(), ServerError> {
+    /// `path.on_completion(command)` runs `command` once they are loaded.
+    pub async fn load_synthdefs<'a>(
+        &self,
+        path: impl Into<Then<&'a str>>,
+    ) -> Result<(), ServerError> {
+        let path = path.into();
         let command = Command::DLoad {
-            path: path.to_owned(),
+            path: path.request.to_owned(),
             completion: vec![],
         };
-        self.execute(command).await.map(drop)
+        self.execute(path.attach(command, None)?).await.map(drop)
     }
 
     /// `/d_loadDir`: loads every SynthDef file in a directory on the server's machine.
-    pub async fn load_synthdefs_dir(&self, path: &str) -> Result<(), ServerError> {
+    /// `path.on_completion(command)` runs `command` once they are loaded.
+    pub async fn load_synthdefs_dir<'a>(
+        &self,
+        path: impl Into<Then<&'a str>>,
+    ) -> Result<(), ServerError> {
+        let path = path.into();
         let command = Command::DLoadDir {
-            path: path.to_owned(),
+            path: path.request.to_owned(),
             completion: vec![],
         };
-        self.execute(command).await.map(drop)
+        self.execute(path.attach(command, None)?).await.map(drop)
+    }
+
+    /// `/d_freeAll`: frees every SynthDef on the server (running synths keep theirs); the
+    /// SynthDef values sent through this client are sent again on their next use.
+    pub async fn free_all_synthdefs(&self) -> Result<(), ServerError> {
+        self.execute(Command::DFreeAll).await.map(drop)
     }
 
     /// `/d_free`: frees SynthDefs by name (running synths keep theirs).
@@ -88,15 +113,29 @@ impl AsyncServer {
     }
 }
 
+impl Server {
+    /// `/d_load`: loads SynthDef files (see [`AsyncServer::load_synthdefs`]).
+    pub fn load_synthdefs<'a>(&self, path: impl Into<Then<&'a str>>) -> Result<(), ServerError> {
+        futures::executor::block_on(self.as_async().load_synthdefs(path))
+    }
+
+    /// `/d_loadDir`: loads a directory of SynthDef files (see
+    /// [`AsyncServer::load_synthdefs_dir`]).
+    pub fn load_synthdefs_dir<'a>(
+        &self,
+        path: impl Into<Then<&'a str>>,
+    ) -> Result<(), ServerError> {
+        futures::executor::block_on(self.as_async().load_synthdefs_dir(path))
+    }
+}
+
 crate::blocking::forward! { Server => as_async;
     /// `/d_recv` of compiled SynthDefs (see [`AsyncServer::add_synthdefs`]).
     fn add_synthdefs(defs: &[SynthDef]) -> Result<(), ServerError>;
     /// `/d_recv` of an SCgf file's bytes.
     fn add_synthdef_bytes(data: Vec<u8>) -> Result<(), ServerError>;
-    /// `/d_load`: loads SynthDef files.
-    fn load_synthdefs(path: &str) -> Result<(), ServerError>;
-    /// `/d_loadDir`: loads a directory of SynthDef files.
-    fn load_synthdefs_dir(path: &str) -> Result<(), ServerError>;
+    /// `/d_freeAll`: frees every SynthDef.
+    fn free_all_synthdefs() -> Result<(), ServerError>;
     /// `/d_free`: frees SynthDefs by name.
     fn free_synthdefs(names: Vec<String>) -> Result<(), ServerError>;
 }

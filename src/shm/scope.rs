@@ -435,7 +435,7 @@ impl AsyncServer {
         let controls = controls.with("scope_id", index as i32);
         let synth = self
             // At the root's tail: after every group, so it sees what those wrote this period.
-            .add_synth_of(def, controls, Position::tail(GroupId::ROOT))
+            .add_synth(def, controls, Position::tail(GroupId::ROOT))
             .await?;
         tracing::debug!(index, synth = %synth.id(), "scope placed");
         Ok(Scope {

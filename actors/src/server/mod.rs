@@ -115,6 +115,8 @@ pub struct ServerActor {
     fences: std::sync::Arc<request::Fences>,
     replay: scserver_core::replay::ReplayLog,
     notifications: notifications::Notifications,
+    sent: replay::SharedSentDefs,
+    permanent: scserver_core::permanent::PermanentGroups,
 }
 
 impl ServerActor {
@@ -153,6 +155,8 @@ impl ServerActor {
             fences: Default::default(),
             replay: Default::default(),
             notifications: Default::default(),
+            sent: Default::default(),
+            permanent: Default::default(),
         }
     }
 
@@ -224,6 +228,10 @@ impl ServerActor {
     /// Forgets the connection (ids, client) after the OSC side closed.
     fn forget_connection(&mut self) {
         self.allocator.do_send(Clear { keep: false });
+        // A server that comes back has none of what this one had: SynthDefs are sent again on
+        // their next use (or by a supervisor's replay), and no group is left to keep.
+        self.sent_defs().forget_all();
+        self.permanent.clear();
         self.set(|s| {
             s.status = Status::Offline;
             s.client_id = None;
