@@ -9,10 +9,14 @@ use tokio::process::Command;
 pub use nix::sys::signal::Signal;
 
 /// Makes the child die with `signal` when the spawning thread dies, and puts it in its own
-/// process group so a terminal's Ctrl-C reaches only us (we then stop it in order).
+/// process group so a terminal's Ctrl-C reaches only us (we then stop it in order). It does not
+/// inherit systemd's notification socket: jackd built with libsystemd would say READY=1 for us.
 #[allow(unsafe_code)]
 pub fn dies_with_parent(command: &mut Command, signal: Signal) {
     command.process_group(0);
+    for name in ["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID"] {
+        command.env_remove(name);
+    }
     let parent = std::process::id() as libc::pid_t;
     // SAFETY: the closure runs in the child between fork and exec, where only
     // async-signal-safe calls are allowed: prctl, getppid and _exit are, and it allocates
