@@ -604,6 +604,18 @@ fn child<'a>(
         .ok_or_else(|| SupervisionError::Unknown(name.to_owned()))
 }
 
+/// Marks a server stopped, so no restart follows its quit whatever the policy, and answers its
+/// address to quit it through.
+fn stop_child(
+    children: &mut BTreeMap<String, Child>,
+    name: &str,
+) -> Result<Addr<ServerActor>, SupervisionError> {
+    let c = child(children, name)?;
+    c.phase = Phase::Stopped;
+    c.generation += 1;
+    Ok(c.addr.clone())
+}
+
 /// Quit one server and leave it down (no restart, whatever the policy).
 #[derive(Debug, Message)]
 #[rtype(result = "Result<(), SupervisionError>")]
@@ -613,13 +625,10 @@ impl Handler<StopServer> for SupervisorActor {
     type Result = Answer<()>;
 
     fn handle(&mut self, msg: StopServer, _: &mut Self::Context) -> Answer<()> {
-        let c = match child(&mut self.children, &msg.0) {
-            Ok(c) => c,
+        let addr = match stop_child(&mut self.children, &msg.0) {
+            Ok(addr) => addr,
             Err(e) => return answer(Err(e)),
         };
-        c.phase = Phase::Stopped;
-        c.generation += 1;
-        let addr = c.addr.clone();
         Box::pin(async move { Ok(addr.send(Quit { force: false }).await??) }.into_actor(self))
     }
 }
@@ -635,13 +644,10 @@ impl Handler<RemoveServer> for SupervisorActor {
     type Result = Answer<()>;
 
     fn handle(&mut self, msg: RemoveServer, _: &mut Self::Context) -> Answer<()> {
-        let c = match child(&mut self.children, &msg.0) {
-            Ok(c) => c,
+        let addr = match stop_child(&mut self.children, &msg.0) {
+            Ok(addr) => addr,
             Err(e) => return answer(Err(e)),
         };
-        c.phase = Phase::Stopped;
-        c.generation += 1;
-        let addr = c.addr.clone();
         let name = msg.0;
         Box::pin(
             async move { addr.send(Quit { force: false }).await }

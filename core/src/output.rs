@@ -42,6 +42,8 @@ pub fn classify(line: &str) -> OutputLine {
         || lower.starts_with("server failed to boot")
         || lower.contains("audio driver failed")
         || lower.contains("error initializing audio")
+        // supernova goes on without a JACK client it could not open, then dies of SIGFPE.
+        || lower.contains("called with a null client")
     {
         return OutputLine::AudioFailure;
     }
@@ -108,6 +110,10 @@ mod tests {
         );
         assert_eq!(
             classify("jack server is not running or cannot be started"),
+            OutputLine::AudioFailure
+        );
+        assert_eq!(
+            classify("jack_set_graph_order_callback called with a NULL client"),
             OutputLine::AudioFailure
         );
     }
