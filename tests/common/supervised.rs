@@ -97,6 +97,23 @@ impl Events {
     }
 }
 
+/// A supervised server's events from the death of its process to the end of its restart.
+pub const CRASH_AND_RESTART: [&str; 13] = [
+    "process_panicked",
+    "osc_panicked",
+    "disconnecting",
+    "disconnected",
+    "quit",
+    "restarting",
+    "booting",
+    "process_booted",
+    "connecting",
+    "osc_connected",
+    "connected",
+    "booted",
+    "restarted",
+];
+
 pub fn supervisor() -> (ServerSupervisor, Events) {
     super::init_tracing();
     let supervisor = ServerSupervisor::new();
