@@ -16,6 +16,8 @@ use scserver::{
 };
 use serde_json::json;
 
+mod common;
+
 struct Args {
     servers: usize,
     seconds: u64,
@@ -23,22 +25,12 @@ struct Args {
 }
 
 fn parse_args() -> Args {
-    let mut args = Args {
-        servers: 32,
-        seconds: 60,
-        port: 57500,
-    };
-    let mut it = std::env::args().skip(1);
-    while let Some(a) = it.next() {
-        let mut value = || it.next().unwrap_or_default();
-        match a.as_str() {
-            "--servers" => args.servers = value().parse().unwrap_or(args.servers),
-            "--seconds" => args.seconds = value().parse().unwrap_or(args.seconds),
-            "--port" => args.port = value().parse().unwrap_or(args.port),
-            _ => {} // cargo bench passes --bench
-        }
+    let flags = common::Flags::parse();
+    Args {
+        servers: flags.get("servers", 32),
+        seconds: flags.get("seconds", 60),
+        port: flags.get("port", 57500),
     }
-    args
 }
 
 /// A process's user and system CPU time so far (`self` for this one); zero once it is gone.

@@ -34,22 +34,12 @@ struct Args {
 }
 
 fn parse_args() -> Args {
-    let mut args = Args {
-        jack_period: None,
-        port: 57500,
-        rounds: 10,
-    };
-    let mut it = std::env::args().skip(1);
-    while let Some(a) = it.next() {
-        let mut value = || it.next().unwrap_or_default();
-        match a.as_str() {
-            "--jack-period" => args.jack_period = value().parse().ok(),
-            "--port" => args.port = value().parse().unwrap_or(args.port),
-            "--rounds" => args.rounds = value().parse().unwrap_or(args.rounds),
-            _ => {} // cargo bench passes --bench
-        }
+    let flags = common::Flags::parse();
+    Args {
+        jack_period: flags.opt("jack-period"),
+        port: flags.get("port", 57500),
+        rounds: flags.get("rounds", 10),
     }
-    args
 }
 
 /// Asks `/status` every millisecond until the server on `port` answers; how long from `since`.

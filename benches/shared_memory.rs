@@ -22,24 +22,13 @@ struct Args {
 }
 
 fn parse_args() -> Args {
-    let mut args = Args {
-        jack_period: None,
-        port: 57480,
-        reads: 100_000,
-        rtt_n: 2000,
-    };
-    let mut it = std::env::args().skip(1);
-    while let Some(a) = it.next() {
-        let mut value = || it.next().unwrap_or_default();
-        match a.as_str() {
-            "--jack-period" => args.jack_period = value().parse().ok(),
-            "--port" => args.port = value().parse().unwrap_or(args.port),
-            "--reads" => args.reads = value().parse().unwrap_or(args.reads),
-            "--rtt-n" => args.rtt_n = value().parse().unwrap_or(args.rtt_n),
-            _ => {} // cargo bench passes --bench
-        }
+    let flags = common::Flags::parse();
+    Args {
+        jack_period: flags.opt("jack-period"),
+        port: flags.get("port", 57480),
+        reads: flags.get("reads", 100_000),
+        rtt_n: flags.get("rtt-n", 2000),
     }
-    args
 }
 
 /// Times `n` calls of `f` one by one.

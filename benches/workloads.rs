@@ -40,41 +40,21 @@ struct Args {
 }
 
 fn parse_args() -> Args {
-    let mut args = Args {
-        child_rss: None,
-        jack_period: None,
-        port: 57400,
-        only: None,
-        rtt_n: 2000,
-        throughput_n: 10_000,
-        gather_n: 1000,
-        boot_runs: 5,
-        tree_reps: 5,
-        hang_bound: Duration::from_secs(30),
-    };
-    let mut it = std::env::args().skip(1);
-    while let Some(a) = it.next() {
-        let mut value = || it.next().unwrap_or_default();
-        match a.as_str() {
-            "--jack-period" => args.jack_period = value().parse().ok(),
-            "--port" => args.port = value().parse().unwrap_or(args.port),
-            "--only" => args.only = Some(value().split(',').map(str::to_owned).collect()),
-            "--rtt-n" => args.rtt_n = value().parse().unwrap_or(args.rtt_n),
-            "--throughput-n" => args.throughput_n = value().parse().unwrap_or(args.throughput_n),
-            "--gather-n" => args.gather_n = value().parse().unwrap_or(args.gather_n),
-            "--boot-runs" => args.boot_runs = value().parse().unwrap_or(args.boot_runs),
-            "--tree-reps" => args.tree_reps = value().parse().unwrap_or(args.tree_reps),
-            "--child-rss" => args.child_rss = value().parse().ok(),
-            "--hang-bound" => {
-                args.hang_bound = value()
-                    .parse()
-                    .map(Duration::from_secs_f64)
-                    .unwrap_or(args.hang_bound)
-            }
-            _ => {} // cargo bench passes --bench
-        }
+    let flags = common::Flags::parse();
+    Args {
+        child_rss: flags.opt("child-rss"),
+        jack_period: flags.opt("jack-period"),
+        port: flags.get("port", 57400),
+        only: flags
+            .opt::<String>("only")
+            .map(|v| v.split(',').map(str::to_owned).collect()),
+        rtt_n: flags.get("rtt-n", 2000),
+        throughput_n: flags.get("throughput-n", 10_000),
+        gather_n: flags.get("gather-n", 1000),
+        boot_runs: flags.get("boot-runs", 5),
+        tree_reps: flags.get("tree-reps", 5),
+        hang_bound: Duration::from_secs_f64(flags.get("hang-bound", 30.0)),
     }
-    args
 }
 
 /// The server under test: `SCSERVER_BENCH_EXECUTABLE` names another program (`supernova`).

@@ -1,12 +1,44 @@
-//! What the bench binaries share: one dummy JACK server for a whole run, as the peer bench has,
-//! and one way to summarise timings.
+//! What the bench binaries share: their command-line flags, one dummy JACK server for a whole
+//! run, as the peer bench has, and one way to summarise timings.
 // Each bench binary uses the part it needs.
 #![allow(dead_code)]
 
+use std::collections::HashMap;
+use std::str::FromStr;
 use std::time::Duration;
 
 use scserver_actors::jack::DummyJack;
 use serde_json::{json, Value};
+
+/// The `--name value` flags of the command line (`cargo bench` adds a bare `--bench`).
+pub struct Flags(HashMap<String, String>);
+
+impl Flags {
+    /// Reads the flags of this process.
+    pub fn parse() -> Flags {
+        let mut flags = HashMap::new();
+        let mut args = std::env::args().skip(1).peekable();
+        while let Some(arg) = args.next() {
+            let Some(name) = arg.strip_prefix("--") else {
+                continue;
+            };
+            if let Some(value) = args.next_if(|v| !v.starts_with("--")) {
+                flags.insert(name.to_owned(), value);
+            }
+        }
+        Flags(flags)
+    }
+
+    /// The value of `--name`, if given and it parses.
+    pub fn opt<T: FromStr>(&self, name: &str) -> Option<T> {
+        self.0.get(name)?.parse().ok()
+    }
+
+    /// The value of `--name`, else `default`.
+    pub fn get<T: FromStr>(&self, name: &str, default: T) -> T {
+        self.opt(name).unwrap_or(default)
+    }
+}
 
 /// Starts `jackd -d dummy` at 48 kHz with `period` frames, named for `bench` and this process,
 /// and points every scsynth the run starts at it; `None` leaves JACK to the library.
