@@ -85,6 +85,20 @@ fn scsynth_jack_ports(name: &str) -> Vec<String> {
 }
 
 /// The name the library gives the dummy JACK server of the server on `port`.
+/// scsynth's shared-memory segment for `port`.
+fn segment(port: u16) -> std::path::PathBuf {
+    format!("/dev/shm/SuperColliderServer_{port}").into()
+}
+
+/// Whether `path` is gone within five seconds (a killed scsynth's is removed in the background).
+fn removed(path: &std::path::Path) -> bool {
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while path.exists() && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    !path.exists()
+}
+
 fn jack_name(port: u16) -> String {
     format!("scserver-{}-{port}", std::process::id())
 }
@@ -162,8 +176,14 @@ fn a_crash_without_a_restart_stops_the_kept_jack_server() {
     let jack_pid = server
         .jack_pid()
         .expect("the library started a JACK server");
+    let port = server.options().port;
+    assert!(segment(port).exists(), "scsynth made its shared memory");
     sigkill(server.pid().unwrap());
     events.wait("never", "quit", Duration::from_secs(5));
+    assert!(
+        removed(&segment(port)),
+        "the killed scsynth's shared memory is removed"
+    );
     // Nothing will boot on it: the supervisor lets it go (bounded wait for jackd's exit).
     let deadline = std::time::Instant::now() + Duration::from_secs(5);
     while alive(jack_pid) && std::time::Instant::now() < deadline {
@@ -210,6 +230,11 @@ fn a_hundred_crashes_leave_no_process_port_or_jack_client_behind() {
         elapsed.as_secs_f64() * 1e3 / CRASHES as f64
     );
     block_on(server.sync()).expect("answers after the last restart");
+    // Each killed scsynth's segment is removed in the background, never the new one's.
+    assert!(
+        segment(port).exists(),
+        "the running scsynth keeps its shared memory"
+    );
     let kids = children();
     assert_eq!(
         kids.values().map(Vec::len).sum::<usize>(),
@@ -230,6 +255,7 @@ fn a_hundred_crashes_leave_no_process_port_or_jack_client_behind() {
 
     block_on(supervisor.shutdown());
     assert!(children().is_empty(), "left behind: {:?}", children());
+    assert!(removed(&segment(port)), "no shared memory left behind");
     assert!(
         std::net::UdpSocket::bind(("127.0.0.1", port)).is_ok(),
         "port {port} is free again"

@@ -16,7 +16,7 @@ use tracing::Instrument;
 
 use crate::error::BootError;
 use crate::jack::StartedJack;
-use crate::sys::{self, child};
+use crate::sys::{child, segment};
 use dump::DumpCaptures;
 
 pub mod dump;
@@ -54,6 +54,8 @@ pub struct ProcessActor {
     jack_server: Option<String>,
     /// Counts spawns, so output and exits of an abandoned attempt are not taken for the current.
     generation: u32,
+    /// This process's count of spawns on the port (see [`segment`]).
+    spawn: u64,
     span: tracing::Span,
     /// `/g_dumpTree` output being waited for.
     dumps: DumpCaptures,
@@ -83,6 +85,7 @@ impl ProcessActor {
             jack_watch: None,
             jack_server: None,
             generation: 0,
+            spawn: 0,
             span,
             dumps: Default::default(),
         }
@@ -165,10 +168,8 @@ impl ProcessActor {
             }));
         }
         self.exit.send_replace(Some(info.clone()));
-        // scsynth names its shared memory after its port and leaves it behind when killed.
-        let shm = sys::scsynth_segment(self.options.port);
-        if info.code != Some(0) && std::fs::remove_file(&shm).is_ok() {
-            tracing::debug!(path = %shm.display(), "removed the shared memory of a killed scsynth");
+        if info.code != Some(0) {
+            segment::remove_left_behind(self.options.port, self.spawn);
         }
         if was_ready {
             self.owner.do_send(ProcessExited {
@@ -419,6 +420,7 @@ impl ProcessActor {
         self.exit.send_replace(None);
         let _enter = self.span.enter();
         tracing::info!(executable = %executable.display(), ?args, "spawning");
+        self.spawn = segment::spawning(self.options.port);
         let mut child = command.spawn().map_err(|e| BootError::Spawn {
             path: executable.clone(),
             message: e.to_string(),
