@@ -1,6 +1,6 @@
 //! Warm standby against real scsynth servers: promotion in place of a killed or stopped server,
 //! with the durable state there and the same handles, client id and ids; a standby that dies
-//! is replaced without touching its server; two servers with a standby each.
+//! or hangs is replaced without touching its server; two servers with a standby each.
 
 mod common;
 
@@ -187,8 +187,9 @@ fn a_stopped_server_is_replaced_by_its_standby() {
     promoted_in_place_of_a(Signal::SIGSTOP);
 }
 
-#[test]
-fn a_dead_standby_is_replaced_without_touching_its_server() {
+/// A standby that dies (SIGKILL) or hangs (SIGSTOP: its heartbeat goes unanswered) is replaced
+/// on its port; the server sees nothing of it.
+fn a_lost_standby_is_replaced_without_touching_its_server(signal: Signal, why: &str) {
     let (supervisor, events) = supervisor();
     let options = standby_options();
     let standby_port = options.standby_port.unwrap();
@@ -197,17 +198,23 @@ fn a_dead_standby_is_replaced_without_touching_its_server() {
     let pid = server.pid().unwrap();
     let (_, standby_pid) = server.standby().unwrap();
     let before = events.names("calm").len();
-    sigkill(standby_pid);
+    kill(Pid::from_raw(standby_pid as i32), signal).unwrap();
     match events.wait("calm", "standby_lost", WAIT) {
         Ev::Sup(SupervisionNotice {
             event: SupervisionEvent::StandbyLost { standby_port: lost },
+            detail,
             ..
-        }) => assert_eq!(lost, standby_port),
+        }) => {
+            assert_eq!(lost, standby_port);
+            let detail = detail.unwrap_or_default();
+            assert!(detail.contains(why), "{detail:?} says {why}");
+        }
         other => panic!("{other:?}"),
     }
     assert_eq!(standby_ready(&events, "calm", 2), standby_port);
     let (_, replacement) = server.standby().unwrap();
     assert_ne!(replacement, standby_pid);
+    assert!(!alive(standby_pid), "the lost standby is gone");
     // The server saw nothing: no lifecycle event, same process, still answering.
     assert_eq!(
         events.names("calm")[before..],
@@ -217,6 +224,16 @@ fn a_dead_standby_is_replaced_without_touching_its_server() {
     block_on(server.sync()).expect("the server answers");
     block_on(supervisor.shutdown());
     assert!(!alive(replacement));
+}
+
+#[test]
+fn a_dead_standby_is_replaced_without_touching_its_server() {
+    a_lost_standby_is_replaced_without_touching_its_server(Signal::SIGKILL, "SIGKILL");
+}
+
+#[test]
+fn a_hung_standby_is_replaced_without_touching_its_server() {
+    a_lost_standby_is_replaced_without_touching_its_server(Signal::SIGSTOP, "hung");
 }
 
 #[test]

@@ -9,10 +9,14 @@
 //! (a crash) or OscPanicked (a hang), then Connecting, OscConnected, Connected on the new port;
 //! whoever asked for the standby hears [`StandbyNotice::Promoted`] and boots the next one.
 
+use std::sync::Arc;
+use std::time::Instant;
+
 use actix::prelude::*;
 use rosc::{OscMessage, OscPacket};
 use scserver_core::command::{AddAction, Command};
 use scserver_core::stale::STANDBY_SUFFIX;
+use scserver_core::supervision::{Beat, Heartbeat};
 use scserver_core::{LifecycleEvent, Options};
 
 use super::boot::take_port;
@@ -20,6 +24,7 @@ use super::notifications::RefreshMirror;
 use super::request::{Link, Route};
 use super::{shutdown, ServerActor, Status};
 use crate::error::{RequestError, ServerError};
+use crate::heard::LastHeard;
 use crate::osc::{Close, OscActor, SendBytes};
 use crate::process::{ProcessActor, Spawn};
 use crate::router::RouterActor;
@@ -33,6 +38,10 @@ struct Standby {
     pid: Option<u32>,
     /// It holds everything the server held when it was booted, and has since.
     ready: bool,
+    /// Stamped by the standby's router for every datagram it sends.
+    heard: Arc<LastHeard>,
+    /// Counts the heartbeats it left unanswered.
+    monitor: Heartbeat,
 }
 
 /// The server actor's standby part.
@@ -42,10 +51,22 @@ pub(crate) struct StandbySlot {
     /// Bumped whenever the standby is dropped: a boot still under way for an older one is void.
     generation: u64,
     watcher: Option<Recipient<StandbyNotice>>,
-    /// The process a promotion retired: its exit is no news.
-    retired: Option<u32>,
+    /// Processes a promotion retired or a dropped standby left: their exits are no news.
+    retired: Vec<u32>,
     /// A promotion under way: the failed server's port, and what happened to it.
     promotion: Option<(u16, String)>,
+}
+
+impl StandbySlot {
+    /// Notes a process whose exit is expected; only the last few are kept, as each exit comes
+    /// within a quit timeout of its kill.
+    fn retire(&mut self, pid: u32) {
+        const KEPT: usize = 8;
+        if self.retired.len() == KEPT {
+            self.retired.remove(0);
+        }
+        self.retired.push(pid);
+    }
 }
 
 /// What a server tells whoever asked for its standby.
@@ -112,6 +133,7 @@ impl Handler<BootStandby> for ServerActor {
             ..self.options.clone()
         };
         let port = options.port;
+        let router = RouterActor::default();
         let process = ProcessActor::new(
             &format!("{} standby", self.name),
             options.clone(),
@@ -126,9 +148,11 @@ impl Handler<BootStandby> for ServerActor {
             osc: None,
             pid: None,
             ready: false,
+            heard: router.last_heard(),
+            monitor: Heartbeat::new(self.options.heartbeat_misses),
         });
         let generation = self.standby.generation;
-        let router = RouterActor::default().start();
+        let router = router.start();
         let name = self.name.clone();
         let (buses, timeout) = (options.control_bus_channel_count, options.request_timeout);
         let allocator = self.allocator.clone();
@@ -263,6 +287,7 @@ impl ServerActor {
         }
         if let Some(pid) = standby.pid {
             crate::stale::forget(standby.port, pid);
+            self.standby.retire(pid);
         }
         self.set(|s| {
             s.standby_port = None;
@@ -283,12 +308,32 @@ impl ServerActor {
         let standby = self.standby.standby.as_ref().and_then(|s| s.pid);
         match pid {
             Some(pid) if Some(pid) == standby => ExitedRole::Standby,
-            Some(pid) if Some(pid) == self.standby.retired => ExitedRole::Retired,
+            Some(pid) if self.standby.retired.contains(&pid) => ExitedRole::Retired,
             _ => ExitedRole::Server,
         }
     }
 
-    /// The standby died: drop it and say so.
+    /// The standby's heartbeat, one tick beside each of the server's: a standby that leaves
+    /// `heartbeat_misses` probes in a row unanswered is hung, and is killed and replaced like
+    /// one that died (promoting it would bring no sound back).
+    pub(crate) fn beat_standby(&mut self) {
+        let Some(standby) = self.standby.standby.as_mut().filter(|s| s.ready) else {
+            return;
+        };
+        let Some(osc) = standby.osc.clone() else {
+            return;
+        };
+        match standby.monitor.tick(Instant::now(), standby.heard.get()) {
+            Beat::Hung { missed } => self.standby_died(format!(
+                "hung: no answer to {missed} heartbeats in a row; killed"
+            )),
+            Beat::Missed { .. } | Beat::Alive => {
+                osc.do_send(SendBytes(Command::Status.to_bytes()));
+            }
+        }
+    }
+
+    /// The standby died or hung: drop it and say so.
     pub(crate) fn standby_died(&mut self, detail: String) {
         let port = self.standby.standby.as_ref().map(|s| s.port).unwrap_or(0);
         tracing::warn!(parent: &self.span, port, %detail, "the standby died");
@@ -321,7 +366,9 @@ impl ServerActor {
         }
         let from = self.options.port;
         let retired = self.state.borrow().pid;
-        self.standby.retired = retired;
+        if let Some(pid) = retired {
+            self.standby.retire(pid);
+        }
         if let Some((process, grace)) = self.take_process() {
             process.do_send(crate::process::Kill(crate::process::Signal::SIGKILL));
             ctx.spawn(
