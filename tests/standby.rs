@@ -18,8 +18,8 @@ use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
 use scserver::osc::OscType;
 use scserver::{
-    AsyncServer, Expectation, Options, Pattern, Phase, RestartPolicy, ServerSupervisor,
-    SupervisionEvent, SupervisionNotice,
+    AsyncServer, Expectation, LifecycleEvent, Options, Pattern, Phase, RestartPolicy,
+    ServerSupervisor, SupervisionEvent, SupervisionNotice,
 };
 
 const WAIT: Duration = Duration::from_secs(20);
@@ -274,4 +274,62 @@ fn promote(supervisor: &ServerSupervisor, events: &Events, name: &str, server: &
         .find(|c| c.name == name)
         .unwrap();
     assert_eq!(child.phase, Phase::Running);
+}
+
+/// Polls (bounded) until the server has a ready standby other than `not`.
+fn standby_of(server: &AsyncServer, not: Option<u32>) -> (u16, u32) {
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        match server.standby() {
+            Some((port, pid)) if Some(pid) != not => return (port, pid),
+            _ => assert!(std::time::Instant::now() < deadline, "no standby"),
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn a_server_without_a_supervisor_keeps_a_standby_too() {
+    let options = standby_options();
+    let (port, standby_port) = (options.port, options.standby_port.unwrap());
+    let server = scserver::Server::new(options);
+    let recorder = common::Recorder::default();
+    let _events = server.register_lifecycle_callback([], recorder.callback());
+    server.boot().expect("boot");
+    let server = server.as_async().clone();
+    let (first_port, first) = standby_of(&server, None);
+    assert_eq!(first_port, standby_port);
+    load_sine(&server);
+    let client_id = server.client_id();
+    recorder.clear();
+
+    sigkill(server.pid().unwrap());
+    assert!(
+        recorder.wait_for(LifecycleEvent::Connected, WAIT),
+        "{:?}",
+        recorder.events()
+    );
+    assert_eq!(
+        recorder.events(),
+        [
+            LifecycleEvent::ProcessPanicked,
+            LifecycleEvent::OscPanicked,
+            LifecycleEvent::Connecting,
+            LifecycleEvent::OscConnected,
+            LifecycleEvent::Connected,
+        ],
+        "promoted in place, no restart"
+    );
+    assert_eq!(server.options().port, standby_port);
+    assert_eq!(server.pid(), Some(first));
+    assert_eq!(server.client_id(), client_id);
+    assert!(
+        sine_plays(&server, 3000),
+        "the SynthDef is on the promoted server"
+    );
+    // The next standby takes the failed server's port.
+    let (next_port, next) = standby_of(&server, Some(first));
+    assert_eq!(next_port, port);
+    block_on(server.quit()).expect("quit");
+    assert!(!alive(first) && !alive(next), "no scsynth left");
 }

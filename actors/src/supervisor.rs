@@ -23,7 +23,7 @@ use crate::server::events::Subscribe;
 use crate::server::quit::{Quit, Reboot};
 use crate::server::replay::Restore;
 use crate::server::reset::Reset;
-use crate::server::standby::{BootStandby, StandbyNotice};
+use crate::server::standby::{StandbyNotice, WatchStandby};
 use crate::server::{LifecycleNotice, ServerActor, ServerState, Status};
 
 /// Why the supervisor stopped restarting a server.
@@ -137,8 +137,6 @@ struct Child {
     hook: Option<RestartHook>,
     error: Option<SupervisionError>,
     span: tracing::Span,
-    /// Standby boots that failed in a row (their retries back off).
-    standby_failures: u32,
 }
 
 /// A closure called with every supervision notice.
@@ -215,7 +213,6 @@ impl SupervisorActor {
             }
             Ok(()) if attempt == 0 => {
                 child.phase = Phase::Running;
-                self.keep_standby(name, ctx);
                 ready(())
             }
             Ok(()) => {
@@ -258,7 +255,6 @@ impl SupervisorActor {
                             tracing::warn!(parent: &child.span, "{d}");
                         }
                         act.publish(&name, SupervisionEvent::Restarted { attempt }, detail);
-                        act.keep_standby(name, ctx);
                     }),
                 )
             }
@@ -279,59 +275,6 @@ impl SupervisorActor {
                 attempt,
             })
         })
-    }
-
-    /// Boots a warm standby for a running child whose options ask for one; a failed boot is
-    /// tried again after a backoff, for as long as the child runs.
-    fn keep_standby(&mut self, name: String, ctx: &mut Context<Self>) {
-        let Some(child) = self.children.get(&name) else {
-            return;
-        };
-        let wanted = child.state.borrow().options.standby > 0;
-        if !wanted || child.phase != Phase::Running || self.shutting_down {
-            return;
-        }
-        let generation = child.generation;
-        let addr = child.addr.clone();
-        let watcher = ctx.address().recipient();
-        ctx.spawn(
-            async move { addr.send(BootStandby { watcher }).await }
-                .into_actor(self)
-                .map(move |result, act, ctx| {
-                    let result = result.map_err(ServerError::from).and_then(|r| r);
-                    let Some(child) = act.children.get_mut(&name) else {
-                        return;
-                    };
-                    match result {
-                        Ok(port) => {
-                            child.standby_failures = 0;
-                            act.publish(&name, SupervisionEvent::StandbyReady { standby_port: port }, None);
-                        }
-                        Err(error) => {
-                            if child.generation != generation || child.phase != Phase::Running {
-                                return;
-                            }
-                            child.standby_failures += 1;
-                            let options = &child.state.borrow().options;
-                            let delay = scserver_core::supervision::backoff(
-                                child.standby_failures,
-                                options.backoff_min,
-                                options.backoff_max,
-                            );
-                            tracing::warn!(parent: &child.span, %error, ?delay, "no standby; trying again");
-                            ctx.run_later(delay, move |act, ctx| {
-                                let current = act.children.get(&name).is_some_and(|c| {
-                                    c.generation == generation
-                                        && c.state.borrow().standby_port.is_none()
-                                });
-                                if current {
-                                    act.keep_standby(name, ctx);
-                                }
-                            });
-                        }
-                    }
-                }),
-        );
     }
 
     /// A child stopped: ask its budget, then restart, leave or give up.
@@ -464,7 +407,7 @@ impl Handler<StandbyNotice> for SupervisorActor {
     type Result = ();
 
     /// A promotion: the hook runs on the promoted server, then Promoted names the port now
-    /// serving, and a new standby boots. A lost standby is replaced.
+    /// serving. A standby ready or lost is told as it happens (the server keeps its standby).
     fn handle(&mut self, notice: StandbyNotice, ctx: &mut Self::Context) {
         if self.shutting_down {
             return;
@@ -490,7 +433,7 @@ impl Handler<StandbyNotice> for SupervisorActor {
                         }
                     }
                     .into_actor(self)
-                    .map(move |problem, act, ctx| {
+                    .map(move |problem, act, _| {
                         let detail = match problem {
                             Some(problem) => format!("{detail}; {problem}"),
                             None => detail,
@@ -500,7 +443,6 @@ impl Handler<StandbyNotice> for SupervisorActor {
                             SupervisionEvent::Promoted { port, from },
                             Some(detail),
                         );
-                        act.keep_standby(server, ctx);
                     }),
                 );
             }
@@ -514,7 +456,13 @@ impl Handler<StandbyNotice> for SupervisorActor {
                     SupervisionEvent::StandbyLost { standby_port: port },
                     Some(detail),
                 );
-                self.keep_standby(server, ctx);
+            }
+            StandbyNotice::Ready { server, port } => {
+                self.publish(
+                    &server,
+                    SupervisionEvent::StandbyReady { standby_port: port },
+                    None,
+                );
             }
         }
     }
@@ -562,6 +510,9 @@ impl Handler<Supervise> for SupervisorActor {
                         id: crate::listeners::PERMANENT,
                         recipient: ctx.address().recipient(),
                     });
+                    msg.server.do_send(WatchStandby {
+                        watcher: ctx.address().recipient(),
+                    });
                     act.children.insert(
                         msg.name.clone(),
                         Child {
@@ -575,7 +526,6 @@ impl Handler<Supervise> for SupervisorActor {
                             hook: msg.hook,
                             error: None,
                             span,
-                            standby_failures: 0,
                         },
                     );
                     let name = msg.name;

@@ -275,9 +275,10 @@ pub struct Options {
     /// The longest restart delay.
     #[serde(with = "humantime_serde")]
     pub backoff_max: Duration,
-    /// Warm standbys a supervisor keeps booted beside this server (0 or 1): a second scsynth
-    /// with the same options on `standby_port`, holding the same SynthDefs, file buffers and
-    /// default group, promoted in place of a server that crashes or hangs.
+    /// Warm standbys kept booted beside this server when it boots its own scsynth (0 or 1),
+    /// supervised or not: a second scsynth with the same options on `standby_port`, holding the
+    /// same SynthDefs, file buffers and default group, promoted in place of a server that crashes
+    /// or hangs.
     pub standby: u32,
     /// The standby's port (`port + 1000` when unset). Server and standby take turns on the two
     /// ports: after a promotion the next standby boots on the port the failed server had.

@@ -306,8 +306,9 @@ impl ServerActor {
                             act.publish(LifecycleEvent::Booted, None);
                         }
                         act.start_heartbeat(ctx);
-                        if adopt.is_some() {
-                            act.promoted(ctx);
+                        match adopt {
+                            Some(_) => act.promoted(ctx),
+                            None => act.keep_standby(ctx),
                         }
                         done(Ok(()))
                     }

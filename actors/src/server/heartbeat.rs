@@ -166,7 +166,7 @@ impl ServerActor {
         }
         osc.do_send(SendBytes(status_bytes()));
         self.heartbeat.sent = Some(Instant::now());
-        self.beat_standby();
+        self.beat_standby(ctx);
         ctx.run_later(interval, move |act, ctx| {
             act.beat(generation, monitor, interval, ctx)
         });

@@ -243,7 +243,7 @@ impl Handler<ProcessExited> for ServerActor {
     fn handle(&mut self, msg: ProcessExited, ctx: &mut Self::Context) {
         match self.exited_role(msg.pid) {
             ExitedRole::Retired => return,
-            ExitedRole::Standby => return self.standby_died(msg.info.to_string()),
+            ExitedRole::Standby => return self.standby_died(msg.info.to_string(), ctx),
             ExitedRole::Server => {}
         }
         match self.status() {

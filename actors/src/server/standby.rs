@@ -7,7 +7,9 @@
 //! place: the same actor, so every handle keeps working; the same client id (asked for in
 //! `/notify`), so the default group and every id handed out stay valid. Events: ProcessPanicked
 //! (a crash) or OscPanicked (a hang), then Connecting, OscConnected, Connected on the new port;
-//! whoever asked for the standby hears [`StandbyNotice::Promoted`] and boots the next one.
+//! a watcher (the supervisor) hears [`StandbyNotice::Promoted`]. The server keeps its standby
+//! itself, supervised or not: it boots one after its own boot, after a promotion and after the
+//! loss of one, and tries again after a backoff when a boot fails.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -55,6 +57,10 @@ pub(crate) struct StandbySlot {
     retired: Vec<u32>,
     /// A promotion under way: the failed server's port, and what happened to it.
     promotion: Option<(u16, String)>,
+    /// The process a promotion retired is still on its way out (and on its port).
+    retiring: bool,
+    /// Standby boots that failed in a row (their retries back off).
+    failures: u32,
 }
 
 impl StandbySlot {
@@ -73,6 +79,13 @@ impl StandbySlot {
 #[derive(Debug, Clone, Message)]
 #[rtype(result = "()")]
 pub enum StandbyNotice {
+    /// A standby is booted and holds the server's durable state.
+    Ready {
+        /// The server.
+        server: String,
+        /// The standby's port.
+        port: u16,
+    },
     /// The standby took the failed server's place.
     Promoted {
         /// The server.
@@ -95,39 +108,70 @@ pub enum StandbyNotice {
     },
 }
 
-/// Boot a warm standby beside this online, owned server; answers its port once it holds the
-/// server's durable state. `watcher` hears of promotions and of the standby's death.
+/// Tell `watcher` of this server's standby from now on: ready, lost, promoted. The server keeps
+/// its standby itself (see [`ServerActor::keep_standby`]); a supervisor only listens.
 #[derive(Message)]
-#[rtype(result = "Result<u16, ServerError>")]
-pub struct BootStandby {
+#[rtype(result = "()")]
+pub struct WatchStandby {
     /// Hears [`StandbyNotice`]s.
     pub watcher: Recipient<StandbyNotice>,
 }
 
-type Booting = ResponseActFuture<ServerActor, Result<u16, ServerError>>;
+impl Handler<WatchStandby> for ServerActor {
+    type Result = ();
 
-impl Handler<BootStandby> for ServerActor {
-    type Result = Booting;
-
-    fn handle(&mut self, msg: BootStandby, ctx: &mut Self::Context) -> Booting {
-        let (status, owned, max_logins) = {
-            let s = self.state.borrow();
-            (s.status, s.owned, s.max_logins.unwrap_or(1))
-        };
-        let refuse = |error: ServerError| -> Booting { Box::pin(actix::fut::ready(Err(error))) };
-        if status != Status::Online || !owned {
-            return refuse(ServerError::InvalidState {
-                action: "boot a standby for",
-                status: if owned { status.name() } else { "not owned" },
-            });
-        }
-        if self.standby.standby.is_some() {
-            return refuse(ServerError::InvalidState {
-                action: "boot a second standby for",
-                status: "a server with a standby",
-            });
-        }
+    fn handle(&mut self, msg: WatchStandby, _: &mut Self::Context) {
         self.standby.watcher = Some(msg.watcher);
+    }
+}
+
+/// A standby boot's outcome: its port; `Err(None)` when a quit, a crash or a promotion
+/// overtook it, which is no failure.
+type Booting = ResponseActFuture<ServerActor, Result<u16, Option<ServerError>>>;
+
+impl ServerActor {
+    /// Boots a warm standby when the options ask for one and this owned server is online without
+    /// one (after a boot, a promotion, the loss of the last standby); a boot that fails is tried
+    /// again after a backoff, for as long as that holds.
+    pub(crate) fn keep_standby(&mut self, ctx: &mut Context<Self>) {
+        let wanted = {
+            let s = self.state.borrow();
+            self.options.standby > 0 && s.owned && s.status == Status::Online
+        };
+        if !wanted || self.standby.standby.is_some() || self.standby.retiring {
+            return;
+        }
+        let booting = self.boot_standby(ctx);
+        ctx.spawn(booting.map(|result, act, ctx| match result {
+            Ok(port) => {
+                act.standby.failures = 0;
+                act.tell_watcher(StandbyNotice::Ready {
+                    server: act.name.clone(),
+                    port,
+                });
+            }
+            Err(None) => {}
+            Err(Some(error)) => {
+                act.standby.failures += 1;
+                let delay = scserver_core::supervision::backoff(
+                    act.standby.failures,
+                    act.options.backoff_min,
+                    act.options.backoff_max,
+                );
+                tracing::warn!(parent: &act.span, %error, ?delay, "no standby; trying again");
+                ctx.run_later(delay, |act, ctx| act.keep_standby(ctx));
+            }
+        }));
+    }
+
+    fn tell_watcher(&self, notice: StandbyNotice) {
+        if let Some(watcher) = &self.standby.watcher {
+            watcher.do_send(notice);
+        }
+    }
+
+    fn boot_standby(&mut self, ctx: &mut Context<Self>) -> Booting {
+        let max_logins = self.state.borrow().max_logins.unwrap_or(1);
         let options = Options {
             port: self.options.standby_port(),
             ..self.options.clone()
@@ -160,7 +204,7 @@ impl Handler<BootStandby> for ServerActor {
         let recipient = router.clone().recipient();
         let started = async move {
             take_port(&options).await?;
-            let spawned = process.send(Spawn).await??;
+            let spawned = process.send(Spawn).await.map_err(ServerError::from)??;
             let (ip, protocol) = (options.ip_address, options.protocol);
             let osc = OscActor::open(format!("{name} standby"), options, 0, recipient)
                 .await
@@ -200,7 +244,9 @@ impl Handler<BootStandby> for ServerActor {
             for m in act.replay.messages() {
                 send_message(&osc, m);
             }
-            let standby = act.standby.standby.as_mut().expect("current standby");
+            let Some(standby) = act.standby.standby.as_mut() else {
+                return act.standby_void();
+            };
             standby.osc = Some(osc);
             standby.pid = Some(pid);
             act.record_process(port, pid, true);
@@ -257,18 +303,16 @@ impl ServerActor {
 
     /// A standby boot that was overtaken by a quit, a crash or a promotion.
     fn standby_void(&mut self) -> Booting {
-        Box::pin(actix::fut::ready(Err(ServerError::InvalidState {
-            action: "finish booting a standby for",
-            status: "a server that stopped or changed meanwhile",
-        })))
+        Box::pin(actix::fut::ready(Err(None)))
     }
 
     fn standby_failed(&mut self, generation: u64, error: ServerError) -> Booting {
         tracing::warn!(parent: &self.span, %error, "the standby did not boot");
-        if self.standby.generation == generation {
-            self.drop_standby();
+        if self.standby.generation != generation {
+            return self.standby_void();
         }
-        Box::pin(actix::fut::ready(Err(error)))
+        self.drop_standby();
+        Box::pin(actix::fut::ready(Err(Some(error))))
     }
 
     /// Stops the standby, if there is one (a cold restart, its own death), in the background.
@@ -316,7 +360,7 @@ impl ServerActor {
     /// The standby's heartbeat, one tick beside each of the server's: a standby that leaves
     /// `heartbeat_misses` probes in a row unanswered is hung, and is killed and replaced like
     /// one that died (promoting it would bring no sound back).
-    pub(crate) fn beat_standby(&mut self) {
+    pub(crate) fn beat_standby(&mut self, ctx: &mut Context<Self>) {
         let Some(standby) = self.standby.standby.as_mut().filter(|s| s.ready) else {
             return;
         };
@@ -324,9 +368,10 @@ impl ServerActor {
             return;
         };
         match standby.monitor.tick(Instant::now(), standby.heard.get()) {
-            Beat::Hung { missed } => self.standby_died(format!(
-                "hung: no answer to {missed} heartbeats in a row; killed"
-            )),
+            Beat::Hung { missed } => self.standby_died(
+                format!("hung: no answer to {missed} heartbeats in a row; killed"),
+                ctx,
+            ),
             Beat::Missed { .. } | Beat::Alive => {
                 osc.do_send(SendBytes(Command::Status.to_bytes()));
             }
@@ -334,17 +379,21 @@ impl ServerActor {
     }
 
     /// The standby died or hung: drop it and say so.
-    pub(crate) fn standby_died(&mut self, detail: String) {
+    pub(crate) fn standby_died(&mut self, detail: String, ctx: &mut Context<Self>) {
         let port = self.standby.standby.as_ref().map(|s| s.port).unwrap_or(0);
         tracing::warn!(parent: &self.span, port, %detail, "the standby died");
-        self.drop_standby();
-        if let Some(watcher) = &self.standby.watcher {
-            watcher.do_send(StandbyNotice::Lost {
-                server: self.name.clone(),
-                port,
-                detail,
-            });
+        if let Some(stop) = self.take_standby() {
+            // The next one boots on the same port, once the lost one has let go of it.
+            ctx.spawn(
+                stop.into_actor(self)
+                    .map(|(), act, ctx| act.keep_standby(ctx)),
+            );
         }
+        self.tell_watcher(StandbyNotice::Lost {
+            server: self.name.clone(),
+            port,
+            detail,
+        });
     }
 
     /// Puts a ready standby in place of the server's dead or hung process; false when there is
@@ -371,10 +420,11 @@ impl ServerActor {
         }
         if let Some((process, grace)) = self.take_process() {
             process.do_send(crate::process::Kill(crate::process::Signal::SIGKILL));
+            self.standby.retiring = true;
             ctx.spawn(
                 async move { shutdown(process, grace, true).await.jack }
                     .into_actor(self)
-                    .map(move |jack, act, _| {
+                    .map(move |jack, act, ctx| {
                         if let Some(pid) = retired {
                             crate::stale::forget(from, pid);
                         }
@@ -383,6 +433,8 @@ impl ServerActor {
                         if act.jack.is_none() {
                             act.jack = jack;
                         }
+                        act.standby.retiring = false;
+                        act.keep_standby(ctx);
                     }),
             );
         }
@@ -421,14 +473,13 @@ impl ServerActor {
         if let Some(pid) = self.state.borrow().pid {
             self.record_process(self.options.port, pid, false);
         }
-        if let Some(watcher) = &self.standby.watcher {
-            watcher.do_send(StandbyNotice::Promoted {
-                server: self.name.clone(),
-                port: self.options.port,
-                from,
-                detail,
-            });
-        }
+        self.tell_watcher(StandbyNotice::Promoted {
+            server: self.name.clone(),
+            port: self.options.port,
+            from,
+            detail,
+        });
+        self.keep_standby(ctx);
     }
 }
 
