@@ -38,7 +38,7 @@ fn parse_args() -> Args {
     Args {
         jack_period: flags.opt("jack-period"),
         port: flags.get("port", 57500),
-        rounds: flags.get("rounds", 10),
+        rounds: flags.get("rounds", 30),
     }
 }
 
@@ -78,25 +78,21 @@ fn bare(options: &Options) -> std::process::Child {
         .expect("scsynth")
 }
 
-/// Cold boot of a bare scsynth until it answers, and the time from SIGKILL until a thread
-/// blocked in `waitpid` returns.
-async fn bare_rounds(options: &Options, rounds: usize) -> (Vec<Duration>, Vec<Duration>) {
-    let (mut boots, mut waits) = (Vec::new(), Vec::new());
-    for _ in 0..rounds {
-        let started = Instant::now();
-        let mut child = bare(options);
-        boots.push(answering(options.port, started).await);
-        let pid = child.id();
-        let waiter = std::thread::spawn(move || {
-            child.wait().expect("waitpid");
-            SystemTime::now()
-        });
-        let killed = SystemTime::now();
-        sigkill(pid);
-        let reaped = waiter.join().expect("the waiting thread");
-        waits.push(since(killed, reaped));
-    }
-    (boots, waits)
+/// One bare scsynth on `options`: spawn until it answers, then SIGKILL until a thread blocked
+/// in `waitpid` returns.
+async fn bare_round(options: &Options) -> (Duration, Duration) {
+    let started = Instant::now();
+    let mut child = bare(options);
+    let boot = answering(options.port, started).await;
+    let pid = child.id();
+    let waiter = std::thread::spawn(move || {
+        child.wait().expect("waitpid");
+        SystemTime::now()
+    });
+    let killed = SystemTime::now();
+    sigkill(pid);
+    let reaped = waiter.join().expect("the waiting thread");
+    (boot, since(killed, reaped))
 }
 
 /// Events of one server, as they come.
@@ -132,14 +128,22 @@ async fn next(rx: &mut mpsc::UnboundedReceiver<(String, SystemTime)>, name: &str
 }
 
 struct Cold {
+    bare_boots: Vec<Duration>,
+    bare_waits: Vec<Duration>,
     answering: Vec<Duration>,
     detected: Vec<Duration>,
     restarted: Vec<Duration>,
     same_jack: bool,
 }
 
-/// SIGKILL of a supervised server until its port answers again.
+/// SIGKILL of a supervised server until its port answers again. Each round first boots and
+/// kills a bare scsynth on another port, so the machine's drift over the run (page cache, other
+/// load) weighs on both alike and the rounds can be compared in pairs.
 async fn cold_rounds(options: &Options, rounds: usize) -> Cold {
+    let bare_options = Options {
+        port: options.port + 2,
+        ..options.clone()
+    };
     let supervisor = ServerSupervisor::new();
     let mut rx = events(&supervisor);
     let options = Options {
@@ -150,12 +154,17 @@ async fn cold_rounds(options: &Options, rounds: usize) -> Cold {
     let server = supervisor.add("cold", options.clone()).await.expect("boot");
     let jack = server.jack_pid();
     let mut cold = Cold {
+        bare_boots: vec![],
+        bare_waits: vec![],
         answering: vec![],
         detected: vec![],
         restarted: vec![],
         same_jack: true,
     };
     for _ in 0..rounds {
+        let (boot, wait) = bare_round(&bare_options).await;
+        cold.bare_boots.push(boot);
+        cold.bare_waits.push(wait);
         let pid = server.pid().expect("running");
         let (killed, started) = (SystemTime::now(), Instant::now());
         sigkill(pid);
@@ -310,6 +319,17 @@ fn median_ms(samples: &[Duration]) -> f64 {
     v[v.len() / 2]
 }
 
+/// The median of the round-by-round differences `a - b`, in ms.
+fn paired_median_ms(a: &[Duration], b: &[Duration]) -> f64 {
+    let mut d: Vec<f64> = a
+        .iter()
+        .zip(b)
+        .map(|(a, b)| (a.as_secs_f64() - b.as_secs_f64()) * 1e3)
+        .collect();
+    d.sort_by(f64::total_cmp);
+    (d[d.len() / 2] * 10.0).round() / 10.0
+}
+
 fn main() {
     let args = parse_args();
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -325,9 +345,7 @@ fn main() {
             max_restarts: 1000,
             ..Options::default()
         };
-        eprintln!("bare scsynth: cold boot and waitpid");
-        let (boots, waits) = bare_rounds(&options, args.rounds).await;
-        eprintln!("cold restart");
+        eprintln!("cold restart, each round beside a bare scsynth");
         let cold = cold_rounds(&options, args.rounds).await;
         eprintln!("warm standby");
         let warm = warm_rounds(&options, args.rounds).await;
@@ -343,14 +361,15 @@ fn main() {
                 "rounds": args.rounds,
             },
             "bare_scsynth": {
-                "cold_boot_until_answering_ms": ms(&boots),
-                "sigkill_until_waitpid_returns_ms": summary(&waits, 1e3),
+                "cold_boot_until_answering_ms": ms(&cold.bare_boots),
+                "sigkill_until_waitpid_returns_ms": ms(&cold.bare_waits),
             },
             "cold_restart": {
                 "sigkill_until_answering_ms": ms(&cold.answering),
-                "over_bare_cold_boot_ms": ((median_ms(&cold.answering) - median_ms(&boots)) * 10.0).round() / 10.0,
+                "over_bare_cold_boot_ms": ((median_ms(&cold.answering) - median_ms(&cold.bare_boots)) * 10.0).round() / 10.0,
+                "over_bare_cold_boot_paired_ms": paired_median_ms(&cold.answering, &cold.bare_boots),
                 "sigkill_until_process_panicked_ms": ms(&cold.detected),
-                "detection_over_bare_waitpid": ((median_ms(&cold.detected) / median_ms(&waits)) * 100.0).round() / 100.0,
+                "detection_over_bare_waitpid": ((median_ms(&cold.detected) / median_ms(&cold.bare_waits)) * 100.0).round() / 100.0,
                 "sigkill_until_restarted_event_ms": ms(&cold.restarted),
                 "same_jack_server_every_time": cold.same_jack,
             },
