@@ -1,4 +1,4 @@
-//! Warm standby against real scsynth servers: promotion in place of a killed or stopped server,
+//! Warm standby against real scsynth and supernova servers: promotion in place of a killed or stopped server,
 //! with the durable state there and the same handles, client id and ids; a standby that dies
 //! or hangs is replaced without touching its server; two servers with a standby each.
 
@@ -25,12 +25,16 @@ use scserver::{
 const WAIT: Duration = Duration::from_secs(20);
 
 fn standby_options() -> Options {
+    options_for(ServerKind::Scsynth)
+}
+
+fn options_for(kind: ServerKind) -> Options {
     Options {
         restart: RestartPolicy::OnFailure,
         load_synthdefs: false,
         standby: 1,
         standby_port: Some(free_port()),
-        ..ServerKind::Scsynth.options()
+        ..kind.options()
     }
 }
 
@@ -85,10 +89,10 @@ fn group_hook(runs: Arc<Mutex<Vec<u32>>>) -> scserver::Hook {
     })
 }
 
-fn promoted_in_place_of_a(signal: Signal) {
+fn promoted_in_place_of_a(signal: Signal, kind: ServerKind) {
     let (supervisor, events) = supervisor();
     let runs = Arc::new(Mutex::new(Vec::new()));
-    let options = standby_options();
+    let options = options_for(kind);
     let (port, standby_port) = (options.port, options.standby_port.unwrap());
     let server =
         block_on(supervisor.add_with_hook("warm", options, Some(group_hook(runs.clone()))))
@@ -177,15 +181,19 @@ fn promoted_in_place_of_a(signal: Signal) {
     std::fs::remove_file(path).ok();
 }
 
-#[test]
-fn a_killed_server_is_replaced_by_its_standby() {
-    promoted_in_place_of_a(Signal::SIGKILL);
+fn a_killed_server_is_replaced_by_its_standby(kind: ServerKind) {
+    promoted_in_place_of_a(Signal::SIGKILL, kind);
 }
 
-#[test]
-fn a_stopped_server_is_replaced_by_its_standby() {
-    promoted_in_place_of_a(Signal::SIGSTOP);
+fn a_stopped_server_is_replaced_by_its_standby(kind: ServerKind) {
+    promoted_in_place_of_a(Signal::SIGSTOP, kind);
 }
+
+on_both_servers!(
+    a_killed_server_is_replaced_by_its_standby,
+    a_stopped_server_is_replaced_by_its_standby,
+    a_server_without_a_supervisor_keeps_a_standby_too,
+);
 
 /// A standby that dies (SIGKILL) or hangs (SIGSTOP: its heartbeat goes unanswered) is replaced
 /// on its port; the server sees nothing of it.
@@ -288,9 +296,8 @@ fn standby_of(server: &AsyncServer, not: Option<u32>) -> (u16, u32) {
     }
 }
 
-#[test]
-fn a_server_without_a_supervisor_keeps_a_standby_too() {
-    let options = standby_options();
+fn a_server_without_a_supervisor_keeps_a_standby_too(kind: ServerKind) {
+    let options = options_for(kind);
     let (port, standby_port) = (options.port, options.standby_port.unwrap());
     let server = scserver::Server::new(options);
     let recorder = common::Recorder::default();
