@@ -365,8 +365,28 @@ fn buffers_read_from_files_are_read_again_after_a_restart(kind: ServerKind) {
     server
         .send(message("/b_alloc", vec![OscType::Int(8), OscType::Int(10)]))
         .unwrap();
+    // sclang's Buffer.alloc, then read: the allocation and the read are replayed together.
+    let halves = std::env::temp_dir().join(format!("scserver-sup-{}-half.wav", std::process::id()));
+    write_constant_wav(&halves, 0.5, 32);
+    server
+        .send(message("/b_alloc", vec![OscType::Int(9), OscType::Int(64)]))
+        .unwrap();
+    server
+        .send(message(
+            "/b_read",
+            vec![
+                OscType::Int(9),
+                OscType::String(halves.display().to_string()),
+                OscType::Int(0),
+                OscType::Int(-1),
+                OscType::Int(0),
+                OscType::Int(0),
+            ],
+        ))
+        .unwrap();
     block_on(server.sync()).unwrap();
     assert_eq!(buffer_frames(&server, 7), 123);
+    assert_eq!(buffer_sample(&server, 9, 0), 0.5);
     sigkill(server.pid().unwrap());
     events.wait("buffers", "restarted", Duration::from_secs(15));
     assert_eq!(buffer_frames(&server, 7), 123, "the file was read again");
@@ -375,8 +395,46 @@ fn buffers_read_from_files_are_read_again_after_a_restart(kind: ServerKind) {
         0,
         "only reads from files are replayed"
     );
+    assert_eq!(buffer_frames(&server, 9), 64, "allocated again");
+    assert_eq!(
+        (buffer_sample(&server, 9, 0), buffer_sample(&server, 9, 40)),
+        (0.5, 0.0),
+        "and read again into"
+    );
     block_on(supervisor.shutdown());
     std::fs::remove_file(path).ok();
+    std::fs::remove_file(halves).ok();
+}
+
+/// A mono float WAV of `frames` samples of `value`.
+fn write_constant_wav(path: &std::path::Path, value: f32, frames: usize) {
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: 48_000,
+        bits_per_sample: 32,
+        sample_format: hound::SampleFormat::Float,
+    };
+    let mut writer = hound::WavWriter::create(path, spec).unwrap();
+    (0..frames).for_each(|_| writer.write_sample(value).unwrap());
+    writer.finalize().unwrap();
+}
+
+/// Sample `index` of `buffer`, by `/b_get`.
+fn buffer_sample(server: &AsyncServer, buffer: i32, index: i32) -> f32 {
+    let reply = block_on(server.request(
+        message("/b_get", vec![OscType::Int(buffer), OscType::Int(index)]),
+        Expectation {
+            command: "/b_get".into(),
+            reply: Pattern::new("/b_set").arg(buffer),
+            fail: None,
+            timeout: None,
+        },
+    ))
+    .expect("/b_set");
+    match reply.args[2] {
+        OscType::Float(v) => v,
+        ref other => panic!("{other:?}"),
+    }
 }
 
 fn a_users_own_quit_restarts_only_under_always(kind: ServerKind) {

@@ -1,6 +1,8 @@
 //! What a client loaded into a server and would want back after a restart: SynthDefs sent with
-//! `/d_recv` (or loaded with `/d_load`, `/d_loadDir`) and buffers read from files with
-//! `/b_allocRead` / `/b_allocReadChannel`. Frees forget them again.
+//! `/d_recv` (or loaded with `/d_load`, `/d_loadDir`) and buffers read from files, either with
+//! `/b_allocRead` / `/b_allocReadChannel` or allocated with `/b_alloc` and then filled by
+//! `/b_read` / `/b_readChannel` (sclang's `Buffer.alloc` then `read`; a read that leaves the file
+//! open streams it, and is not remembered). Frees forget them again.
 //!
 //! Completion messages are dropped from what is remembered: they usually create nodes, and
 //! nodes are the restart hook's business, not this log's.
@@ -15,8 +17,11 @@ pub struct ReplayLog {
     next: u64,
     /// SynthDef loads by key (the first SynthDef's name, or the path loaded), with their order.
     synthdefs: BTreeMap<String, (u64, OscMessage)>,
-    /// Buffer reads by buffer number, with their order.
-    buffers: BTreeMap<i32, (u64, OscMessage)>,
+    /// Buffer reads by buffer number (an allocation and the read into it, or one
+    /// allocate-and-read), with their order.
+    buffers: BTreeMap<i32, (u64, Vec<OscMessage>)>,
+    /// Buffers allocated empty, until a read fills one from a file.
+    allocated: BTreeMap<i32, OscMessage>,
 }
 
 /// Whether encoded OSC bytes may hold something [`ReplayLog::observe`] cares about; lets a
@@ -52,6 +57,16 @@ fn keep_args(message: &OscMessage, n: usize) -> OscMessage {
         addr: message.addr.clone(),
         args: message.args.iter().take(n).cloned().collect(),
     }
+}
+
+/// The message without its completion message (a blob, the last argument of buffer commands).
+fn without_completion(message: &OscMessage) -> OscMessage {
+    let n = message
+        .args
+        .iter()
+        .position(|a| matches!(a, OscType::Blob(_)))
+        .unwrap_or(message.args.len());
+    keep_args(message, n)
 }
 
 impl ReplayLog {
@@ -90,7 +105,11 @@ impl ReplayLog {
         self.next
     }
 
-    fn observe_message(&mut self, m: &OscMessage) -> Option<OscMessage> {
+    fn observe_message(&mut self, m: &OscMessage) -> Vec<OscMessage> {
+        self.observe_one(m).unwrap_or_default()
+    }
+
+    fn observe_one(&mut self, m: &OscMessage) -> Option<Vec<OscMessage>> {
         let int = |i: usize| match m.args.get(i) {
             Some(OscType::Int(v)) => Some(*v),
             _ => None,
@@ -109,7 +128,7 @@ impl ReplayLog {
                 let at = self.stamp();
                 let kept = keep_args(m, 1);
                 self.synthdefs.insert(key, (at, kept.clone()));
-                Some(kept)
+                Some(vec![kept])
             }
             "/d_load" | "/d_loadDir" => {
                 let path = string(0)?;
@@ -117,7 +136,7 @@ impl ReplayLog {
                 let kept = keep_args(m, 1);
                 self.synthdefs
                     .insert(format!("{}:{path}", m.addr), (at, kept.clone()));
-                Some(kept)
+                Some(vec![kept])
             }
             "/d_free" => {
                 for name in m.args.iter().filter_map(|a| match a {
@@ -126,34 +145,60 @@ impl ReplayLog {
                 }) {
                     self.synthdefs.remove(name);
                 }
-                Some(m.clone())
+                Some(vec![m.clone()])
             }
             "/d_freeAll" => {
                 self.synthdefs.clear();
-                Some(m.clone())
+                Some(vec![m.clone()])
             }
             "/b_allocRead" | "/b_allocReadChannel" => {
                 let (buffer, _) = (int(0)?, string(1)?);
-                // Everything up to the completion message (a blob) is the read itself.
-                let n = m
-                    .args
-                    .iter()
-                    .position(|a| matches!(a, OscType::Blob(_)))
-                    .unwrap_or(m.args.len());
+                self.allocated.remove(&buffer);
                 let at = self.stamp();
-                let kept = keep_args(m, n);
+                let kept = without_completion(m);
+                self.buffers.insert(buffer, (at, vec![kept.clone()]));
+                Some(vec![kept])
+            }
+            "/b_read" | "/b_readChannel" => {
+                let (buffer, _) = (int(0)?, string(1)?);
+                // Leave-open: the buffer streams the file (DiskIn); its place in the file
+                // is the player's, not something to read again.
+                if int(5).is_some_and(|open| open != 0) {
+                    return None;
+                }
+                // Into a buffer allocated here (else scsynth refuses it, or it is a file
+                // buffer read again: the last read is what it holds).
+                let alloc = match self.allocated.remove(&buffer) {
+                    Some(alloc) => alloc,
+                    None => self.buffers.get(&buffer)?.1.first()?.clone(),
+                };
+                let at = self.stamp();
+                let kept = vec![alloc, without_completion(m)];
                 self.buffers.insert(buffer, (at, kept.clone()));
                 Some(kept)
             }
-            "/b_free" | "/b_alloc" => {
+            "/b_alloc" => {
                 let buffer = int(0)?;
-                self.buffers.remove(&buffer).map(|_| OscMessage {
-                    addr: "/b_free".into(),
-                    args: vec![OscType::Int(buffer)],
-                })
+                self.allocated.insert(buffer, without_completion(m));
+                self.forget_buffer(buffer)
+            }
+            "/b_free" => {
+                let buffer = int(0)?;
+                self.allocated.remove(&buffer);
+                self.forget_buffer(buffer)
             }
             _ => None,
         }
+    }
+
+    /// Forgets a file buffer; a copy frees it too.
+    fn forget_buffer(&mut self, buffer: i32) -> Option<Vec<OscMessage>> {
+        self.buffers.remove(&buffer).map(|_| {
+            vec![OscMessage {
+                addr: "/b_free".into(),
+                args: vec![OscType::Int(buffer)],
+            }]
+        })
     }
 
     /// What to send to a fresh server: SynthDefs first, then buffers, each in first-sent order.
@@ -163,8 +208,8 @@ impl ReplayLog {
         let mut bufs: Vec<_> = self.buffers.values().collect();
         bufs.sort_by_key(|(at, _)| *at);
         defs.into_iter()
-            .chain(bufs)
             .map(|(_, m)| m.clone())
+            .chain(bufs.into_iter().flat_map(|(_, ms)| ms.iter().cloned()))
             .collect()
     }
 
@@ -182,6 +227,7 @@ impl ReplayLog {
     pub fn clear(&mut self) {
         self.synthdefs.clear();
         self.buffers.clear();
+        self.allocated.clear();
     }
 }
 
@@ -302,6 +348,48 @@ mod tests {
         log.observe(&msg("/b_free", vec![OscType::Int(3)]));
         assert_eq!(log.len(), (1, 0));
         log.clear();
+        assert!(log.is_empty());
+    }
+
+    #[test]
+    fn remembers_a_file_read_into_an_allocated_buffer() {
+        let mut log = ReplayLog::new();
+        let alloc = msg("/b_alloc", vec![OscType::Int(5), OscType::Int(64)]);
+        let read = |leave_open| {
+            msg(
+                "/b_read",
+                vec![
+                    OscType::Int(5),
+                    OscType::String("/x.wav".into()),
+                    OscType::Int(0),
+                    OscType::Int(-1),
+                    OscType::Int(0),
+                    OscType::Int(leave_open),
+                    OscType::Blob(vec![1, 2, 3, 4]),
+                ],
+            )
+        };
+        assert!(log.observe(&alloc).is_empty(), "an empty buffer is no load");
+        // A streaming read is not remembered.
+        assert!(log.observe(&read(1)).is_empty());
+        let copy = log.observe(&read(0));
+        let addrs = |ms: &[OscMessage]| ms.iter().map(|m| m.addr.clone()).collect::<Vec<_>>();
+        assert_eq!(addrs(&copy), ["/b_alloc", "/b_read"]);
+        assert_eq!(copy[1].args.len(), 6, "completion dropped");
+        assert_eq!(addrs(&log.messages()), ["/b_alloc", "/b_read"]);
+        // Read again: one allocation, the last read.
+        log.observe(&read(0));
+        assert_eq!(log.messages().len(), 2);
+        // A read into a buffer nobody allocated here is not this client's.
+        let stray = msg(
+            "/b_read",
+            vec![OscType::Int(9), OscType::String("/y.wav".into())],
+        );
+        assert!(log.observe(&stray).is_empty());
+        assert_eq!(
+            addrs(&log.observe(&msg("/b_free", vec![OscType::Int(5)]))),
+            ["/b_free"]
+        );
         assert!(log.is_empty());
     }
 
