@@ -1,11 +1,12 @@
 //! Sound back after a crash, measured beside the floors in the same run: SIGKILL of a supervised
 //! scsynth until its port answers `/status` again (cold restart) beside a bare scsynth's cold
-//! boot until it answers; the crash event beside a bare `waitpid` thread; the promotion of a warm
+//! boot until it answers, round by round; the crash event beside a bare `waitpid` thread and
+//! beside a thread blocked in `waitid` on the very process killed; the promotion of a warm
 //! standby (until the handle is connected again, and until a synth the restart hook starts sends
 //! its `/n_go`); and what an idle standby costs. Printed as one JSON object.
 //!
 //! ```sh
-//! cargo bench --bench restart -- --jack-period 64 --rounds 10
+//! cargo bench --bench restart -- --jack-period 64 --rounds 30
 //! ```
 
 mod common;
@@ -18,6 +19,7 @@ use std::time::{Duration, Instant, SystemTime};
 use common::summary;
 use futures::FutureExt;
 use nix::sys::signal::{kill, Signal};
+use nix::sys::wait::{waitid, Id, WaitPidFlag};
 use nix::unistd::Pid;
 use scserver::osc::{OscMessage, OscPacket, OscType};
 use scserver::{
@@ -95,6 +97,24 @@ async fn bare_round(options: &Options) -> (Duration, Duration) {
     (boot, since(killed, reaped))
 }
 
+/// A thread blocked in `waitid` on `pid`, a child of this process, with `WNOWAIT` so the
+/// library still reaps it: the floor for seeing the exit of the very process that was killed.
+fn exit_watch(pid: u32) -> std::thread::JoinHandle<SystemTime> {
+    let ready = Arc::new(std::sync::Barrier::new(2));
+    let waiting = ready.clone();
+    let watch = std::thread::spawn(move || {
+        waiting.wait();
+        // Reaped first by the library (ECHILD) or not, it returns once the process is gone.
+        let _ = waitid(
+            Id::Pid(Pid::from_raw(pid as i32)),
+            WaitPidFlag::WEXITED | WaitPidFlag::WNOWAIT,
+        );
+        SystemTime::now()
+    });
+    ready.wait();
+    watch
+}
+
 /// Events of one server, as they come.
 fn events(supervisor: &ServerSupervisor) -> mpsc::UnboundedReceiver<(String, SystemTime)> {
     let (tx, rx) = mpsc::unbounded_channel();
@@ -130,6 +150,8 @@ async fn next(rx: &mut mpsc::UnboundedReceiver<(String, SystemTime)>, name: &str
 struct Cold {
     bare_boots: Vec<Duration>,
     bare_waits: Vec<Duration>,
+    /// The same kill seen by a thread blocked in `waitid`.
+    floor: Vec<Duration>,
     answering: Vec<Duration>,
     detected: Vec<Duration>,
     restarted: Vec<Duration>,
@@ -156,6 +178,7 @@ async fn cold_rounds(options: &Options, rounds: usize) -> Cold {
     let mut cold = Cold {
         bare_boots: vec![],
         bare_waits: vec![],
+        floor: vec![],
         answering: vec![],
         detected: vec![],
         restarted: vec![],
@@ -166,9 +189,12 @@ async fn cold_rounds(options: &Options, rounds: usize) -> Cold {
         cold.bare_boots.push(boot);
         cold.bare_waits.push(wait);
         let pid = server.pid().expect("running");
+        let floor = exit_watch(pid);
         let (killed, started) = (SystemTime::now(), Instant::now());
         sigkill(pid);
         cold.answering.push(answering(options.port, started).await);
+        cold.floor
+            .push(since(killed, floor.join().expect("the waiting thread")));
         cold.detected
             .push(since(killed, next(&mut rx, "process_panicked").await));
         cold.restarted
@@ -314,20 +340,17 @@ async fn warm_rounds(options: &Options, rounds: usize) -> Warm {
 }
 
 fn median_ms(samples: &[Duration]) -> f64 {
-    let mut v: Vec<f64> = samples.iter().map(|d| d.as_secs_f64() * 1e3).collect();
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
+    common::median(samples.iter().map(|d| d.as_secs_f64() * 1e3).collect())
 }
 
 /// The median of the round-by-round differences `a - b`, in ms.
 fn paired_median_ms(a: &[Duration], b: &[Duration]) -> f64 {
-    let mut d: Vec<f64> = a
-        .iter()
-        .zip(b)
-        .map(|(a, b)| (a.as_secs_f64() - b.as_secs_f64()) * 1e3)
-        .collect();
-    d.sort_by(f64::total_cmp);
-    (d[d.len() / 2] * 10.0).round() / 10.0
+    let d = a.iter().zip(b);
+    let ms = common::median(
+        d.map(|(a, b)| (a.as_secs_f64() - b.as_secs_f64()) * 1e3)
+            .collect(),
+    );
+    (ms * 10.0).round() / 10.0
 }
 
 fn main() {
@@ -370,6 +393,9 @@ fn main() {
                 "over_bare_cold_boot_paired_ms": paired_median_ms(&cold.answering, &cold.bare_boots),
                 "sigkill_until_process_panicked_ms": ms(&cold.detected),
                 "detection_over_bare_waitpid": ((median_ms(&cold.detected) / median_ms(&cold.bare_waits)) * 100.0).round() / 100.0,
+                "sigkill_until_waitid_returns_same_process_ms": ms(&cold.floor),
+                "detection_over_same_process_waitid": ((median_ms(&cold.detected) / median_ms(&cold.floor)) * 100.0).round() / 100.0,
+                "detection_after_same_process_waitid_paired_ms": paired_median_ms(&cold.detected, &cold.floor),
                 "sigkill_until_restarted_event_ms": ms(&cold.restarted),
                 "same_jack_server_every_time": cold.same_jack,
             },

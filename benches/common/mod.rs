@@ -56,10 +56,7 @@ pub async fn dummy_jack(bench: &str, period: Option<u32>) -> Option<DummyJack> {
 pub fn summary(samples: &[Duration], unit: f64) -> Value {
     let mut values: Vec<f64> = samples.iter().map(|d| d.as_secs_f64() * unit).collect();
     values.sort_by(f64::total_cmp);
-    let at = |q: f64| {
-        let k = ((q / 100.0 * values.len() as f64).ceil() as usize).clamp(1, values.len()) - 1;
-        (values[k] * 10.0).round() / 10.0
-    };
+    let at = |q: f64| (percentile(&values, q) * 10.0).round() / 10.0;
     json!({
         "n": values.len(),
         "median": at(50.0),
@@ -67,4 +64,17 @@ pub fn summary(samples: &[Duration], unit: f64) -> Value {
         "min": at(0.0),
         "max": at(100.0),
     })
+}
+
+/// The `q`th percentile of sorted `values` (nearest rank; the median of an even count is the
+/// lower middle one).
+pub fn percentile(sorted: &[f64], q: f64) -> f64 {
+    let k = ((q / 100.0 * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len()) - 1;
+    sorted[k]
+}
+
+/// The median of `values`, which may be negative (differences), as [`summary`] takes it.
+pub fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    percentile(&values, 50.0)
 }
