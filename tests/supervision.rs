@@ -385,6 +385,9 @@ fn buffers_read_from_files_are_read_again_after_a_restart(kind: ServerKind) {
         ))
         .unwrap();
     block_on(server.sync()).unwrap();
+    // A reset frees nodes and SynthDefs; the buffers stay, on the server and in what a
+    // restart reads again.
+    block_on(server.reset()).unwrap();
     assert_eq!(buffer_frames(&server, 7), 123);
     assert_eq!(buffer_sample(&server, 9, 0), 0.5);
     sigkill(server.pid().unwrap());

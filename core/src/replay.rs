@@ -222,13 +222,6 @@ impl ReplayLog {
     pub fn is_empty(&self) -> bool {
         self.synthdefs.is_empty() && self.buffers.is_empty()
     }
-
-    /// Forgets everything (after a reset, which frees it on the server too).
-    pub fn clear(&mut self) {
-        self.synthdefs.clear();
-        self.buffers.clear();
-        self.allocated.clear();
-    }
 }
 
 #[cfg(test)]
@@ -347,8 +340,13 @@ mod tests {
         assert_eq!(out[1].args.len(), 4, "completion dropped");
         log.observe(&msg("/b_free", vec![OscType::Int(3)]));
         assert_eq!(log.len(), (1, 0));
-        log.clear();
-        assert!(log.is_empty());
+        // A reset frees the SynthDefs, not the buffers.
+        log.observe(&msg(
+            "/b_allocRead",
+            vec![OscType::Int(4), OscType::String("/y.wav".into())],
+        ));
+        log.observe(&msg("/d_freeAll", vec![]));
+        assert_eq!(log.len(), (0, 1));
     }
 
     #[test]

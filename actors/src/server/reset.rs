@@ -22,10 +22,9 @@ impl Handler<Reset> for ServerActor {
     type Result = ResponseFuture<Result<(), ServerError>>;
 
     fn handle(&mut self, _: Reset, _: &mut Self::Context) -> Self::Result {
-        // The reset frees every SynthDef on the server (and on its standby); nothing is left to
-        // replay.
+        // The reset frees every SynthDef on the server (and on its standby), so none is left to
+        // replay; buffers stay, and so does what would read them again.
         self.remember(&Command::DFreeAll.to_bytes());
-        self.replay.clear();
         self.sent_defs().forget_all();
         let state = self.state.borrow().clone();
         // The owner re-creates every login's group; a guest only its own.
