@@ -70,6 +70,11 @@ impl Reloader {
                 return;
             }
         };
+        if wanted.http != self.current.http {
+            tracing::warn!(
+                "the [http] section changed; it is read at start only: restart the run to apply it"
+            );
+        }
         let plan = Plan::between(
             self.current
                 .servers
@@ -100,7 +105,9 @@ impl Reloader {
         futures::future::join_all(boots).await;
         tracing::info!(?plan, "config reloaded");
         report(json, "reloaded", Some(&plan), None);
-        self.current = wanted;
+        // The HTTP service keeps running as it started.
+        let http = self.current.http.take();
+        self.current = Config { http, ..wanted };
     }
 }
 

@@ -2,7 +2,7 @@
 //! lifecycle and supervision notices and from each server's status replies, and the live facts
 //! (uptime, last boot time, output levels) that `/servers` shows.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::AtomicU64;
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
@@ -67,6 +67,8 @@ pub struct Metrics {
     synthdefs: Family<Labels, Gauge>,
     boot_time: Family<Labels, FloatGauge>,
     tracks: Mutex<BTreeMap<String, Track>>,
+    /// The servers the last scrape showed: one gone since (a reload removed it) loses its series.
+    shown: Mutex<BTreeSet<String>>,
 }
 
 impl Default for Metrics {
@@ -87,6 +89,7 @@ impl Default for Metrics {
             synthdefs: Family::default(),
             boot_time: Family::default(),
             tracks: Mutex::new(BTreeMap::new()),
+            shown: Mutex::new(BTreeSet::new()),
         };
         let r = &mut m.registry;
         r.register(
@@ -220,6 +223,16 @@ impl Metrics {
 
     /// The registry in Prometheus' text format, its gauges read from `children` first.
     pub fn encode(&self, children: &[ChildInfo]) -> String {
+        let names: BTreeSet<String> = children.iter().map(|c| c.name.clone()).collect();
+        let gone: Vec<String> = {
+            let mut shown = self.shown.lock().expect("metrics lock");
+            let gone = shown.difference(&names).cloned().collect();
+            *shown = names;
+            gone
+        };
+        for name in gone {
+            self.forget(&name);
+        }
         for c in children {
             let l = labels(&c.name);
             self.up.get_or_create(&l).set(i64::from(is_up(c)));
@@ -262,6 +275,35 @@ impl Metrics {
         let mut text = String::new();
         encode(&mut text, &self.registry).expect("writing to a String cannot fail");
         text
+    }
+}
+
+impl Metrics {
+    /// Drops every series and fact of a server that is no longer run.
+    fn forget(&self, server: &str) {
+        let l = labels(server);
+        for family in [
+            &self.up,
+            &self.ugens,
+            &self.synths,
+            &self.groups,
+            &self.synthdefs,
+        ] {
+            family.remove(&l);
+        }
+        for family in [
+            &self.restarts,
+            &self.crashes,
+            &self.hangs,
+            &self.boot_failures,
+        ] {
+            family.remove(&l);
+        }
+        for family in [&self.cpu_average, &self.cpu_peak, &self.boot_time] {
+            family.remove(&l);
+        }
+        self.round_trip.remove(&l);
+        self.tracks.lock().expect("metrics lock").remove(server);
     }
 }
 
@@ -314,5 +356,33 @@ mod tests {
         assert_eq!(count(&m, "crashes"), "1");
         assert_eq!(count(&m, "hangs"), "1");
         assert_eq!(count(&m, "boot_failures"), "1");
+    }
+
+    fn child(name: &str) -> ChildInfo {
+        ChildInfo {
+            name: name.into(),
+            phase: Phase::Running,
+            state: ServerState::offline(Default::default()),
+            restarts: 0,
+            error: None,
+        }
+    }
+
+    #[test]
+    fn a_server_no_longer_run_loses_its_series() {
+        use LifecycleEvent::*;
+        let m = Metrics::default();
+        for e in [Booting, Booted, ProcessPanicked] {
+            m.lifecycle(&notice(e));
+        }
+        let both = m.encode(&[child("a"), child("b")]);
+        assert!(both.contains("scserver_up{server=\"b\"}"), "{both}");
+        assert!(
+            both.contains("scserver_crashes_total{server=\"a\"} 1"),
+            "{both}"
+        );
+        let one = m.encode(&[child("b")]);
+        assert!(!one.contains("server=\"a\""), "{one}");
+        assert!(one.contains("scserver_up{server=\"b\"}"), "{one}");
     }
 }

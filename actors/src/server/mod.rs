@@ -89,6 +89,25 @@ pub struct ServerState {
 }
 
 impl ServerState {
+    /// The state of a server with these options that was never booted or connected.
+    pub fn offline(options: Options) -> Self {
+        ServerState {
+            status: Status::Offline,
+            owned: false,
+            options,
+            client_id: None,
+            max_logins: None,
+            pid: None,
+            jack_pid: None,
+            local_addr: None,
+            status_info: None,
+            standby_port: None,
+            standby_pid: None,
+            heartbeat_round_trip: None,
+            heartbeat_round_trips: 0,
+        }
+    }
+
     /// The client's default group: `client_id + 1`.
     pub fn default_group(&self) -> Option<i32> {
         self.client_id.map(|c| c + 1)
@@ -127,22 +146,7 @@ impl ServerActor {
         ServerActor {
             name: name.to_owned(),
             options: options.clone(),
-            state: watch::channel(ServerState {
-                status: Status::Offline,
-                owned: false,
-                options,
-                client_id: None,
-                max_logins: None,
-                pid: None,
-                jack_pid: None,
-                local_addr: None,
-                status_info: None,
-                standby_port: None,
-                standby_pid: None,
-                heartbeat_round_trip: None,
-                heartbeat_round_trips: 0,
-            })
-            .0,
+            state: watch::channel(ServerState::offline(options)).0,
             conn: Connection::new(),
             allocator: AllocatorActor::default().start(),
             process: None,
