@@ -94,6 +94,8 @@ async fn bare_round(options: &Options) -> (Duration, Duration) {
     let killed = SystemTime::now();
     sigkill(pid);
     let reaped = waiter.join().expect("the waiting thread");
+    // What a killed scsynth leaves behind (the library removes its own scsynths' the same way).
+    let _ = std::fs::remove_file(format!("/dev/shm/SuperColliderServer_{}", options.port));
     (boot, since(killed, reaped))
 }
 

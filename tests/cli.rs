@@ -119,6 +119,53 @@ fn a_killed_run_takes_its_servers_with_it() {
     std::fs::remove_file(config).ok();
 }
 
+/// scsynth's shared-memory segment for `port`.
+fn segment(port: u16) -> PathBuf {
+    format!("/dev/shm/SuperColliderServer_{port}").into()
+}
+
+/// Makes `path` look `age` old.
+fn age(path: &std::path::Path, age: Duration) {
+    let file = std::fs::File::options().write(true).open(path).unwrap();
+    file.set_modified(std::time::SystemTime::now() - age)
+        .unwrap();
+}
+
+#[test]
+fn a_later_run_sweeps_the_shared_memory_a_killed_run_left() {
+    let port = free_port();
+    let config = one_server("leftover", port);
+    let mut run = Run::start(&config);
+    let pids = pids_of(&run.wait_event("booted", Duration::from_secs(20)));
+    run.child.kill().unwrap();
+    run.wait_exit(Duration::from_secs(5));
+    assert!(gone(&pids, Duration::from_secs(5)), "orphans: {pids:?}");
+    assert!(segment(port).exists(), "nobody was left to remove it");
+    age(&segment(port), Duration::from_secs(120));
+    // What stays: a segment just made (its scsynth may be booting) and one whose port is held.
+    let young = free_port();
+    std::fs::write(segment(young), b"booting").unwrap();
+    let holder = std::net::UdpSocket::bind(("127.0.0.1", 0)).unwrap();
+    let held = holder.local_addr().unwrap().port();
+    std::fs::write(segment(held), b"live").unwrap();
+    age(&segment(held), Duration::from_secs(120));
+
+    let later = one_server("later", free_port());
+    let mut run = Run::start(&later);
+    run.wait_event("booted", Duration::from_secs(20));
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while segment(port).exists() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(!segment(port).exists(), "the leftover was swept");
+    assert!(segment(young).exists() && segment(held).exists());
+    kill(Pid::from_raw(run.child.id() as i32), Signal::SIGTERM).unwrap();
+    run.wait_exit(Duration::from_secs(15));
+    for path in [segment(young), segment(held), config, later] {
+        std::fs::remove_file(path).ok();
+    }
+}
+
 #[test]
 fn run_restarts_a_killed_server() {
     let config = one_server("restart", free_port());

@@ -10,7 +10,19 @@ use thiserror::Error;
 
 /// The segment's name for a server port (also the name of the object inside it).
 pub fn segment_name(port: u16) -> String {
-    format!("SuperColliderServer_{port}")
+    format!("{SEGMENT_PREFIX}{port}")
+}
+
+const SEGMENT_PREFIX: &str = "SuperColliderServer_";
+
+/// The port a segment's file name is for, when it is one of scsynth's.
+pub fn segment_port(file_name: &str) -> Option<u16> {
+    let port = file_name.strip_prefix(SEGMENT_PREFIX)?;
+    // `u16::from_str` takes a leading `+`, which no segment name has.
+    port.bytes()
+        .all(|b| b.is_ascii_digit())
+        .then(|| port.parse().ok())
+        .flatten()
 }
 
 /// Size of the named object: a process-local `std::string` (32 bytes, unused), the control-bus
@@ -269,6 +281,19 @@ fn find_all<'a>(haystack: &'a [u8], needle: &'a [u8]) -> impl Iterator<Item = us
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn segment_names_and_their_ports() {
+        assert_eq!(segment_port(&segment_name(57110)), Some(57110));
+        for other in [
+            "SuperColliderServer_",
+            "SuperColliderServer_+1",
+            "SuperColliderServer_70000",
+            "jack-0-0",
+        ] {
+            assert_eq!(segment_port(other), None, "{other}");
+        }
+    }
 
     const PORT: u16 = 57321;
 

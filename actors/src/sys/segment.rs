@@ -1,12 +1,25 @@
 //! scsynth's shared-memory segment, which it names after its port and a killed scsynth leaves
-//! behind. Removing it frees megabytes and takes about a millisecond, so it is done on a thread of
-//! its own: the crash is reported, and the next scsynth spawned, without waiting for it. A lock
+//! behind (8 MB of memory each). Removing it takes about a millisecond, so it is done on a thread
+//! of its own: the crash is reported, and the next scsynth spawned, without waiting for it. A lock
 //! orders each removal against later spawns on the same port (scsynth replaces a leftover segment
-//! itself, so a removal that comes after one would take the new server's).
+//! itself, so a removal that comes after one would take the new server's). Segments that killed
+//! runs of this library left (its own process killed too) are swept once per process.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard, Once, PoisonError};
+use std::time::Duration;
+
+use scserver_core::shm::{segment_name, segment_port};
+use scserver_core::Protocol;
+
+use super::{procfs, user_id};
+
+const DIR: &str = "/dev/shm";
+
+/// A segment younger than this may belong to an scsynth still booting, which makes its segment
+/// before it takes its port.
+const SWEEP_MIN_AGE: Duration = Duration::from_secs(60);
 
 /// Spawns per port in this process; a removal is for the spawn it counted.
 static SPAWNS: Mutex<Option<HashMap<u16, u64>>> = Mutex::new(None);
@@ -17,7 +30,7 @@ fn spawns() -> MutexGuard<'static, Option<HashMap<u16, u64>>> {
 
 /// The segment of the scsynth on `port`.
 pub fn path(port: u16) -> PathBuf {
-    PathBuf::from(format!("/dev/shm/SuperColliderServer_{port}"))
+    Path::new(DIR).join(segment_name(port))
 }
 
 /// Counts a spawn of scsynth on `port`; waits for a removal under way for an earlier one.
@@ -41,10 +54,62 @@ pub fn remove_left_behind(port: u16, spawn: u64) {
             tracing::debug!(port, "removed the shared memory of a killed scsynth");
         }
     };
+    in_background(removal);
+}
+
+fn in_background(job: impl FnOnce() + Send + 'static) {
     if let Err(e) = std::thread::Builder::new()
         .name("scsynth-segment".into())
-        .spawn(removal)
+        .spawn(job)
     {
-        tracing::debug!(port, error = %e, "cannot remove the segment of a killed scsynth");
+        tracing::debug!(error = %e, "cannot remove the segments of killed scsynths");
+    }
+}
+
+/// Once per process, in the background: removes this user's segments that are a minute old or
+/// more, on ports no socket holds, for which this process spawned nothing.
+pub fn sweep_left_behind() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| in_background(sweep));
+}
+
+fn sweep() {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(entries) = std::fs::read_dir(DIR) else {
+        return;
+    };
+    let candidates: Vec<(u16, PathBuf)> = entries
+        .flatten()
+        .filter_map(|e| Some((segment_port(e.file_name().to_str()?)?, e)))
+        .filter(|(_, e)| {
+            e.metadata().is_ok_and(|m| {
+                let age = m.modified().ok().and_then(|t| t.elapsed().ok());
+                m.uid() == user_id() && age.is_some_and(|a| a >= SWEEP_MIN_AGE)
+            })
+        })
+        .map(|(port, e)| (port, e.path()))
+        .collect();
+    if candidates.is_empty() {
+        return;
+    }
+    let held: Vec<u16> = [Protocol::Udp, Protocol::Tcp]
+        .into_iter()
+        .flat_map(procfs::sockets)
+        .filter(|r| r.inode != 0)
+        .map(|r| r.port)
+        .collect();
+    let spawns = spawns();
+    let ours = |port: &u16| spawns.as_ref().is_some_and(|s| s.contains_key(port));
+    let mut removed = 0;
+    for (port, path) in candidates {
+        if !held.contains(&port) && !ours(&port) && std::fs::remove_file(&path).is_ok() {
+            removed += 1;
+        }
+    }
+    if removed > 0 {
+        tracing::info!(
+            removed,
+            "removed shared memory that killed scsynths left behind"
+        );
     }
 }
