@@ -142,6 +142,20 @@ fn a_later_run_sweeps_the_shared_memory_a_killed_run_left() {
     assert!(gone(&pids, Duration::from_secs(5)), "orphans: {pids:?}");
     assert!(segment(port).exists(), "nobody was left to remove it");
     age(&segment(port), Duration::from_secs(120));
+    // On a dummy jackd of its own, the killed scsynth's JACK client semaphore is left too.
+    let semaphores: Vec<PathBuf> = std::fs::read_dir("/dev/shm")
+        .unwrap()
+        .flatten()
+        .filter(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            name.starts_with("jack_sem.")
+                && name.contains(&format!("_scserver-{}-", run.child.id()))
+        })
+        .map(|e| e.path())
+        .collect();
+    semaphores
+        .iter()
+        .for_each(|s| age(s, Duration::from_secs(120)));
     // What stays: a segment just made (its scsynth may be booting) and one whose port is held.
     let young = free_port();
     std::fs::write(segment(young), b"booting").unwrap();
@@ -158,6 +172,14 @@ fn a_later_run_sweeps_the_shared_memory_a_killed_run_left() {
         std::thread::sleep(Duration::from_millis(10));
     }
     assert!(!segment(port).exists(), "the leftover was swept");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while semaphores.iter().any(|s| s.exists()) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(
+        !semaphores.iter().any(|s| s.exists()),
+        "{semaphores:?} swept"
+    );
     assert!(segment(young).exists() && segment(held).exists());
     kill(Pid::from_raw(run.child.id() as i32), Signal::SIGTERM).unwrap();
     run.wait_exit(Duration::from_secs(15));

@@ -421,7 +421,7 @@ impl ProcessActor {
         let _enter = self.span.enter();
         tracing::info!(executable = %executable.display(), ?args, "spawning");
         self.spawn = segment::spawning(self.options.port);
-        segment::sweep_left_behind();
+        crate::sys::sweep_left_behind();
         let mut child = command.spawn().map_err(|e| BootError::Spawn {
             path: executable.clone(),
             message: e.to_string(),

@@ -185,9 +185,30 @@ impl Registry {
     }
 }
 
+/// The JACK server a client semaphore file (`jack_sem.<uid>_<server>_<client>`) of user `uid`
+/// belongs to, when the server is one this library named (`scserver-…`).
+pub fn semaphore_server(file_name: &str, uid: u32) -> Option<&str> {
+    let rest = file_name.strip_prefix(&format!("jack_sem.{uid}_"))?;
+    let (server, _client) = rest.split_once('_')?;
+    server.starts_with("scserver-").then_some(server)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn client_semaphores_of_our_servers() {
+        let ours = "jack_sem.0_scserver-16881-10803_SuperCollider";
+        assert_eq!(semaphore_server(ours, 0), Some("scserver-16881-10803"));
+        assert_eq!(semaphore_server(ours, 1000), None, "another user's");
+        assert_eq!(
+            semaphore_server("jack_sem.0_scdev_system", 0),
+            None,
+            "not ours"
+        );
+        assert_eq!(semaphore_server("jack-shm-registry", 0), None);
+    }
 
     fn table(slots: &[(usize, u32, &str)]) -> Vec<u8> {
         let mut bytes = vec![0u8; TABLE_BYTES + 100];

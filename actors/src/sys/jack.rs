@@ -12,7 +12,7 @@ use std::fs::OpenOptions;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::PathBuf;
 
-use scserver_core::jack::{Registry, Slot, TABLE_BYTES};
+use scserver_core::jack::{semaphore_server, Registry, Slot, TABLE_BYTES};
 
 use super::{child, user_id};
 
@@ -76,5 +76,36 @@ fn remove_files_of(name: &str) {
         if entry.file_name().to_string_lossy().starts_with(&prefix) {
             let _ = std::fs::remove_file(entry.path());
         }
+    }
+}
+
+/// Removes the client semaphores of this library's dummy JACK servers that no longer run (a
+/// jackd stopped in order leaves those of clients that were killed), when a minute old.
+pub(super) fn sweep_semaphores() {
+    let Ok(entries) = std::fs::read_dir("/dev/shm") else {
+        return;
+    };
+    let uid = user_id();
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(server) = name.to_str().and_then(|n| semaphore_server(n, uid)) else {
+            continue;
+        };
+        let old = entry
+            .metadata()
+            .ok()
+            .and_then(|m| m.modified().ok()?.elapsed().ok())
+            .is_some_and(|age| age >= super::SWEEP_MIN_AGE);
+        let running = std::os::unix::net::UnixStream::connect(socket_path(server)).is_ok();
+        if old && !running && std::fs::remove_file(entry.path()).is_ok() {
+            removed += 1;
+        }
+    }
+    if removed > 0 {
+        tracing::debug!(
+            removed,
+            "removed semaphores of dummy JACK servers that are gone"
+        );
     }
 }

@@ -1,13 +1,38 @@
 //! Linux detail in one place: how children are tied to us ([`child`]: process groups, the
 //! parent-death signal, signals), what `/proc` says about processes and sockets ([`procfs`]),
-//! JACK's files in `/dev/shm` ([`jack`]) and scsynth's ([`segment`]). The rest of the crate asks these questions in
-//! words and never reads a kernel file or calls `libc` itself; the one `unsafe` block is in
-//! [`child`].
+//! JACK's files in `/dev/shm` ([`jack`]) and scsynth's ([`segment`]). The rest of the crate asks
+//! these questions in words and never reads a kernel file or calls `libc` itself; the one
+//! `unsafe` block is in [`child`].
 
 pub mod child;
 pub mod jack;
 pub mod procfs;
 pub mod segment;
+
+/// How old a file in `/dev/shm` must be before a sweep takes it for a leftover.
+const SWEEP_MIN_AGE: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Once per process, in the background: removes what scsynths and dummy JACK servers of this
+/// library left in `/dev/shm` when they were killed with no one left to clean up (their owner
+/// killed too): scsynth's shared-memory segments and JACK's client semaphores.
+pub fn sweep_left_behind() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        in_background(|| {
+            segment::sweep();
+            jack::sweep_semaphores();
+        })
+    });
+}
+
+fn in_background(job: impl FnOnce() + Send + 'static) {
+    if let Err(e) = std::thread::Builder::new()
+        .name("scserver-shm".into())
+        .spawn(job)
+    {
+        tracing::debug!(error = %e, "cannot clean /dev/shm in the background");
+    }
+}
 
 /// This process's real user id.
 pub fn user_id() -> u32 {

@@ -7,19 +7,14 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard, Once, PoisonError};
-use std::time::Duration;
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use scserver_core::shm::{segment_name, segment_port};
 use scserver_core::Protocol;
 
-use super::{procfs, user_id};
+use super::{in_background, procfs, user_id, SWEEP_MIN_AGE};
 
 const DIR: &str = "/dev/shm";
-
-/// A segment younger than this may belong to an scsynth still booting, which makes its segment
-/// before it takes its port.
-const SWEEP_MIN_AGE: Duration = Duration::from_secs(60);
 
 /// Spawns per port in this process; a removal is for the spawn it counted.
 static SPAWNS: Mutex<Option<HashMap<u16, u64>>> = Mutex::new(None);
@@ -57,23 +52,10 @@ pub fn remove_left_behind(port: u16, spawn: u64) {
     in_background(removal);
 }
 
-fn in_background(job: impl FnOnce() + Send + 'static) {
-    if let Err(e) = std::thread::Builder::new()
-        .name("scsynth-segment".into())
-        .spawn(job)
-    {
-        tracing::debug!(error = %e, "cannot remove the segments of killed scsynths");
-    }
-}
-
-/// Once per process, in the background: removes this user's segments that are a minute old or
-/// more, on ports no socket holds, for which this process spawned nothing.
-pub fn sweep_left_behind() {
-    static ONCE: Once = Once::new();
-    ONCE.call_once(|| in_background(sweep));
-}
-
-fn sweep() {
+/// Removes this user's segments that are a minute old or more, on ports no socket holds, for
+/// which this process spawned nothing (a segment younger than that may be a booting scsynth's:
+/// it makes its segment before it takes its port).
+pub(super) fn sweep() {
     use std::os::unix::fs::MetadataExt;
     let Ok(entries) = std::fs::read_dir(DIR) else {
         return;
