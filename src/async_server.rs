@@ -109,7 +109,34 @@ impl AsyncServer {
             }),
         };
         server.follow_recordings();
+        server.follow_promotions();
         server
+    }
+
+    /// Once a warm standby serves in place of a failed process (see `Options::standby`): the
+    /// recordings of the failed one are ended and the volume is put back. Held weakly, so the
+    /// callback keeps no server alive.
+    fn follow_promotions(&self) {
+        let inner = Arc::downgrade(&self.inner);
+        let mut seen = 0;
+        self.register_lifecycle_callback([LifecycleEvent::Connected], move |_| {
+            let Some(inner) = inner.upgrade() else {
+                return;
+            };
+            let server = AsyncServer { inner };
+            let promotions = server.state().promotions;
+            if promotions == seen {
+                return;
+            }
+            seen = promotions;
+            server.end_recordings_of_replaced_process();
+            actix::spawn(async move {
+                if let Err(error) = server.restore_volume().await {
+                    tracing::warn!(%error, "the volume was not put back on the promoted standby");
+                }
+            });
+        })
+        .detach();
     }
 
     /// Request contexts and the node mirror of this server.
@@ -319,6 +346,11 @@ impl AsyncServer {
     pub fn standby(&self) -> Option<(u16, u32)> {
         let s = self.inner.state.borrow();
         s.standby_port.zip(s.standby_pid)
+    }
+
+    /// How many times a warm standby was promoted in place of this server's process.
+    pub fn promotions(&self) -> u64 {
+        self.inner.state.borrow().promotions
     }
 
     /// The buffer and bus counts of the current or last boot or connect, which bound the

@@ -99,6 +99,16 @@ impl Server {
         self.inner.options()
     }
 
+    /// The port and scsynth process id of a ready warm standby (see `Options::standby`).
+    pub fn standby(&self) -> Option<(u16, u32)> {
+        self.inner.standby()
+    }
+
+    /// How many times a warm standby was promoted in place of this server's process.
+    pub fn promotions(&self) -> u64 {
+        self.inner.promotions()
+    }
+
     /// Sets the latency added to timed bundles.
     pub fn set_latency(&self, latency: Duration) {
         self.inner.set_latency(latency)

@@ -151,14 +151,18 @@ impl ServerSupervisor {
             .lock()
             .expect("servers lock")
             .insert(name.to_owned(), server.clone());
-        // The volume is the client's setting: put it back before the user's nodes return.
+        // The volume is the client's setting: put it back before the user's nodes return (a
+        // promotion, attempt 0, puts it back itself: see `AsyncServer::follow_promotions`).
         let mut user = hook;
         let restarted = server.clone();
         let hook = Box::new(move |ctx: RestartContext| {
             let server = restarted.clone();
             let user = user.as_mut().map(|hook| hook(server.clone(), ctx.attempt));
+            let cold = ctx.attempt > 0;
             Box::pin(async move {
-                server.restore_volume().await?;
+                if cold {
+                    server.restore_volume().await?;
+                }
                 match user {
                     Some(user) => user.await,
                     None => Ok(()),

@@ -183,3 +183,75 @@ fn volume_survives_a_supervised_restart() {
     block_on(meters.stop());
     block_on(supervisor.shutdown());
 }
+
+/// Polls (bounded) until `done`.
+fn until(what: &str, done: impl Fn() -> bool) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while !done() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no {what} within 20 s"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// A volume set before a warm standby is promoted holds after it: put back once, by the
+/// server itself, supervised or not (twice would be a quarter of the amplitude).
+fn volume_survives_a_promotion(supervised: bool) {
+    use futures::executor::block_on;
+    use scserver::{RestartPolicy, ServerSupervisor};
+
+    let options = scserver::Options {
+        restart: RestartPolicy::OnFailure,
+        standby: 1,
+        standby_port: Some(common::free_port()),
+        ..common::options()
+    };
+    let supervisor = ServerSupervisor::new();
+    let (server, _alone) = if supervised {
+        (block_on(supervisor.add("promoted", options)).unwrap(), None)
+    } else {
+        let alone = Server::new(options);
+        alone.boot().unwrap();
+        (alone.as_async().clone(), Some(alone))
+    };
+    until("standby", || server.standby().is_some());
+    block_on(server.volume().set_lag(Duration::ZERO)).unwrap();
+    block_on(server.volume().set_db(-20.0 * 2f64.log10())).unwrap();
+    let pid = server.pid().unwrap();
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid as i32),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .unwrap();
+    until("promotion", || {
+        server.promotions() == 1 && server.status() == scserver::Status::Online
+    });
+
+    block_on(server.add_synthdef_bytes(sine_def())).unwrap();
+    block_on(server.add_synth("test_sine", controls! {}, Position::default())).unwrap();
+    let (tx, readings) = mpsc::channel();
+    let mut meters = block_on(server.meters(20.0, move |reading| {
+        let _ = tx.send(reading);
+    }))
+    .unwrap();
+    wait_for(&readings, "half the peak after the promotion", |r| {
+        close(r.levels[0].peak, SINE_PEAK / 2.0, 0.01) && r.levels[0].rms > 0.05
+    });
+    block_on(meters.stop());
+    match supervised {
+        true => drop(block_on(supervisor.shutdown())),
+        false => block_on(server.quit()).unwrap(),
+    }
+}
+
+#[test]
+fn volume_survives_a_promotion_without_a_supervisor() {
+    volume_survives_a_promotion(false);
+}
+
+#[test]
+fn volume_survives_a_supervised_promotion() {
+    volume_survives_a_promotion(true);
+}

@@ -391,6 +391,37 @@ fn an_unsupervised_server_killed_while_recording_leaves_a_readable_file() {
 }
 
 #[test]
+fn a_server_replaced_by_its_standby_while_recording_leaves_a_readable_file() {
+    common::init_tracing();
+    let dir = scratch_dir("record");
+    let server = AsyncServer::new(Options {
+        standby: 1,
+        standby_port: Some(common::free_port()),
+        ..common::options()
+    });
+    block_on(server.boot()).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while server.standby().is_none() {
+        assert!(Instant::now() < deadline, "no standby");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    play_sine(&server);
+    let promoted = dir.join("promoted.wav");
+    let notice = signal_while_recording(&server, &promoted, MONO, Signal::SIGKILL);
+    assert_eq!(notice.reason, EndReason::ServerDied);
+    assert_eq!(server.promotions(), 1);
+    // The promoted server records as any other.
+    play_sine(&server);
+    let after = dir.join("after.wav");
+    let recording = block_on(server.record(&after, MONO)).unwrap();
+    wait_for_bytes(&after, 4 * 4096);
+    block_on(recording.stop()).unwrap();
+    let (audio, frequency, _) = measure(&after);
+    assert!(audio.frames() >= 4096 && (frequency - 440.0).abs() < 0.5);
+    block_on(server.quit()).unwrap();
+}
+
+#[test]
 fn a_hung_server_the_supervisor_restarts_leaves_a_readable_file() {
     let dir = scratch_dir("record");
     let (supervisor, server, events) = supervised();

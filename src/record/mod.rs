@@ -175,15 +175,17 @@ impl AsyncServer {
                 } else {
                     EndReason::ServerQuit
                 };
-                for inner in recordings.snapshot() {
-                    // Node and buffer ids come back with the next boot: forget this one's.
-                    inner.callbacks.lock().expect("callbacks").clear();
-                    recordings.end(&inner, reason, true);
-                }
+                recordings.end_all(reason);
             }
             _ => recordings.died.store(true, Ordering::Relaxed),
         })
         .detach();
+    }
+
+    /// Ends every recording of a process a standby replaced: its recorder synth died with it.
+    pub(crate) fn end_recordings_of_replaced_process(&self) {
+        self.recordings().died.store(false, Ordering::Relaxed);
+        self.recordings().end_all(EndReason::ServerDied);
     }
 
     /// Stops every recording still open, for `reason` (failures are logged: the server is going

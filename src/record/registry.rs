@@ -148,6 +148,15 @@ impl Recordings {
         self.open.lock().expect("recordings lock").clone()
     }
 
+    /// Ends every open recording for `reason`, its file repaired: its server's process is gone,
+    /// and the node and buffer ids it used come back with the next one.
+    pub(super) fn end_all(&self, reason: EndReason) {
+        for inner in self.snapshot() {
+            inner.callbacks.lock().expect("callbacks").clear();
+            self.end(&inner, reason, true);
+        }
+    }
+
     /// Ends a recording once: marks it closed, examines (or repairs) its file and tells the
     /// listeners.
     pub(super) fn end(&self, inner: &Arc<Inner>, reason: EndReason, repair: bool) {

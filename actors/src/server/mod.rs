@@ -86,6 +86,8 @@ pub struct ServerState {
     /// How many heartbeat round trips were measured, so a watcher can tell a new one from the
     /// same value again.
     pub heartbeat_round_trips: u64,
+    /// How many times a warm standby was promoted in place of this server's process.
+    pub promotions: u64,
 }
 
 impl ServerState {
@@ -105,6 +107,7 @@ impl ServerState {
             standby_pid: None,
             heartbeat_round_trip: None,
             heartbeat_round_trips: 0,
+            promotions: 0,
         }
     }
 

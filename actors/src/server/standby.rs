@@ -447,6 +447,7 @@ impl ServerActor {
             s.pid = standby.pid;
             s.standby_port = None;
             s.standby_pid = None;
+            s.promotions += 1;
         });
         self.span = tracing::info_span!("server", server = %self.name, port = self.options.port);
         tracing::warn!(parent: &self.span, from, %detail, "promoting the standby");
