@@ -160,16 +160,25 @@ fn volume_survives_a_supervised_restart() {
     };
     let server = block_on(supervisor.add("restarted", options)).unwrap();
     block_on(server.volume().set_db(-20.0 * 2f64.log10())).unwrap();
-    let pid = server.pid().unwrap();
-    nix::sys::signal::kill(
-        nix::unistd::Pid::from_raw(pid as i32),
-        nix::sys::signal::Signal::SIGKILL,
-    )
-    .unwrap();
+    kill_its_process(&server);
     restarted
         .recv_timeout(Duration::from_secs(20))
         .expect("restarted within 20 s");
+    plays_at_half_amplitude(&server, "the restart");
+    block_on(supervisor.shutdown());
+}
 
+fn kill_its_process(server: &scserver::AsyncServer) {
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(server.pid().unwrap() as i32),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .unwrap();
+}
+
+/// Plays the sine on `server` and waits until the meters read it at half its amplitude.
+fn plays_at_half_amplitude(server: &scserver::AsyncServer, after: &str) {
+    use futures::executor::block_on;
     block_on(server.add_synthdef_bytes(sine_def())).unwrap();
     block_on(server.add_synth("test_sine", controls! {}, Position::default())).unwrap();
     let (tx, readings) = mpsc::channel();
@@ -177,11 +186,10 @@ fn volume_survives_a_supervised_restart() {
         let _ = tx.send(reading);
     }))
     .unwrap();
-    wait_for(&readings, "half the peak after the restart", |r| {
+    wait_for(&readings, &format!("half the peak after {after}"), |r| {
         close(r.levels[0].peak, SINE_PEAK / 2.0, 0.01) && r.levels[0].rms > 0.05
     });
     block_on(meters.stop());
-    block_on(supervisor.shutdown());
 }
 
 /// Polls (bounded) until `done`.
@@ -219,27 +227,11 @@ fn volume_survives_a_promotion(supervised: bool) {
     until("standby", || server.standby().is_some());
     block_on(server.volume().set_lag(Duration::ZERO)).unwrap();
     block_on(server.volume().set_db(-20.0 * 2f64.log10())).unwrap();
-    let pid = server.pid().unwrap();
-    nix::sys::signal::kill(
-        nix::unistd::Pid::from_raw(pid as i32),
-        nix::sys::signal::Signal::SIGKILL,
-    )
-    .unwrap();
+    kill_its_process(&server);
     until("promotion", || {
         server.promotions() == 1 && server.status() == scserver::Status::Online
     });
-
-    block_on(server.add_synthdef_bytes(sine_def())).unwrap();
-    block_on(server.add_synth("test_sine", controls! {}, Position::default())).unwrap();
-    let (tx, readings) = mpsc::channel();
-    let mut meters = block_on(server.meters(20.0, move |reading| {
-        let _ = tx.send(reading);
-    }))
-    .unwrap();
-    wait_for(&readings, "half the peak after the promotion", |r| {
-        close(r.levels[0].peak, SINE_PEAK / 2.0, 0.01) && r.levels[0].rms > 0.05
-    });
-    block_on(meters.stop());
+    plays_at_half_amplitude(&server, "the promotion");
     match supervised {
         true => drop(block_on(supervisor.shutdown())),
         false => block_on(server.quit()).unwrap(),
