@@ -314,6 +314,78 @@ fn readiness_follows_boots_and_a_kill_and_metrics_count_the_restart() {
     stop(run, &config);
 }
 
+/// Plays the `test_sine` SynthDef on the scsynth at `port`, from a socket of the test's own: the
+/// definition, with the synth in its default group as the load's completion.
+fn play_sine_at(port: u16) {
+    use rosc::{encoder, OscMessage, OscPacket, OscType};
+    let message = |addr: &str, args| {
+        encoder::encode(&OscPacket::Message(OscMessage {
+            addr: addr.into(),
+            args,
+        }))
+        .unwrap()
+    };
+    let synth = message(
+        "/s_new",
+        vec![
+            OscType::String("test_sine".into()),
+            OscType::Int(-1),
+            OscType::Int(0),
+            OscType::Int(1),
+        ],
+    );
+    let load = message(
+        "/d_recv",
+        vec![
+            OscType::Blob(common::audio::sine_def()),
+            OscType::Blob(synth),
+        ],
+    );
+    let socket = std::net::UdpSocket::bind(("127.0.0.1", 0)).unwrap();
+    socket.send_to(&load, ("127.0.0.1", port)).unwrap();
+}
+
+#[test]
+fn a_promoted_standby_is_metered_and_counted() {
+    let port = free_port();
+    let standby_port = free_port();
+    let config = service_config(
+        "promoted",
+        &format!("listen = \"127.0.0.1:{port}\""),
+        &format!("standby = 1\nstandby_port = {standby_port}"),
+    );
+    let run = Run::start(&config);
+    let servers = until(port, "/servers", None, Duration::from_secs(30), |a| {
+        a.status == 200 && a.json()[0]["standby_pid"].is_u64()
+    })
+    .json();
+    let server = &servers[0];
+    assert_eq!(server["standby_port"], standby_port, "{server}");
+    assert_eq!(server["promotions"], 0, "{server}");
+    let pid = server["pid"].as_u64().unwrap() as i32;
+
+    kill(Pid::from_raw(pid), Signal::SIGKILL).unwrap();
+    let promoted = until(port, "/servers", None, Duration::from_secs(20), |a| {
+        let s = &a.json()[0];
+        s["promotions"] == 1 && s["up"] == true
+    })
+    .json();
+    assert_eq!(promoted[0]["port"], standby_port, "{promoted}");
+    // Its meters start anew: a sine played there shows in its output levels.
+    play_sine_at(standby_port);
+    until(port, "/servers", None, Duration::from_secs(10), |a| {
+        a.json()[0]["output_levels"][0]["peak"]
+            .as_f64()
+            .is_some_and(|peak| (peak - 0.25).abs() < 0.01)
+    });
+    let samples = metrics(port, None);
+    assert_eq!(sample(&samples, "promotions_total", "promoted"), 1.0);
+    assert_eq!(sample(&samples, "crashes_total", "promoted"), 1.0);
+    assert_eq!(sample(&samples, "restarts_total", "promoted"), 0.0);
+    assert_eq!(sample(&samples, "up", "promoted"), 1.0);
+    stop(run, &config);
+}
+
 #[test]
 fn off_loopback_the_token_guards_everything_but_the_probes() {
     let port = free_port();

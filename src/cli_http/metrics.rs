@@ -58,6 +58,7 @@ pub struct Metrics {
     crashes: Family<Labels, Counter>,
     hangs: Family<Labels, Counter>,
     boot_failures: Family<Labels, Counter>,
+    promotions: Family<Labels, Counter>,
     round_trip: Family<Labels, Histogram, fn() -> Histogram>,
     cpu_average: Family<Labels, FloatGauge>,
     cpu_peak: Family<Labels, FloatGauge>,
@@ -80,6 +81,7 @@ impl Default for Metrics {
             crashes: Family::default(),
             hangs: Family::default(),
             boot_failures: Family::default(),
+            promotions: Family::default(),
             round_trip: Family::new_with_constructor(round_trip_histogram),
             cpu_average: Family::default(),
             cpu_peak: Family::default(),
@@ -116,6 +118,11 @@ impl Default for Metrics {
             "boot_failures",
             "Boots that failed",
             m.boot_failures.clone(),
+        );
+        r.register(
+            "promotions",
+            "Warm standbys promoted in place of a failed process",
+            m.promotions.clone(),
         );
         r.register_with_unit(
             "heartbeat_round_trip",
@@ -173,9 +180,11 @@ impl Metrics {
                     self.boot_time.get_or_create(&l).set(took.as_secs_f64());
                 }
             }
-            // An exit while online is a crash; before it, the boot failed.
+            // An exit while online is a crash; before it, the boot failed. Its levels go with
+            // the process (a promotion starts new meters).
             LifecycleEvent::ProcessPanicked if t.online_since.is_some() => {
                 t.crashed = true;
+                t.levels.clear();
                 self.crashes.get_or_create(&l).inc();
             }
             LifecycleEvent::ProcessPanicked => {
@@ -183,6 +192,7 @@ impl Metrics {
             }
             // Silence while online, with the process still there, is a hang.
             LifecycleEvent::OscPanicked if t.online_since.is_some() && !t.crashed => {
+                t.levels.clear();
                 self.hangs.get_or_create(&l).inc();
             }
             LifecycleEvent::Quitting | LifecycleEvent::Quit => {
@@ -193,11 +203,14 @@ impl Metrics {
         });
     }
 
-    /// Counts restarts.
+    /// Counts restarts and promotions.
     pub fn supervision(&self, n: &SupervisionNotice) {
-        if let SupervisionEvent::Restarting { .. } = n.event {
-            self.restarts.get_or_create(&labels(&n.server)).inc();
-        }
+        let counter = match n.event {
+            SupervisionEvent::Restarting { .. } => &self.restarts,
+            SupervisionEvent::Promoted { .. } => &self.promotions,
+            _ => return,
+        };
+        counter.get_or_create(&labels(&n.server)).inc();
     }
 
     /// Observes a heartbeat round trip the state shows for the first time.
@@ -237,12 +250,7 @@ impl Metrics {
             let l = labels(&c.name);
             self.up.get_or_create(&l).set(i64::from(is_up(c)));
             // Every counter shows from the start, at zero, so a rate over it needs no event first.
-            for counter in [
-                &self.restarts,
-                &self.crashes,
-                &self.hangs,
-                &self.boot_failures,
-            ] {
+            for counter in self.counters() {
                 let _ = counter.get_or_create(&l);
             }
             // A server that is down has no load or nodes to show, not its last ones.
@@ -279,6 +287,17 @@ impl Metrics {
 }
 
 impl Metrics {
+    /// The counters every server shows from the start.
+    fn counters(&self) -> [&Family<Labels, Counter>; 5] {
+        [
+            &self.restarts,
+            &self.crashes,
+            &self.hangs,
+            &self.boot_failures,
+            &self.promotions,
+        ]
+    }
+
     /// Drops every series and fact of a server that is no longer run.
     fn forget(&self, server: &str) {
         let l = labels(server);
@@ -291,12 +310,7 @@ impl Metrics {
         ] {
             family.remove(&l);
         }
-        for family in [
-            &self.restarts,
-            &self.crashes,
-            &self.hangs,
-            &self.boot_failures,
-        ] {
+        for family in self.counters() {
             family.remove(&l);
         }
         for family in [&self.cpu_average, &self.cpu_peak, &self.boot_time] {

@@ -79,7 +79,8 @@ impl Service {
         supervisor
             .on_lifecycle(Arc::new(move |n: &LifecycleNotice| {
                 fed.lifecycle(n);
-                if n.event == LifecycleEvent::Booted {
+                // Connected: after a boot, and after a promotion, whose new scsynth has no meters.
+                if n.event == LifecycleEvent::Connected {
                     let _ = online.send(n.server.clone());
                 }
             }))
