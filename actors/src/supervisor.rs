@@ -118,7 +118,7 @@ pub struct ChildInfo {
     pub phase: Phase,
     /// Its lifecycle state.
     pub state: ServerState,
-    /// Restarts so far, in total.
+    /// Restarts so far, in total: cold restarts and standby promotions.
     pub restarts: u32,
     /// Why it gave up or last failed.
     pub error: Option<SupervisionError>,
