@@ -46,6 +46,8 @@ struct ServerRow {
     synths: Option<u32>,
     ugens: Option<u32>,
     restarts: u32,
+    #[serde(default)]
+    standby_port: Option<u16>,
     heartbeat_round_trip_seconds: Option<f64>,
     #[serde(default)]
     output_levels: Vec<LevelRow>,
@@ -218,6 +220,7 @@ fn server_table(servers: &[ServerRow]) -> Table<'_> {
             s.synths.map_or_else(dash, |n| n.to_string()).into(),
             s.ugens.map_or_else(dash, |n| n.to_string()).into(),
             s.restarts.to_string().into(),
+            s.standby_port.map_or_else(dash, |p| p.to_string()).into(),
             s.heartbeat_round_trip_seconds
                 .map_or_else(dash, |t| format!("{:.2} ms", t * 1000.0))
                 .into(),
@@ -233,6 +236,7 @@ fn server_table(servers: &[ServerRow]) -> Table<'_> {
         "synths",
         "ugens",
         "restarts",
+        "standby",
         "heartbeat",
     ])
     .bold();
@@ -246,6 +250,7 @@ fn server_table(servers: &[ServerRow]) -> Table<'_> {
         Constraint::Length(7),
         Constraint::Length(7),
         Constraint::Length(8),
+        Constraint::Length(7),
         Constraint::Length(10),
     ];
     Table::new(rows, widths)

@@ -589,6 +589,10 @@ fn top_shows_the_servers_and_quits_on_q() {
         std::thread::sleep(Duration::from_millis(50));
     };
     assert!(screen.contains("output levels"), "{screen}");
+    assert!(
+        screen.contains("standby"),
+        "the standby's port has a column:\n{screen}"
+    );
     // The meters' row: the server's name, then a bar per output channel.
     let meters = screen
         .lines()
