@@ -2,7 +2,7 @@
 //! per direction (hardware outputs, hardware inputs) sends the peak and RMS of each channel
 //! `rate` times a second.
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 
 use actix::{Message, Recipient};
 use scserver_actors::ServerError;
@@ -13,7 +13,7 @@ use scserver_core::Pattern;
 use scserver_synthdef::ugens::{In, SendPeakRMS};
 use scserver_synthdef::SynthDefBuilder;
 
-use crate::{AsyncServer, IdKind, Server, Subscription};
+use crate::{AsyncServer, IdKind, LifecycleEvent, Server, Subscription};
 
 /// The address meter replies come to.
 const REPLY: &str = "/scserver_meters";
@@ -56,17 +56,29 @@ fn meter_def(channels: u32) -> (String, Vec<u8>) {
     (name, def.compile())
 }
 
-/// Running meters (see [`AsyncServer::meters`]); `stop` ends them. From a [`Server`] its
-/// `stop` blocks.
+/// Running meters (see [`AsyncServer::meters`]); `stop` ends them. They go on across restarts
+/// and standby promotions: the new scsynth gets new meter synths. From a [`Server`] its `stop`
+/// blocks.
 pub struct Meters<S = AsyncServer> {
     server: S,
+    running: Arc<Mutex<Running>>,
+    /// Starts the meters again on each new process of the server.
+    _follow: Subscription,
+}
+
+/// What the meters of one server are running on.
+struct Running {
     /// Each meter synth's node id and the callback of its replies.
     parts: Vec<(i32, Subscription)>,
+    /// The process they run in (`None` for a server this client does not own).
+    pid: Option<u32>,
+    stopped: bool,
 }
 
 impl<S> std::fmt::Debug for Meters<S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let nodes: Vec<i32> = self.parts.iter().map(|(node, _)| *node).collect();
+        let running = self.running.lock().expect("meters lock");
+        let nodes: Vec<i32> = running.parts.iter().map(|(node, _)| *node).collect();
         f.debug_struct("Meters").field("nodes", &nodes).finish()
     }
 }
@@ -75,39 +87,35 @@ type Sink = Arc<Mutex<dyn FnMut(MeterReading) + Send>>;
 
 impl AsyncServer {
     /// Meters every hardware output and input channel `rate` times a second; each reading goes
-    /// to `on_reading`, on the reply router's thread (it must not block).
+    /// to `on_reading`, on the reply router's thread (it must not block). The meters go on after
+    /// a restart or a promotion of the server, in its new process.
     pub async fn meters(
         &self,
         rate: f64,
         on_reading: impl FnMut(MeterReading) + Send + 'static,
     ) -> Result<Meters, ServerError> {
         let sink: Sink = Arc::new(Mutex::new(on_reading));
-        let options = self.options();
-        let (outputs, inputs) = (
-            options.output_bus_channel_count,
-            options.input_bus_channel_count,
-        );
+        let running = Arc::new(Mutex::new(Running {
+            parts: Vec::new(),
+            pid: self.pid(),
+            stopped: false,
+        }));
+        let _follow = self.follow_meters(rate, sink.clone(), Arc::downgrade(&running));
         let mut meters = Meters {
             server: self.clone(),
-            parts: Vec::new(),
+            running,
+            _follow,
         };
-        let directions = [
-            (MeterSource::Outputs, 0, outputs),
-            (MeterSource::Inputs, outputs as i32, inputs),
-        ];
-        for (source, bus, channels) in directions {
-            if channels == 0 {
-                continue;
+        match self.start_meters(rate, &sink).await {
+            Ok(parts) => {
+                meters.running.lock().expect("meters lock").parts = parts;
+                Ok(meters)
             }
-            match self.start_meter(source, bus, channels, rate, &sink).await {
-                Ok(part) => meters.parts.push(part),
-                Err(e) => {
-                    meters.stop().await;
-                    return Err(e);
-                }
+            Err(e) => {
+                meters.stop().await;
+                Err(e)
             }
         }
-        Ok(meters)
     }
 
     /// Meters as [`meters`](Self::meters), each reading sent to an actix recipient.
@@ -118,6 +126,71 @@ impl AsyncServer {
     ) -> Result<Meters, ServerError> {
         self.meters(rate, move |reading| recipient.do_send(reading))
             .await
+    }
+
+    /// Starts the meters again whenever the server is connected to a process other than the one
+    /// they run in (a restart, a promotion), until they stop.
+    fn follow_meters(&self, rate: f64, sink: Sink, running: Weak<Mutex<Running>>) -> Subscription {
+        let server = self.clone();
+        self.register_lifecycle_callback([LifecycleEvent::Connected], move |_| {
+            let Some(running) = running.upgrade() else {
+                return;
+            };
+            let pid = server.pid();
+            {
+                let mut r = running.lock().expect("meters lock");
+                if r.stopped || r.pid == pid {
+                    return;
+                }
+                // Their synths died with the old process.
+                r.parts.clear();
+                r.pid = pid;
+            }
+            let (server, sink) = (server.clone(), sink.clone());
+            actix::spawn(async move {
+                match server.start_meters(rate, &sink).await {
+                    Ok(parts) => {
+                        let mut r = running.lock().expect("meters lock");
+                        if r.stopped || r.pid != pid {
+                            return;
+                        }
+                        r.parts = parts;
+                    }
+                    Err(error) => tracing::warn!(%error, "meters not started again"),
+                }
+            });
+        })
+    }
+
+    /// One meter per direction that has channels.
+    async fn start_meters(
+        &self,
+        rate: f64,
+        sink: &Sink,
+    ) -> Result<Vec<(i32, Subscription)>, ServerError> {
+        let options = self.options();
+        let (outputs, inputs) = (
+            options.output_bus_channel_count,
+            options.input_bus_channel_count,
+        );
+        let directions = [
+            (MeterSource::Outputs, 0, outputs),
+            (MeterSource::Inputs, outputs as i32, inputs),
+        ];
+        let mut parts = Vec::new();
+        for (source, bus, channels) in directions {
+            if channels == 0 {
+                continue;
+            }
+            match self.start_meter(source, bus, channels, rate, sink).await {
+                Ok(part) => parts.push(part),
+                Err(e) => {
+                    free_meters(self, parts).await;
+                    return Err(e);
+                }
+            }
+        }
+        Ok(parts)
     }
 
     async fn start_meter(
@@ -158,18 +231,32 @@ impl AsyncServer {
     }
 }
 
+/// Frees meter synths and ends their callbacks.
+async fn free_meters(server: &AsyncServer, parts: Vec<(i32, Subscription)>) {
+    for (node_id, callback) in parts {
+        callback.unregister();
+        let free = Command::NFree {
+            node_ids: vec![node_id],
+        };
+        if let Err(error) = server.execute(free).await {
+            tracing::debug!(%error, "meter synth not freed (server gone?)");
+        }
+    }
+}
+
+impl<S> Meters<S> {
+    /// Marks the meters stopped (no new process starts them again) and takes their parts.
+    fn stopped_parts(&self) -> Vec<(i32, Subscription)> {
+        let mut running = self.running.lock().expect("meters lock");
+        running.stopped = true;
+        std::mem::take(&mut running.parts)
+    }
+}
+
 impl Meters<AsyncServer> {
     /// Frees the meter synths and stops the readings.
     pub async fn stop(&mut self) {
-        for (node_id, callback) in std::mem::take(&mut self.parts) {
-            callback.unregister();
-            let free = Command::NFree {
-                node_ids: vec![node_id],
-            };
-            if let Err(error) = self.server.execute(free).await {
-                tracing::debug!(%error, "meter synth not freed (server gone?)");
-            }
-        }
+        free_meters(&self.server, self.stopped_parts()).await;
     }
 }
 
@@ -183,7 +270,8 @@ impl Server {
         let meters = futures::executor::block_on(self.as_async().meters(rate, on_reading))?;
         Ok(Meters {
             server: self.clone(),
-            parts: meters.parts,
+            running: meters.running,
+            _follow: meters._follow,
         })
     }
 
@@ -200,10 +288,6 @@ impl Server {
 impl Meters<Server> {
     /// Frees the meter synths and stops the readings.
     pub fn stop(&mut self) {
-        let mut meters = Meters {
-            server: self.server.as_async().clone(),
-            parts: std::mem::take(&mut self.parts),
-        };
-        futures::executor::block_on(meters.stop());
+        futures::executor::block_on(free_meters(self.server.as_async(), self.stopped_parts()));
     }
 }

@@ -160,12 +160,24 @@ fn volume_survives_a_supervised_restart() {
     };
     let server = block_on(supervisor.add("restarted", options)).unwrap();
     block_on(server.volume().set_db(-20.0 * 2f64.log10())).unwrap();
+    let (mut meters, readings) = meter(&server);
     kill_its_process(&server);
     restarted
         .recv_timeout(Duration::from_secs(20))
         .expect("restarted within 20 s");
-    plays_at_half_amplitude(&server, "the restart");
+    plays_at_half_amplitude(&server, &readings, "the restart");
+    block_on(meters.stop());
     block_on(supervisor.shutdown());
+}
+
+/// Meters on `server`, started before what a test does to it, and their readings.
+fn meter(server: &scserver::AsyncServer) -> (scserver::Meters, mpsc::Receiver<MeterReading>) {
+    let (tx, readings) = mpsc::channel();
+    let meters = futures::executor::block_on(server.meters(20.0, move |reading| {
+        let _ = tx.send(reading);
+    }))
+    .unwrap();
+    (meters, readings)
 }
 
 fn kill_its_process(server: &scserver::AsyncServer) {
@@ -176,20 +188,19 @@ fn kill_its_process(server: &scserver::AsyncServer) {
     .unwrap();
 }
 
-/// Plays the sine on `server` and waits until the meters read it at half its amplitude.
-fn plays_at_half_amplitude(server: &scserver::AsyncServer, after: &str) {
+/// Plays the sine on `server` and waits until meters started before `after` (they go on in the
+/// new process) read it at half its amplitude.
+fn plays_at_half_amplitude(
+    server: &scserver::AsyncServer,
+    readings: &mpsc::Receiver<MeterReading>,
+    after: &str,
+) {
     use futures::executor::block_on;
     block_on(server.add_synthdef_bytes(sine_def())).unwrap();
     block_on(server.add_synth("test_sine", controls! {}, Position::default())).unwrap();
-    let (tx, readings) = mpsc::channel();
-    let mut meters = block_on(server.meters(20.0, move |reading| {
-        let _ = tx.send(reading);
-    }))
-    .unwrap();
-    wait_for(&readings, &format!("half the peak after {after}"), |r| {
+    wait_for(readings, &format!("half the peak after {after}"), |r| {
         close(r.levels[0].peak, SINE_PEAK / 2.0, 0.01) && r.levels[0].rms > 0.05
     });
-    block_on(meters.stop());
 }
 
 /// Polls (bounded) until `done`.
@@ -205,7 +216,8 @@ fn until(what: &str, done: impl Fn() -> bool) {
 }
 
 /// A volume set before a warm standby is promoted holds after it: put back once, by the
-/// server itself, supervised or not (twice would be a quarter of the amplitude).
+/// server itself, supervised or not (twice would be a quarter of the amplitude); meters started
+/// before go on.
 fn volume_survives_a_promotion(supervised: bool) {
     use futures::executor::block_on;
     use scserver::{RestartPolicy, ServerSupervisor};
@@ -227,11 +239,13 @@ fn volume_survives_a_promotion(supervised: bool) {
     until("standby", || server.standby().is_some());
     block_on(server.volume().set_lag(Duration::ZERO)).unwrap();
     block_on(server.volume().set_db(-20.0 * 2f64.log10())).unwrap();
+    let (mut meters, readings) = meter(&server);
     kill_its_process(&server);
     until("promotion", || {
         server.promotions() == 1 && server.status() == scserver::Status::Online
     });
-    plays_at_half_amplitude(&server, "the promotion");
+    plays_at_half_amplitude(&server, &readings, "the promotion");
+    block_on(meters.stop());
     match supervised {
         true => drop(block_on(supervisor.shutdown())),
         false => block_on(server.quit()).unwrap(),

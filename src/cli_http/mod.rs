@@ -79,7 +79,6 @@ impl Service {
         supervisor
             .on_lifecycle(Arc::new(move |n: &LifecycleNotice| {
                 fed.lifecycle(n);
-                // Connected: after a boot, and after a promotion, whose new scsynth has no meters.
                 if n.event == LifecycleEvent::Connected {
                     let _ = online.send(n.server.clone());
                 }
@@ -120,39 +119,42 @@ impl Service {
 }
 
 /// Starts what a server needs once it is online: a watch of its state for the heartbeat round
-/// trips (once per server) and output meters (after every boot: a new scsynth has none).
+/// trips and output meters, once per server actor.
 struct Watcher {
     supervisor: ServerSupervisor,
     metrics: Arc<Metrics>,
     /// The state each watched server's task reads: a server removed and added again by a
     /// reload is a new actor with a new state, watched anew.
     watched: BTreeMap<String, tokio::sync::watch::Receiver<scserver_actors::server::ServerState>>,
-    /// Each server's meters of its current boot; replacing them ends the last boot's readings
-    /// (their synths died with that scsynth).
+    /// Each server's meters, for as long as it runs.
     meters: BTreeMap<String, scserver::Meters>,
 }
 
 impl Watcher {
+    /// A server is connected: the first time for its actor (a reload may replace it), start
+    /// watching its state and metering its outputs; the meters go on by themselves in every new
+    /// process of the server (restarts, promotions).
     async fn online(&mut self, name: String) {
         let Some(server) = self.supervisor.server(&name) else {
             return;
         };
         let state = server.watch();
-        if !self
+        if self
             .watched
             .get(&name)
             .is_some_and(|w| w.same_channel(&state))
         {
-            self.watched.insert(name.clone(), state.clone());
-            let mut state = state;
-            let (metrics, name) = (self.metrics.clone(), name.clone());
-            actix::spawn(async move {
-                while state.changed().await.is_ok() {
-                    let current = state.borrow_and_update().clone();
-                    metrics.state(&name, &current);
-                }
-            });
+            return;
         }
+        self.watched.insert(name.clone(), state.clone());
+        let mut state = state;
+        let (metrics, watched) = (self.metrics.clone(), name.clone());
+        actix::spawn(async move {
+            while state.changed().await.is_ok() {
+                let current = state.borrow_and_update().clone();
+                metrics.state(&watched, &current);
+            }
+        });
         let (metrics, metered) = (self.metrics.clone(), name.clone());
         let reading = move |r: scserver::MeterReading| {
             if r.source == MeterSource::Outputs {
