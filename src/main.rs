@@ -13,6 +13,7 @@ use scserver::{
     SupervisionNotice,
 };
 use scserver_core::options::is_supernova;
+use scserver_core::reply::StatusInfo;
 use tracing_subscriber::EnvFilter;
 
 mod cli_http;
@@ -100,9 +101,10 @@ struct Target {
     /// A server's name in the config file.
     #[arg(long, short)]
     server: Option<String>,
-    /// The config file that names the server.
-    #[arg(long, default_value = "config.toml")]
-    config: PathBuf,
+    /// The config file that names the server (`config.toml` unless given); given without
+    /// `--server` or `--port`, every server in it.
+    #[arg(long)]
+    config: Option<PathBuf>,
     /// The server's address.
     #[arg(long, default_value = "127.0.0.1")]
     host: IpAddr,
@@ -111,46 +113,70 @@ struct Target {
     timeout: Duration,
 }
 
+/// One scsynth to ask: the server's name when a config names it, its role, its address.
+struct Address {
+    name: Option<String>,
+    role: Option<Role>,
+    address: SocketAddr,
+}
+
 impl Target {
-    /// The server to talk to: for a named server with a standby, whichever of its two ports
+    /// The one server to talk to: for a named server with a standby, whichever of its two ports
     /// serves now.
     fn address(&self) -> Result<SocketAddr, String> {
         let candidates = self.addresses()?;
+        if candidates.iter().any(|c| c.name != candidates[0].name) {
+            return Err("the config has several servers: name one with --server".into());
+        }
         Ok(candidates
             .iter()
-            .find(|(role, _)| *role == Some(Role::Serving))
+            .find(|c| c.role == Some(Role::Serving))
             .unwrap_or(&candidates[0])
-            .1)
+            .address)
     }
 
-    /// The port asked for; for a named server with `standby = 1`, both of its ports, each with
-    /// its role as the pid records of the program running them say.
-    fn addresses(&self) -> Result<Vec<(Option<Role>, SocketAddr)>, String> {
-        let Some(name) = &self.server else {
-            let port = self.port.unwrap_or(57110);
-            return Ok(vec![(role(port), SocketAddr::new(self.host, port))]);
+    /// The port asked for, the server named, or (a config given alone) every server of the
+    /// config; a server with `standby = 1` has both of its ports, each with its role as the pid
+    /// records of the program running them say.
+    fn addresses(&self) -> Result<Vec<Address>, String> {
+        let bare = |port| Address {
+            name: None,
+            role: role(port),
+            address: SocketAddr::new(self.host, port),
         };
-        let config = Config::load(&self.config).map_err(|e| e.to_string())?;
-        let server = config
-            .servers
-            .iter()
-            .find(|s| &s.name == name)
-            .ok_or_else(|| {
-                let names: Vec<_> = config.servers.iter().map(|s| s.name.as_str()).collect();
-                format!(
-                    "no server named {name:?} in {} (it has: {})",
-                    self.config.display(),
-                    names.join(", ")
-                )
-            })?;
-        let options = &server.options;
-        let mut ports = vec![options.port];
-        if options.standby > 0 {
-            ports.push(options.standby_port());
-        }
-        Ok(ports
+        let path = match (&self.server, &self.config, self.port) {
+            (None, _, Some(port)) => return Ok(vec![bare(port)]),
+            (None, None, None) => return Ok(vec![bare(57110)]),
+            (_, path, _) => path.clone().unwrap_or_else(|| "config.toml".into()),
+        };
+        let config = Config::load(&path).map_err(|e| e.to_string())?;
+        let servers: Vec<_> = match &self.server {
+            None => config.servers.iter().collect(),
+            Some(name) => {
+                let named = config.servers.iter().find(|s| &s.name == name);
+                vec![named.ok_or_else(|| {
+                    let names: Vec<_> = config.servers.iter().map(|s| s.name.as_str()).collect();
+                    format!(
+                        "no server named {name:?} in {} (it has: {})",
+                        path.display(),
+                        names.join(", ")
+                    )
+                })?]
+            }
+        };
+        Ok(servers
             .into_iter()
-            .map(|port| (role(port), SocketAddr::new(options.ip_address, port)))
+            .flat_map(|server| {
+                let options = &server.options;
+                let standby = (options.standby > 0).then(|| options.standby_port());
+                std::iter::once(options.port)
+                    .chain(standby)
+                    .map(|port| Address {
+                        name: Some(server.name.clone()),
+                        role: role(port),
+                        address: SocketAddr::new(options.ip_address, port),
+                    })
+            })
             .collect())
     }
 }
@@ -240,50 +266,73 @@ fn main() -> ExitCode {
     }
 }
 
-/// Prints the status of each server asked for (a server and its standby: both, by role).
-fn status(addresses: &[(Option<Role>, SocketAddr)], timeout: Duration, json: bool) -> ExitCode {
-    let mut answers = Vec::new();
-    let mut silent = None;
-    for (role, address) in addresses {
-        match block_on(scserver::probe::query_status(*address, timeout)) {
-            Ok(info) => answers.push((*role, *address, info)),
-            // The serving one must answer; the other port's standby may be booting or gone.
-            Err(e) if *role == Some(Role::Serving) => return fail(&e),
-            Err(e) => silent = silent.or(Some(e)),
-        }
-    }
-    if let (true, Some(e)) = (answers.is_empty(), silent) {
-        return fail(&e);
-    }
-    for (role, address, info) in answers {
-        let role = role.map(Role::name);
-        if json {
-            let mut value = serde_json::to_value(&info).expect("status as JSON");
-            if let (Some(role), Some(object)) = (role, value.as_object_mut()) {
-                object.insert("role".into(), role.into());
-                object.insert("port".into(), address.port().into());
+/// Prints the status of each server asked for (a server and its standby: both, by role). A
+/// server whose serving port, or every port, stays silent is an error on stderr and exit 1,
+/// after the others are printed; a standby may be booting or gone.
+fn status(addresses: &[Address], timeout: Duration, json: bool) -> ExitCode {
+    let mut code = ExitCode::SUCCESS;
+    let mut printed = 0;
+    for server in addresses.chunk_by(|a, b| a.name.is_some() && a.name == b.name) {
+        let mut answers = Vec::new();
+        let mut silent = None;
+        for asked in server {
+            match block_on(scserver::probe::query_status(asked.address, timeout)) {
+                Ok(info) => answers.push((asked, info)),
+                Err(e) if asked.role == Some(Role::Serving) => {
+                    silent = Some(e);
+                    answers.clear();
+                    break;
+                }
+                Err(e) => silent = silent.or(Some(e)),
             }
-            println!("{value}");
-            continue;
         }
-        match role {
-            Some(role) => println!("server:      {address} ({role})"),
-            None => println!("server:      {address}"),
+        if let (true, Some(e)) = (answers.is_empty(), silent) {
+            code = fail(&e);
         }
-        println!("ugens:       {}", info.ugen_count);
-        println!("synths:      {}", info.synth_count);
-        println!("groups:      {}", info.group_count);
-        println!("synthdefs:   {}", info.synthdef_count);
-        println!(
-            "cpu:         {:.2}% average, {:.2}% peak",
-            info.average_cpu_usage, info.peak_cpu_usage
-        );
-        println!(
-            "sample rate: {} nominal, {:.3} actual",
-            info.nominal_sample_rate, info.actual_sample_rate
-        );
+        for (asked, info) in answers {
+            print_status(asked, &info, json, printed);
+            printed += 1;
+        }
     }
-    ExitCode::SUCCESS
+    code
+}
+
+fn print_status(asked: &Address, info: &StatusInfo, json: bool, printed: usize) {
+    let (name, role) = (asked.name.as_deref(), asked.role.map(Role::name));
+    if json {
+        let mut value = serde_json::to_value(info).expect("status as JSON");
+        if let Some(object) = value.as_object_mut() {
+            if let Some(role) = role {
+                object.insert("role".into(), role.into());
+            }
+            if let Some(name) = name {
+                object.insert("name".into(), name.into());
+            }
+            object.insert("port".into(), asked.address.port().into());
+        }
+        println!("{value}");
+        return;
+    }
+    if printed > 0 {
+        println!();
+    }
+    let named = name.map(|n| format!("{n}, ")).unwrap_or_default();
+    match role {
+        Some(role) => println!("server:      {named}{} ({role})", asked.address),
+        None => println!("server:      {named}{}", asked.address),
+    }
+    println!("ugens:       {}", info.ugen_count);
+    println!("synths:      {}", info.synth_count);
+    println!("groups:      {}", info.group_count);
+    println!("synthdefs:   {}", info.synthdef_count);
+    println!(
+        "cpu:         {:.2}% average, {:.2}% peak",
+        info.average_cpu_usage, info.peak_cpu_usage
+    );
+    println!(
+        "sample rate: {} nominal, {:.3} actual",
+        info.nominal_sample_rate, info.actual_sample_rate
+    );
 }
 
 /// Runs a one-shot query on a small runtime of its own (`status` and `tree` need no actors).

@@ -413,6 +413,36 @@ fn status_shows_the_active_server_and_its_standby() {
         roles(&config, "pair"),
         [("active".into(), port), ("standby".into(), standby_port)]
     );
+    // A config alone: every server in it, by name; one that does not answer is named on stderr
+    // and makes the exit 1, after the others are printed.
+    let text = std::fs::read_to_string(&config).unwrap();
+    let both = config_file(
+        "standby-ghost",
+        &format!(
+            "{text}\n[[server]]\nname = \"ghost\"\nport = {}\n",
+            free_port()
+        ),
+    );
+    let out = scserver(&[
+        "status",
+        "--config",
+        both.to_str().unwrap(),
+        "--timeout",
+        "300ms",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains(&format!("server:      pair, 127.0.0.1:{port} (active)"))
+            && stdout.contains(&format!("pair, 127.0.0.1:{standby_port} (standby)")),
+        "{stdout}"
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no answer"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::remove_file(both).ok();
     kill(Pid::from_raw(pids[0] as i32), Signal::SIGKILL).unwrap();
     run.wait_event("promoted", Duration::from_secs(20));
     // The standby serves; the next standby may still be booting on the old port.
