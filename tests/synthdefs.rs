@@ -186,3 +186,64 @@ fn pseudo_ugen_synthdefs_load_and_run() {
     }
     server.quit().unwrap();
 }
+
+/// sclang's `LinSelectX`, `SelectX`, `TWChoose`, `Env.sine` and `Env.cutoff` give on a real
+/// server the values their classes promise: halfway between 0 and 1 is 0.5 linearly and
+/// √½ at equal power, a weight of 1 always wins, the hump peaks at its level, the cutoff holds
+/// its level while the gate is open.
+#[test]
+fn sclang_pseudo_ugens_and_envelopes_read_back_their_values() {
+    use scserver::synthdef::ugens::{EnvGen, Impulse, Out, RunningMax};
+    use scserver::synthdef::{Curve, Env, Rate, SynthDefBuilder};
+
+    common::init_tracing();
+    let server = Server::with_name("sclang-pseudo", common::options());
+    server.boot().unwrap();
+    let buses = server.add_bus_group(scserver::Rate::Control, 5).unwrap();
+    let b = SynthDefBuilder::new("sclang_pseudo_values");
+    let out = b.kr("out", 0.0);
+    let linear = b.lin_select_x(Rate::Control, 0.5, vec![0.0, 1.0]);
+    let power = b.select_x(Rate::Control, 0.5, vec![0.0, 1.0]);
+    let trigger = Impulse::kr(&b).frequency(50.0).finish();
+    let weighed = b.tw_choose(
+        Rate::Control,
+        trigger,
+        vec![1.0, 2.0, 3.0],
+        vec![0.0, 0.0, 1.0],
+        false,
+    );
+    let hump = EnvGen::kr(&b).envelope(Env::sine(0.2, 0.8)).finish();
+    let peak = RunningMax::kr(&b).source(hump).finish();
+    let held = EnvGen::kr(&b)
+        .envelope(Env::cutoff(0.1, 0.6, Curve::Linear))
+        .finish();
+    Out::kr(&b)
+        .bus(out)
+        .source(vec![linear, power, weighed, peak, held])
+        .finish();
+    let def = b.build().unwrap();
+    server.add_synthdefs(&[def]).unwrap();
+    server
+        .add_synth(
+            "sclang_pseudo_values",
+            controls! { out: buses.index() },
+            Position::default(),
+        )
+        .unwrap();
+    let expected = [0.5, 0.5f32.sqrt(), 3.0, 0.8, 0.6];
+    let near = |values: &[f32]| {
+        values.len() == expected.len()
+            && values
+                .iter()
+                .zip(expected)
+                .all(|(v, e)| (v - e).abs() < 0.01)
+    };
+    // The hump takes 0.2 s to pass its peak; the bound leaves room for a loaded machine.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut values = buses.get().unwrap();
+    while !near(&values) && Instant::now() < deadline {
+        values = buses.get().unwrap();
+    }
+    assert!(near(&values), "{values:?}, expected {expected:?}");
+    server.quit().unwrap();
+}

@@ -1,5 +1,5 @@
-//! Pseudo-UGens that spread or pick among channels: `Splay` (supriya's), `SelectX` and
-//! `TChoose` (sclang's).
+//! Pseudo-UGens that spread or pick among channels: `Splay` (supriya's), `SelectX`,
+//! `LinSelectX`, `TChoose` and `TWChoose` (sclang's).
 
 use crate::builder::SynthDefBuilder;
 use crate::graph::Signal;
@@ -62,7 +62,27 @@ impl SynthDefBuilder {
         which: impl Into<Signal>,
         sources: impl Into<Signal>,
     ) -> Signal {
-        let (which, sources) = (which.into(), sources.into());
+        self.select_crossfaded("XFade2", rate, which.into(), sources.into())
+    }
+
+    /// sclang's `LinSelectX`: [`select_x`](Self::select_x) with a linear crossfade
+    /// (`LinXFade2`): halfway between two channels is half of each.
+    pub fn lin_select_x(
+        &self,
+        rate: Rate,
+        which: impl Into<Signal>,
+        sources: impl Into<Signal>,
+    ) -> Signal {
+        self.select_crossfaded("LinXFade2", rate, which.into(), sources.into())
+    }
+
+    fn select_crossfaded(
+        &self,
+        crossfade: &str,
+        rate: Rate,
+        which: Signal,
+        sources: Signal,
+    ) -> Signal {
         let even = self
             .ugen("Select", rate)
             .input("selector", which.round_to(2.0))
@@ -74,7 +94,7 @@ impl SynthDefBuilder {
             .input("sources", sources)
             .finish();
         let pan = (which * 2.0 - 1.0).fold2(1.0);
-        self.ugen("XFade2", rate)
+        self.ugen(crossfade, rate)
             .input("in_a", even)
             .input("in_b", odd)
             .input("pan", pan)
@@ -96,6 +116,29 @@ impl SynthDefBuilder {
             .input("minimum", 0.0)
             .input("maximum", last)
             .input("trigger", trigger)
+            .finish();
+        self.ugen("Select", rate)
+            .input("selector", index)
+            .input("sources", sources)
+            .finish()
+    }
+
+    /// sclang's `TWChoose`: a channel of `sources` chosen at random each time `trigger`
+    /// fires, channel *i* with the probability `weights[i]` (`Select` by a `TWindex`); the
+    /// weights must sum to 1 unless `normalize`.
+    pub fn tw_choose(
+        &self,
+        rate: Rate,
+        trigger: impl Into<Signal>,
+        sources: impl Into<Signal>,
+        weights: impl Into<Signal>,
+        normalize: bool,
+    ) -> Signal {
+        let index = self
+            .ugen("TWindex", rate)
+            .input("trigger", trigger)
+            .input("normalize", if normalize { 1.0 } else { 0.0 })
+            .input("array", weights)
             .finish();
         self.ugen("Select", rate)
             .input("selector", index)

@@ -255,6 +255,37 @@ impl Env {
         )
     }
 
+    /// sclang's `Env.sine`: a hump of total `duration` peaking at `level`, both halves
+    /// sinusoidal.
+    pub fn sine(duration: f64, level: impl Into<Signal>) -> Env {
+        let half = duration / 2.0;
+        Env::new(
+            vec![Signal::Const(0.0), level.into(), Signal::Const(0.0)],
+            vec![half, half],
+            vec![Curve::Sine],
+        )
+    }
+
+    /// sclang's `Env.cutoff`: `level` while the gate is open, then down to nothing over
+    /// `release` along `curve` (to -100 dB for an exponential one, which cannot reach 0).
+    pub fn cutoff(
+        release: impl Into<Signal>,
+        level: impl Into<Signal>,
+        curve: impl Into<Curve>,
+    ) -> Env {
+        let curve = curve.into();
+        let end = match curve {
+            Curve::Exponential => 1e-5,
+            _ => 0.0,
+        };
+        Env::new(
+            vec![level.into(), Signal::Const(end)],
+            vec![release.into()],
+            vec![curve],
+        )
+        .release_node(0)
+    }
+
     /// The segments, as many as the longest of levels after the first, times and curves
     /// (shorter lists cycle, as supriya's `zip_cycled`).
     fn segments(&self) -> Vec<Segment> {

@@ -27,7 +27,7 @@
 //! * Pseudo-UGens expand into ordinary UGens when called, as their sclang or supriya class
 //!   does: supriya's `Splay` ([`splay`](SynthDefBuilder::splay)), `Changed`, `CompanderD`,
 //!   `HilbertFIR`, `LinLin` ([`lin_lin`](SynthDefBuilder::lin_lin)); sclang's `SelectX`,
-//!   `TChoose`, `DynKlank`, `DynKlang`, `PMOsc`, `VarLag` ([`Signal::var_lag`]) and the
+//!   `LinSelectX`, `TChoose`, `TWChoose`, `DynKlank`, `DynKlang`, `PMOsc`, `VarLag` ([`Signal::var_lag`]) and the
 //!   `lag2`/`lag3` helpers ([`Signal::lag2`], ...). `Klank` and `Klang` take a [`Bank`] of
 //!   frequencies, amplitudes and ring times or phases; `IEnvGen` reads an [`Env`] through
 //!   [`SynthDefBuilder::i_env_gen`].

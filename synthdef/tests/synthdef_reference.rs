@@ -165,6 +165,12 @@ fixtures! {
     fix_select_x,
     /// sclang's `TChoose`: `Select` by a `TIRand` over the indices.
     fix_t_choose,
+    /// sclang's `LinSelectX`: `SelectX`'s two `Select`s crossfaded by `LinXFade2`.
+    fix_lin_select_x,
+    /// sclang's `TWChoose`: `Select` by a `TWindex` of the weights.
+    fix_tw_choose,
+    /// sclang's `Env.sine` and `Env.cutoff` (linear, and exponential to -100 dB).
+    fix_env_sine_cutoff,
     /// sclang's `Klang`: frequency, amplitude, phase per partial, defaults 1 and 0.
     fix_klang,
     /// sclang's `DynKlank`: scaled `Ringz`s times their amplitudes, summed.
