@@ -334,9 +334,27 @@ fn a_server_without_a_supervisor_keeps_a_standby_too(kind: ServerKind) {
         sine_plays(&server, 3000),
         "the SynthDef is on the promoted server"
     );
-    // The next standby takes the failed server's port.
+    // The next standby takes the failed server's port, and is promoted in turn: back there.
     let (next_port, next) = standby_of(&server, Some(first));
     assert_eq!(next_port, port);
+    recorder.clear();
+    sigkill(first);
+    assert!(
+        recorder.wait_for(LifecycleEvent::Connected, WAIT),
+        "{:?}",
+        recorder.events()
+    );
+    assert_eq!((server.options().port, server.pid()), (port, Some(next)));
+    assert_eq!(server.promotions(), 2);
+    assert_eq!(server.client_id(), client_id);
+    assert!(
+        sine_plays(&server, 3001),
+        "the SynthDef reached the second standby too"
+    );
+    let (_, third) = standby_of(&server, Some(next));
     block_on(server.quit()).expect("quit");
-    assert!(!alive(first) && !alive(next), "no scsynth left");
+    assert!(
+        !alive(first) && !alive(next) && !alive(third),
+        "no scsynth left"
+    );
 }
