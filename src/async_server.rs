@@ -70,6 +70,7 @@ struct Inner {
     session: crate::session::Session,
     recordings: Arc<crate::record::Recordings>,
     volume: crate::volume::VolumeState,
+    meters: crate::meters::MeterRegistry,
     // Dropped last: stopping the runtime stops the actors.
     runtime: Option<RuntimeThread>,
 }
@@ -105,18 +106,20 @@ impl AsyncServer {
                 session: crate::session::Session::new(mirror, sent),
                 recordings: Default::default(),
                 volume: Default::default(),
+                meters: Default::default(),
                 runtime,
             }),
         };
         server.follow_recordings();
-        server.follow_promotions();
+        server.follow_processes();
         server
     }
 
-    /// Once a warm standby serves in place of a failed process (see `Options::standby`): the
-    /// recordings of the failed one are ended and the volume is put back. Held weakly, so the
-    /// callback keeps no server alive.
-    fn follow_promotions(&self) {
+    /// Once the server is connected to a new process: meters started in an older one start
+    /// again; and after a warm standby took the place of a failed process (see
+    /// `Options::standby`), the recordings of the failed one end and the volume is put back.
+    /// Held weakly, so the callback keeps no server alive.
+    fn follow_processes(&self) {
         let inner = Arc::downgrade(&self.inner);
         let mut seen = 0;
         self.register_lifecycle_callback([LifecycleEvent::Connected], move |_| {
@@ -125,18 +128,26 @@ impl AsyncServer {
             };
             let server = AsyncServer { inner };
             let promotions = server.state().promotions;
-            if promotions == seen {
-                return;
-            }
+            let promoted = promotions != seen;
             seen = promotions;
-            server.end_recordings_of_replaced_process();
+            if promoted {
+                server.end_recordings_of_replaced_process();
+            }
             actix::spawn(async move {
-                if let Err(error) = server.restore_volume().await {
-                    tracing::warn!(%error, "the volume was not put back on the promoted standby");
+                if promoted {
+                    if let Err(error) = server.restore_volume().await {
+                        tracing::warn!(%error, "the volume was not put back on the promoted standby");
+                    }
                 }
+                server.restart_meters(false).await;
             });
         })
         .detach();
+    }
+
+    /// The meters running on this server.
+    pub(crate) fn meter_registry(&self) -> &crate::meters::MeterRegistry {
+        &self.inner.meters
     }
 
     /// Request contexts and the node mirror of this server.
@@ -223,7 +234,9 @@ impl AsyncServer {
         self.inner.addr.send(Reset).await??;
         // `/g_freeAll 0` ends every node at once; scsynth may drop some of those `/n_end`s.
         self.refresh_mirror(None).await?;
-        self.restore_volume().await
+        self.restore_volume().await?;
+        self.restart_meters(true).await;
+        Ok(())
     }
 
     /// Sends `/sync` with an id of its own and waits for its `/synced`: everything sent before

@@ -13,7 +13,7 @@ use scserver_core::Pattern;
 use scserver_synthdef::ugens::{In, SendPeakRMS};
 use scserver_synthdef::SynthDefBuilder;
 
-use crate::{AsyncServer, IdKind, LifecycleEvent, Server, Subscription};
+use crate::{AsyncServer, IdKind, Server, Subscription};
 
 /// The address meter replies come to.
 const REPLY: &str = "/scserver_meters";
@@ -56,17 +56,22 @@ fn meter_def(channels: u32) -> (String, Vec<u8>) {
     (name, def.compile())
 }
 
-/// Running meters (see [`AsyncServer::meters`]); `stop` ends them. They go on across restarts
-/// and standby promotions: the new scsynth gets new meter synths. From a [`Server`] its `stop`
-/// blocks.
+/// Running meters (see [`AsyncServer::meters`]); `stop` ends them. They go on across restarts,
+/// standby promotions and resets: the server gets new meter synths. From a [`Server`] its
+/// `stop` blocks.
 pub struct Meters<S = AsyncServer> {
     server: S,
-    running: Arc<Mutex<Running>>,
-    /// Starts the meters again on each new process of the server.
-    _follow: Subscription,
+    run: Arc<MeterRun>,
 }
 
-/// What the meters of one server are running on.
+/// One `meters` call: what it reports to, and what runs for it now.
+struct MeterRun {
+    rate: f64,
+    sink: Sink,
+    running: Mutex<Running>,
+}
+
+/// The synths of one `meters` call.
 struct Running {
     /// Each meter synth's node id and the callback of its replies.
     parts: Vec<(i32, Subscription)>,
@@ -75,9 +80,27 @@ struct Running {
     stopped: bool,
 }
 
+/// The meters of one server, held weakly: a `Meters` dropped without `stop` leaves its synths
+/// to the next reset or restart, which ends them.
+#[derive(Default)]
+pub(crate) struct MeterRegistry(Mutex<Vec<Weak<MeterRun>>>);
+
+impl MeterRegistry {
+    fn add(&self, run: &Arc<MeterRun>) {
+        let mut runs = self.0.lock().expect("meters lock");
+        runs.retain(|r| r.strong_count() > 0);
+        runs.push(Arc::downgrade(run));
+    }
+
+    fn live(&self) -> Vec<Arc<MeterRun>> {
+        let runs = self.0.lock().expect("meters lock");
+        runs.iter().filter_map(Weak::upgrade).collect()
+    }
+}
+
 impl<S> std::fmt::Debug for Meters<S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let running = self.running.lock().expect("meters lock");
+        let running = self.run.running.lock().expect("meters lock");
         let nodes: Vec<i32> = running.parts.iter().map(|(node, _)| *node).collect();
         f.debug_struct("Meters").field("nodes", &nodes).finish()
     }
@@ -87,28 +110,30 @@ type Sink = Arc<Mutex<dyn FnMut(MeterReading) + Send>>;
 
 impl AsyncServer {
     /// Meters every hardware output and input channel `rate` times a second; each reading goes
-    /// to `on_reading`, on the reply router's thread (it must not block). The meters go on after
-    /// a restart or a promotion of the server, in its new process.
+    /// to `on_reading`, on the reply router's thread (it must not block). The meters go on
+    /// after a restart, a promotion or a reset of the server.
     pub async fn meters(
         &self,
         rate: f64,
         on_reading: impl FnMut(MeterReading) + Send + 'static,
     ) -> Result<Meters, ServerError> {
-        let sink: Sink = Arc::new(Mutex::new(on_reading));
-        let running = Arc::new(Mutex::new(Running {
-            parts: Vec::new(),
-            pid: self.pid(),
-            stopped: false,
-        }));
-        let _follow = self.follow_meters(rate, sink.clone(), Arc::downgrade(&running));
+        let run = Arc::new(MeterRun {
+            rate,
+            sink: Arc::new(Mutex::new(on_reading)),
+            running: Mutex::new(Running {
+                parts: Vec::new(),
+                pid: self.pid(),
+                stopped: false,
+            }),
+        });
         let mut meters = Meters {
             server: self.clone(),
-            running,
-            _follow,
+            run: run.clone(),
         };
-        match self.start_meters(rate, &sink).await {
+        match self.start_meters(rate, &run.sink).await {
             Ok(parts) => {
-                meters.running.lock().expect("meters lock").parts = parts;
+                run.running.lock().expect("meters lock").parts = parts;
+                self.meter_registry().add(&run);
                 Ok(meters)
             }
             Err(e) => {
@@ -128,38 +153,39 @@ impl AsyncServer {
             .await
     }
 
-    /// Starts the meters again whenever the server is connected to a process other than the one
-    /// they run in (a restart, a promotion), until they stop.
-    fn follow_meters(&self, rate: f64, sink: Sink, running: Weak<Mutex<Running>>) -> Subscription {
-        let server = self.clone();
-        self.register_lifecycle_callback([LifecycleEvent::Connected], move |_| {
-            let Some(running) = running.upgrade() else {
-                return;
-            };
-            let pid = server.pid();
+    /// Starts the meters that run in another process than the current one again (a restart,
+    /// a promotion), or every meter (`all`: a reset freed their synths).
+    pub(crate) async fn restart_meters(&self, all: bool) {
+        let pid = self.pid();
+        for run in self.meter_registry().live() {
             {
-                let mut r = running.lock().expect("meters lock");
-                if r.stopped || r.pid == pid {
-                    return;
+                let mut running = run.running.lock().expect("meters lock");
+                if running.stopped || (!all && running.pid == pid) {
+                    continue;
                 }
-                // Their synths died with the old process.
-                r.parts.clear();
-                r.pid = pid;
+                running.pid = pid;
+                // Their synths are gone; dropping the callbacks ends them.
+                running.parts.clear();
             }
-            let (server, sink) = (server.clone(), sink.clone());
-            actix::spawn(async move {
-                match server.start_meters(rate, &sink).await {
-                    Ok(parts) => {
-                        let mut r = running.lock().expect("meters lock");
-                        if r.stopped || r.pid != pid {
-                            return;
-                        }
-                        r.parts = parts;
-                    }
-                    Err(error) => tracing::warn!(%error, "meters not started again"),
+            let parts = match self.start_meters(run.rate, &run.sink).await {
+                Ok(parts) => parts,
+                Err(error) => {
+                    tracing::warn!(%error, "meters not started again");
+                    continue;
                 }
-            });
-        })
+            };
+            let stale = {
+                let mut running = run.running.lock().expect("meters lock");
+                match running.stopped || running.pid != pid {
+                    true => parts,
+                    false => {
+                        running.parts = parts;
+                        Vec::new()
+                    }
+                }
+            };
+            free_meters(self, stale).await;
+        }
     }
 
     /// One meter per direction that has channels.
@@ -245,9 +271,9 @@ async fn free_meters(server: &AsyncServer, parts: Vec<(i32, Subscription)>) {
 }
 
 impl<S> Meters<S> {
-    /// Marks the meters stopped (no new process starts them again) and takes their parts.
+    /// Marks the meters stopped (nothing starts them again) and takes their parts.
     fn stopped_parts(&self) -> Vec<(i32, Subscription)> {
-        let mut running = self.running.lock().expect("meters lock");
+        let mut running = self.run.running.lock().expect("meters lock");
         running.stopped = true;
         std::mem::take(&mut running.parts)
     }
@@ -270,8 +296,7 @@ impl Server {
         let meters = futures::executor::block_on(self.as_async().meters(rate, on_reading))?;
         Ok(Meters {
             server: self.clone(),
-            running: meters.running,
-            _follow: meters._follow,
+            run: meters.run.clone(),
         })
     }
 

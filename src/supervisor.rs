@@ -216,12 +216,25 @@ impl ServerSupervisor {
 
     /// Quits and boots one server again, by name.
     pub async fn reboot(&self, name: &str) -> Result<(), SupervisionError> {
-        self.inner.addr.send(sup::RebootServer(name.into())).await?
+        self.inner
+            .addr
+            .send(sup::RebootServer(name.into()))
+            .await??;
+        // The client's settings, as `AsyncServer::reboot` puts them back.
+        if let Some(server) = self.server(name) {
+            server.restore_volume().await?;
+        }
+        Ok(())
     }
 
-    /// Resets one server, by name.
+    /// Resets one server, by name, as [`AsyncServer::reset`] does (the volume and meters
+    /// come back).
     pub async fn reset(&self, name: &str) -> Result<(), SupervisionError> {
-        self.inner.addr.send(sup::ResetServer(name.into())).await?
+        match self.server(name) {
+            Some(server) => Ok(server.reset().await?),
+            // Answers which names there are.
+            None => self.inner.addr.send(sup::ResetServer(name.into())).await?,
+        }
     }
 
     /// Starts a server that was stopped or given up on, with a fresh restart budget.

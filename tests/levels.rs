@@ -124,16 +124,13 @@ fn volume_scales_mutes_and_survives_reset() {
         close(r.levels[0].rms, SINE_RMS / 2.0, 0.03)
     });
 
-    // Reset frees every node, meters and sine included; the volume synth comes back by itself.
-    meters.stop();
+    // Reset frees every node, meters and sine included; the volume synth and the meters come
+    // back by themselves (new meter synths read the silence first: the old ones are gone).
     server.reset().unwrap();
+    wait_for(&readings, "silence after the reset", |r| {
+        r.levels[0].peak == 0.0
+    });
     start_sine(&server);
-    let (tx, readings) = mpsc::channel();
-    let mut meters = server
-        .meters(20.0, move |reading| {
-            let _ = tx.send(reading);
-        })
-        .unwrap();
     wait_for(&readings, "half the peak after reset", |r| {
         close(r.levels[0].peak, SINE_PEAK / 2.0, 0.01) && r.levels[0].rms > 0.05
     });
@@ -166,6 +163,11 @@ fn volume_survives_a_supervised_restart() {
         .recv_timeout(Duration::from_secs(20))
         .expect("restarted within 20 s");
     plays_at_half_amplitude(&server, &readings, "the restart");
+    // By name, a reboot and a reset put the volume and the meters back too.
+    block_on(supervisor.reboot("restarted")).unwrap();
+    plays_at_half_amplitude(&server, &readings, "a reboot by name");
+    block_on(supervisor.reset("restarted")).unwrap();
+    plays_at_half_amplitude(&server, &readings, "a reset by name");
     block_on(meters.stop());
     block_on(supervisor.shutdown());
 }
@@ -188,14 +190,18 @@ fn kill_its_process(server: &scserver::AsyncServer) {
     .unwrap();
 }
 
-/// Plays the sine on `server` and waits until meters started before `after` (they go on in the
-/// new process) read it at half its amplitude.
+/// Waits until meters started before `after` read the silence of the new process or the reset
+/// server (their readings go on), then plays the sine on `server` and waits until they read it
+/// at half its amplitude.
 fn plays_at_half_amplitude(
     server: &scserver::AsyncServer,
     readings: &mpsc::Receiver<MeterReading>,
     after: &str,
 ) {
     use futures::executor::block_on;
+    wait_for(readings, &format!("silence after {after}"), |r| {
+        r.levels[0].peak == 0.0
+    });
     block_on(server.add_synthdef_bytes(sine_def())).unwrap();
     block_on(server.add_synth("test_sine", controls! {}, Position::default())).unwrap();
     wait_for(readings, &format!("half the peak after {after}"), |r| {
