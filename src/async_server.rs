@@ -70,7 +70,7 @@ struct Inner {
     session: crate::session::Session,
     recordings: Arc<crate::record::Recordings>,
     volume: crate::volume::VolumeState,
-    meters: crate::meters::MeterRegistry,
+    meters: Arc<crate::meters::MeterRegistry>,
     // Dropped last: stopping the runtime stops the actors.
     runtime: Option<RuntimeThread>,
 }
@@ -121,15 +121,24 @@ impl AsyncServer {
     /// Held weakly, so the callback keeps no server alive.
     fn follow_processes(&self) {
         let inner = Arc::downgrade(&self.inner);
+        let (state, meters) = (self.inner.state.clone(), self.inner.meters.clone());
         let mut seen = 0;
         self.register_lifecycle_callback([LifecycleEvent::Connected], move |_| {
+            // Decided without holding the server: a handle dropped meanwhile must take its
+            // process with it at once, not after a task that had nothing to do.
+            let (promotions, pid) = {
+                let state = state.borrow();
+                (state.promotions, state.pid)
+            };
+            let promoted = promotions != seen;
+            seen = promotions;
+            if !promoted && !meters.elsewhere_than(pid) {
+                return;
+            }
             let Some(inner) = inner.upgrade() else {
                 return;
             };
             let server = AsyncServer { inner };
-            let promotions = server.state().promotions;
-            let promoted = promotions != seen;
-            seen = promotions;
             if promoted {
                 server.end_recordings_of_replaced_process();
             }

@@ -96,6 +96,14 @@ impl MeterRegistry {
         let runs = self.0.lock().expect("meters lock");
         runs.iter().filter_map(Weak::upgrade).collect()
     }
+
+    /// Whether a running meter runs in another process than `pid`.
+    pub(crate) fn elsewhere_than(&self, pid: Option<u32>) -> bool {
+        self.live().iter().any(|run| {
+            let running = run.running.lock().expect("meters lock");
+            !running.stopped && running.pid != pid
+        })
+    }
 }
 
 impl<S> std::fmt::Debug for Meters<S> {
