@@ -2,9 +2,9 @@
 //! per direction (hardware outputs, hardware inputs) sends the peak and RMS of each channel
 //! `rate` times a second.
 
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Mutex};
 
-use actix::{Message, Recipient};
+use actix::Recipient;
 use scserver_actors::ServerError;
 use scserver_core::command::{AddAction, Command};
 use scserver_core::levels::parse_peak_rms;
@@ -14,28 +14,15 @@ use scserver_synthdef::ugens::{In, SendPeakRMS};
 use scserver_synthdef::SynthDefBuilder;
 
 use crate::{AsyncServer, IdKind, Server, Subscription};
+use registry::{MeterRun, Running, Sink};
+
+mod registry;
+
+pub(crate) use registry::MeterRegistry;
+pub use registry::{MeterReading, MeterSource};
 
 /// The address meter replies come to.
 const REPLY: &str = "/scserver_meters";
-
-/// Which buses a reading is of.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MeterSource {
-    /// The hardware outputs (buses 0 ..).
-    Outputs,
-    /// The hardware inputs (the buses after the outputs).
-    Inputs,
-}
-
-/// One reading of one direction: a level per channel.
-#[derive(Debug, Clone, PartialEq, Message)]
-#[rtype(result = "()")]
-pub struct MeterReading {
-    /// Outputs or inputs.
-    pub source: MeterSource,
-    /// Per channel, from the first bus of the direction.
-    pub levels: Vec<Level>,
-}
 
 /// The meter SynthDef for `channels` channels.
 fn meter_def(channels: u32) -> (String, Vec<u8>) {
@@ -64,48 +51,6 @@ pub struct Meters<S = AsyncServer> {
     run: Arc<MeterRun>,
 }
 
-/// One `meters` call: what it reports to, and what runs for it now.
-struct MeterRun {
-    rate: f64,
-    sink: Sink,
-    running: Mutex<Running>,
-}
-
-/// The synths of one `meters` call.
-struct Running {
-    /// Each meter synth's node id and the callback of its replies.
-    parts: Vec<(i32, Subscription)>,
-    /// The process they run in (`None` for a server this client does not own).
-    pid: Option<u32>,
-    stopped: bool,
-}
-
-/// The meters of one server, held weakly: a `Meters` dropped without `stop` leaves its synths
-/// to the next reset or restart, which ends them.
-#[derive(Default)]
-pub(crate) struct MeterRegistry(Mutex<Vec<Weak<MeterRun>>>);
-
-impl MeterRegistry {
-    fn add(&self, run: &Arc<MeterRun>) {
-        let mut runs = self.0.lock().expect("meters lock");
-        runs.retain(|r| r.strong_count() > 0);
-        runs.push(Arc::downgrade(run));
-    }
-
-    fn live(&self) -> Vec<Arc<MeterRun>> {
-        let runs = self.0.lock().expect("meters lock");
-        runs.iter().filter_map(Weak::upgrade).collect()
-    }
-
-    /// Whether a running meter runs in another process than `pid`.
-    pub(crate) fn elsewhere_than(&self, pid: Option<u32>) -> bool {
-        self.live().iter().any(|run| {
-            let running = run.running.lock().expect("meters lock");
-            !running.stopped && running.pid != pid
-        })
-    }
-}
-
 impl<S> std::fmt::Debug for Meters<S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let running = self.run.running.lock().expect("meters lock");
@@ -113,8 +58,6 @@ impl<S> std::fmt::Debug for Meters<S> {
         f.debug_struct("Meters").field("nodes", &nodes).finish()
     }
 }
-
-type Sink = Arc<Mutex<dyn FnMut(MeterReading) + Send>>;
 
 impl AsyncServer {
     /// Meters every hardware output and input channel `rate` times a second; each reading goes
