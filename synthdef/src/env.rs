@@ -247,22 +247,22 @@ impl Env {
 
     /// Triangle of total `duration` peaking at `level` (linear).
     pub fn triangle(duration: f64, level: impl Into<Signal>) -> Env {
-        let half = duration / 2.0;
-        Env::new(
-            vec![Signal::Const(0.0), level.into(), Signal::Const(0.0)],
-            vec![half, half],
-            vec![Curve::Linear],
-        )
+        Env::hump(duration, level.into(), Curve::Linear)
     }
 
     /// sclang's `Env.sine`: a hump of total `duration` peaking at `level`, both halves
     /// sinusoidal.
     pub fn sine(duration: f64, level: impl Into<Signal>) -> Env {
+        Env::hump(duration, level.into(), Curve::Sine)
+    }
+
+    /// Up from 0 to `level` and down again, each half of `duration` along `curve`.
+    fn hump(duration: f64, level: Signal, curve: Curve) -> Env {
         let half = duration / 2.0;
         Env::new(
-            vec![Signal::Const(0.0), level.into(), Signal::Const(0.0)],
+            vec![Signal::Const(0.0), level, Signal::Const(0.0)],
             vec![half, half],
-            vec![Curve::Sine],
+            vec![curve],
         )
     }
 
