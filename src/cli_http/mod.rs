@@ -125,36 +125,39 @@ struct Watcher {
     metrics: Arc<Metrics>,
     /// The state each watched server's task reads: a server removed and added again by a
     /// reload is a new actor with a new state, watched anew.
-    watched: BTreeMap<String, tokio::sync::watch::Receiver<scserver_actors::server::ServerState>>,
-    /// Each server's meters, for as long as it runs.
-    meters: BTreeMap<String, scserver::Meters>,
+    watched: BTreeMap<String, Actor>,
+    /// Each server's meters, for as long as its actor runs (a failed start is tried again at
+    /// its next connection).
+    meters: BTreeMap<String, (Actor, scserver::Meters)>,
 }
+
+/// A server actor, known by its state channel.
+type Actor = tokio::sync::watch::Receiver<scserver_actors::server::ServerState>;
 
 impl Watcher {
     /// A server is connected: the first time for its actor (a reload may replace it), start
-    /// watching its state and metering its outputs; the meters go on by themselves in every new
-    /// process of the server (restarts, promotions).
+    /// watching its state, and metering its outputs until that works; the meters go on by
+    /// themselves in every new process of the server (restarts, promotions, resets).
     async fn online(&mut self, name: String) {
         let Some(server) = self.supervisor.server(&name) else {
             return;
         };
-        let state = server.watch();
-        if self
-            .watched
-            .get(&name)
-            .is_some_and(|w| w.same_channel(&state))
-        {
+        let actor = server.watch();
+        let same = |a: &Actor| a.same_channel(&actor);
+        if !self.watched.get(&name).is_some_and(same) {
+            self.watched.insert(name.clone(), actor.clone());
+            let mut state = actor.clone();
+            let (metrics, watched) = (self.metrics.clone(), name.clone());
+            actix::spawn(async move {
+                while state.changed().await.is_ok() {
+                    let current = state.borrow_and_update().clone();
+                    metrics.state(&watched, &current);
+                }
+            });
+        }
+        if self.meters.get(&name).is_some_and(|(a, _)| same(a)) {
             return;
         }
-        self.watched.insert(name.clone(), state.clone());
-        let mut state = state;
-        let (metrics, watched) = (self.metrics.clone(), name.clone());
-        actix::spawn(async move {
-            while state.changed().await.is_ok() {
-                let current = state.borrow_and_update().clone();
-                metrics.state(&watched, &current);
-            }
-        });
         let (metrics, metered) = (self.metrics.clone(), name.clone());
         let reading = move |r: scserver::MeterReading| {
             if r.source == MeterSource::Outputs {
@@ -163,7 +166,7 @@ impl Watcher {
         };
         match server.meters(METER_RATE, reading).await {
             Ok(meters) => {
-                self.meters.insert(name, meters);
+                self.meters.insert(name, (actor, meters));
             }
             Err(error) => tracing::warn!(server = %name, %error, "no level meters"),
         }
