@@ -14,7 +14,7 @@ use std::path::PathBuf;
 
 use scserver_core::jack::{semaphore_server, Registry, Slot, TABLE_BYTES};
 
-use super::{child, user_id};
+use super::{child, left_long_ago, user_id};
 
 const REGISTRY: &str = "/dev/shm/jack-shm-registry";
 
@@ -92,13 +92,8 @@ pub(super) fn sweep_semaphores() {
         let Some(server) = name.to_str().and_then(|n| semaphore_server(n, uid)) else {
             continue;
         };
-        let old = entry
-            .metadata()
-            .ok()
-            .and_then(|m| m.modified().ok()?.elapsed().ok())
-            .is_some_and(|age| age >= super::SWEEP_MIN_AGE);
         let running = std::os::unix::net::UnixStream::connect(socket_path(server)).is_ok();
-        if old && !running && std::fs::remove_file(entry.path()).is_ok() {
+        if left_long_ago(&entry) && !running && std::fs::remove_file(entry.path()).is_ok() {
             removed += 1;
         }
     }

@@ -9,8 +9,19 @@ pub mod jack;
 pub mod procfs;
 pub mod segment;
 
-/// How old a file in `/dev/shm` must be before a sweep takes it for a leftover.
+/// How old a file in `/dev/shm` must be before a sweep takes it for a leftover: a younger one
+/// may belong to a process still starting.
 const SWEEP_MIN_AGE: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Whether a file in `/dev/shm` is this user's and was last changed [`SWEEP_MIN_AGE`] ago or
+/// more: what a sweep may take for a leftover.
+fn left_long_ago(entry: &std::fs::DirEntry) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    entry.metadata().is_ok_and(|m| {
+        let age = m.modified().ok().and_then(|t| t.elapsed().ok());
+        m.uid() == user_id() && age.is_some_and(|a| a >= SWEEP_MIN_AGE)
+    })
+}
 
 /// Once per process, in the background: removes what scsynths and dummy JACK servers of this
 /// library left in `/dev/shm` when they were killed with no one left to clean up (their owner

@@ -5,21 +5,21 @@
 //! itself, so a removal that comes after one would take the new server's). Segments that killed
 //! runs of this library left (its own process killed too) are swept once per process.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use scserver_core::shm::{segment_name, segment_port};
 use scserver_core::Protocol;
 
-use super::{in_background, procfs, user_id, SWEEP_MIN_AGE};
+use super::{in_background, left_long_ago, procfs};
 
 const DIR: &str = "/dev/shm";
 
 /// Spawns per port in this process; a removal is for the spawn it counted.
-static SPAWNS: Mutex<Option<HashMap<u16, u64>>> = Mutex::new(None);
+static SPAWNS: Mutex<BTreeMap<u16, u64>> = Mutex::new(BTreeMap::new());
 
-fn spawns() -> MutexGuard<'static, Option<HashMap<u16, u64>>> {
+fn spawns() -> MutexGuard<'static, BTreeMap<u16, u64>> {
     SPAWNS.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
@@ -31,10 +31,7 @@ pub fn path(port: u16) -> PathBuf {
 /// Counts a spawn of scsynth on `port`; waits for a removal under way for an earlier one.
 pub fn spawning(port: u16) -> u64 {
     let mut spawns = spawns();
-    let count = spawns
-        .get_or_insert_with(HashMap::new)
-        .entry(port)
-        .or_default();
+    let count = spawns.entry(port).or_default();
     *count += 1;
     *count
 }
@@ -44,8 +41,7 @@ pub fn spawning(port: u16) -> u64 {
 pub fn remove_left_behind(port: u16, spawn: u64) {
     let removal = move || {
         let spawns = spawns();
-        let latest = spawns.as_ref().and_then(|s| s.get(&port)).copied();
-        if latest == Some(spawn) && std::fs::remove_file(path(port)).is_ok() {
+        if spawns.get(&port) == Some(&spawn) && std::fs::remove_file(path(port)).is_ok() {
             tracing::debug!(port, "removed the shared memory of a killed scsynth");
         }
     };
@@ -56,19 +52,13 @@ pub fn remove_left_behind(port: u16, spawn: u64) {
 /// which this process spawned nothing (a segment younger than that may be a booting scsynth's:
 /// it makes its segment before it takes its port).
 pub(super) fn sweep() {
-    use std::os::unix::fs::MetadataExt;
     let Ok(entries) = std::fs::read_dir(DIR) else {
         return;
     };
     let candidates: Vec<(u16, PathBuf)> = entries
         .flatten()
         .filter_map(|e| Some((segment_port(e.file_name().to_str()?)?, e)))
-        .filter(|(_, e)| {
-            e.metadata().is_ok_and(|m| {
-                let age = m.modified().ok().and_then(|t| t.elapsed().ok());
-                m.uid() == user_id() && age.is_some_and(|a| a >= SWEEP_MIN_AGE)
-            })
-        })
+        .filter(|(_, e)| left_long_ago(e))
         .map(|(port, e)| (port, e.path()))
         .collect();
     if candidates.is_empty() {
@@ -81,10 +71,12 @@ pub(super) fn sweep() {
         .map(|r| r.port)
         .collect();
     let spawns = spawns();
-    let ours = |port: &u16| spawns.as_ref().is_some_and(|s| s.contains_key(port));
     let mut removed = 0;
     for (port, path) in candidates {
-        if !held.contains(&port) && !ours(&port) && std::fs::remove_file(&path).is_ok() {
+        if !held.contains(&port)
+            && !spawns.contains_key(&port)
+            && std::fs::remove_file(&path).is_ok()
+        {
             removed += 1;
         }
     }
