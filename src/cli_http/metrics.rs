@@ -255,12 +255,7 @@ impl Metrics {
             }
             // A server that is down has no load or nodes to show, not its last ones.
             let Some(info) = c.state.status_info.as_ref().filter(|_| is_up(c)) else {
-                for gauge in [&self.ugens, &self.synths, &self.groups, &self.synthdefs] {
-                    gauge.remove(&l);
-                }
-                for gauge in [&self.cpu_average, &self.cpu_peak] {
-                    gauge.remove(&l);
-                }
+                self.forget_status(&l);
                 continue;
             };
             self.cpu_average
@@ -298,24 +293,26 @@ impl Metrics {
         ]
     }
 
+    /// Drops the series read from a server's status replies (a server that is down has no load
+    /// or nodes to show).
+    fn forget_status(&self, l: &Labels) {
+        for gauge in [&self.ugens, &self.synths, &self.groups, &self.synthdefs] {
+            gauge.remove(l);
+        }
+        for gauge in [&self.cpu_average, &self.cpu_peak] {
+            gauge.remove(l);
+        }
+    }
+
     /// Drops every series and fact of a server that is no longer run.
     fn forget(&self, server: &str) {
         let l = labels(server);
-        for family in [
-            &self.up,
-            &self.ugens,
-            &self.synths,
-            &self.groups,
-            &self.synthdefs,
-        ] {
-            family.remove(&l);
-        }
+        self.forget_status(&l);
+        self.up.remove(&l);
         for family in self.counters() {
             family.remove(&l);
         }
-        for family in [&self.cpu_average, &self.cpu_peak, &self.boot_time] {
-            family.remove(&l);
-        }
+        self.boot_time.remove(&l);
         self.round_trip.remove(&l);
         self.tracks.lock().expect("metrics lock").remove(server);
     }

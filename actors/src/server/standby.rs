@@ -204,7 +204,7 @@ impl ServerActor {
         let recipient = router.clone().recipient();
         let started = async move {
             take_port(&options).await?;
-            let spawned = process.send(Spawn).await.map_err(ServerError::from)??;
+            let spawned = process.send(Spawn).await??;
             let (ip, protocol) = (options.ip_address, options.protocol);
             let osc = OscActor::open(format!("{name} standby"), options, 0, recipient)
                 .await
