@@ -17,7 +17,7 @@ use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
 use scserver::osc::OscType;
 use scserver::{
-    AsyncServer, BootError, Expectation, LifecycleEvent as E, Options, Pattern, Phase,
+    AsyncServer, BootError, BufferId, Expectation, LifecycleEvent as E, Options, Pattern, Phase,
     RestartPolicy, Server, ServerError, SupervisionError, SupervisionEvent, SupervisionNotice,
 };
 
@@ -422,22 +422,10 @@ fn write_constant_wav(path: &std::path::Path, value: f32, frames: usize) {
     writer.finalize().unwrap();
 }
 
-/// Sample `index` of `buffer`, by `/b_get`.
+/// Sample `index` of buffer `buffer`.
 fn buffer_sample(server: &AsyncServer, buffer: i32, index: i32) -> f32 {
-    let reply = block_on(server.request(
-        message("/b_get", vec![OscType::Int(buffer), OscType::Int(index)]),
-        Expectation {
-            command: "/b_get".into(),
-            reply: Pattern::new("/b_set").arg(buffer),
-            fail: None,
-            timeout: None,
-        },
-    ))
-    .expect("/b_set");
-    match reply.args[2] {
-        OscType::Float(v) => v,
-        ref other => panic!("{other:?}"),
-    }
+    let values = block_on(server.get_buffer(BufferId::new(buffer), vec![index])).expect("/b_get");
+    values[&index]
 }
 
 fn a_users_own_quit_restarts_only_under_always(kind: ServerKind) {
