@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{alive, free_port};
+use common::{alive, free_port, segment, within};
 use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
 use run::{config_file, Run, BIN};
@@ -26,14 +26,7 @@ fn one_server(tag: &str, port: u16) -> PathBuf {
 
 /// Waits (bounded) until none of `pids` is alive.
 fn gone(pids: &[u32], timeout: Duration) -> bool {
-    let deadline = Instant::now() + timeout;
-    while pids.iter().any(|p| alive(*p)) {
-        if Instant::now() > deadline {
-            return false;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    true
+    within(timeout, || !pids.iter().any(|p| alive(*p)))
 }
 
 fn pids_of(booted: &serde_json::Value) -> Vec<u32> {
@@ -119,11 +112,6 @@ fn a_killed_run_takes_its_servers_with_it() {
     std::fs::remove_file(config).ok();
 }
 
-/// scsynth's shared-memory segment for `port`.
-fn segment(port: u16) -> PathBuf {
-    format!("/dev/shm/SuperColliderServer_{port}").into()
-}
-
 /// Makes `path` look `age` old.
 fn age(path: &std::path::Path, age: Duration) {
     let file = std::fs::File::options().write(true).open(path).unwrap();
@@ -167,17 +155,14 @@ fn a_later_run_sweeps_the_shared_memory_a_killed_run_left() {
     let later = one_server("later", free_port());
     let mut run = Run::start(&later);
     run.wait_event("booted", Duration::from_secs(20));
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while segment(port).exists() && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    assert!(!segment(port).exists(), "the leftover was swept");
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while semaphores.iter().any(|s| s.exists()) && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(10));
-    }
     assert!(
-        !semaphores.iter().any(|s| s.exists()),
+        within(Duration::from_secs(5), || !segment(port).exists()),
+        "the leftover was swept"
+    );
+    assert!(
+        within(Duration::from_secs(5), || !semaphores
+            .iter()
+            .any(|s| s.exists())),
         "{semaphores:?} swept"
     );
     assert!(segment(young).exists() && segment(held).exists());

@@ -211,14 +211,10 @@ fn plays_at_half_amplitude(
 
 /// Polls (bounded) until `done`.
 fn until(what: &str, done: impl Fn() -> bool) {
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    while !done() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no {what} within 20 s"
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    assert!(
+        common::within(Duration::from_secs(20), done),
+        "no {what} within 20 s"
+    );
 }
 
 /// A volume set before a warm standby is promoted holds after it: put back once, by the

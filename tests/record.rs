@@ -400,11 +400,10 @@ fn a_server_replaced_by_its_standby_while_recording_leaves_a_readable_file() {
         ..common::options()
     });
     block_on(server.boot()).unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while server.standby().is_none() {
-        assert!(Instant::now() < deadline, "no standby");
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    assert!(
+        common::within(Duration::from_secs(20), || server.standby().is_some()),
+        "no standby"
+    );
     play_sine(&server);
     let promoted = dir.join("promoted.wav");
     let notice = signal_while_recording(&server, &promoted, MONO, Signal::SIGKILL);

@@ -13,7 +13,7 @@ use std::sync::Once;
 use std::time::{Duration, SystemTime};
 
 use common::supervised::{supervisor, Ev, CRASH_AND_RESTART};
-use common::{alive, free_port};
+use common::{alive, free_port, segment, within};
 use futures::executor::block_on;
 use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
@@ -85,18 +85,9 @@ fn scsynth_jack_ports(name: &str) -> Vec<String> {
 }
 
 /// The name the library gives the dummy JACK server of the server on `port`.
-/// scsynth's shared-memory segment for `port`.
-fn segment(port: u16) -> std::path::PathBuf {
-    format!("/dev/shm/SuperColliderServer_{port}").into()
-}
-
 /// Whether `path` is gone within five seconds (a killed scsynth's is removed in the background).
 fn removed(path: &std::path::Path) -> bool {
-    let deadline = std::time::Instant::now() + Duration::from_secs(5);
-    while path.exists() && std::time::Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    !path.exists()
+    within(Duration::from_secs(5), || !path.exists())
 }
 
 fn jack_name(port: u16) -> String {

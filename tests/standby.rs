@@ -11,7 +11,7 @@ use common::supervised::{
     buffer_frames, load_sine, message, query_node, sigkill, sine_plays, supervisor, write_wav, Ev,
     Events,
 };
-use common::{alive, free_port, ServerKind};
+use common::{alive, free_port, within, ServerKind};
 use futures::executor::block_on;
 use futures::FutureExt;
 use nix::sys::signal::{kill, Signal};
@@ -286,14 +286,13 @@ fn promote(supervisor: &ServerSupervisor, events: &Events, name: &str, server: &
 
 /// Polls (bounded) until the server has a ready standby other than `not`.
 fn standby_of(server: &AsyncServer, not: Option<u32>) -> (u16, u32) {
-    let deadline = std::time::Instant::now() + WAIT;
-    loop {
-        match server.standby() {
-            Some((port, pid)) if Some(pid) != not => return (port, pid),
-            _ => assert!(std::time::Instant::now() < deadline, "no standby"),
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    let found = std::cell::Cell::new(None);
+    let ready = within(WAIT, || {
+        found.set(server.standby().filter(|(_, pid)| Some(*pid) != not));
+        found.get().is_some()
+    });
+    assert!(ready, "no standby");
+    found.get().expect("seen")
 }
 
 fn a_server_without_a_supervisor_keeps_a_standby_too(kind: ServerKind) {

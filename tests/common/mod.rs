@@ -164,6 +164,23 @@ impl Recorder {
 }
 
 /// Whether a process with this pid still exists (and is not a zombie of ours).
+/// Polls `done` every 10 ms until it holds or `timeout` has passed; whether it held.
+pub fn within(timeout: Duration, done: impl Fn() -> bool) -> bool {
+    let deadline = Instant::now() + timeout;
+    while !done() {
+        if Instant::now() > deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    true
+}
+
+/// scsynth's shared-memory segment for `port`.
+pub fn segment(port: u16) -> std::path::PathBuf {
+    format!("/dev/shm/SuperColliderServer_{port}").into()
+}
+
 pub fn alive(pid: u32) -> bool {
     match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
         Ok(stat) => !stat
