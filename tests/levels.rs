@@ -158,7 +158,7 @@ fn volume_survives_a_supervised_restart() {
     let server = block_on(supervisor.add("restarted", options)).unwrap();
     block_on(server.volume().set_db(-20.0 * 2f64.log10())).unwrap();
     let (mut meters, readings) = meter(&server);
-    kill_its_process(&server);
+    common::supervised::sigkill(server.pid().unwrap());
     restarted
         .recv_timeout(Duration::from_secs(20))
         .expect("restarted within 20 s");
@@ -180,14 +180,6 @@ fn meter(server: &scserver::AsyncServer) -> (scserver::Meters, mpsc::Receiver<Me
     }))
     .unwrap();
     (meters, readings)
-}
-
-fn kill_its_process(server: &scserver::AsyncServer) {
-    nix::sys::signal::kill(
-        nix::unistd::Pid::from_raw(server.pid().unwrap() as i32),
-        nix::sys::signal::Signal::SIGKILL,
-    )
-    .unwrap();
 }
 
 /// Waits until meters started before `after` read the silence of the new process or the reset
@@ -242,7 +234,7 @@ fn volume_survives_a_promotion(supervised: bool) {
     block_on(server.volume().set_lag(Duration::ZERO)).unwrap();
     block_on(server.volume().set_db(-20.0 * 2f64.log10())).unwrap();
     let (mut meters, readings) = meter(&server);
-    kill_its_process(&server);
+    common::supervised::sigkill(server.pid().unwrap());
     until("promotion", || {
         server.promotions() == 1 && server.status() == scserver::Status::Online
     });

@@ -317,14 +317,9 @@ fn readiness_follows_boots_and_a_kill_and_metrics_count_the_restart() {
 /// Plays the `test_sine` SynthDef on the scsynth at `port`, from a socket of the test's own: the
 /// definition, with the synth in its default group as the load's completion.
 fn play_sine_at(port: u16) {
-    use rosc::{encoder, OscMessage, OscPacket, OscType};
-    let message = |addr: &str, args| {
-        encoder::encode(&OscPacket::Message(OscMessage {
-            addr: addr.into(),
-            args,
-        }))
-        .unwrap()
-    };
+    use rosc::{encoder, OscType};
+    let message =
+        |addr: &str, args| encoder::encode(&common::supervised::message(addr, args)).unwrap();
     let synth = message(
         "/s_new",
         vec![
